@@ -1,0 +1,182 @@
+package dev.lmgate.core.chain;
+
+import dev.lmgate.spi.FilterOutcome;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.Verdict;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs the configured filters in YAML order, one at a time, for one phase of an exchange. Each
+ * filter's stage is awaited with its timeout; the continuation always resumes on the connection's
+ * event loop. Failures follow the filter's {@code on-error}; a filter in {@code action: alert} can
+ * only alert (its blocks and edits are recorded, not applied). Every run is recorded as a {@link
+ * FilterOutcome}.
+ *
+ * <p>Immutable; one chain per loaded config, shared by all connections.
+ */
+public final class FilterChain {
+
+  /** Listens to filter runs (metrics). */
+  public interface Observer {
+    void filterRan(FilterOutcome outcome);
+  }
+
+  private final List<GatewayFilter> filters;
+  private final List<GatewayFilter> responseFilters;
+  private final Observer observer;
+
+  public FilterChain(List<GatewayFilter> filters, Observer observer) {
+    this.filters = List.copyOf(filters);
+    this.responseFilters = this.filters.stream().filter(GatewayFilter::inspectsResponses).toList();
+    this.observer = observer;
+  }
+
+  public List<GatewayFilter> filters() {
+    return filters;
+  }
+
+  /** Whether any filter wants whole responses (so the core must buffer them). */
+  public boolean inspectsResponses() {
+    return !responseFilters.isEmpty();
+  }
+
+  /** Runs the request phase; edits are applied to {@code request} as they come. */
+  public CompletionStage<ChainResult> runRequest(RequestContext request, EventExecutor loop, Consumer<FilterOutcome> trace) {
+    CompletableFuture<ChainResult> result = new CompletableFuture<>();
+    new Run(filters, f -> f.onRequest(request), request::apply, FilterOutcome.Phase.REQUEST, loop, trace, result).step(0);
+    return result;
+  }
+
+  /** Runs the response phase over a whole answer; edits are applied to {@code response}. */
+  public CompletionStage<ChainResult> runResponse(ResponseContext response, EventExecutor loop, Consumer<FilterOutcome> trace) {
+    CompletableFuture<ChainResult> result = new CompletableFuture<>();
+    new Run(responseFilters, f -> f.onResponse(response), response::apply, FilterOutcome.Phase.RESPONSE, loop, trace, result).step(0);
+    return result;
+  }
+
+  /** The rejection a client gets when a fail-closed filter cannot decide. */
+  static Rejection unavailable(String filterId) {
+    return new Rejection(503, "service_unavailable", "filter_unavailable", "",
+        "The gateway could not complete its security checks (" + filterId + "); the request was not forwarded. Try again later.");
+  }
+
+  private final class Run {
+    private final List<GatewayFilter> list;
+    private final Function<GatewayFilter, CompletionStage<Verdict>> call;
+    private final Consumer<List<dev.lmgate.spi.Edit>> applier;
+    private final FilterOutcome.Phase phase;
+    private final EventExecutor loop;
+    private final Consumer<FilterOutcome> trace;
+    private final CompletableFuture<ChainResult> result;
+
+    Run(List<GatewayFilter> list, Function<GatewayFilter, CompletionStage<Verdict>> call,
+        Consumer<List<dev.lmgate.spi.Edit>> applier, FilterOutcome.Phase phase, EventExecutor loop,
+        Consumer<FilterOutcome> trace, CompletableFuture<ChainResult> result) {
+      this.list = list;
+      this.call = call;
+      this.applier = applier;
+      this.phase = phase;
+      this.loop = loop;
+      this.trace = trace;
+      this.result = result;
+    }
+
+    void step(int i) {
+      if (i == list.size()) {
+        result.complete(ChainResult.proceed());
+        return;
+      }
+      GatewayFilter f = list.get(i);
+      long t0 = System.nanoTime();
+      CompletableFuture<Verdict> cf;
+      try {
+        CompletionStage<Verdict> st = call.apply(f);
+        cf = st == null ? CompletableFuture.failedFuture(new IllegalStateException(f.id() + " returned null")) : st.toCompletableFuture();
+      } catch (RuntimeException e) {
+        cf = CompletableFuture.failedFuture(e);
+      }
+      if (cf.isDone()) {
+        settle(i, f, t0, cf);
+        return;
+      }
+      CompletableFuture<Verdict> pending = cf;
+      long timeoutNanos = f.settings().timeout().toNanos();
+      ScheduledFuture<?> timer = loop.schedule(
+          () -> { pending.completeExceptionally(new TimeoutException()); }, timeoutNanos, TimeUnit.NANOSECONDS);
+      pending.whenComplete((v, e) -> {
+        timer.cancel(false);
+        if (loop.inEventLoop()) {
+          settle(i, f, t0, pending);
+        } else {
+          loop.execute(() -> settle(i, f, t0, pending));
+        }
+      });
+    }
+
+    private void settle(int i, GatewayFilter f, long t0, CompletableFuture<Verdict> cf) {
+      Verdict v;
+      try {
+        v = cf.join();
+        if (v == null) {
+          throw new IllegalStateException(f.id() + " returned a null verdict");
+        }
+      } catch (RuntimeException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        String why = cause instanceof TimeoutException ? "timeout" : cause.getClass().getSimpleName();
+        if (f.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
+          record(f, FilterOutcome.Outcome.ERROR_SKIPPED, why, t0);
+          step(i + 1);
+        } else {
+          record(f, FilterOutcome.Outcome.ERROR_BLOCKED, why, t0);
+          result.complete(new ChainResult(unavailable(f.id()), f.id()));
+        }
+        return;
+      }
+      boolean shadow = f.settings().action() == FilterSettings.Action.ALERT;
+      switch (v.kind()) {
+        case PASS, ALERT -> record(f, FilterOutcome.Outcome.of(v.kind()), v.reason(), t0);
+        case MODIFY -> {
+          if (shadow) {
+            record(f, FilterOutcome.Outcome.ALERT, v.reason(), t0);
+          } else {
+            try {
+              applier.accept(v.edits());
+            } catch (RuntimeException e) {
+              record(f, FilterOutcome.Outcome.ERROR_BLOCKED, "invalid edit", t0);
+              result.complete(new ChainResult(unavailable(f.id()), f.id()));
+              return;
+            }
+            record(f, FilterOutcome.Outcome.MODIFY, v.reason(), t0);
+          }
+        }
+        case BLOCK -> {
+          if (shadow) {
+            record(f, FilterOutcome.Outcome.ALERT, v.reason(), t0);
+          } else {
+            record(f, FilterOutcome.Outcome.BLOCK, v.reason(), t0);
+            result.complete(new ChainResult(v.rejection(), f.id()));
+            return;
+          }
+        }
+      }
+      step(i + 1);
+    }
+
+    private void record(GatewayFilter f, FilterOutcome.Outcome o, String reason, long t0) {
+      FilterOutcome fo = new FilterOutcome(f.id(), phase, o, reason, System.nanoTime() - t0);
+      trace.accept(fo);
+      observer.filterRan(fo);
+    }
+  }
+
+}

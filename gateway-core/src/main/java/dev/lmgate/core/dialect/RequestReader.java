@@ -1,0 +1,217 @@
+package dev.lmgate.core.dialect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.Conversation;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.Route;
+import dev.lmgate.spi.TextPart;
+import dev.lmgate.spi.ToolCall;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Reads a client→gateway body into the normalized conversation. Every text keeps the JSON pointer
+ * where it lives so that filters can rewrite it. Unknown or malformed parts are skipped here:
+ * structural validation is the sanitizer's job, and LM Studio rejects what it cannot read.
+ */
+public final class RequestReader {
+
+  private RequestReader() {}
+
+  public static Conversation read(Route route, JsonNode body) {
+    if (body == null || !body.isObject()) {
+      return Conversation.empty();
+    }
+    String model = body.path("model").asText("");
+    boolean stream = body.path("stream").asBoolean(false);
+    List<Message> messages = new ArrayList<>();
+    List<TextPart> prompts = new ArrayList<>();
+    List<TextPart> inputs = new ArrayList<>();
+    String maxPtr;
+    switch (route.operation()) {
+      case CHAT -> {
+        openAiMessages(body.path("messages"), messages);
+        maxPtr = body.has("max_completion_tokens") ? "/max_completion_tokens" : "/max_tokens";
+      }
+      case COMPLETION -> {
+        strings(body.path("prompt"), "/prompt", prompts);
+        maxPtr = "/max_tokens";
+      }
+      case EMBEDDINGS -> {
+        strings(body.path("input"), "/input", inputs);
+        maxPtr = "";
+      }
+      case RESPONSES -> {
+        responsesInput(body, messages);
+        maxPtr = "/max_output_tokens";
+      }
+      case MESSAGES -> {
+        anthropicMessages(body, messages);
+        maxPtr = "/max_tokens";
+      }
+      case NATIVE_CHAT -> {
+        nativeChat(body, messages);
+        maxPtr = "/max_output_tokens";
+      }
+      default -> {
+        return new Conversation(model, stream, List.of(), List.of(), List.of(), OptionalLong.empty(), "");
+      }
+    }
+    OptionalLong max = OptionalLong.empty();
+    if (!maxPtr.isEmpty()) {
+      JsonNode m = body.at(maxPtr);
+      if (m.isIntegralNumber()) {
+        max = OptionalLong.of(m.asLong());
+      }
+    }
+    return new Conversation(model, stream, messages, prompts, inputs, max, maxPtr);
+  }
+
+  private static void openAiMessages(JsonNode msgs, List<Message> out) {
+    for (int i = 0; i < msgs.size(); i++) {
+      JsonNode m = msgs.get(i);
+      String base = "/messages/" + i;
+      List<TextPart> parts = new ArrayList<>();
+      content(m.path("content"), base + "/content", "text", parts);
+      List<ToolCall> calls = new ArrayList<>();
+      JsonNode tcs = m.path("tool_calls");
+      for (int j = 0; j < tcs.size(); j++) {
+        JsonNode tc = tcs.get(j);
+        calls.add(
+            new ToolCall(
+                tc.path("id").asText(""),
+                tc.path("function").path("name").asText(""),
+                new TextPart(base + "/tool_calls/" + j + "/function/arguments", tc.path("function").path("arguments").asText(""))));
+      }
+      out.add(new Message(m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText("")));
+    }
+  }
+
+  /** A content that is a string, or an array of typed parts whose text lives in {@code textKey}. */
+  private static void content(JsonNode c, String ptr, String textKey, List<TextPart> parts) {
+    if (c.isTextual()) {
+      parts.add(new TextPart(ptr, c.asText()));
+    } else if (c.isArray()) {
+      for (int k = 0; k < c.size(); k++) {
+        JsonNode p = c.get(k);
+        if (p.isTextual()) {
+          parts.add(new TextPart(ptr + "/" + k, p.asText()));
+        } else if (p.path(textKey).isTextual()) {
+          parts.add(new TextPart(ptr + "/" + k + "/" + textKey, p.path(textKey).asText()));
+        } else if (p.path("content").isTextual() || p.path("content").isArray()) {
+          content(p.path("content"), ptr + "/" + k + "/content", textKey, parts); // tool_result blocks
+        }
+      }
+    }
+  }
+
+  private static void strings(JsonNode v, String ptr, List<TextPart> out) {
+    if (v.isTextual()) {
+      out.add(new TextPart(ptr, v.asText()));
+    } else if (v.isArray()) {
+      for (int i = 0; i < v.size(); i++) {
+        if (v.get(i).isTextual()) {
+          out.add(new TextPart(ptr + "/" + i, v.get(i).asText()));
+        }
+      }
+    }
+  }
+
+  private static void responsesInput(JsonNode body, List<Message> out) {
+    if (body.path("instructions").isTextual()) {
+      out.add(msg("system", new TextPart("/instructions", body.path("instructions").asText())));
+    }
+    JsonNode input = body.path("input");
+    if (input.isTextual()) {
+      out.add(msg("user", new TextPart("/input", input.asText())));
+      return;
+    }
+    for (int i = 0; i < input.size(); i++) {
+      JsonNode item = input.get(i);
+      String base = "/input/" + i;
+      String type = item.path("type").asText("message");
+      switch (type) {
+        case "function_call" -> out.add(
+            new Message("assistant", List.of(),
+                List.of(new ToolCall(item.path("call_id").asText(""), item.path("name").asText(""),
+                    new TextPart(base + "/arguments", item.path("arguments").asText("")))), ""));
+        case "function_call_output" -> {
+          List<TextPart> parts = new ArrayList<>();
+          content(item.path("output"), base + "/output", "text", parts);
+          out.add(new Message("tool", parts, List.of(), item.path("call_id").asText("")));
+        }
+        default -> {
+          List<TextPart> parts = new ArrayList<>();
+          content(item.path("content"), base + "/content", "text", parts);
+          out.add(new Message(item.path("role").asText("user"), parts, List.of(), ""));
+        }
+      }
+    }
+  }
+
+  private static void anthropicMessages(JsonNode body, List<Message> out) {
+    JsonNode system = body.path("system");
+    if (!system.isMissingNode()) {
+      List<TextPart> parts = new ArrayList<>();
+      content(system, "/system", "text", parts);
+      out.add(new Message("system", parts, List.of(), ""));
+    }
+    JsonNode msgs = body.path("messages");
+    for (int i = 0; i < msgs.size(); i++) {
+      JsonNode m = msgs.get(i);
+      String base = "/messages/" + i + "/content";
+      JsonNode c = m.path("content");
+      List<TextPart> parts = new ArrayList<>();
+      List<ToolCall> calls = new ArrayList<>();
+      String toolUseId = "";
+      if (c.isTextual()) {
+        parts.add(new TextPart(base, c.asText()));
+      } else {
+        for (int k = 0; k < c.size(); k++) {
+          JsonNode b = c.get(k);
+          String ptr = base + "/" + k;
+          switch (b.path("type").asText("")) {
+            case "text" -> parts.add(new TextPart(ptr + "/text", b.path("text").asText("")));
+            case "tool_use" -> calls.add(new ToolCall(b.path("id").asText(""), b.path("name").asText(""),
+                new TextPart("", b.path("input").toString())));
+            case "tool_result" -> {
+              toolUseId = b.path("tool_use_id").asText("");
+              content(b.path("content"), ptr + "/content", "text", parts);
+            }
+            default -> {
+              // images, documents, thinking: not text the guards read here
+            }
+          }
+        }
+      }
+      String role = toolUseId.isEmpty() ? m.path("role").asText("") : "tool";
+      out.add(new Message(role, parts, calls, toolUseId));
+    }
+  }
+
+  private static void nativeChat(JsonNode body, List<Message> out) {
+    if (body.path("system_prompt").isTextual()) {
+      out.add(msg("system", new TextPart("/system_prompt", body.path("system_prompt").asText())));
+    }
+    JsonNode input = body.path("input");
+    if (input.isTextual()) {
+      out.add(msg("user", new TextPart("/input", input.asText())));
+      return;
+    }
+    List<TextPart> parts = new ArrayList<>();
+    for (int i = 0; i < input.size(); i++) {
+      JsonNode item = input.get(i);
+      if (item.path("content").isTextual()) {
+        parts.add(new TextPart("/input/" + i + "/content", item.path("content").asText()));
+      }
+    }
+    if (!parts.isEmpty()) {
+      out.add(new Message("user", parts, List.of(), ""));
+    }
+  }
+
+  private static Message msg(String role, TextPart part) {
+    return new Message(role, List.of(part), List.of(), "");
+  }
+}

@@ -1,0 +1,694 @@
+package dev.lmgate.core.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.core.chain.ChainResult;
+import dev.lmgate.core.chain.FilterChain;
+import dev.lmgate.core.chain.RequestContext;
+import dev.lmgate.core.chain.ResponseContext;
+import dev.lmgate.core.dialect.ErrorBodies;
+import dev.lmgate.core.dialect.StreamAdapter;
+import dev.lmgate.core.json.Json;
+import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.core.sse.SseEvent;
+import dev.lmgate.core.sse.SseParser;
+import dev.lmgate.core.stream.StreamGuard;
+import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.ExchangeSummary.Decision;
+import dev.lmgate.spi.FilterOutcome;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One request and its answer: client→gateway request, request filters, gateway→upstream request,
+ * upstream→gateway response, response or stream filters, gateway→client response. Everything runs
+ * on the client connection's event loop.
+ *
+ * <p>Buffer ownership: the exchange owns the client request until it is forwarded (then the
+ * upstream write releases it) or answered locally; each upstream message it receives is either
+ * written to the client (the write releases it) or released here.
+ */
+final class Exchange implements UpstreamHandler.Sink {
+  private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+  private static final Logger access = LoggerFactory.getLogger("lmgate.access");
+  private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+
+  /** How the response travels to the client. */
+  private enum Mode {
+    RELAY,
+    GUARDED_STREAM,
+    BUFFERED
+  }
+
+  private final GatewayContext gw;
+  private final ChannelHandlerContext ctx;
+  private final ProxyHandler handler;
+  private FullHttpRequest request; // owned until forwarded or answered; null after
+  private final String requestId;
+  private final long startNanos;
+  private final Instant startTime;
+  private final boolean keepAlive;
+  private final String path;
+  private final List<FilterOutcome> trace = new ArrayList<>(4);
+  private final FilterChain chain;
+  private final String method;
+
+  private Route route;
+  private RequestContext requestCtx;
+  private Channel upstream;
+  private boolean retried;
+  private Mode mode;
+  private boolean responseStarted; // the status line went to the client
+  private boolean upstreamComplete;
+  private boolean finished;
+  private int status;
+  private ScheduledFuture<?> timer;
+  private long upstreamSentNanos;
+  private StreamGuard guard;
+  private SseParser parser;
+  private HttpResponse bufferedHead;
+  private ByteArrayOutputStream bufferedBody;
+  private boolean streaming;
+
+  Exchange(GatewayContext gw, ChannelHandlerContext ctx, ProxyHandler handler, FullHttpRequest request) {
+    this.gw = gw;
+    this.ctx = ctx;
+    this.handler = handler;
+    this.request = request;
+    this.method = request.method().name();
+    this.requestId = gw.ids().get();
+    this.startNanos = System.nanoTime();
+    this.startTime = gw.clock().instant();
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+    String uri = request.uri();
+    int q = uri.indexOf('?');
+    this.path = q < 0 ? uri : uri.substring(0, q);
+    this.chain = gw.chain().get();
+    gw.metrics().inFlight().incrementAndGet();
+  }
+
+  // ---------------------------------------------------------------- client→gateway
+
+  void start() {
+    String method = request.method().name();
+    if (!path.startsWith("/")) {
+      reject(Dialect.OPENAI, new Rejection(400, "invalid_request_error", "bad_request", "",
+          "Only origin-form request targets (/path) are accepted."), Decision.REJECTED);
+      return;
+    }
+    String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+    if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
+      reject(RouteTable.dialectOfPath(path), new Rejection(403, "permission_error", "websocket_disabled", "",
+          "WebSocket connections (the LM Studio SDK channel) are not served by this gateway; use the HTTP APIs (/v1, /api/v1)."),
+          Decision.REJECTED);
+      return;
+    }
+    RouteTable.Match match = gw.routes().match(method, path);
+    if (match instanceof RouteTable.NotFound nf) {
+      reject(nf.dialect(), new Rejection(404, "invalid_request_error", "unknown_route", "",
+          "Unknown route: " + method + " " + printable(path) + ". This gateway serves LM Studio's /v1, /api/v1 and /api/v0 APIs."),
+          Decision.REJECTED);
+      return;
+    }
+    if (match instanceof RouteTable.MethodNotAllowed mna) {
+      route = mna.route();
+      reject(route.dialect(), new Rejection(405, "invalid_request_error", "method_not_allowed", "",
+          "Method " + method + " is not allowed on " + path + " (allowed: " + String.join(", ", mna.allowed()) + ")."),
+          Decision.REJECTED);
+      return;
+    }
+    route = ((RouteTable.Found) match).route();
+    JsonNode json = null;
+    ByteBuf content = request.content();
+    boolean hasBody = content.isReadable();
+    if (route.operation().carriesPrompt() && request.method() == HttpMethod.POST) {
+      json = Json.parse(ByteBufUtil.getBytes(content)).filter(JsonNode::isObject).orElse(null);
+      if (json == null) {
+        reject(route.dialect(), new Rejection(400, "invalid_request_error", "invalid_json", "",
+            "The request body must be a JSON object."), Decision.REJECTED);
+        return;
+      }
+    } else if (hasBody) {
+      json = Json.parse(ByteBufUtil.getBytes(content)).orElse(null);
+    }
+    requestCtx = new RequestContext(requestId, route, method, path, headerMap(request.headers()),
+        content.readableBytes(), json);
+    streaming = requestCtx.conversation().stream();
+    if (chain.filters().isEmpty()) {
+      forward();
+      return;
+    }
+    chain.runRequest(requestCtx, ctx.executor(), trace::add).whenComplete((res, err) -> {
+      // The runner completes on the loop; guard anyway so that a bug cannot cross threads.
+      if (ctx.executor().inEventLoop()) {
+        afterRequestFilters(res, err);
+      } else {
+        ctx.executor().execute(() -> afterRequestFilters(res, err));
+      }
+    });
+  }
+
+  private void afterRequestFilters(ChainResult res, Throwable err) {
+    if (finished) {
+      releaseRequest();
+      return;
+    }
+    if (err != null) {
+      log.error("filter chain failed", err);
+      reject(route.dialect(), new Rejection(500, "server_error", "gateway_error", "", "The gateway failed to process the request."),
+          Decision.REJECTED);
+      return;
+    }
+    if (res.blocked()) {
+      reject(route.dialect(), res.rejection(), Decision.BLOCKED_REQUEST);
+      return;
+    }
+    forward();
+  }
+
+  // ---------------------------------------------------------------- gateway→upstream
+
+  private void forward() {
+    gw.pool().acquire(ctx.channel().eventLoop()).addListener(f -> {
+      if (finished) {
+        if (f.isSuccess()) {
+          gw.pool().release((Channel) f.getNow());
+        }
+        releaseRequest();
+        return;
+      }
+      if (!f.isSuccess()) {
+        upstreamUnavailable("LM Studio is not reachable at " + gw.settings().upstreamAuthority() + ".");
+        return;
+      }
+      send((Channel) f.getNow());
+    });
+  }
+
+  private void send(Channel ch) {
+    upstream = ch;
+    UpstreamHandler.attach(ch, this);
+    boolean reused = UpstreamHandler.reused(ch);
+    ByteBuf body;
+    if (requestCtx.modified()) {
+      body = Unpooled.wrappedBuffer(Json.write(requestCtx.json().orElseThrow()));
+    } else {
+      // A retry on a fresh connection needs the body again: keep one reference until done.
+      body = request.content().retainedDuplicate(); // released by the upstream write
+    }
+    FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), body);
+    HopByHop.copy(request.headers(), out.headers(), AsciiString.cached("host"), AsciiString.cached("content-length"),
+        AsciiString.cached("expect"));
+    out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
+    if (body.isReadable() || request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+        || request.method() == HttpMethod.POST) {
+      out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    }
+    upstreamSentNanos = System.nanoTime();
+    ch.writeAndFlush(out).addListener(f -> {
+      if (!f.isSuccess()) {
+        if (retryable(reused)) {
+          retry();
+        } else if (!finished) {
+          ch.close();
+          upstreamUnavailable("The connection to LM Studio failed while sending the request.");
+        }
+        return;
+      }
+      if (!finished) {
+        ch.read();
+        arm(gw.settings().firstByteTimeout().toNanos(), true);
+      }
+    });
+  }
+
+  /**
+   * Only an idempotent request on a reused connection that failed before any answer is retried,
+   * once: LM Studio may have closed the idle connection. A POST is never retried — a generation may
+   * already be running.
+   */
+  private boolean retryable(boolean reused) {
+    return reused && !retried && mode == null && request != null && !finished
+        && ("GET".equals(method) || "HEAD".equals(method));
+  }
+
+  private void retry() {
+    retried = true;
+    Channel old = upstream;
+    upstream = null;
+    UpstreamHandler.detach(old);
+    old.close();
+    forward();
+  }
+
+  // ---------------------------------------------------------------- upstream→gateway
+
+  @Override
+  public void upstreamRead(HttpObject msg) {
+    if (finished) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse res) {
+      if (!res.decoderResult().isSuccess()) {
+        ReferenceCountUtil.release(msg);
+        upstream.close();
+        upstreamUnavailable("LM Studio sent a malformed response.");
+        return;
+      }
+      onResponseHead(res);
+    }
+    if (msg instanceof HttpContent content) {
+      onContent(content); // takes ownership
+    } else if (!(msg instanceof HttpResponse)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onResponseHead(HttpResponse res) {
+    releaseRequest(); // no retry once LM Studio answered
+    gw.metrics().upstreamLatency(route.id(), System.nanoTime() - upstreamSentNanos);
+    arm(gw.settings().idleTimeout().toNanos(), false);
+    status = res.status().code();
+    String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+    boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
+    if (!inspectors.isEmpty()) {
+      mode = Mode.GUARDED_STREAM;
+      guard = new StreamGuard(StreamAdapter.forRoute(route), inspectors);
+      parser = new SseParser(gw.settings().maxSseEventBytes());
+    } else if (!sse && chain.inspectsResponses() && route.operation().carriesPrompt() && status / 100 == 2) {
+      mode = Mode.BUFFERED;
+      bufferedHead = res;
+      bufferedBody = new ByteArrayOutputStream();
+      return;
+    } else {
+      mode = Mode.RELAY;
+    }
+    if (sse) {
+      streaming = true;
+      gw.metrics().streamStarted();
+    }
+    HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
+    HopByHop.copy(res.headers(), out.headers(), mode == Mode.GUARDED_STREAM ? HttpHeaderNames.CONTENT_LENGTH : REQUEST_ID);
+    if (mode == Mode.GUARDED_STREAM) {
+      out.headers().remove(HttpHeaderNames.ETAG);
+    }
+    finishHead(out);
+    ctx.write(out);
+    responseStarted = true;
+  }
+
+  private List<StreamGuard.Entry> streamInspectors() {
+    List<StreamGuard.Entry> l = new ArrayList<>();
+    for (GatewayFilter f : chain.filters()) {
+      f.streamInspector(requestCtx).ifPresent(i -> l.add(new StreamGuard.Entry(f.id(), f.settings(), i)));
+    }
+    return l;
+  }
+
+  private void finishHead(HttpResponse out) {
+    out.headers().set(REQUEST_ID, requestId);
+    boolean bodyless = "HEAD".equals(method)
+        || status == 204 || status == 304 || status / 100 == 1;
+    if (!bodyless && !out.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      HttpUtil.setTransferEncodingChunked(out, true);
+    }
+    if (!keepAlive) {
+      out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+  }
+
+  private void onContent(HttpContent content) {
+    arm(gw.settings().idleTimeout().toNanos(), false);
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
+      upstreamComplete = true;
+      cancelTimer();
+    }
+    switch (mode) {
+      case RELAY -> {
+        if (content.content().isReadable()) {
+          ctx.write(new DefaultHttpContent(content.content().retain())); // released by the write
+        }
+        content.release();
+        if (last) {
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.FORWARDED));
+          releaseUpstream();
+        }
+      }
+      case GUARDED_STREAM -> onStreamContent(content, last);
+      case BUFFERED -> {
+        try {
+          ByteBuf b = content.content();
+          if (bufferedBody.size() + b.readableBytes() > gw.settings().maxResponseBytes()) {
+            upstream.close();
+            upstreamError(502, "The response is larger than the gateway inspects (" + gw.settings().maxResponseBytes() + " bytes).");
+            return;
+          }
+          b.readBytes(bufferedBody, b.readableBytes());
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(e);
+        } finally {
+          content.release();
+        }
+        if (last) {
+          releaseUpstream();
+          inspectBufferedResponse();
+        }
+      }
+    }
+  }
+
+  private void onStreamContent(HttpContent content, boolean last) {
+    List<SseEvent> events;
+    try {
+      ByteBuf b = content.content();
+      byte[] bytes = ByteBufUtil.getBytes(b);
+      events = parser.feed(bytes, 0, bytes.length);
+    } catch (SseParser.SseTooLargeException e) {
+      content.release();
+      endBlockedStream("gateway", "upstream event too large to inspect");
+      return;
+    } finally {
+      if (content.refCnt() > 0) {
+        content.release();
+      }
+    }
+    for (SseEvent ev : events) {
+      StreamGuard.Step step = guard.onEvent(ev);
+      if (step.blocked()) {
+        writeStreamBytes(step.release());
+        endBlockedStream(step.blockedBy(), step.reason());
+        return;
+      }
+      writeStreamBytes(step.release());
+    }
+    if (last) {
+      StreamGuard.Step step = guard.onEnd();
+      writeStreamBytes(step.release());
+      if (step.blocked()) {
+        endBlockedStream(step.blockedBy(), step.reason());
+        return;
+      }
+      trace.addAll(guard.outcomes());
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.FORWARDED));
+      releaseUpstream();
+    }
+  }
+
+  private void writeStreamBytes(byte[] bytes) {
+    if (bytes.length > 0) {
+      ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+    }
+  }
+
+  /** Ends a stream the guard blocked: the ending is written, LM Studio stops generating. */
+  private void endBlockedStream(String filterId, String reason) {
+    trace.addAll(guard.outcomes());
+    if (!upstreamComplete && upstream != null) {
+      UpstreamHandler.detach(upstream);
+      upstream.close();
+    }
+    upstream = null;
+    log.info("stream blocked by {}: {}", filterId, reason);
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.BLOCKED_RESPONSE));
+  }
+
+  private void inspectBufferedResponse() {
+    byte[] bytes = bufferedBody.toByteArray();
+    bufferedBody = null;
+    JsonNode json = Json.parse(bytes).orElse(null);
+    if (json == null) {
+      writeBuffered(bytes, false);
+      return;
+    }
+    ResponseContext rc = new ResponseContext(requestCtx, status, json);
+    chain.runResponse(rc, ctx.executor(), trace::add).whenComplete((res, err) -> ctx.executor().execute(() -> {
+      if (finished) {
+        return;
+      }
+      if (err != null) {
+        log.error("response filter chain failed", err);
+        respond(route.dialect(), new Rejection(500, "server_error", "gateway_error", "", "The gateway failed to process the response."),
+            Decision.BLOCKED_RESPONSE);
+      } else if (res.blocked()) {
+        respond(route.dialect(), res.rejection(), Decision.BLOCKED_RESPONSE);
+      } else {
+        writeBuffered(rc.modified() ? Json.write(json) : bytes, rc.modified());
+      }
+    }));
+  }
+
+  private void writeBuffered(byte[] bytes, boolean modified) {
+    FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, bufferedHead.status(), Unpooled.wrappedBuffer(bytes));
+    HopByHop.copy(bufferedHead.headers(), out.headers(), HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
+    if (modified) {
+      out.headers().remove(HttpHeaderNames.ETAG);
+    }
+    out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+    finishHead(out);
+    responseStarted = true;
+    ctx.writeAndFlush(out).addListener(f -> complete(Decision.FORWARDED));
+  }
+
+  @Override
+  public void upstreamReadComplete() {
+    if (finished) {
+      return;
+    }
+    ctx.flush();
+    if (!upstreamComplete && upstream != null && ctx.channel().isWritable()) {
+      upstream.read();
+    }
+  }
+
+  /** The client can take more: resume reading from LM Studio. */
+  void clientWritable() {
+    if (!finished && !upstreamComplete && upstream != null) {
+      upstream.read();
+    }
+  }
+
+  @Override
+  public void upstreamClosed() {
+    if (finished || upstreamComplete) {
+      return;
+    }
+    Channel ch = upstream;
+    upstream = null;
+    if (ch != null && retryable(UpstreamHandler.reused(ch))) {
+      retried = true;
+      forward();
+      return;
+    }
+    upstreamError(502, "LM Studio closed the connection before the response was complete.");
+  }
+
+  @Override
+  public void upstreamFailed(Throwable cause) {
+    if (finished || upstreamComplete) {
+      return;
+    }
+    log.debug("upstream failed: {}", cause.toString());
+    upstream = null;
+    upstreamError(502, "The connection to LM Studio failed.");
+  }
+
+  // ---------------------------------------------------------------- endings
+
+  /** LM Studio did not answer in time, closed early or failed. */
+  private void upstreamError(int code, String message) {
+    if (upstream != null) {
+      UpstreamHandler.detach(upstream);
+      upstream.close();
+      upstream = null;
+    }
+    if (!responseStarted) {
+      respond(route.dialect(), new Rejection(code, "server_error", code == 504 ? "upstream_timeout" : "upstream_error", "", message),
+          Decision.UPSTREAM_ERROR);
+      return;
+    }
+    // Headers are out: the only honest signal left is to cut the connection.
+    if (guard != null) {
+      trace.addAll(guard.outcomes());
+    }
+    status = status == 0 ? code : status;
+    finish(Decision.UPSTREAM_ERROR, false);
+    ctx.close();
+  }
+
+  private void upstreamUnavailable(String message) {
+    upstreamError(502, message);
+  }
+
+  /** An answer from the gateway itself, before anything was forwarded. */
+  private void reject(Dialect dialect, Rejection r, Decision decision) {
+    releaseRequest();
+    respond(dialect, r, decision);
+  }
+
+  private void respond(Dialect dialect, Rejection r, Decision decision) {
+    releaseRequest();
+    status = r.status();
+    byte[] body = ErrorBodies.render(dialect, r);
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+        Unpooled.wrappedBuffer(body));
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    res.headers().set(REQUEST_ID, requestId);
+    if (!keepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    responseStarted = true;
+    ctx.writeAndFlush(res).addListener(f -> complete(decision));
+  }
+
+  /** The client went away: stop LM Studio at once and drop what is held. */
+  void clientGone() {
+    if (finished) {
+      return;
+    }
+    if (upstream != null) {
+      UpstreamHandler.detach(upstream);
+      upstream.close(); // LM Studio stops generating when its client socket closes
+      upstream = null;
+    }
+    if (guard != null) {
+      trace.addAll(guard.outcomes());
+    }
+    bufferedBody = null;
+    releaseRequest();
+    finish(Decision.CLIENT_ABORTED, false);
+  }
+
+  private void complete(Decision decision) {
+    if (finished) {
+      return;
+    }
+    finish(decision, keepAlive);
+  }
+
+  private void finish(Decision decision, boolean reuseClient) {
+    finished = true;
+    cancelTimer();
+    releaseRequest();
+    if (streaming && mode != null && mode != Mode.BUFFERED) {
+      gw.metrics().streamEnded();
+    }
+    gw.metrics().inFlight().decrementAndGet();
+    ExchangeSummary s = new ExchangeSummary(requestId, startTime, route, methodName(), path,
+        String.valueOf(ctx.channel().remoteAddress()), status, decision, trace, streaming, System.nanoTime() - startNanos);
+    gw.metrics().exchange(s);
+    try {
+      gw.listener().onExchange(s);
+    } catch (RuntimeException e) {
+      log.error("exchange listener failed", e);
+    }
+    if (gw.settings().accessLog() && access.isInfoEnabled()) {
+      MDC.put("request_id", requestId);
+      try {
+        access.info("{} {} {} {} {}us", methodName(), printable(path), status, decision, s.nanos() / 1000);
+      } finally {
+        MDC.remove("request_id");
+      }
+    }
+    handler.exchangeDone(ctx, this, reuseClient);
+  }
+
+  private String methodName() {
+    return method;
+  }
+
+  private void releaseUpstream() {
+    if (upstream != null) {
+      Channel ch = upstream;
+      upstream = null;
+      gw.pool().release(ch);
+    }
+  }
+
+  private void releaseRequest() {
+    if (request != null) {
+      request.release();
+      request = null;
+    }
+  }
+
+  private void arm(long nanos, boolean firstByte) {
+    cancelTimer();
+    timer = ctx.executor().schedule(() -> {
+      timer = null;
+      if (finished) {
+        return;
+      }
+      upstreamError(504, firstByte
+          ? "LM Studio did not start answering within " + gw.settings().firstByteTimeout().toSeconds() + " s."
+          : "LM Studio stopped sending for " + gw.settings().idleTimeout().toSeconds() + " s.");
+    }, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  private static Map<String, List<String>> headerMap(HttpHeaders h) {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : h) {
+      m.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(e.getValue());
+    }
+    m.replaceAll((k, v) -> List.copyOf(v));
+    return Map.copyOf(m);
+  }
+
+  /** A path safe to echo in a message or log: printable ASCII, bounded. */
+  private static String printable(String s) {
+    StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
+    for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+      char c = s.charAt(i);
+      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return sb.toString();
+  }
+
+}

@@ -1,0 +1,108 @@
+package dev.lmgate.core.proxy;
+
+import dev.lmgate.core.dialect.ErrorBodies;
+import dev.lmgate.spi.Rejection;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection. Reads one request at a time (auto-read is off): the next request is read
+ * only once the current exchange has written its last byte, which gives back-pressure and keeps
+ * pipelined requests in order.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+
+  private final GatewayContext gw;
+  private Exchange current;
+
+  ProxyHandler(GatewayContext gw) {
+    this.gw = gw;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpRequest req)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (!req.decoderResult().isSuccess()) {
+      // Malformed framing (CL+TE, bad chunk syntax, oversized lines): never forwarded, and the
+      // connection cannot be trusted for another request.
+      req.release();
+      badRequest(ctx, "The request is not valid HTTP/1.1 and was rejected.");
+      return;
+    }
+    if (current != null) {
+      // Cannot happen with flow control in place; refuse rather than interleave.
+      req.release();
+      ctx.close();
+      return;
+    }
+    current = new Exchange(gw, ctx, this, req);
+    current.start();
+  }
+
+  /** Called by the exchange once its response is fully written. */
+  void exchangeDone(ChannelHandlerContext ctx, Exchange ex, boolean keepAlive) {
+    if (current == ex) {
+      current = null;
+    }
+    if (keepAlive && ctx.channel().isActive()) {
+      ctx.read();
+    } else {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null && ctx.channel().isWritable()) {
+      current.clientWritable();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (current != null) {
+      current.clientGone();
+      current = null;
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection failed: {}", cause.toString());
+    ctx.close();
+  }
+
+  private void badRequest(ChannelHandlerContext ctx, String message) {
+    byte[] body = ErrorBodies.render(dev.lmgate.spi.Dialect.OPENAI,
+        new Rejection(400, "invalid_request_error", "bad_request", "", message));
+    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+        Unpooled.wrappedBuffer(body));
+    res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+  }
+
+}

@@ -1,0 +1,375 @@
+package dev.lmgate.core.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lmgate.core.dialect.StreamAdapter;
+import dev.lmgate.core.json.Json;
+import dev.lmgate.core.sse.SseEvent;
+import dev.lmgate.spi.FilterOutcome;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.OutputText;
+import dev.lmgate.spi.StreamInspector;
+import dev.lmgate.spi.StreamInspector.Span;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Holds back a streamed answer just long enough for the stream inspectors to see its text first.
+ *
+ * <p>Each output (per choice: content, reasoning, each tool call's arguments) is assembled from the
+ * events' pieces. An event is released only when every piece it carries ends at least {@code
+ * holdBack} characters before the end of its output's assembled text, or its output is complete.
+ * Inspectors see every new character before release, so <b>no character of a match of length ≤
+ * holdBack is ever released</b>: a block ends the stream with the dialect's well-formed ending and
+ * drops everything held back; a redaction rewrites only the held-back events it touches. Unchanged
+ * events are released byte for byte, in order.
+ *
+ * <p>Netty-free and single-threaded: one guard per stream, driven from the connection's event loop.
+ */
+public final class StreamGuard {
+
+  /** An inspector and the filter it belongs to. */
+  public record Entry(String filterId, FilterSettings settings, StreamInspector inspector) {}
+
+  /**
+   * What to send after an event.
+   *
+   * @param release bytes for the client now (possibly empty)
+   * @param blockedBy the filter that blocked, or {@code null}; when set, {@code release} is the
+   *     stream's ending and the upstream must be closed
+   * @param reason the block reason
+   */
+  public record Step(byte[] release, String blockedBy, String reason) {
+    public boolean blocked() {
+      return blockedBy != null;
+    }
+  }
+
+  private static final byte[] NONE = new byte[0];
+
+  private final StreamAdapter adapter;
+  private final List<Entry> entries;
+  private final int holdBack;
+  private final Map<String, Output> outputs = new LinkedHashMap<>();
+  private final Deque<Pending> pending = new ArrayDeque<>();
+  private final long[] nanos;
+  private final FilterOutcome.Outcome[] worst;
+  private final String[] reasons;
+  private boolean done;
+
+  public StreamGuard(StreamAdapter adapter, List<Entry> entries) {
+    this.adapter = adapter;
+    this.entries = List.copyOf(entries);
+    this.holdBack = entries.stream().mapToInt(e -> e.inspector().holdBack()).max().orElse(0);
+    this.nanos = new long[entries.size()];
+    this.worst = new FilterOutcome.Outcome[entries.size()];
+    this.reasons = new String[entries.size()];
+    java.util.Arrays.fill(worst, FilterOutcome.Outcome.PASS);
+    java.util.Arrays.fill(reasons, "");
+  }
+
+  /** The largest number of characters per output this guard holds back. */
+  public int holdBack() {
+    return holdBack;
+  }
+
+  /** Feeds one upstream event; returns what may go to the client now. */
+  public Step onEvent(SseEvent event) {
+    if (done) {
+      return new Step(NONE, null, "");
+    }
+    JsonNode data = null;
+    if (!event.data().isEmpty() && !event.isDone()) {
+      data = Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
+      if (data == null) {
+        return block("gateway", "upstream sent an event the gateway cannot inspect");
+      }
+    }
+    Pending p = new Pending(event, data);
+    for (OutputText piece : adapter.pieces(event, data)) {
+      Output out = outputs.computeIfAbsent(piece.key(), k -> new Output(k, piece.channel()));
+      int start = out.text.length();
+      out.text.append(piece.text());
+      p.pieces.add(new PieceRef(out, piece.pointer(), start, out.text.length()));
+    }
+    for (OutputText snap : adapter.snapshots(event, data)) {
+      Step s = inspectSnapshot(p, snap);
+      if (s != null) {
+        return s;
+      }
+    }
+    if (adapter.isFinal(event, data)) {
+      outputs.values().forEach(o -> o.complete = true);
+    }
+    for (Output out : outputs.values()) {
+      if (out.text.length() > out.scanned || (out.complete && !out.finalScanDone)) {
+        Step s = inspect(out);
+        if (s != null) {
+          return s;
+        }
+      }
+    }
+    pending.add(p);
+    return new Step(release(), null, "");
+  }
+
+  /** The upstream ended: inspect the rest as complete and release everything. */
+  public Step onEnd() {
+    if (done) {
+      return new Step(NONE, null, "");
+    }
+    for (Output out : outputs.values()) {
+      out.complete = true;
+      if (!out.finalScanDone) {
+        Step s = inspect(out);
+        if (s != null) {
+          return s;
+        }
+      }
+    }
+    done = true;
+    return new Step(release(), null, "");
+  }
+
+  /** Proof of enforcement for the stream phase: one outcome per inspector, the worst it reached. */
+  public List<FilterOutcome> outcomes() {
+    List<FilterOutcome> l = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      l.add(new FilterOutcome(entries.get(i).filterId(), FilterOutcome.Phase.STREAM, worst[i], reasons[i], nanos[i]));
+    }
+    return l;
+  }
+
+  private Step inspect(Output out) {
+    String text = out.text.toString();
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      long t0 = System.nanoTime();
+      StreamDecision d;
+      try {
+        d = e.inspector().inspect(out.key, out.channel, text, out.scanned, out.complete);
+      } catch (RuntimeException ex) {
+        nanos[i] += System.nanoTime() - t0;
+        if (e.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
+          note(i, FilterOutcome.Outcome.ERROR_SKIPPED, ex.getClass().getSimpleName());
+          continue;
+        }
+        note(i, FilterOutcome.Outcome.ERROR_BLOCKED, ex.getClass().getSimpleName());
+        return block(e.filterId(), "filter failed");
+      }
+      nanos[i] += System.nanoTime() - t0;
+      boolean shadow = e.settings().action() == FilterSettings.Action.ALERT;
+      if (d.block()) {
+        if (shadow) {
+          note(i, FilterOutcome.Outcome.ALERT, d.reason());
+          continue;
+        }
+        note(i, FilterOutcome.Outcome.BLOCK, d.reason());
+        return block(e.filterId(), d.reason());
+      }
+      if (!d.redactions().isEmpty()) {
+        if (shadow) {
+          note(i, FilterOutcome.Outcome.ALERT, d.reason());
+          continue;
+        }
+        note(i, FilterOutcome.Outcome.MODIFY, d.reason());
+        for (Span s : d.redactions()) {
+          out.addSpan(s);
+        }
+      }
+    }
+    out.scanned = text.length();
+    if (out.complete) {
+      out.finalScanDone = true;
+    }
+    return null;
+  }
+
+  /** Inspects a text an event repeats whole; redactions apply to the event itself. */
+  private Step inspectSnapshot(Pending p, OutputText snap) {
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      long t0 = System.nanoTime();
+      StreamDecision d;
+      try {
+        d = e.inspector().inspect("snapshot:" + snap.key(), snap.channel(), snap.text(), 0, true);
+      } catch (RuntimeException ex) {
+        nanos[i] += System.nanoTime() - t0;
+        if (e.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
+          note(i, FilterOutcome.Outcome.ERROR_SKIPPED, ex.getClass().getSimpleName());
+          continue;
+        }
+        note(i, FilterOutcome.Outcome.ERROR_BLOCKED, ex.getClass().getSimpleName());
+        return block(e.filterId(), "filter failed");
+      }
+      nanos[i] += System.nanoTime() - t0;
+      boolean shadow = e.settings().action() == FilterSettings.Action.ALERT;
+      if (d.block() || !d.redactions().isEmpty()) {
+        if (shadow) {
+          note(i, FilterOutcome.Outcome.ALERT, d.reason());
+          continue;
+        }
+        if (d.block() || snap.pointer().isEmpty()) {
+          note(i, FilterOutcome.Outcome.BLOCK, d.reason());
+          return block(e.filterId(), d.reason());
+        }
+        note(i, FilterOutcome.Outcome.MODIFY, d.reason());
+        Output tmp = new Output(snap.key(), snap.channel());
+        d.redactions().forEach(tmp::addSpan);
+        Json.set(p.data, snap.pointer(), TextNode.valueOf(tmp.render(snap.text(), 0, snap.text().length())));
+        p.rewritten = true;
+      }
+    }
+    return null;
+  }
+
+  private void note(int i, FilterOutcome.Outcome o, String reason) {
+    if (o.ordinal() > worst[i].ordinal()) {
+      worst[i] = o;
+      reasons[i] = reason;
+    }
+  }
+
+  private Step block(String filterId, String reason) {
+    done = true;
+    pending.clear();
+    return new Step(adapter.blockedEnding("The response was stopped by the gateway's output policy (" + filterId + ")."), filterId, reason);
+  }
+
+  private byte[] release() {
+    ByteArrayOutputStream b = null;
+    while (!pending.isEmpty()) {
+      Pending p = pending.peekFirst();
+      if (!done && !releasable(p)) {
+        break;
+      }
+      pending.removeFirst();
+      if (b == null) {
+        b = new ByteArrayOutputStream();
+      }
+      try {
+        b.write(render(p));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return b == null ? NONE : b.toByteArray();
+  }
+
+  private boolean releasable(Pending p) {
+    for (PieceRef r : p.pieces) {
+      Output o = r.out;
+      int safe = o.complete ? o.text.length() : o.text.length() - holdBack;
+      if (r.end > safe) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private byte[] render(Pending p) {
+    boolean rewrite = p.rewritten;
+    for (PieceRef r : p.pieces) {
+      if (r.out.touches(r.start, r.end)) {
+        if (r.pointer.isEmpty()) {
+          continue; // not rewritable; such outputs are blocked rather than redacted upstream of here
+        }
+        Json.set(p.data, r.pointer, TextNode.valueOf(r.out.render(r.out.text.toString(), r.start, r.end)));
+        rewrite = true;
+      }
+    }
+    if (!rewrite) {
+      return p.event.raw();
+    }
+    String head = p.event.event().isEmpty() ? "" : "event: " + p.event.event() + "\n";
+    return (head + "data: " + p.data.toString() + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static final class Pending {
+    final SseEvent event;
+    final JsonNode data;
+    final List<PieceRef> pieces = new ArrayList<>(1);
+    boolean rewritten;
+
+    Pending(SseEvent event, JsonNode data) {
+      this.event = event;
+      this.data = data;
+    }
+  }
+
+  private record PieceRef(Output out, String pointer, int start, int end) {}
+
+  /** One output's assembled text and the spans to redact in it (non-overlapping, by start). */
+  private static final class Output {
+    final String key;
+    final OutputChannel channel;
+    final StringBuilder text = new StringBuilder();
+    final TreeMap<Integer, Span> spans = new TreeMap<>();
+    int scanned;
+    boolean complete;
+    boolean finalScanDone;
+
+    Output(String key, OutputChannel channel) {
+      this.key = key;
+      this.channel = channel;
+    }
+
+    /** Adds a span, merging it with any it overlaps (a match that grew as text arrived). */
+    void addSpan(Span s) {
+      int start = s.start();
+      int end = s.end();
+      String repl = s.replacement();
+      Map.Entry<Integer, Span> before = spans.floorEntry(start);
+      if (before != null && before.getValue().end() > start) {
+        start = before.getKey();
+        end = Math.max(end, before.getValue().end());
+        spans.remove(before.getKey());
+      }
+      while (true) {
+        Map.Entry<Integer, Span> next = spans.ceilingEntry(start);
+        if (next == null || next.getKey() >= end) {
+          break;
+        }
+        end = Math.max(end, next.getValue().end());
+        spans.remove(next.getKey());
+      }
+      spans.put(start, new Span(start, end, repl));
+    }
+
+    boolean touches(int start, int end) {
+      Map.Entry<Integer, Span> e = spans.floorEntry(end - 1);
+      return e != null && e.getValue().end() > start && end > start;
+    }
+
+    /** The text of [from, to) as the client sees it: each span's replacement at its start. */
+    String render(String original, int from, int to) {
+      StringBuilder sb = new StringBuilder(to - from);
+      int i = from;
+      while (i < to) {
+        Map.Entry<Integer, Span> e = spans.floorEntry(i);
+        if (e != null && e.getValue().end() > i) {
+          if (e.getKey() == i) {
+            sb.append(e.getValue().replacement());
+          }
+          i = Math.min(to, e.getValue().end());
+        } else {
+          Map.Entry<Integer, Span> n = spans.higherEntry(i);
+          int stop = n == null ? to : Math.min(to, n.getKey());
+          sb.append(original, i, stop);
+          i = stop;
+        }
+      }
+      return sb.toString();
+    }
+  }
+}

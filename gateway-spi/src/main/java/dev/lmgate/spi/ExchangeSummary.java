@@ -1,0 +1,47 @@
+package dev.lmgate.spi;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the core knows about a finished exchange; the audit trail and metrics consume it.
+ *
+ * @param requestId the exchange id
+ * @param start when the request arrived
+ * @param route the route, or {@code null} for an unknown route
+ * @param method HTTP method
+ * @param path request path (without query)
+ * @param clientAddress the peer address
+ * @param status the status the client received (for a stream: the status line sent)
+ * @param decision final decision
+ * @param filters every filter that ran, in order, with its verdict and duration
+ * @param streamed whether the answer was streamed
+ * @param nanos total time from request to last byte
+ */
+public record ExchangeSummary(
+    String requestId,
+    Instant start,
+    Route route,
+    String method,
+    String path,
+    String clientAddress,
+    int status,
+    Decision decision,
+    List<FilterOutcome> filters,
+    boolean streamed,
+    long nanos) {
+
+  /** How an exchange ended. A blocked exchange is never recorded as forwarded. */
+  public enum Decision {
+    FORWARDED,
+    BLOCKED_REQUEST,
+    BLOCKED_RESPONSE,
+    REJECTED,
+    UPSTREAM_ERROR,
+    CLIENT_ABORTED
+  }
+
+  public ExchangeSummary {
+    filters = List.copyOf(filters);
+  }
+}

@@ -1,0 +1,23 @@
+package dev.lmgate.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Creates a filter from its YAML block. Factories are registered statically (no class-path
+ * scanning) and validate the whole config at load time: the gateway refuses to start, and a hot
+ * reload is refused, when a configured filter cannot run.
+ */
+public interface FilterFactory {
+
+  /** The filter id this factory builds, as written in YAML. */
+  String id();
+
+  /**
+   * Builds the filter.
+   *
+   * @param path the config path of this filter's block, for error messages
+   * @param config the filter's own settings (the YAML block without the common keys)
+   * @param settings the common settings (action, timeout, on-error)
+   */
+  GatewayFilter create(String path, JsonNode config, FilterSettings settings) throws ConfigException;
+}

@@ -1,0 +1,42 @@
+package dev.lmgate.spi;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A security filter. The chain runner calls each configured filter in YAML order for the request
+ * phase, and again, in the same order, for the whole response or for the stream.
+ *
+ * <p>Contract: methods return without blocking; blocking work runs on an executor of the filter's
+ * and the returned stage completes there (the core resumes on the connection's event loop). A
+ * stage that fails, or does not complete within {@link FilterSettings#timeout()}, is handled per
+ * {@link FilterSettings#onError()}. Filters never see Netty buffers.
+ */
+public interface GatewayFilter {
+
+  /** Stable kebab-case id, used in YAML, metrics, response headers and audit records. */
+  String id();
+
+  FilterSettings settings();
+
+  /** The request phase: pass, modify the body, alert, or block with a rejection. */
+  default CompletionStage<Verdict> onRequest(RequestView request) {
+    return CompletableFuture.completedFuture(Verdict.pass());
+  }
+
+  /** Whether this filter wants whole, non-streamed responses (the core buffers them if so). */
+  default boolean inspectsResponses() {
+    return false;
+  }
+
+  /** The response phase for non-streamed answers. */
+  default CompletionStage<Verdict> onResponse(ResponseView response) {
+    return CompletableFuture.completedFuture(Verdict.pass());
+  }
+
+  /** An inspector for a streamed answer to this request, if this filter inspects streams. */
+  default Optional<StreamInspector> streamInspector(RequestView request) {
+    return Optional.empty();
+  }
+}

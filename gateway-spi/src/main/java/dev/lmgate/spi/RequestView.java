@@ -1,0 +1,42 @@
+package dev.lmgate.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The client→gateway request as filters see it: immutable, already copied out of the network
+ * buffers. The JSON tree is shared by the filters of one exchange and must be treated as read-only;
+ * a filter changes the body only by returning edits.
+ */
+public interface RequestView {
+
+  /** The gateway's id of this exchange, also returned to the client as {@code x-request-id}. */
+  String requestId();
+
+  Route route();
+
+  String method();
+
+  /** The path as received, without the query string, not normalized. */
+  String path();
+
+  /** Header values by lower-case name. */
+  Map<String, List<String>> headers();
+
+  /** Size of the body as received, in bytes. */
+  int bodySize();
+
+  /** The parsed body, or empty when it is not JSON (or there is none). */
+  Optional<JsonNode> json();
+
+  /** The body mapped to the normalized conversation. */
+  Conversation conversation();
+
+  /** Convenience: the first value of a header, by case-insensitive name. */
+  default Optional<String> header(String name) {
+    List<String> values = headers().get(name.toLowerCase(java.util.Locale.ROOT));
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+  }
+}
