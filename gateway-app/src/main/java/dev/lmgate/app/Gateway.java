@@ -1,0 +1,136 @@
+package dev.lmgate.app;
+
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.core.admin.AdminServer;
+import dev.lmgate.core.admin.GatewayMetrics;
+import dev.lmgate.core.chain.FilterChain;
+import dev.lmgate.core.proxy.GatewayServer;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ExchangeListener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the proxy, the admin port and, when started from a file, the hot reload of
+ * that file. A valid new config swaps in atomically for new requests; an invalid one is logged,
+ * counted ({@code lmgate_config_reloads_total{result="rejected"}}) and the old one keeps serving.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayMetrics metrics = new GatewayMetrics();
+  private final AtomicReference<FilterChain> chain = new AtomicReference<>();
+  private final GatewayConfig initial;
+  private final GatewayServer server;
+  private final AdminServer admin;
+  private final Path configFile;
+  private final ConfigLoader loader;
+  private ScheduledExecutorService watcher;
+  private FileTime lastModified;
+  private InetSocketAddress address;
+  private InetSocketAddress adminAddress;
+
+  public Gateway(GatewayConfig config, Path configFile, ConfigLoader loader, ExchangeListener listener) {
+    this.initial = config;
+    this.configFile = configFile;
+    this.loader = loader;
+    this.chain.set(new FilterChain(config.filters(), metrics));
+    this.server = new GatewayServer(config.server(), chain::get, metrics, listener, Clock.systemUTC(), config.workerThreads());
+    this.admin = config.adminPort() < 0 ? null
+        : new AdminServer(config.adminHost(), config.adminPort(), metrics, () -> server.upstreamReachable(2000));
+  }
+
+  public Gateway start() throws InterruptedException {
+    address = server.start();
+    if (admin != null) {
+      adminAddress = admin.start();
+    }
+    if (configFile != null) {
+      lastModified = modified();
+      watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lmgate-config-watch");
+        t.setDaemon(true);
+        return t;
+      });
+      watcher.scheduleWithFixedDelay(this::checkForChange, 1, 1, TimeUnit.SECONDS);
+    }
+    return this;
+  }
+
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  public InetSocketAddress adminAddress() {
+    return adminAddress;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public FilterChain chain() {
+    return chain.get();
+  }
+
+  private void checkForChange() {
+    FileTime now = modified();
+    if (now != null && !now.equals(lastModified)) {
+      lastModified = now;
+      reload();
+    }
+  }
+
+  /** Reloads the config file now; returns whether the new config was applied. */
+  public boolean reload() {
+    try {
+      GatewayConfig next = loader.load(configFile);
+      chain.set(new FilterChain(next.filters(), metrics));
+      metrics.configReload(true);
+      if (!next.server().equals(initial.server()) || next.adminPort() != initial.adminPort()) {
+        log.warn("config reloaded: filters applied; server, upstream and admin settings take effect on restart");
+      } else {
+        log.info("config reloaded: {} filters", next.filters().size());
+      }
+      return true;
+    } catch (ConfigException e) {
+      metrics.configReload(false);
+      log.error("config reload rejected, the previous config keeps serving: {}", e.getMessage());
+      return false;
+    } catch (RuntimeException e) {
+      metrics.configReload(false);
+      log.error("config reload rejected, the previous config keeps serving", e);
+      return false;
+    }
+  }
+
+  private FileTime modified() {
+    try {
+      return Files.getLastModifiedTime(configFile);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (watcher != null) {
+      watcher.shutdownNow();
+    }
+    server.close();
+    if (admin != null) {
+      admin.close();
+    }
+  }
+}

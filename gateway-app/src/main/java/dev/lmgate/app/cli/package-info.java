@@ -1,0 +1,2 @@
+/** The {@code lmgate} command line. */
+package dev.lmgate.app.cli;

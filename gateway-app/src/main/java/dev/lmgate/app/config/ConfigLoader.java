@@ -1,0 +1,197 @@
+package dev.lmgate.app.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmgate.core.proxy.ServerSettings;
+import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.filters.BuiltinFilters;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads {@code gateway.yaml}: parses YAML, replaces {@code ${NAME}} and {@code ${NAME:-default}}
+ * in scalar values from the environment (never in keys, so a variable cannot change the
+ * structure), binds typed settings and builds every filter, so that a config that loads is a
+ * config that runs. Every error names the setting's path, its value and what was expected.
+ */
+public final class ConfigLoader {
+  private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+  private static final Set<String> TOP = Set.of("server", "upstream", "admin", "filters");
+  private static final Set<String> SERVER = Set.of("host", "port", "max-request-bytes", "max-response-bytes",
+      "max-sse-event-bytes", "first-byte-timeout", "idle-timeout", "connect-timeout", "upstream-idle-evict",
+      "drain-timeout", "websocket", "access-log", "worker-threads");
+  private static final Set<String> COMMON = Set.of("id", "action", "timeout", "on-error");
+
+  private final Function<String, String> env;
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  public static ConfigLoader fromEnvironment() {
+    return new ConfigLoader(System::getenv);
+  }
+
+  public GatewayConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("file", file, "a readable YAML file (" + e.getClass().getSimpleName() + ")");
+    }
+    return parse(text);
+  }
+
+  public GatewayConfig parse(String yaml) throws ConfigException {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+    } catch (IOException e) {
+      String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw new ConfigException("yaml", msg, "valid YAML");
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      root = new ObjectMapper().createObjectNode();
+    }
+    interpolate(root, "");
+    ConfigReader r = new ConfigReader("", root).only(TOP);
+    ConfigReader s = r.child("server").only(SERVER);
+    ConfigReader u = r.child("upstream").only(Set.of("url"));
+    ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled"));
+
+    URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
+    ServerSettings d = ServerSettings.defaults(8080, upstream);
+    ServerSettings server = new ServerSettings(
+        s.string("host", d.host()),
+        (int) s.integer("port", 8080, 0, 65535),
+        upstream,
+        (int) s.integer("max-request-bytes", d.maxRequestBytes(), 1024, Integer.MAX_VALUE - 8),
+        (int) s.integer("max-response-bytes", d.maxResponseBytes(), 1024, Integer.MAX_VALUE - 8),
+        (int) s.integer("max-sse-event-bytes", d.maxSseEventBytes(), 1024, 256 << 20),
+        s.duration("first-byte-timeout", d.firstByteTimeout()),
+        s.duration("idle-timeout", d.idleTimeout()),
+        s.duration("connect-timeout", d.connectTimeout()),
+        s.duration("upstream-idle-evict", d.upstreamIdleEvict()),
+        s.duration("drain-timeout", d.drainTimeout()),
+        s.bool("websocket", false),
+        s.bool("access-log", true));
+    if (server.allowWebSocket()) {
+      throw new ConfigException("server.websocket", true, "false (WebSocket tunnelling is not available in this version)");
+    }
+    if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
+      throw new ConfigException("server.upstream-idle-evict", server.upstreamIdleEvict(),
+          "< 5s (LM Studio closes idle connections after 5 s)");
+    }
+    int workers = (int) s.integer("worker-threads", 0, 0, 1024);
+    boolean adminOn = a.bool("enabled", true);
+    int adminPort = adminOn ? (int) a.integer("port", 9090, 0, 65535) : -1;
+    return new GatewayConfig(server, workers, a.string("host", "127.0.0.1"), adminPort, filters(r));
+  }
+
+  private URI upstreamUri(String url) throws ConfigException {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (Exception e) {
+      throw new ConfigException("upstream.url", url, "an http:// URL such as http://127.0.0.1:1234");
+    }
+    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))
+        || uri.getQuery() != null || uri.getUserInfo() != null) {
+      throw new ConfigException("upstream.url", url, "http://host:port without path, query or credentials");
+    }
+    return uri;
+  }
+
+  private List<GatewayFilter> filters(ConfigReader r) throws ConfigException {
+    List<GatewayFilter> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    Set<String> routeIds = new HashSet<>();
+    RouteTable.lmStudio().routes().forEach(x -> routeIds.add(x.id()));
+    for (ConfigReader f : r.list("filters")) {
+      String id = f.requiredString("id");
+      FilterFactory factory = BuiltinFilters.factory(id).orElseThrow(
+          () -> new ConfigException(f.path() + ".id", id, "one of " + BuiltinFilters.ids()));
+      if (!seen.add(id)) {
+        throw new ConfigException(f.path() + ".id", id, "each filter once");
+      }
+      FilterSettings settings = new FilterSettings(
+          f.enumValue("action", FilterSettings.Action.class, FilterSettings.Action.BLOCK),
+          f.duration("timeout", Duration.ofSeconds(2)),
+          f.enumValue("on-error", FilterSettings.OnError.class, FilterSettings.OnError.FAIL_CLOSED));
+      ObjectNode own = ((ObjectNode) f.node()).deepCopy();
+      COMMON.forEach(own::remove);
+      if (own.has("routes") && own.get("routes").isObject()) {
+        for (Iterator<String> it = own.get("routes").fieldNames(); it.hasNext(); ) {
+          String route = it.next();
+          if (!routeIds.contains(route)) {
+            throw new ConfigException(f.path() + ".routes." + route, route, "a route id (" + new java.util.TreeSet<>(routeIds) + ")");
+          }
+        }
+      }
+      out.add(factory.create(f.path(), own, settings));
+    }
+    return out;
+  }
+
+  /** Replaces variables in every scalar string, in place. */
+  private void interpolate(JsonNode node, String path) throws ConfigException {
+    if (node instanceof ObjectNode o) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        if (e.getValue().isTextual()) {
+          e.setValue(TextNode.valueOf(substitute(p, e.getValue().asText())));
+        } else {
+          interpolate(e.getValue(), p);
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        JsonNode c = node.get(i);
+        String p = path + "[" + i + "]";
+        if (c.isTextual()) {
+          ((com.fasterxml.jackson.databind.node.ArrayNode) node).set(i, TextNode.valueOf(substitute(p, c.asText())));
+        } else {
+          interpolate(c, p);
+        }
+      }
+    }
+  }
+
+  private String substitute(String path, String value) throws ConfigException {
+    Matcher m = VAR.matcher(value);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String v = env.apply(m.group(1));
+      if (v == null || (v.isEmpty() && m.group(2) != null)) {
+        if (m.group(2) == null) {
+          throw new ConfigException(path, "${" + m.group(1) + "}", "environment variable " + m.group(1) + " to be set (or a default: ${" + m.group(1) + ":-value})");
+        }
+        v = m.group(2);
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.lmgate.app.config;
+
+import dev.lmgate.core.proxy.ServerSettings;
+import dev.lmgate.spi.GatewayFilter;
+import java.util.List;
+
+/**
+ * A loaded, validated config.
+ *
+ * @param server the proxy's settings
+ * @param workerThreads event-loop threads (0: Netty's default, twice the cores)
+ * @param adminHost admin port address
+ * @param adminPort admin port (0: any free port; -1: disabled)
+ * @param filters the filters in chain order, built and validated
+ */
+public record GatewayConfig(ServerSettings server, int workerThreads, String adminHost, int adminPort, List<GatewayFilter> filters) {
+  public GatewayConfig {
+    filters = List.copyOf(filters);
+  }
+}

@@ -1,0 +1,2 @@
+/** lmgate's application: wiring, lifecycle and hot reload. */
+package dev.lmgate.app;

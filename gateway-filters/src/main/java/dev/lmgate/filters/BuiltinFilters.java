@@ -1,0 +1,30 @@
+package dev.lmgate.filters;
+
+import dev.lmgate.filters.limits.RequestLimitFilter;
+import dev.lmgate.filters.output.OutputPatternFilter;
+import dev.lmgate.spi.FilterFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The static registry of filters lmgate ships: no class-path scanning, ids pinned by a test. */
+public final class BuiltinFilters {
+  private static final Map<String, FilterFactory> FACTORIES = new LinkedHashMap<>();
+
+  static {
+    for (FilterFactory f : List.of(new RequestLimitFilter.Factory(), new OutputPatternFilter.Factory())) {
+      FACTORIES.put(f.id(), f);
+    }
+  }
+
+  private BuiltinFilters() {}
+
+  public static Optional<FilterFactory> factory(String id) {
+    return Optional.ofNullable(FACTORIES.get(id));
+  }
+
+  public static List<String> ids() {
+    return List.copyOf(FACTORIES.keySet());
+  }
+}

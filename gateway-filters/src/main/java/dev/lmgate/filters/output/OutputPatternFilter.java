@@ -1,0 +1,228 @@
+package dev.lmgate.filters.output;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.OutputText;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.ResponseView;
+import dev.lmgate.spi.StreamInspector;
+import dev.lmgate.spi.StreamInspector.Span;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
+import dev.lmgate.spi.Verdict;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Regex rules over the model's output — content, reasoning and tool-call arguments — in whole and
+ * streamed answers alike. Patterns are compiled with RE2/J, so matching is linear in the text
+ * whatever the security team writes.
+ *
+ * <p>In streams the guarantee is: no character of a match up to {@code hold-back} characters long
+ * ever reaches the client. The stream guard holds back that many characters per output; each
+ * rule declares the longest match it must catch ({@code max-length}), which may not exceed the
+ * filter's hold-back.
+ */
+public final class OutputPatternFilter implements GatewayFilter {
+  public static final String ID = "output-patterns";
+
+  /**
+   * One rule.
+   *
+   * @param name stable name, reported in audit records and errors (never the matched text)
+   * @param pattern the RE2 pattern
+   * @param action block or redact (alert comes from the filter's own action)
+   * @param replacement what a redacted match becomes
+   * @param channels the outputs the rule reads
+   */
+  public record Rule(String name, Pattern pattern, FilterSettings.Action action, String replacement, Set<OutputChannel> channels) {}
+
+  private final FilterSettings settings;
+  private final List<Rule> rules;
+  private final int holdBack;
+
+  public OutputPatternFilter(FilterSettings settings, List<Rule> rules, int holdBack) {
+    this.settings = settings;
+    this.rules = List.copyOf(rules);
+    this.holdBack = holdBack;
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public boolean inspectsResponses() {
+    return true;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onResponse(ResponseView response) {
+    List<Edit> edits = new ArrayList<>();
+    List<String> redacted = new ArrayList<>();
+    for (OutputText out : response.outputs()) {
+      StreamDecision d = scan(out.channel(), out.text(), 0, 0);
+      if (d.block()) {
+        return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
+      }
+      if (!d.redactions().isEmpty()) {
+        if (out.pointer().isEmpty()) {
+          return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
+        }
+        edits.add(new Edit(out.pointer(), TextNode.valueOf(apply(out.text(), d.redactions()))));
+        redacted.add(d.reason());
+      }
+    }
+    return CompletableFuture.completedFuture(
+        edits.isEmpty() ? Verdict.pass() : Verdict.modify(String.join(",", redacted), edits));
+  }
+
+  @Override
+  public Optional<StreamInspector> streamInspector(RequestView request) {
+    return Optional.of(new StreamInspector() {
+      @Override
+      public int holdBack() {
+        return holdBack;
+      }
+
+      @Override
+      public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+        return scan(channel, text, scanFrom, holdBack);
+      }
+    });
+  }
+
+  /** Finds matches that end after {@code scanFrom}; the first blocking rule wins. */
+  private StreamDecision scan(OutputChannel channel, String text, int scanFrom, int lookBack) {
+    List<Span> spans = new ArrayList<>();
+    String reason = "";
+    int from = Math.max(0, scanFrom - lookBack);
+    for (Rule rule : rules) {
+      if (!rule.channels().contains(channel)) {
+        continue;
+      }
+      Matcher m = rule.pattern().matcher(text);
+      int pos = from;
+      while (pos <= text.length() && m.find(pos)) {
+        int s = m.start();
+        int e = m.end();
+        pos = e > s ? e : e + 1;
+        if (e == s || e <= scanFrom && scanFrom > 0) {
+          continue;
+        }
+        if (rule.action() == FilterSettings.Action.BLOCK) {
+          return StreamDecision.block(rule.name());
+        }
+        spans.add(new Span(s, e, rule.replacement()));
+        reason = reason.isEmpty() ? rule.name() : reason;
+      }
+    }
+    return spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason, spans);
+  }
+
+  /** Applies non-overlapping or overlapping spans to a whole text. */
+  static String apply(String text, List<Span> spans) {
+    List<Span> sorted = new ArrayList<>(spans);
+    sorted.sort((a, b) -> Integer.compare(a.start(), b.start()));
+    StringBuilder sb = new StringBuilder(text.length());
+    int i = 0;
+    for (Span s : sorted) {
+      if (s.end() <= i) {
+        continue;
+      }
+      if (s.start() >= i) {
+        sb.append(text, i, s.start()).append(s.replacement());
+      }
+      i = Math.max(i, s.end());
+    }
+    return sb.append(text, i, text.length()).toString();
+  }
+
+  private static Rejection rejection(String rule) {
+    return new Rejection(403, "content_filter", "content_filter", "",
+        "The response was blocked by the gateway's output policy (rule '" + rule + "').");
+  }
+
+  /** Builds the filter from YAML. */
+  public static final class Factory implements FilterFactory {
+    private static final int DEFAULT_MAX_LENGTH = 128;
+    private static final Set<String> KEYS = Set.of("hold-back", "rules");
+    private static final Set<String> RULE_KEYS = Set.of("name", "pattern", "action", "replacement", "channels", "max-length");
+
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(String path, JsonNode config, FilterSettings settings) throws ConfigException {
+      ConfigReader r = new ConfigReader(path, config).only(KEYS);
+      List<ConfigReader> ruleNodes = r.list("rules");
+      if (ruleNodes.isEmpty()) {
+        throw new ConfigException(r.path() + ".rules", null, "at least one rule");
+      }
+      List<Rule> rules = new ArrayList<>();
+      int longest = 0;
+      Set<String> names = new java.util.HashSet<>();
+      for (ConfigReader rr : ruleNodes) {
+        rr.only(RULE_KEYS);
+        String name = rr.requiredString("name");
+        if (!names.add(name)) {
+          throw new ConfigException(rr.path() + ".name", name, "a name not used by another rule");
+        }
+        String src = rr.requiredString("pattern");
+        Pattern p;
+        try {
+          p = Pattern.compile(src);
+        } catch (PatternSyntaxException e) {
+          throw new ConfigException(rr.path() + ".pattern", src, "an RE2 pattern (" + e.getDescription() + ")");
+        }
+        FilterSettings.Action action = rr.enumValue("action", FilterSettings.Action.class,
+            settings.action() == FilterSettings.Action.REDACT ? FilterSettings.Action.REDACT : FilterSettings.Action.BLOCK);
+        if (action == FilterSettings.Action.ALERT) {
+          throw new ConfigException(rr.path() + ".action", "alert", "block or redact (set action: alert on the filter for shadow mode)");
+        }
+        Set<OutputChannel> channels = EnumSet.noneOf(OutputChannel.class);
+        List<String> chs = rr.strings("channels");
+        if (chs.isEmpty()) {
+          channels = EnumSet.allOf(OutputChannel.class);
+        }
+        for (String c : chs) {
+          try {
+            channels.add(OutputChannel.valueOf(c.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+          } catch (IllegalArgumentException e) {
+            throw new ConfigException(rr.path() + ".channels", c, "content, reasoning or tool-arguments");
+          }
+        }
+        longest = Math.max(longest, (int) rr.integer("max-length", DEFAULT_MAX_LENGTH, 1, 65_536));
+        rules.add(new Rule(name, p, action, rr.string("replacement", "[REDACTED]"), channels));
+      }
+      int holdBack = (int) r.integer("hold-back", longest, 1, 65_536);
+      if (holdBack < longest) {
+        throw new ConfigException(r.path() + ".hold-back", holdBack, ">= the longest rule max-length (" + longest + ")");
+      }
+      return new OutputPatternFilter(settings, rules, holdBack);
+    }
+  }
+}

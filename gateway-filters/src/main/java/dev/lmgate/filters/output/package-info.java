@@ -1,0 +1,2 @@
+/** Output rules: regular expressions over what the model says, streamed or not. */
+package dev.lmgate.filters.output;

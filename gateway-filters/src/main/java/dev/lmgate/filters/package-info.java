@@ -1,0 +1,2 @@
+/** lmgate's built-in filters, one package per concern, and their static registry. */
+package dev.lmgate.filters;
