@@ -1,0 +1,196 @@
+package dev.lmgate.core.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.core.SharedFixtures;
+import dev.lmgate.core.dialect.StreamAdapter;
+import dev.lmgate.core.json.Json;
+import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.core.sse.SseEvent;
+import dev.lmgate.core.sse.SseParser;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.Route;
+import dev.lmgate.spi.StreamInspector;
+import dev.lmgate.spi.StreamInspector.Span;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class StreamGuardTest {
+
+  /** Finds a literal, like a rule would; blocks or redacts. */
+  record Literal(String needle, boolean redact, int holdBack) implements StreamInspector {
+    @Override
+    public int holdBack() {
+      return holdBack;
+    }
+
+    @Override
+    public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+      List<Span> spans = new ArrayList<>();
+      for (int i = text.indexOf(needle, Math.max(0, scanFrom - needle.length())); i >= 0; i = text.indexOf(needle, i + 1)) {
+        if (!redact) {
+          return StreamDecision.block("literal");
+        }
+        spans.add(new Span(i, i + needle.length(), "[X]"));
+      }
+      return spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact("literal", spans);
+    }
+  }
+
+  static final Map<String, String> FIXTURE_ROUTE = Map.of(
+      "chat-completion-stream.sse", "/v1/chat/completions",
+      "chat-completion-stream-reasoning.sse", "/v1/chat/completions",
+      "chat-completion-stream-tool-call.sse", "/v1/chat/completions",
+      "chat-completion-stream-usage.sse", "/v1/chat/completions",
+      "completion-stream.sse", "/v1/completions",
+      "responses-api-stream.sse", "/v1/responses",
+      "anthropic-messages-stream.sse", "/v1/messages",
+      "api-v1-chat-stream.sse", "/api/v1/chat");
+
+  static Route route(String path) {
+    return ((RouteTable.Found) RouteTable.lmStudio().match("POST", path)).route();
+  }
+
+  static StreamGuard guard(String path, StreamInspector inspector, FilterSettings.Action action) {
+    return new StreamGuard(StreamAdapter.forRoute(route(path)),
+        List.of(new StreamGuard.Entry("test", new FilterSettings(action, java.time.Duration.ofSeconds(1),
+            FilterSettings.OnError.FAIL_CLOSED), inspector)));
+  }
+
+  /** Runs bytes through parser and guard in pieces; returns what the client receives. */
+  static String run(StreamGuard g, byte[] bytes, int piece) {
+    SseParser p = new SseParser(1 << 20);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < bytes.length; i += piece) {
+      for (SseEvent e : p.feed(bytes, i, Math.min(piece, bytes.length - i))) {
+        StreamGuard.Step s = g.onEvent(e);
+        out.writeBytes(s.release());
+        if (s.blocked()) {
+          return out.toString(StandardCharsets.UTF_8);
+        }
+      }
+    }
+    out.writeBytes(g.onEnd().release());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void everyFixtureStreamIsReleasedByteForByteWhenNothingMatches() {
+    for (var e : FIXTURE_ROUTE.entrySet()) {
+      byte[] bytes = SharedFixtures.bytes(e.getKey());
+      for (int piece : new int[] {1, 7, 64, bytes.length}) {
+        String out = run(guard(e.getValue(), new Literal("\u0000never", false, 32), FilterSettings.Action.BLOCK), bytes, piece);
+        assertThat(out).as(e.getKey()).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "chat-completion-stream.sse, /v1/chat/completions, proxy forwards",
+    "chat-completion-stream-reasoning.sse, /v1/chat/completions, The user",
+    "chat-completion-stream-tool-call.sse, /v1/chat/completions, 'location\":\"San'",
+    "completion-stream.sse, /v1/completions, request that",
+    "responses-api-stream.sse, /v1/responses, ! How",
+    "anthropic-messages-stream.sse, /v1/messages, Hello from",
+    "api-v1-chat-stream.sse, /api/v1/chat, listens on",
+  })
+  void aMatchSplitAcrossEventsNeverReachesTheClientAndTheStreamEndsWellFormed(String fixture, String path, String needle) {
+    byte[] bytes = SharedFixtures.bytes(fixture);
+    assertThat(piecesOf(path, new String(bytes, StandardCharsets.UTF_8))).as("the match only exists assembled")
+        .noneMatch(piece -> piece.contains(needle));
+    assertThat(assembled(path, new String(bytes, StandardCharsets.UTF_8))).contains(needle);
+    String out = run(guard(path, new Literal(needle, false, 32), FilterSettings.Action.BLOCK), bytes, 5);
+    String released = assembled(path, out);
+    assertThat(out).as("no event, delta or snapshot, carries the match").doesNotContain(needle.replace("\"", "\\\""));
+    assertThat(released).doesNotContain(needle);
+    for (int k = 1; k <= needle.length(); k++) {
+      assertThat(released).as("no prefix of the match is released").doesNotEndWith(needle.substring(0, k));
+    }
+    assertWellFormedEnding(path, out);
+  }
+
+  @Test
+  void redactionRewritesOnlyTheEventsThatCarryTheMatch() {
+    byte[] bytes = SharedFixtures.bytes("chat-completion-stream.sse");
+    String out = run(guard("/v1/chat/completions", new Literal("proxy forwards", true, 32), FilterSettings.Action.REDACT), bytes, 9);
+    String text = assembled("/v1/chat/completions", out);
+    assertThat(text).contains("[X]").doesNotContain("proxy forwards");
+    assertThat(text.replace("[X]", "proxy forwards")).isEqualTo(assembled("/v1/chat/completions", new String(bytes, StandardCharsets.UTF_8)));
+    assertThat(out).endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void alertModeRecordsButReleasesEverything() {
+    byte[] bytes = SharedFixtures.bytes("chat-completion-stream.sse");
+    StreamGuard g = guard("/v1/chat/completions", new Literal("proxy forwards", false, 32), FilterSettings.Action.ALERT);
+    assertThat(run(g, bytes, 11)).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
+    assertThat(g.outcomes()).singleElement().extracting(o -> o.verdict().name()).isEqualTo("ALERT");
+  }
+
+  @Test
+  void aFailingInspectorFailsClosed() {
+    StreamInspector broken = new StreamInspector() {
+      @Override
+      public int holdBack() {
+        return 8;
+      }
+
+      @Override
+      public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+        throw new IllegalStateException("boom");
+      }
+    };
+    String out = run(guard("/v1/chat/completions", broken, FilterSettings.Action.BLOCK), SharedFixtures.bytes("chat-completion-stream.sse"), 50);
+    assertWellFormedEnding("/v1/chat/completions", out);
+  }
+
+  /** The text a client would assemble from the released events' deltas. */
+  static String assembled(String path, String sse) {
+    return String.join("", piecesOf(path, sse));
+  }
+
+  static List<String> piecesOf(String path, String sse) {
+    StreamAdapter a = StreamAdapter.forRoute(route(path));
+    List<String> l = new ArrayList<>();
+    byte[] b = sse.getBytes(StandardCharsets.UTF_8);
+    for (SseEvent e : new SseParser(1 << 20).feed(b, 0, b.length)) {
+      JsonNode data = e.data().isEmpty() || e.isDone() ? null : Json.parse(e.data().getBytes(StandardCharsets.UTF_8)).orElseThrow();
+      a.pieces(e, data).forEach(p -> l.add(p.text()));
+    }
+    return l;
+  }
+
+  static void assertWellFormedEnding(String path, String out) {
+    byte[] b = out.getBytes(StandardCharsets.UTF_8);
+    List<SseEvent> events = new SseParser(1 << 20).feed(b, 0, b.length);
+    assertThat(events).isNotEmpty();
+    SseEvent last = events.get(events.size() - 1);
+    switch (path) {
+      case "/v1/chat/completions", "/v1/completions" -> {
+        assertThat(last.isDone()).isTrue();
+        assertThat(events.get(events.size() - 2).data()).contains("\"finish_reason\":\"content_filter\"");
+      }
+      case "/v1/responses" -> assertThat(last.event()).isEqualTo("response.incomplete");
+      case "/v1/messages" -> {
+        assertThat(last.event()).isEqualTo("message_stop");
+        assertThat(events.get(events.size() - 2).data()).contains("\"stop_reason\":\"refusal\"");
+      }
+      default -> assertThat(last.event()).isEqualTo("chat.end");
+    }
+    for (SseEvent e : events) {
+      if (!e.isDone()) {
+        assertThat(Json.parse(e.data().getBytes(StandardCharsets.UTF_8))).as("every event is JSON").isPresent();
+      }
+    }
+  }
+}
