@@ -1,0 +1,16 @@
+package dev.lmgate.filters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class BuiltinFiltersTest {
+  @Test
+  void filterIdsAreStableBecauseConfigsMetricsAndAuditRecordsUseThem() {
+    assertThat(BuiltinFilters.ids()).containsExactly("request-limits", "output-patterns");
+    for (String id : BuiltinFilters.ids()) {
+      assertThat(id).matches("[a-z]+(-[a-z]+)*");
+      assertThat(BuiltinFilters.factory(id)).get().extracting(f -> f.id()).isEqualTo(id);
+    }
+  }
+}
