@@ -16,7 +16,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.flow.FlowControlHandler;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -78,7 +77,6 @@ public final class GatewayServer implements AutoCloseable {
                 .addLast(Pipelines.DECODER, new HttpRequestDecoder(decoder))
                 .addLast(Pipelines.ENCODER, new HttpResponseEncoder())
                 .addLast(Pipelines.AGGREGATOR, new RequestBodyAggregator(s.maxRequestBytes()))
-                .addLast(Pipelines.FLOW_CONTROL, new FlowControlHandler())
                 .addLast(Pipelines.PROXY, new ProxyHandler(gw));
           }
         });

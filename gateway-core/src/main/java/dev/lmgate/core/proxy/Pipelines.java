@@ -8,8 +8,8 @@ package dev.lmgate.core.proxy;
  *   {@value #DECODER}      HttpRequestDecoder: strict RFC 9112 framing (CL+TE, bad chunks ⇒ failed result)
  *   {@value #ENCODER}      HttpResponseEncoder
  *   {@value #AGGREGATOR}   RequestBodyAggregator: whole request body up to the limit, else 413
- *   {@value #FLOW_CONTROL} FlowControlHandler: one request per read() while an exchange is pending
- *   {@value #PROXY}        ProxyHandler: route, filters, upstream, relay (gateway→client)
+ *   {@value #PROXY}        ProxyHandler: route, filters, upstream, relay (gateway→client); queues
+ *                          pipelined requests and reads the next one only when an exchange is done
  *
  * upstream pipeline (pooled, on the client connection's event loop, auto-read off)
  *   {@value #CLIENT_CODEC} HttpClientCodec
@@ -21,7 +21,6 @@ public final class Pipelines {
   public static final String DECODER = "http-decoder";
   public static final String ENCODER = "http-encoder";
   public static final String AGGREGATOR = "request-aggregator";
-  public static final String FLOW_CONTROL = "flow-control";
   public static final String PROXY = "proxy";
   public static final String CLIENT_CODEC = "upstream-codec";
   public static final String IDLE = "upstream-idle";

@@ -14,19 +14,29 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client connection. Reads one request at a time (auto-read is off): the next request is read
  * only once the current exchange has written its last byte, which gives back-pressure and keeps
- * pipelined requests in order.
+ * pipelined requests in order. (Netty's FlowControlHandler is not used: in 4.2 a read cycle that
+ * ends with a partial message counts as satisfying the pending read, which stalls a request whose
+ * body arrives in a later TCP segment.)
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
 
   private final GatewayContext gw;
   private Exchange current;
+  /**
+   * Requests that arrived in the same read as the one being served (HTTP/1.1 pipelining). Auto-read
+   * is off, so only what one socket read decoded can wait here; a client that floods it is cut.
+   */
+  private final ArrayDeque<FullHttpRequest> pipelined = new ArrayDeque<>();
+
+  private static final int MAX_PIPELINED = 16;
 
   ProxyHandler(GatewayContext gw) {
     this.gw = gw;
@@ -51,11 +61,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (current != null) {
-      // Cannot happen with flow control in place; refuse rather than interleave.
-      req.release();
-      ctx.close();
+      if (pipelined.size() >= MAX_PIPELINED) {
+        req.release();
+        ctx.close();
+        return;
+      }
+      pipelined.add(req); // released when served, or on close
       return;
     }
+    serve(ctx, req);
+  }
+
+  private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
     current = new Exchange(gw, ctx, this, req);
     current.start();
   }
@@ -65,10 +82,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (current == ex) {
       current = null;
     }
-    if (keepAlive && ctx.channel().isActive()) {
-      ctx.read();
-    } else {
+    if (!keepAlive || !ctx.channel().isActive()) {
       ctx.close();
+      return;
+    }
+    FullHttpRequest next = pipelined.poll();
+    if (next != null) {
+      // Served from a fresh task so that a run of locally answered requests cannot recurse.
+      ctx.executor().execute(() -> {
+        if (ctx.channel().isActive()) {
+          serve(ctx, next);
+        } else {
+          next.release();
+        }
+      });
+    } else {
+      ctx.read();
     }
   }
 
@@ -82,6 +111,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    FullHttpRequest r;
+    while ((r = pipelined.poll()) != null) {
+      r.release();
+    }
     if (current != null) {
       current.clientGone();
       current = null;

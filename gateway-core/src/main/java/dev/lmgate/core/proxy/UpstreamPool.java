@@ -41,7 +41,9 @@ public final class UpstreamPool {
     Promise<Channel> p = loop.newPromise();
     connect(loop).addListener(f -> {
       if (f.isSuccess()) {
-        p.setSuccess(((io.netty.channel.ChannelFuture) f).channel());
+        Channel c = ((io.netty.channel.ChannelFuture) f).channel();
+        c.closeFuture().addListener(cf -> q.remove(c)); // on the loop: the channel's own
+        p.setSuccess(c);
       } else {
         p.setFailure(f.cause());
       }
@@ -77,7 +79,6 @@ public final class UpstreamPool {
     }
     ArrayDeque<Channel> q = idle.computeIfAbsent(ch.eventLoop(), l -> new ArrayDeque<>());
     q.addFirst(ch); // most recently used first: fewer connections stay warm
-    ch.closeFuture().addListener(f -> ch.eventLoop().execute(() -> q.remove(ch)));
     ch.read(); // notice a close by LM Studio while idle
   }
 
