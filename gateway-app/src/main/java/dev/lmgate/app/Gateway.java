@@ -41,14 +41,28 @@ public final class Gateway implements AutoCloseable {
   private InetSocketAddress address;
   private InetSocketAddress adminAddress;
 
-  public Gateway(GatewayConfig config, Path configFile, ConfigLoader loader, ExchangeListener listener) {
+  public Gateway(
+      GatewayConfig config, Path configFile, ConfigLoader loader, ExchangeListener listener) {
     this.initial = config;
     this.configFile = configFile;
     this.loader = loader;
     this.chain.set(new FilterChain(config.filters(), metrics));
-    this.server = new GatewayServer(config.server(), chain::get, metrics, listener, Clock.systemUTC(), config.workerThreads());
-    this.admin = config.adminPort() < 0 ? null
-        : new AdminServer(config.adminHost(), config.adminPort(), metrics, () -> server.upstreamReachable(2000));
+    this.server =
+        new GatewayServer(
+            config.server(),
+            chain::get,
+            metrics,
+            listener,
+            Clock.systemUTC(),
+            config.workerThreads());
+    this.admin =
+        config.adminPort() < 0
+            ? null
+            : new AdminServer(
+                config.adminHost(),
+                config.adminPort(),
+                metrics,
+                () -> server.upstreamReachable(2000));
   }
 
   public Gateway start() throws InterruptedException {
@@ -58,11 +72,13 @@ public final class Gateway implements AutoCloseable {
     }
     if (configFile != null) {
       lastModified = modified();
-      watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "lmgate-config-watch");
-        t.setDaemon(true);
-        return t;
-      });
+      watcher =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "lmgate-config-watch");
+                t.setDaemon(true);
+                return t;
+              });
       watcher.scheduleWithFixedDelay(this::checkForChange, 1, 1, TimeUnit.SECONDS);
     }
     return this;
@@ -99,7 +115,8 @@ public final class Gateway implements AutoCloseable {
       chain.set(new FilterChain(next.filters(), metrics));
       metrics.configReload(true);
       if (!next.server().equals(initial.server()) || next.adminPort() != initial.adminPort()) {
-        log.warn("config reloaded: filters applied; server, upstream and admin settings take effect on restart");
+        log.warn(
+            "config reloaded: filters applied; server, upstream and admin settings take effect on restart");
       } else {
         log.info("config reloaded: {} filters", next.filters().size());
       }

@@ -15,7 +15,10 @@ public final class SharedFixtures {
     String shared = System.getProperty("lmgate.shared.dir", "../../shared");
     Path p = Path.of(shared, "fixtures", "lmstudio");
     if (!Files.isDirectory(p)) {
-      throw new IllegalStateException("fixtures not found at " + p.toAbsolutePath() + " (../shared must sit beside the checkout)");
+      throw new IllegalStateException(
+          "fixtures not found at "
+              + p.toAbsolutePath()
+              + " (../shared must sit beside the checkout)");
     }
     return p;
   }
@@ -30,7 +33,10 @@ public final class SharedFixtures {
 
   public static List<String> names(String suffix) {
     try (Stream<Path> s = Files.list(dir())) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix)).sorted().toList();
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(suffix))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

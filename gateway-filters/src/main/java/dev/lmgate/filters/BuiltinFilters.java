@@ -13,7 +13,8 @@ public final class BuiltinFilters {
   private static final Map<String, FilterFactory> FACTORIES = new LinkedHashMap<>();
 
   static {
-    for (FilterFactory f : List.of(new RequestLimitFilter.Factory(), new OutputPatternFilter.Factory())) {
+    for (FilterFactory f :
+        List.of(new RequestLimitFilter.Factory(), new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }
   }

@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** A chat request view for filter tests (the core's reader is not a dependency of filters). */
-public record TestRequests(String routeId, int bodySize, JsonNode body, Conversation conversation) implements RequestView {
+public record TestRequests(String routeId, int bodySize, JsonNode body, Conversation conversation)
+    implements RequestView {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   public static TestRequests chat(String routeId, String body) throws Exception {
@@ -24,10 +25,21 @@ public record TestRequests(String routeId, int bodySize, JsonNode body, Conversa
     List<Message> messages = new ArrayList<>();
     for (int i = 0; i < json.path("messages").size(); i++) {
       JsonNode m = json.path("messages").get(i);
-      messages.add(new Message(m.path("role").asText(), List.of(new TextPart("/messages/" + i + "/content", m.path("content").asText())), List.of(), ""));
+      messages.add(
+          new Message(
+              m.path("role").asText(),
+              List.of(new TextPart("/messages/" + i + "/content", m.path("content").asText())),
+              List.of(),
+              ""));
     }
-    OptionalLong max = json.path("max_tokens").isIntegralNumber() ? OptionalLong.of(json.path("max_tokens").asLong()) : OptionalLong.empty();
-    return new TestRequests(routeId, body.length(), json,
+    OptionalLong max =
+        json.path("max_tokens").isIntegralNumber()
+            ? OptionalLong.of(json.path("max_tokens").asLong())
+            : OptionalLong.empty();
+    return new TestRequests(
+        routeId,
+        body.length(),
+        json,
         new Conversation("m", false, messages, List.of(), List.of(), max, "/max_tokens"));
   }
 

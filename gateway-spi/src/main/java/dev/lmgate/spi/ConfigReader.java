@@ -124,7 +124,8 @@ public final class ConfigReader {
       throw new ConfigException(at(key), n, "an integer");
     }
     if (v < min || v > max) {
-      throw new ConfigException(at(key), v, max == Long.MAX_VALUE ? ">= " + min : "between " + min + " and " + max);
+      throw new ConfigException(
+          at(key), v, max == Long.MAX_VALUE ? ">= " + min : "between " + min + " and " + max);
     }
     return v;
   }
@@ -154,13 +155,14 @@ public final class ConfigReader {
       throw new ConfigException(at(key), s, "a duration such as 500ms, 30s, 10m, 2h or 7d");
     }
     long v = Long.parseLong(m.group(1));
-    Duration d = switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(v);
-      case "s" -> Duration.ofSeconds(v);
-      case "m" -> Duration.ofMinutes(v);
-      case "h" -> Duration.ofHours(v);
-      default -> Duration.ofDays(v);
-    };
+    Duration d =
+        switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(v);
+          case "s" -> Duration.ofSeconds(v);
+          case "m" -> Duration.ofMinutes(v);
+          case "h" -> Duration.ofHours(v);
+          default -> Duration.ofDays(v);
+        };
     if (d.isZero()) {
       throw new ConfigException(at(key), s, "> 0");
     }

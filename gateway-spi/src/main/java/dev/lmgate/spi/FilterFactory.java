@@ -19,5 +19,6 @@ public interface FilterFactory {
    * @param config the filter's own settings (the YAML block without the common keys)
    * @param settings the common settings (action, timeout, on-error)
    */
-  GatewayFilter create(String path, JsonNode config, FilterSettings settings) throws ConfigException;
+  GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+      throws ConfigException;
 }

@@ -9,7 +9,8 @@ package dev.lmgate.spi;
  * @param reason secret-free reason (rule name, limit, error class)
  * @param nanos how long it took
  */
-public record FilterOutcome(String filterId, Phase phase, Outcome verdict, String reason, long nanos) {
+public record FilterOutcome(
+    String filterId, Phase phase, Outcome verdict, String reason, long nanos) {
 
   /** The phase of the exchange. */
   public enum Phase {

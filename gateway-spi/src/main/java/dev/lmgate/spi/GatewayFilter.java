@@ -9,9 +9,9 @@ import java.util.concurrent.CompletionStage;
  * phase, and again, in the same order, for the whole response or for the stream.
  *
  * <p>Contract: methods return without blocking; blocking work runs on an executor of the filter's
- * and the returned stage completes there (the core resumes on the connection's event loop). A
- * stage that fails, or does not complete within {@link FilterSettings#timeout()}, is handled per
- * {@link FilterSettings#onError()}. Filters never see Netty buffers.
+ * and the returned stage completes there (the core resumes on the connection's event loop). A stage
+ * that fails, or does not complete within {@link FilterSettings#timeout()}, is handled per {@link
+ * FilterSettings#onError()}. Filters never see Netty buffers.
  */
 public interface GatewayFilter {
 

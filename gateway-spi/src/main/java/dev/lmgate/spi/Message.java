@@ -10,7 +10,8 @@ import java.util.List;
  * @param toolCalls tool calls an assistant message made
  * @param toolCallId for a tool result, the call it answers; otherwise empty
  */
-public record Message(String role, List<TextPart> parts, List<ToolCall> toolCalls, String toolCallId) {
+public record Message(
+    String role, List<TextPart> parts, List<ToolCall> toolCalls, String toolCallId) {
   public Message {
     parts = List.copyOf(parts);
     toolCalls = List.copyOf(toolCalls);

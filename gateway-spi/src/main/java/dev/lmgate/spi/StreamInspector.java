@@ -3,14 +3,14 @@ package dev.lmgate.spi;
 import java.util.List;
 
 /**
- * Inspects a streamed answer before the client sees it. The stream guard assembles the text of
- * each output (per choice: content, reasoning, each tool call's arguments) and holds back the last
+ * Inspects a streamed answer before the client sees it. The stream guard assembles the text of each
+ * output (per choice: content, reasoning, each tool call's arguments) and holds back the last
  * {@link #holdBack()} characters of each; it calls {@link #inspect} whenever an output grows and
  * releases an event only once every character it carries lies before the hold-back window.
  *
  * <p>Contract: a match of length at most {@code holdBack()} is always seen before any of its
- * characters is released. Implementations run on the event loop: they must be CPU-bound and
- * linear in the text they scan (no blocking, no backtracking regexes).
+ * characters is released. Implementations run on the event loop: they must be CPU-bound and linear
+ * in the text they scan (no blocking, no backtracking regexes).
  */
 public interface StreamInspector {
 
@@ -27,7 +27,8 @@ public interface StreamInspector {
    *     holdBack()} characters of look-ahead; a match must end after it to be new
    * @param complete whether the output is finished (no hold-back applies any more)
    */
-  StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete);
+  StreamDecision inspect(
+      String key, OutputChannel channel, String text, int scanFrom, boolean complete);
 
   /** What an inspector decided about an output. */
   record StreamDecision(boolean block, String reason, List<Span> redactions) {
@@ -60,7 +61,8 @@ public interface StreamInspector {
   record Span(int start, int end, String replacement) {
     public Span {
       if (start < 0 || end < start) {
-        throw new IllegalArgumentException("span: [" + start + "," + end + ") (expected: 0 <= start <= end)");
+        throw new IllegalArgumentException(
+            "span: [" + start + "," + end + ") (expected: 0 <= start <= end)");
       }
     }
   }

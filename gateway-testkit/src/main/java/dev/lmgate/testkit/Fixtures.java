@@ -45,7 +45,9 @@ public final class Fixtures {
     }
     Path p = Path.of("").toAbsolutePath();
     for (int i = 0; i < 4 && p != null; i++, p = p.getParent()) {
-      for (Path c : List.of(p.resolve("../shared/fixtures/lmstudio"), p.resolve("shared/fixtures/lmstudio"))) {
+      for (Path c :
+          List.of(
+              p.resolve("../shared/fixtures/lmstudio"), p.resolve("shared/fixtures/lmstudio"))) {
         if (Files.isDirectory(c)) {
           return Optional.of(c.normalize());
         }
@@ -75,15 +77,31 @@ public final class Fixtures {
   /** Minimal stand-ins so that {@code lmgate demo} works without {@code ../shared}. */
   private static String builtIn(String name) {
     String id = "chatcmpl-demo0000000000000000";
-    String head = "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1771488300,\"model\":\"qwen/qwen3-4b-2507\",\"system_fingerprint\":\"qwen/qwen3-4b-2507\",\"choices\":[{\"index\":0,";
+    String head =
+        "{\"id\":\""
+            + id
+            + "\",\"object\":\"chat.completion.chunk\",\"created\":1771488300,\"model\":\"qwen/qwen3-4b-2507\",\"system_fingerprint\":\"qwen/qwen3-4b-2507\",\"choices\":[{\"index\":0,";
     return switch (name) {
-      case "models.json" -> "{\"data\":[{\"id\":\"qwen/qwen3-4b-2507\",\"object\":\"model\",\"owned_by\":\"organization_owner\"}],\"object\":\"list\"}";
-      case "chat-completion.json" -> "{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"created\":1771488300,\"model\":\"qwen/qwen3-4b-2507\",\"choices\":[{\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\",\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the lmgate demo simulator.\",\"tool_calls\":[]}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8,\"total_tokens\":20},\"stats\":{},\"system_fingerprint\":\"qwen/qwen3-4b-2507\"}";
-      case "chat-completion-stream.sse" -> "data: " + head + "\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
-          + "data: " + head + "\"delta\":{\"role\":\"assistant\",\"content\":\" from the lmgate demo simulator.\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
-          + "data: " + head + "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n" + "data: [DONE]\n\n";
+      case "models.json" ->
+          "{\"data\":[{\"id\":\"qwen/qwen3-4b-2507\",\"object\":\"model\",\"owned_by\":\"organization_owner\"}],\"object\":\"list\"}";
+      case "chat-completion.json" ->
+          "{\"id\":\""
+              + id
+              + "\",\"object\":\"chat.completion\",\"created\":1771488300,\"model\":\"qwen/qwen3-4b-2507\",\"choices\":[{\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\",\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the lmgate demo simulator.\",\"tool_calls\":[]}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8,\"total_tokens\":20},\"stats\":{},\"system_fingerprint\":\"qwen/qwen3-4b-2507\"}";
+      case "chat-completion-stream.sse" ->
+          "data: "
+              + head
+              + "\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+              + "data: "
+              + head
+              + "\"delta\":{\"role\":\"assistant\",\"content\":\" from the lmgate demo simulator.\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+              + "data: "
+              + head
+              + "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n"
+              + "data: [DONE]\n\n";
       case "lmstudio-greeting.json" -> "{\"lmstudio\":true}";
-      default -> "{\"error\":\"Unexpected endpoint or method. (fixture " + name + " not available)\"}";
+      default ->
+          "{\"error\":\"Unexpected endpoint or method. (fixture " + name + " not available)\"}";
     };
   }
 }

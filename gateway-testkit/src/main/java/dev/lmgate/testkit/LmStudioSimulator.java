@@ -39,10 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for LM Studio's local server: serves the recorded fixtures on every route LM Studio
- * has, with its headers (Express, compact JSON, {@code text/event-stream} without charset,
- * {@code Keep-Alive: timeout=5}), streams split at arbitrary byte offsets, an optional pause
- * between pieces, scripted answers for tests, a record of what it received, and a count of
- * streams the client abandoned.
+ * has, with its headers (Express, compact JSON, {@code text/event-stream} without charset, {@code
+ * Keep-Alive: timeout=5}), streams split at arbitrary byte offsets, an optional pause between
+ * pieces, scripted answers for tests, a record of what it received, and a count of streams the
+ * client abandoned.
  */
 public final class LmStudioSimulator implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -58,7 +58,11 @@ public final class LmStudioSimulator implements AutoCloseable {
     }
 
     public static Scripted json(int status, String body) {
-      return new Scripted(status, "application/json; charset=utf-8", List.of(body.getBytes(StandardCharsets.UTF_8)), 0);
+      return new Scripted(
+          status,
+          "application/json; charset=utf-8",
+          List.of(body.getBytes(StandardCharsets.UTF_8)),
+          0);
     }
   }
 
@@ -70,7 +74,8 @@ public final class LmStudioSimulator implements AutoCloseable {
   }
 
   private final Fixtures fixtures;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Map<String, Scripted> scripts = new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final AtomicInteger abandonedStreams = new AtomicInteger();
@@ -84,13 +89,24 @@ public final class LmStudioSimulator implements AutoCloseable {
 
   /** Starts on 127.0.0.1 and the given port (0: any). */
   public InetSocketAddress start(int port) throws InterruptedException {
-    channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20), new Handler());
-          }
-        }).bind("127.0.0.1", port).sync().channel();
+    channel =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpObjectAggregator(64 << 20),
+                            new Handler());
+                  }
+                })
+            .bind("127.0.0.1", port)
+            .sync()
+            .channel();
     return (InetSocketAddress) channel.localAddress();
   }
 
@@ -149,7 +165,8 @@ public final class LmStudioSimulator implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws IOException {
       byte[] body = ByteBufUtil.getBytes(req.content());
       Map<String, String> headers = new java.util.LinkedHashMap<>();
-      req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+      req.headers()
+          .forEach(e -> headers.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
       received.add(new Received(req.method().name(), req.uri(), headers, body));
       String path = req.uri().split("\\?", 2)[0];
       Scripted s = scripts.get(path);
@@ -160,21 +177,32 @@ public final class LmStudioSimulator implements AutoCloseable {
       JsonNode json = body.length == 0 ? MAPPER.createObjectNode() : readOrEmpty(body);
       boolean stream = json.path("stream").asBoolean(false);
       boolean tools = json.has("tools");
-      String name = switch (req.method().name() + " " + path) {
-        case "GET /v1/models" -> "models.json";
-        case "POST /v1/chat/completions", "POST /api/v0/chat/completions" -> stream
-            ? (tools ? "chat-completion-stream-tool-call.sse" : "chat-completion-stream.sse")
-            : (tools ? "tool-call.json" : path.startsWith("/api/v0") ? "api-v0-chat-completion.json" : "chat-completion.json");
-        case "POST /v1/completions", "POST /api/v0/completions" -> stream ? "completion-stream.sse" : "completion.json";
-        case "POST /v1/embeddings", "POST /api/v0/embeddings" -> "embeddings.json";
-        case "POST /v1/responses" -> stream ? "responses-api-stream.sse" : "responses-api.json";
-        case "POST /v1/messages" -> stream ? "anthropic-messages-stream.sse" : "anthropic-messages.json";
-        case "POST /api/v1/chat" -> stream ? "api-v1-chat-stream.sse" : "api-v1-chat.json";
-        case "GET /api/v1/models" -> "api-v1-models.json";
-        case "GET /api/v0/models" -> "api-v0-models.json";
-        case "GET /lmstudio-greeting" -> "lmstudio-greeting.json";
-        default -> "error-unexpected-endpoint.json"; // LM Studio answers unknown routes with 200
-      };
+      String name =
+          switch (req.method().name() + " " + path) {
+            case "GET /v1/models" -> "models.json";
+            case "POST /v1/chat/completions", "POST /api/v0/chat/completions" ->
+                stream
+                    ? (tools
+                        ? "chat-completion-stream-tool-call.sse"
+                        : "chat-completion-stream.sse")
+                    : (tools
+                        ? "tool-call.json"
+                        : path.startsWith("/api/v0")
+                            ? "api-v0-chat-completion.json"
+                            : "chat-completion.json");
+            case "POST /v1/completions", "POST /api/v0/completions" ->
+                stream ? "completion-stream.sse" : "completion.json";
+            case "POST /v1/embeddings", "POST /api/v0/embeddings" -> "embeddings.json";
+            case "POST /v1/responses" -> stream ? "responses-api-stream.sse" : "responses-api.json";
+            case "POST /v1/messages" ->
+                stream ? "anthropic-messages-stream.sse" : "anthropic-messages.json";
+            case "POST /api/v1/chat" -> stream ? "api-v1-chat-stream.sse" : "api-v1-chat.json";
+            case "GET /api/v1/models" -> "api-v1-models.json";
+            case "GET /api/v0/models" -> "api-v0-models.json";
+            case "GET /lmstudio-greeting" -> "lmstudio-greeting.json";
+            default ->
+                "error-unexpected-endpoint.json"; // LM Studio answers unknown routes with 200
+          };
       byte[] bytes = fixtures.bytes(name);
       if (name.endsWith(".sse")) {
         send(ctx, new Scripted(200, "text/event-stream", pieces(bytes), streamPauseMillis));
@@ -211,17 +239,28 @@ public final class LmStudioSimulator implements AutoCloseable {
       boolean sse = s.contentType().startsWith("text/event-stream");
       if (!sse) {
         byte[] b = s.pieces().isEmpty() ? new byte[0] : s.pieces().get(0);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(s.status()),
-            Unpooled.wrappedBuffer(b));
-        res.headers().set("X-Powered-By", "Express").set("Content-Type", s.contentType())
-            .setInt("Content-Length", b.length).set("ETag", "W/\"" + Integer.toHexString(b.length) + "-sim\"")
-            .set("Connection", "keep-alive").set("Keep-Alive", "timeout=5");
+        FullHttpResponse res =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(s.status()),
+                Unpooled.wrappedBuffer(b));
+        res.headers()
+            .set("X-Powered-By", "Express")
+            .set("Content-Type", s.contentType())
+            .setInt("Content-Length", b.length)
+            .set("ETag", "W/\"" + Integer.toHexString(b.length) + "-sim\"")
+            .set("Connection", "keep-alive")
+            .set("Keep-Alive", "timeout=5");
         ctx.writeAndFlush(res);
         return;
       }
-      HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(s.status()));
-      head.headers().set("X-Powered-By", "Express").set("Content-Type", s.contentType())
-          .set("Cache-Control", "no-cache").set("Connection", "keep-alive");
+      HttpResponse head =
+          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(s.status()));
+      head.headers()
+          .set("X-Powered-By", "Express")
+          .set("Content-Type", s.contentType())
+          .set("Cache-Control", "no-cache")
+          .set("Connection", "keep-alive");
       HttpUtil.setTransferEncodingChunked(head, true);
       ctx.writeAndFlush(head);
       writePiece(ctx, s, 0);
@@ -238,7 +277,8 @@ public final class LmStudioSimulator implements AutoCloseable {
       }
       ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(s.pieces().get(i))));
       if (s.pauseMillis() > 0) {
-        ctx.executor().schedule(() -> writePiece(ctx, s, i + 1), s.pauseMillis(), TimeUnit.MILLISECONDS);
+        ctx.executor()
+            .schedule(() -> writePiece(ctx, s, i + 1), s.pauseMillis(), TimeUnit.MILLISECONDS);
       } else {
         writePiece(ctx, s, i + 1);
       }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test class when Netty reports a buffer leak. Installs a leak detector that records
  * reports instead of only logging them; after the class, forces collection so that leaked buffers
- * are found, and fails with the leak records. Registered for every test through the JUnit
- * extension auto-detection ({@code META-INF/services}); surefire sets {@code paranoid} detection.
+ * are found, and fails with the leak records. Registered for every test through the JUnit extension
+ * auto-detection ({@code META-INF/services}); surefire sets {@code paranoid} detection.
  */
 public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
   private static final List<String> LEAKS = new ArrayList<>();
@@ -36,7 +36,8 @@ public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback
       if (!LEAKS.isEmpty()) {
         String report = String.join("\n\n", LEAKS);
         LEAKS.clear();
-        throw new AssertionError("Netty reported buffer leaks in " + context.getDisplayName() + ":\n" + report);
+        throw new AssertionError(
+            "Netty reported buffer leaks in " + context.getDisplayName() + ":\n" + report);
       }
     }
   }
@@ -46,28 +47,30 @@ public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback
       return;
     }
     installed = true;
-    ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
-      @Override
-      @SuppressWarnings("deprecation")
-      public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
-        return new ResourceLeakDetector<T>(resource, samplingInterval) {
+    ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(
+        new ResourceLeakDetectorFactory() {
           @Override
-          protected void reportTracedLeak(String resourceType, String records) {
-            super.reportTracedLeak(resourceType, records);
-            synchronized (LEAKS) {
-              LEAKS.add(resourceType + records);
-            }
-          }
+          @SuppressWarnings("deprecation")
+          public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+              Class<T> resource, int samplingInterval, long maxActive) {
+            return new ResourceLeakDetector<T>(resource, samplingInterval) {
+              @Override
+              protected void reportTracedLeak(String resourceType, String records) {
+                super.reportTracedLeak(resourceType, records);
+                synchronized (LEAKS) {
+                  LEAKS.add(resourceType + records);
+                }
+              }
 
-          @Override
-          protected void reportUntracedLeak(String resourceType) {
-            super.reportUntracedLeak(resourceType);
-            synchronized (LEAKS) {
-              LEAKS.add(resourceType + " (untraced)");
-            }
+              @Override
+              protected void reportUntracedLeak(String resourceType) {
+                super.reportUntracedLeak(resourceType);
+                synchronized (LEAKS) {
+                  LEAKS.add(resourceType + " (untraced)");
+                }
+              }
+            };
           }
-        };
-      }
-    });
+        });
   }
 }

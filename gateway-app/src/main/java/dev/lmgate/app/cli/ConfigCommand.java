@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code lmgate config check FILE}. */
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Work with config files.",
+@Command(
+    name = "config",
+    mixinStandardHelpOptions = true,
+    description = "Work with config files.",
     subcommands = ConfigCommand.Check.class)
 final class ConfigCommand implements Runnable {
   @Override
@@ -18,8 +21,11 @@ final class ConfigCommand implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "check", mixinStandardHelpOptions = true,
-      description = "Validate a config file: exit 0 and a summary when it would load, exit 2 and the offending setting otherwise.")
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description =
+          "Validate a config file: exit 0 and a summary when it would load, exit 2 and the offending setting otherwise.")
   static final class Check implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "The config file.")
     Path file;
@@ -32,8 +38,16 @@ final class ConfigCommand implements Runnable {
         System.out.println("  listen   " + cfg.server().host() + ":" + cfg.server().port());
         System.out.println("  upstream " + cfg.server().upstream());
         for (GatewayFilter f : cfg.filters()) {
-          System.out.println("  filter   " + f.id() + " (action " + f.settings().action().name().toLowerCase() + ", timeout "
-              + f.settings().timeout().toMillis() + " ms, " + f.settings().onError().name().toLowerCase().replace('_', '-') + ")");
+          System.out.println(
+              "  filter   "
+                  + f.id()
+                  + " (action "
+                  + f.settings().action().name().toLowerCase()
+                  + ", timeout "
+                  + f.settings().timeout().toMillis()
+                  + " ms, "
+                  + f.settings().onError().name().toLowerCase().replace('_', '-')
+                  + ")");
         }
         return 0;
       } catch (ConfigException e) {

@@ -14,13 +14,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code lmgate demo}: an LM Studio simulator with the gateway in front of it. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Start a simulated LM Studio (serving recorded LM Studio answers) and the gateway in front of it.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start a simulated LM Studio (serving recorded LM Studio answers) and the gateway in front of it.")
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--port", description = "Gateway port (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
+  @Option(
+      names = "--port",
+      description = "Gateway port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "8080")
   int port;
 
-  @Option(names = "--admin-port", description = "Admin port (default: ${DEFAULT-VALUE}).", defaultValue = "9090")
+  @Option(
+      names = "--admin-port",
+      description = "Admin port (default: ${DEFAULT-VALUE}).",
+      defaultValue = "9090")
   int adminPort;
 
   @Override
@@ -36,19 +45,27 @@ final class DemoCommand implements Callable<Integer> {
       yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     ConfigLoader loader = ConfigLoader.fromEnvironment();
-    GatewayConfig cfg = RunCommand.override(loader.parse(yaml), port, URI.create(sim.baseUrl()), adminPort);
+    GatewayConfig cfg =
+        RunCommand.override(loader.parse(yaml), port, URI.create(sim.baseUrl()), adminPort);
     Gateway gw = new Gateway(cfg, null, loader, s -> {}).start();
     String url = "http://127.0.0.1:" + gw.address().getPort();
-    System.out.println("Simulated LM Studio on " + sim.baseUrl() + " (fixtures: "
-        + Fixtures.locate().directory().map(Object::toString).orElse("built-in") + ")");
+    System.out.println(
+        "Simulated LM Studio on "
+            + sim.baseUrl()
+            + " (fixtures: "
+            + Fixtures.locate().directory().map(Object::toString).orElse("built-in")
+            + ")");
     System.out.println();
     System.out.println("Try it:");
-    System.out.println("  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
-    System.out.println("    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"stream\":true}'");
+    System.out.println(
+        "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
+    System.out.println(
+        "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"stream\":true}'");
     System.out.println();
     System.out.println("  # OpenAI SDK (Python or Node): point the base URL at the gateway");
     System.out.println("  client = OpenAI(base_url=\"" + url + "/v1\", api_key=\"lm-studio\")");
-    System.out.println("  client.chat.completions.create(model=\"qwen/qwen3-4b-2507\", messages=[{\"role\":\"user\",\"content\":\"Hello\"}], stream=True)");
+    System.out.println(
+        "  client.chat.completions.create(model=\"qwen/qwen3-4b-2507\", messages=[{\"role\":\"user\",\"content\":\"Hello\"}], stream=True)");
     System.out.println();
     RunCommand.serve(gw, sim);
     return 0;

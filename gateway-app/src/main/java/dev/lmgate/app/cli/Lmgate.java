@@ -4,12 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code lmgate} command. */
-@Command(name = "lmgate", mixinStandardHelpOptions = true, version = "lmgate 0.1.0",
+@Command(
+    name = "lmgate",
+    mixinStandardHelpOptions = true,
+    version = "lmgate 0.1.0",
     description = "A security gateway for LM Studio.",
     subcommands = {RunCommand.class, DemoCommand.class, ConfigCommand.class})
 public final class Lmgate implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {

@@ -13,15 +13,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code lmgate run}: the gateway in front of a real LM Studio. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the gateway in front of LM Studio.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the gateway in front of LM Studio.")
 final class RunCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "Config file (default: ${DEFAULT-VALUE}).", defaultValue = "config/gateway.yaml")
+  @Option(
+      names = "--config",
+      description = "Config file (default: ${DEFAULT-VALUE}).",
+      defaultValue = "config/gateway.yaml")
   Path config;
 
   @Option(names = "--port", description = "Listen on this port instead of server.port.")
   Integer port;
 
-  @Option(names = "--upstream", description = "LM Studio's URL instead of upstream.url, e.g. http://127.0.0.1:1234.")
+  @Option(
+      names = "--upstream",
+      description = "LM Studio's URL instead of upstream.url, e.g. http://127.0.0.1:1234.")
   URI upstream;
 
   @Option(names = "--admin-port", description = "Admin port instead of admin.port (-1 disables).")
@@ -49,32 +57,61 @@ final class RunCommand implements Callable<Integer> {
       s = s.withPort(port);
     }
     if (upstream != null) {
-      s = new ServerSettings(s.host(), s.port(), upstream, s.maxRequestBytes(), s.maxResponseBytes(), s.maxSseEventBytes(),
-          s.firstByteTimeout(), s.idleTimeout(), s.connectTimeout(), s.upstreamIdleEvict(), s.drainTimeout(), s.allowWebSocket(),
-          s.accessLog());
+      s =
+          new ServerSettings(
+              s.host(),
+              s.port(),
+              upstream,
+              s.maxRequestBytes(),
+              s.maxResponseBytes(),
+              s.maxSseEventBytes(),
+              s.firstByteTimeout(),
+              s.idleTimeout(),
+              s.connectTimeout(),
+              s.upstreamIdleEvict(),
+              s.drainTimeout(),
+              s.allowWebSocket(),
+              s.accessLog());
     }
-    return new GatewayConfig(s, cfg.workerThreads(), cfg.adminHost(), adminPort == null ? cfg.adminPort() : adminPort, cfg.filters());
+    return new GatewayConfig(
+        s,
+        cfg.workerThreads(),
+        cfg.adminHost(),
+        adminPort == null ? cfg.adminPort() : adminPort,
+        cfg.filters());
   }
 
   /** Prints the ready line, then serves until the process is told to stop (graceful drain). */
   static void serve(Gateway gw, AutoCloseable... alsoClose) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gw.close();
-      for (AutoCloseable c : alsoClose) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // shutting down
-        }
-      }
-      stopped.countDown();
-    }, "lmgate-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gw.close();
+                  for (AutoCloseable c : alsoClose) {
+                    try {
+                      c.close();
+                    } catch (Exception ignored) {
+                      // shutting down
+                    }
+                  }
+                  stopped.countDown();
+                },
+                "lmgate-shutdown"));
     if (gw.adminAddress() != null) {
-      System.out.println("lmgate admin on http://" + gw.adminAddress().getHostString() + ":" + gw.adminAddress().getPort()
-          + " (/healthz /readyz /metrics)");
+      System.out.println(
+          "lmgate admin on http://"
+              + gw.adminAddress().getHostString()
+              + ":"
+              + gw.adminAddress().getPort()
+              + " (/healthz /readyz /metrics)");
     }
-    System.out.println("lmgate listening on http://" + gw.address().getHostString() + ":" + gw.address().getPort());
+    System.out.println(
+        "lmgate listening on http://"
+            + gw.address().getHostString()
+            + ":"
+            + gw.address().getPort());
     System.out.flush();
     stopped.await();
   }

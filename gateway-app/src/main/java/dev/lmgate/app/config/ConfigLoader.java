@@ -29,17 +29,30 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads {@code gateway.yaml}: parses YAML, replaces {@code ${NAME}} and {@code ${NAME:-default}}
- * in scalar values from the environment (never in keys, so a variable cannot change the
- * structure), binds typed settings and builds every filter, so that a config that loads is a
- * config that runs. Every error names the setting's path, its value and what was expected.
+ * Loads {@code gateway.yaml}: parses YAML, replaces {@code ${NAME}} and {@code ${NAME:-default}} in
+ * scalar values from the environment (never in keys, so a variable cannot change the structure),
+ * binds typed settings and builds every filter, so that a config that loads is a config that runs.
+ * Every error names the setting's path, its value and what was expected.
  */
 public final class ConfigLoader {
-  private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+  private static final Pattern VAR =
+      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
   private static final Set<String> TOP = Set.of("server", "upstream", "admin", "filters");
-  private static final Set<String> SERVER = Set.of("host", "port", "max-request-bytes", "max-response-bytes",
-      "max-sse-event-bytes", "first-byte-timeout", "idle-timeout", "connect-timeout", "upstream-idle-evict",
-      "drain-timeout", "websocket", "access-log", "worker-threads");
+  private static final Set<String> SERVER =
+      Set.of(
+          "host",
+          "port",
+          "max-request-bytes",
+          "max-response-bytes",
+          "max-sse-event-bytes",
+          "first-byte-timeout",
+          "idle-timeout",
+          "connect-timeout",
+          "upstream-idle-evict",
+          "drain-timeout",
+          "websocket",
+          "access-log",
+          "worker-threads");
   private static final Set<String> COMMON = Set.of("id", "action", "timeout", "on-error");
 
   private final Function<String, String> env;
@@ -57,7 +70,8 @@ public final class ConfigLoader {
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new ConfigException("file", file, "a readable YAML file (" + e.getClass().getSimpleName() + ")");
+      throw new ConfigException(
+          "file", file, "a readable YAML file (" + e.getClass().getSimpleName() + ")");
     }
     return parse(text);
   }
@@ -81,25 +95,32 @@ public final class ConfigLoader {
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
     ServerSettings d = ServerSettings.defaults(8080, upstream);
-    ServerSettings server = new ServerSettings(
-        s.string("host", d.host()),
-        (int) s.integer("port", 8080, 0, 65535),
-        upstream,
-        (int) s.integer("max-request-bytes", d.maxRequestBytes(), 1024, Integer.MAX_VALUE - 8),
-        (int) s.integer("max-response-bytes", d.maxResponseBytes(), 1024, Integer.MAX_VALUE - 8),
-        (int) s.integer("max-sse-event-bytes", d.maxSseEventBytes(), 1024, 256 << 20),
-        s.duration("first-byte-timeout", d.firstByteTimeout()),
-        s.duration("idle-timeout", d.idleTimeout()),
-        s.duration("connect-timeout", d.connectTimeout()),
-        s.duration("upstream-idle-evict", d.upstreamIdleEvict()),
-        s.duration("drain-timeout", d.drainTimeout()),
-        s.bool("websocket", false),
-        s.bool("access-log", true));
+    ServerSettings server =
+        new ServerSettings(
+            s.string("host", d.host()),
+            (int) s.integer("port", 8080, 0, 65535),
+            upstream,
+            (int) s.integer("max-request-bytes", d.maxRequestBytes(), 1024, Integer.MAX_VALUE - 8),
+            (int)
+                s.integer("max-response-bytes", d.maxResponseBytes(), 1024, Integer.MAX_VALUE - 8),
+            (int) s.integer("max-sse-event-bytes", d.maxSseEventBytes(), 1024, 256 << 20),
+            s.duration("first-byte-timeout", d.firstByteTimeout()),
+            s.duration("idle-timeout", d.idleTimeout()),
+            s.duration("connect-timeout", d.connectTimeout()),
+            s.duration("upstream-idle-evict", d.upstreamIdleEvict()),
+            s.duration("drain-timeout", d.drainTimeout()),
+            s.bool("websocket", false),
+            s.bool("access-log", true));
     if (server.allowWebSocket()) {
-      throw new ConfigException("server.websocket", true, "false (WebSocket tunnelling is not available in this version)");
+      throw new ConfigException(
+          "server.websocket",
+          true,
+          "false (WebSocket tunnelling is not available in this version)");
     }
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
-      throw new ConfigException("server.upstream-idle-evict", server.upstreamIdleEvict(),
+      throw new ConfigException(
+          "server.upstream-idle-evict",
+          server.upstreamIdleEvict(),
           "< 5s (LM Studio closes idle connections after 5 s)");
     }
     int workers = (int) s.integer("worker-threads", 0, 0, 1024);
@@ -113,11 +134,16 @@ public final class ConfigLoader {
     try {
       uri = new URI(url);
     } catch (Exception e) {
-      throw new ConfigException("upstream.url", url, "an http:// URL such as http://127.0.0.1:1234");
+      throw new ConfigException(
+          "upstream.url", url, "an http:// URL such as http://127.0.0.1:1234");
     }
-    if (!"http".equals(uri.getScheme()) || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))
-        || uri.getQuery() != null || uri.getUserInfo() != null) {
-      throw new ConfigException("upstream.url", url, "http://host:port without path, query or credentials");
+    if (!"http".equals(uri.getScheme())
+        || uri.getHost() == null
+        || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))
+        || uri.getQuery() != null
+        || uri.getUserInfo() != null) {
+      throw new ConfigException(
+          "upstream.url", url, "http://host:port without path, query or credentials");
     }
     return uri;
   }
@@ -129,22 +155,30 @@ public final class ConfigLoader {
     RouteTable.lmStudio().routes().forEach(x -> routeIds.add(x.id()));
     for (ConfigReader f : r.list("filters")) {
       String id = f.requiredString("id");
-      FilterFactory factory = BuiltinFilters.factory(id).orElseThrow(
-          () -> new ConfigException(f.path() + ".id", id, "one of " + BuiltinFilters.ids()));
+      FilterFactory factory =
+          BuiltinFilters.factory(id)
+              .orElseThrow(
+                  () ->
+                      new ConfigException(f.path() + ".id", id, "one of " + BuiltinFilters.ids()));
       if (!seen.add(id)) {
         throw new ConfigException(f.path() + ".id", id, "each filter once");
       }
-      FilterSettings settings = new FilterSettings(
-          f.enumValue("action", FilterSettings.Action.class, FilterSettings.Action.BLOCK),
-          f.duration("timeout", Duration.ofSeconds(2)),
-          f.enumValue("on-error", FilterSettings.OnError.class, FilterSettings.OnError.FAIL_CLOSED));
+      FilterSettings settings =
+          new FilterSettings(
+              f.enumValue("action", FilterSettings.Action.class, FilterSettings.Action.BLOCK),
+              f.duration("timeout", Duration.ofSeconds(2)),
+              f.enumValue(
+                  "on-error", FilterSettings.OnError.class, FilterSettings.OnError.FAIL_CLOSED));
       ObjectNode own = ((ObjectNode) f.node()).deepCopy();
       COMMON.forEach(own::remove);
       if (own.has("routes") && own.get("routes").isObject()) {
         for (Iterator<String> it = own.get("routes").fieldNames(); it.hasNext(); ) {
           String route = it.next();
           if (!routeIds.contains(route)) {
-            throw new ConfigException(f.path() + ".routes." + route, route, "a route id (" + new java.util.TreeSet<>(routeIds) + ")");
+            throw new ConfigException(
+                f.path() + ".routes." + route,
+                route,
+                "a route id (" + new java.util.TreeSet<>(routeIds) + ")");
           }
         }
       }
@@ -170,7 +204,8 @@ public final class ConfigLoader {
         JsonNode c = node.get(i);
         String p = path + "[" + i + "]";
         if (c.isTextual()) {
-          ((com.fasterxml.jackson.databind.node.ArrayNode) node).set(i, TextNode.valueOf(substitute(p, c.asText())));
+          ((com.fasterxml.jackson.databind.node.ArrayNode) node)
+              .set(i, TextNode.valueOf(substitute(p, c.asText())));
         } else {
           interpolate(c, p);
         }
@@ -185,7 +220,14 @@ public final class ConfigLoader {
       String v = env.apply(m.group(1));
       if (v == null || (v.isEmpty() && m.group(2) != null)) {
         if (m.group(2) == null) {
-          throw new ConfigException(path, "${" + m.group(1) + "}", "environment variable " + m.group(1) + " to be set (or a default: ${" + m.group(1) + ":-value})");
+          throw new ConfigException(
+              path,
+              "${" + m.group(1) + "}",
+              "environment variable "
+                  + m.group(1)
+                  + " to be set (or a default: ${"
+                  + m.group(1)
+                  + ":-value})");
         }
         v = m.group(2);
       }

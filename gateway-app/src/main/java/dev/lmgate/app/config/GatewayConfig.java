@@ -13,7 +13,12 @@ import java.util.List;
  * @param adminPort admin port (0: any free port; -1: disabled)
  * @param filters the filters in chain order, built and validated
  */
-public record GatewayConfig(ServerSettings server, int workerThreads, String adminHost, int adminPort, List<GatewayFilter> filters) {
+public record GatewayConfig(
+    ServerSettings server,
+    int workerThreads,
+    String adminHost,
+    int adminPort,
+    List<GatewayFilter> filters) {
   public GatewayConfig {
     filters = List.copyOf(filters);
   }

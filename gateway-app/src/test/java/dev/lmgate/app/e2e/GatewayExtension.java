@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real gateway on 127.0.0.1 in front of the LM Studio simulator, for one test class. Filters come
  * from the YAML given; every finished exchange is recorded for assertions.
  */
-public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class GatewayExtension
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   private final String filtersYaml;
   private LmStudioSimulator simulator;
   private Gateway gateway;
@@ -32,8 +33,11 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
   public void beforeAll(ExtensionContext context) throws Exception {
     simulator = new LmStudioSimulator(Fixtures.locate());
     simulator.start(0);
-    String yaml = "server:\n  port: 0\n  access-log: false\n  max-request-bytes: 65536\nadmin:\n  port: 0\nupstream:\n  url: "
-        + simulator.baseUrl() + "\n" + filtersYaml;
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\n  max-request-bytes: 65536\nadmin:\n  port: 0\nupstream:\n  url: "
+            + simulator.baseUrl()
+            + "\n"
+            + filtersYaml;
     ConfigLoader loader = new ConfigLoader(k -> null);
     GatewayConfig cfg = loader.parse(yaml);
     gateway = new Gateway(cfg, null, loader, exchanges::add).start();
@@ -80,5 +84,4 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     }
     return s;
   }
-
 }

@@ -19,15 +19,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The gateway without filters: clients cannot tell it from LM Studio. */
 class ProxyFidelityTest {
-  @RegisterExtension
-  static final GatewayExtension gw = new GatewayExtension("filters: []\n");
+  @RegisterExtension static final GatewayExtension gw = new GatewayExtension("filters: []\n");
 
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final Fixtures fixtures = Fixtures.locate();
 
   HttpResponse<byte[]> post(String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(gw.url(path)).timeout(java.time.Duration.ofSeconds(10)).header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    return http.send(
+        HttpRequest.newBuilder(gw.url(path))
+            .timeout(java.time.Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   @ParameterizedTest
@@ -43,7 +47,10 @@ class ProxyFidelityTest {
   })
   void relaysBodiesByteForByte(String path, String fixture, boolean stream) throws Exception {
     gw.simulator().splitStreamsEvery(7);
-    String body = "{\"model\":\"m\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"input\":\"x\",\"prompt\":\"p\"}";
+    String body =
+        "{\"model\":\"m\",\"stream\":"
+            + stream
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"input\":\"x\",\"prompt\":\"p\"}";
     HttpResponse<byte[]> res = post(path, body);
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.body()).isEqualTo(fixtures.bytes(fixture));
@@ -53,7 +60,8 @@ class ProxyFidelityTest {
       assertThat(res.headers().firstValue("content-type")).hasValue("text/event-stream");
       assertThat(res.headers().firstValue("content-length")).isEmpty();
     } else {
-      assertThat(res.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
+      assertThat(res.headers().firstValue("content-type"))
+          .hasValue("application/json; charset=utf-8");
       assertThat(res.headers().firstValue("etag")).isPresent();
       assertThat(res.headers().firstValue("x-powered-by")).hasValue("Express");
       assertThat(res.headers().firstValue("keep-alive")).as("hop-by-hop").isEmpty();
@@ -62,22 +70,36 @@ class ProxyFidelityTest {
 
   @Test
   void getRoutesAndQueryStringsAreForwardedUnchanged() throws Exception {
-    HttpResponse<byte[]> res = http.send(HttpRequest.newBuilder(gw.url("/v1/models?x=1")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> res =
+        http.send(
+            HttpRequest.newBuilder(gw.url("/v1/models?x=1")).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(res.body()).isEqualTo(fixtures.bytes("models.json"));
     LmStudioSimulator.Received r = gw.simulator().takeRequest();
     assertThat(r.uri()).isEqualTo("/v1/models?x=1");
-    assertThat(r.headers().get("host")).isEqualTo(gw.simulator().baseUrl().substring("http://".length()));
+    assertThat(r.headers().get("host"))
+        .isEqualTo(gw.simulator().baseUrl().substring("http://".length()));
   }
 
   @Test
   void unknownRoutesGet404InTheApisShapeAndAreNotForwarded() throws Exception {
-    HttpResponse<String> res = http.send(HttpRequest.newBuilder(gw.url("/v1//models")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> res =
+        http.send(
+            HttpRequest.newBuilder(gw.url("/v1//models")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).isEqualTo(404);
-    assertThat(res.body()).startsWith("{\"error\":{\"message\":\"Unknown route: GET /v1//models.").contains("\"code\":\"unknown_route\"");
-    HttpResponse<String> anthropic = http.send(HttpRequest.newBuilder(gw.url("/v1/messages/count_tokens?beta=true"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(res.body())
+        .startsWith("{\"error\":{\"message\":\"Unknown route: GET /v1//models.")
+        .contains("\"code\":\"unknown_route\"");
+    HttpResponse<String> anthropic =
+        http.send(
+            HttpRequest.newBuilder(gw.url("/v1/messages/count_tokens?beta=true"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(anthropic.statusCode()).isEqualTo(404);
-    assertThat(anthropic.body()).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\"");
+    assertThat(anthropic.body())
+        .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\"");
     assertThat(gw.simulator().pendingRequests()).isZero();
     assertThat(gw.nextExchange().decision()).isEqualTo(ExchangeSummary.Decision.REJECTED);
   }
@@ -92,43 +114,62 @@ class ProxyFidelityTest {
 
   @Test
   void anOversizedBodyGets413() throws Exception {
-    HttpResponse<byte[]> res = post("/v1/chat/completions", "{\"x\":\"" + "a".repeat(70_000) + "\"}");
+    HttpResponse<byte[]> res =
+        post("/v1/chat/completions", "{\"x\":\"" + "a".repeat(70_000) + "\"}");
     assertThat(res.statusCode()).isEqualTo(413);
     assertThat(gw.simulator().pendingRequests()).isZero();
   }
 
   @Test
   void webSocketUpgradesAreRefusedWithAClearMessage() throws Exception {
-    String res = raw("GET /llm HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    String res =
+        raw(
+            "GET /llm HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     assertThat(res).startsWith("HTTP/1.1 403").contains("websocket_disabled");
     assertThat(gw.simulator().pendingRequests()).isZero();
   }
 
   @Test
   void contentLengthWithTransferEncodingIsRejectedAndTheConnectionClosed() throws Exception {
-    String res = raw("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "0\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n");
+    String res =
+        raw(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(res).startsWith("HTTP/1.1 400");
     assertThat(res).doesNotContain("HTTP/1.1 200");
-    assertThat(gw.simulator().pendingRequests()).as("nothing reaches LM Studio, smuggled or not").isZero();
+    assertThat(gw.simulator().pendingRequests())
+        .as("nothing reaches LM Studio, smuggled or not")
+        .isZero();
   }
 
   @Test
   void keepAliveServesSeveralRequestsOnOneConnectionInOrder() throws Exception {
     String req = "GET /lmstudio-greeting HTTP/1.1\r\nHost: x\r\n\r\n";
-    String res = raw(req + req + "GET /lmstudio-greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String res =
+        raw(req + req + "GET /lmstudio-greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(res.split("HTTP/1.1 200", -1)).hasSize(4);
   }
 
   @Test
   void lmStudioDownGivesA502InTheApisShape() throws Exception {
     // A second gateway pointed at a port where nothing listens.
-    try (var down = new dev.lmgate.app.Gateway(new dev.lmgate.app.config.ConfigLoader(k -> null).parse(
-        "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: http://127.0.0.1:9\n"), null,
-        new dev.lmgate.app.config.ConfigLoader(k -> null), s -> {}).start()) {
-      HttpResponse<String> res = http.send(HttpRequest.newBuilder(java.net.URI.create(
-          "http://127.0.0.1:" + down.address().getPort() + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
+    try (var down =
+        new dev.lmgate.app.Gateway(
+                new dev.lmgate.app.config.ConfigLoader(k -> null)
+                    .parse(
+                        "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: http://127.0.0.1:9\n"),
+                null,
+                new dev.lmgate.app.config.ConfigLoader(k -> null),
+                s -> {})
+            .start()) {
+      HttpResponse<String> res =
+          http.send(
+              HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:" + down.address().getPort() + "/v1/models"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(res.statusCode()).isEqualTo(502);
       assertThat(res.body()).contains("\"code\":\"upstream_error\"").contains("not reachable");
     }
@@ -154,5 +195,4 @@ class ProxyFidelityTest {
       return sb.toString();
     }
   }
-
 }

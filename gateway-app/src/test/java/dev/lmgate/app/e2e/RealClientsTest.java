@@ -30,7 +30,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The official OpenAI Java SDK, LangChain4j and the openai npm package against a real gateway. */
 class RealClientsTest {
   @RegisterExtension
-  static final GatewayExtension gw = new GatewayExtension("""
+  static final GatewayExtension gw =
+      new GatewayExtension(
+          """
       filters:
         - id: request-limits
           action: redact
@@ -45,28 +47,43 @@ class RealClientsTest {
   static final String EXPECTED = "A reverse proxy forwards client requests to a backend.";
 
   OpenAIClient openAi() {
-    return OpenAIOkHttpClient.builder().baseUrl(gw.url("/v1").toString()).apiKey("lm-studio").maxRetries(0).build();
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(gw.url("/v1").toString())
+        .apiKey("lm-studio")
+        .maxRetries(0)
+        .build();
   }
 
   ChatCompletionCreateParams params() {
-    return ChatCompletionCreateParams.builder().model(ChatModel.of("qwen/qwen3-4b-2507")).addUserMessage("What is a reverse proxy?").build();
+    return ChatCompletionCreateParams.builder()
+        .model(ChatModel.of("qwen/qwen3-4b-2507"))
+        .addUserMessage("What is a reverse proxy?")
+        .build();
   }
 
   @Test
   void openAiJavaSdkGetsWholeAnswers() {
     ChatCompletion c = openAi().chat().completions().create(params());
-    assertThat(c.choices().get(0).message().content()).hasValueSatisfying(t -> assertThat(t).startsWith("A reverse proxy"));
+    assertThat(c.choices().get(0).message().content())
+        .hasValueSatisfying(t -> assertThat(t).startsWith("A reverse proxy"));
   }
 
   @Test
   void openAiJavaSdkStreams() {
     StringBuilder text = new StringBuilder();
     List<String> finish = new ArrayList<>();
-    try (StreamResponse<ChatCompletionChunk> s = openAi().chat().completions().createStreaming(params())) {
-      s.stream().forEach(chunk -> chunk.choices().forEach(ch -> {
-        ch.delta().content().ifPresent(text::append);
-        ch.finishReason().ifPresent(f -> finish.add(f.asString()));
-      }));
+    try (StreamResponse<ChatCompletionChunk> s =
+        openAi().chat().completions().createStreaming(params())) {
+      s.stream()
+          .forEach(
+              chunk ->
+                  chunk
+                      .choices()
+                      .forEach(
+                          ch -> {
+                            ch.delta().content().ifPresent(text::append);
+                            ch.finishReason().ifPresent(f -> finish.add(f.asString()));
+                          }));
     }
     assertThat(text.toString()).isEqualTo(EXPECTED);
     assertThat(finish).containsExactly("stop");
@@ -74,15 +91,28 @@ class RealClientsTest {
 
   @Test
   void openAiJavaSdkSeesABlockedStreamAsContentFilter() {
-    gw.simulator().script("/v1/chat/completions", Scripted.sse(0,
-        FilteredExchangeTest.content("code LAUNCH-"), FilteredExchangeTest.content("4242 now"), FilteredExchangeTest.STOP));
+    gw.simulator()
+        .script(
+            "/v1/chat/completions",
+            Scripted.sse(
+                0,
+                FilteredExchangeTest.content("code LAUNCH-"),
+                FilteredExchangeTest.content("4242 now"),
+                FilteredExchangeTest.STOP));
     StringBuilder text = new StringBuilder();
     List<String> finish = new ArrayList<>();
-    try (StreamResponse<ChatCompletionChunk> s = openAi().chat().completions().createStreaming(params())) {
-      s.stream().forEach(chunk -> chunk.choices().forEach(ch -> {
-        ch.delta().content().ifPresent(text::append);
-        ch.finishReason().ifPresent(f -> finish.add(f.asString()));
-      }));
+    try (StreamResponse<ChatCompletionChunk> s =
+        openAi().chat().completions().createStreaming(params())) {
+      s.stream()
+          .forEach(
+              chunk ->
+                  chunk
+                      .choices()
+                      .forEach(
+                          ch -> {
+                            ch.delta().content().ifPresent(text::append);
+                            ch.finishReason().ifPresent(f -> finish.add(f.asString()));
+                          }));
     }
     assertThat(text.toString()).doesNotContain("LAUNCH").doesNotContain("4242");
     assertThat(finish).containsExactly("content_filter");
@@ -90,30 +120,43 @@ class RealClientsTest {
 
   @Test
   void langChain4jChatsAndStreams() throws Exception {
-    OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(gw.url("/v1").toString()).apiKey("lm-studio")
-        .modelName("qwen/qwen3-4b-2507").maxRetries(0).timeout(Duration.ofSeconds(10)).build();
+    OpenAiChatModel model =
+        OpenAiChatModel.builder()
+            .baseUrl(gw.url("/v1").toString())
+            .apiKey("lm-studio")
+            .modelName("qwen/qwen3-4b-2507")
+            .maxRetries(0)
+            .timeout(Duration.ofSeconds(10))
+            .build();
     assertThat(model.chat("What is a reverse proxy?")).startsWith("A reverse proxy");
 
-    OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(gw.url("/v1").toString()).apiKey("lm-studio")
-        .modelName("qwen/qwen3-4b-2507").timeout(Duration.ofSeconds(10)).build();
+    OpenAiStreamingChatModel streaming =
+        OpenAiStreamingChatModel.builder()
+            .baseUrl(gw.url("/v1").toString())
+            .apiKey("lm-studio")
+            .modelName("qwen/qwen3-4b-2507")
+            .timeout(Duration.ofSeconds(10))
+            .build();
     CompletableFuture<ChatResponse> done = new CompletableFuture<>();
     StringBuilder partials = new StringBuilder();
-    streaming.chat("What is a reverse proxy?", new StreamingChatResponseHandler() {
-      @Override
-      public void onPartialResponse(String partial) {
-        partials.append(partial);
-      }
+    streaming.chat(
+        "What is a reverse proxy?",
+        new StreamingChatResponseHandler() {
+          @Override
+          public void onPartialResponse(String partial) {
+            partials.append(partial);
+          }
 
-      @Override
-      public void onCompleteResponse(ChatResponse response) {
-        done.complete(response);
-      }
+          @Override
+          public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+          }
 
-      @Override
-      public void onError(Throwable error) {
-        done.completeExceptionally(error);
-      }
-    });
+          @Override
+          public void onError(Throwable error) {
+            done.completeExceptionally(error);
+          }
+        });
     ChatResponse r = done.get(10, TimeUnit.SECONDS);
     assertThat(partials.toString()).isEqualTo(EXPECTED);
     assertThat(r.aiMessage().text()).isEqualTo(EXPECTED);
@@ -123,15 +166,22 @@ class RealClientsTest {
   void openAiNpmPackageStreams() throws Exception {
     Path dir = Path.of("src/test/node").toAbsolutePath();
     if (!Files.isDirectory(dir.resolve("node_modules/openai"))) {
-      Process install = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-          .directory(dir.toFile()).inheritIO().start();
+      Process install =
+          new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+              .directory(dir.toFile())
+              .inheritIO()
+              .start();
       assertThat(install.waitFor(5, TimeUnit.MINUTES)).isTrue();
       assertThat(install.exitValue()).as("npm install in " + dir).isZero();
     }
-    Process node = new ProcessBuilder("node", "stream.mjs", gw.url("/v1").toString()).directory(dir.toFile())
-        .redirectErrorStream(true).start();
+    Process node =
+        new ProcessBuilder("node", "stream.mjs", gw.url("/v1").toString())
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
     String out;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
       out = r.lines().reduce("", (a, b) -> a + b + "\n");
     }
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -37,13 +37,18 @@ public final class AdminServer implements AutoCloseable {
   private final int port;
   private final GatewayMetrics metrics;
   private final BooleanSupplier ready;
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+
   /** Readiness probes open a connection and wait: never on the event loop. */
-  private final Executor probes = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "lmgate-readiness");
-    t.setDaemon(true);
-    return t;
-  });
+  private final Executor probes =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "lmgate-readiness");
+            t.setDaemon(true);
+            return t;
+          });
+
   private Channel channel;
 
   public AdminServer(String host, int port, GatewayMetrics metrics, BooleanSupplier ready) {
@@ -54,14 +59,25 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public InetSocketAddress start() throws InterruptedException {
-    channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(), new HttpObjectAggregator(64 * 1024),
-                new Handler());
-          }
-        }).bind(host, port).sync().channel();
+    channel =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpServerKeepAliveHandler(),
+                            new HttpObjectAggregator(64 * 1024),
+                            new Handler());
+                  }
+                })
+            .bind(host, port)
+            .sync()
+            .channel();
     return (InetSocketAddress) channel.localAddress();
   }
 
@@ -71,20 +87,40 @@ public final class AdminServer implements AutoCloseable {
       String path = req.uri().split("\\?", 2)[0];
       switch (path) {
         case "/healthz" -> send(ctx, 200, "application/json", "{\"status\":\"ok\"}");
-        case "/metrics" -> send(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
-        case "/readyz" -> probes.execute(() -> {
-          boolean ok = ready.getAsBoolean();
-          ctx.executor().execute(() -> send(ctx, ok ? 200 : 503, "application/json",
-              ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not ready\",\"reason\":\"LM Studio is not reachable\"}"));
-        });
-        default -> send(ctx, 404, "application/json", "{\"error\":{\"message\":\"Unknown admin route.\",\"type\":\"invalid_request_error\",\"code\":\"unknown_route\"}}");
+        case "/metrics" ->
+            send(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+        case "/readyz" ->
+            probes.execute(
+                () -> {
+                  boolean ok = ready.getAsBoolean();
+                  ctx.executor()
+                      .execute(
+                          () ->
+                              send(
+                                  ctx,
+                                  ok ? 200 : 503,
+                                  "application/json",
+                                  ok
+                                      ? "{\"status\":\"ready\"}"
+                                      : "{\"status\":\"not ready\",\"reason\":\"LM Studio is not reachable\"}"));
+                });
+        default ->
+            send(
+                ctx,
+                404,
+                "application/json",
+                "{\"error\":{\"message\":\"Unknown admin route.\",\"type\":\"invalid_request_error\",\"code\":\"unknown_route\"}}");
       }
     }
 
     private void send(ChannelHandlerContext ctx, int status, String type, String body) {
       byte[] b = body.getBytes(StandardCharsets.UTF_8);
-      FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(b));
-      res.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
+      FullHttpResponse res =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(b));
+      res.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, type)
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, b.length);
       ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
   }

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * filter ids, verdicts); prompts, keys and paths never become labels.
  */
 public final class GatewayMetrics implements FilterChain.Observer {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger activeStreams = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -46,8 +47,11 @@ public final class GatewayMetrics implements FilterChain.Observer {
 
   /** Time from request to upstream response head. */
   public void upstreamLatency(String route, long nanos) {
-    Timer.builder("lmgate.upstream.latency").tag("route", route).publishPercentileHistogram()
-        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    Timer.builder("lmgate.upstream.latency")
+        .tag("route", route)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void exchange(ExchangeSummary s) {
@@ -61,7 +65,10 @@ public final class GatewayMetrics implements FilterChain.Observer {
   }
 
   public void configReload(boolean ok) {
-    Counter.builder("lmgate.config.reloads").tag("result", ok ? "applied" : "rejected").register(registry).increment();
+    Counter.builder("lmgate.config.reloads")
+        .tag("result", ok ? "applied" : "rejected")
+        .register(registry)
+        .increment();
   }
 
   @Override

@@ -51,23 +51,47 @@ public final class FilterChain {
   }
 
   /** Runs the request phase; edits are applied to {@code request} as they come. */
-  public CompletionStage<ChainResult> runRequest(RequestContext request, EventExecutor loop, Consumer<FilterOutcome> trace) {
+  public CompletionStage<ChainResult> runRequest(
+      RequestContext request, EventExecutor loop, Consumer<FilterOutcome> trace) {
     CompletableFuture<ChainResult> result = new CompletableFuture<>();
-    new Run(filters, f -> f.onRequest(request), request::apply, FilterOutcome.Phase.REQUEST, loop, trace, result).step(0);
+    new Run(
+            filters,
+            f -> f.onRequest(request),
+            request::apply,
+            FilterOutcome.Phase.REQUEST,
+            loop,
+            trace,
+            result)
+        .step(0);
     return result;
   }
 
   /** Runs the response phase over a whole answer; edits are applied to {@code response}. */
-  public CompletionStage<ChainResult> runResponse(ResponseContext response, EventExecutor loop, Consumer<FilterOutcome> trace) {
+  public CompletionStage<ChainResult> runResponse(
+      ResponseContext response, EventExecutor loop, Consumer<FilterOutcome> trace) {
     CompletableFuture<ChainResult> result = new CompletableFuture<>();
-    new Run(responseFilters, f -> f.onResponse(response), response::apply, FilterOutcome.Phase.RESPONSE, loop, trace, result).step(0);
+    new Run(
+            responseFilters,
+            f -> f.onResponse(response),
+            response::apply,
+            FilterOutcome.Phase.RESPONSE,
+            loop,
+            trace,
+            result)
+        .step(0);
     return result;
   }
 
   /** The rejection a client gets when a fail-closed filter cannot decide. */
   static Rejection unavailable(String filterId) {
-    return new Rejection(503, "service_unavailable", "filter_unavailable", "",
-        "The gateway could not complete its security checks (" + filterId + "); the request was not forwarded. Try again later.");
+    return new Rejection(
+        503,
+        "service_unavailable",
+        "filter_unavailable",
+        "",
+        "The gateway could not complete its security checks ("
+            + filterId
+            + "); the request was not forwarded. Try again later.");
   }
 
   private final class Run {
@@ -79,9 +103,14 @@ public final class FilterChain {
     private final Consumer<FilterOutcome> trace;
     private final CompletableFuture<ChainResult> result;
 
-    Run(List<GatewayFilter> list, Function<GatewayFilter, CompletionStage<Verdict>> call,
-        Consumer<List<dev.lmgate.spi.Edit>> applier, FilterOutcome.Phase phase, EventExecutor loop,
-        Consumer<FilterOutcome> trace, CompletableFuture<ChainResult> result) {
+    Run(
+        List<GatewayFilter> list,
+        Function<GatewayFilter, CompletionStage<Verdict>> call,
+        Consumer<List<dev.lmgate.spi.Edit>> applier,
+        FilterOutcome.Phase phase,
+        EventExecutor loop,
+        Consumer<FilterOutcome> trace,
+        CompletableFuture<ChainResult> result) {
       this.list = list;
       this.call = call;
       this.applier = applier;
@@ -101,7 +130,11 @@ public final class FilterChain {
       CompletableFuture<Verdict> cf;
       try {
         CompletionStage<Verdict> st = call.apply(f);
-        cf = st == null ? CompletableFuture.failedFuture(new IllegalStateException(f.id() + " returned null")) : st.toCompletableFuture();
+        cf =
+            st == null
+                ? CompletableFuture.failedFuture(
+                    new IllegalStateException(f.id() + " returned null"))
+                : st.toCompletableFuture();
       } catch (RuntimeException e) {
         cf = CompletableFuture.failedFuture(e);
       }
@@ -111,16 +144,22 @@ public final class FilterChain {
       }
       CompletableFuture<Verdict> pending = cf;
       long timeoutNanos = f.settings().timeout().toNanos();
-      ScheduledFuture<?> timer = loop.schedule(
-          () -> { pending.completeExceptionally(new TimeoutException()); }, timeoutNanos, TimeUnit.NANOSECONDS);
-      pending.whenComplete((v, e) -> {
-        timer.cancel(false);
-        if (loop.inEventLoop()) {
-          settle(i, f, t0, pending);
-        } else {
-          loop.execute(() -> settle(i, f, t0, pending));
-        }
-      });
+      ScheduledFuture<?> timer =
+          loop.schedule(
+              () -> {
+                pending.completeExceptionally(new TimeoutException());
+              },
+              timeoutNanos,
+              TimeUnit.NANOSECONDS);
+      pending.whenComplete(
+          (v, e) -> {
+            timer.cancel(false);
+            if (loop.inEventLoop()) {
+              settle(i, f, t0, pending);
+            } else {
+              loop.execute(() -> settle(i, f, t0, pending));
+            }
+          });
     }
 
     private void settle(int i, GatewayFilter f, long t0, CompletableFuture<Verdict> cf) {
@@ -132,7 +171,8 @@ public final class FilterChain {
         }
       } catch (RuntimeException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        String why = cause instanceof TimeoutException ? "timeout" : cause.getClass().getSimpleName();
+        String why =
+            cause instanceof TimeoutException ? "timeout" : cause.getClass().getSimpleName();
         if (f.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
           record(f, FilterOutcome.Outcome.ERROR_SKIPPED, why, t0);
           step(i + 1);
@@ -178,5 +218,4 @@ public final class FilterChain {
       observer.filterRan(fo);
     }
   }
-
 }

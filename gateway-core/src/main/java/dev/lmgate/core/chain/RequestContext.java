@@ -26,8 +26,14 @@ public final class RequestContext implements RequestView {
   private Conversation conversation;
   private boolean modified;
 
-  public RequestContext(String requestId, Route route, String method, String path,
-      Map<String, List<String>> headers, int bodySize, JsonNode json) {
+  public RequestContext(
+      String requestId,
+      Route route,
+      String method,
+      String path,
+      Map<String, List<String>> headers,
+      int bodySize,
+      JsonNode json) {
     this.requestId = requestId;
     this.route = route;
     this.method = method;

@@ -1,2 +1,4 @@
-/** The filter-chain runner: runs filters in order, asynchronously, and records proof of enforcement. */
+/**
+ * The filter-chain runner: runs filters in order, asynchronously, and records proof of enforcement.
+ */
 package dev.lmgate.core.chain;

@@ -9,7 +9,8 @@ import dev.lmgate.spi.Rejection;
 /**
  * Renders a gateway error in the shape the client's API uses, so that SDKs surface the message:
  * OpenAI {@code {"error":{message,type,param,code}}}, Anthropic {@code
- * {"type":"error","error":{type,message}}}, LM Studio native {@code {"error":{type,message,code,param}}}.
+ * {"type":"error","error":{type,message}}}, LM Studio native {@code
+ * {"error":{type,message,code,param}}}.
  */
 public final class ErrorBodies {
 
@@ -23,7 +24,11 @@ public final class ErrorBodies {
         root.putObject("error").put("type", anthropicType(r)).put("message", r.message());
       }
       case LMSTUDIO_V1 -> {
-        ObjectNode e = root.putObject("error").put("type", r.type()).put("message", r.message()).put("code", r.code());
+        ObjectNode e =
+            root.putObject("error")
+                .put("type", r.type())
+                .put("message", r.message())
+                .put("code", r.code());
         if (!r.param().isEmpty()) {
           e.put("param", r.param());
         }

@@ -55,7 +55,8 @@ public final class RequestReader {
         maxPtr = "/max_output_tokens";
       }
       default -> {
-        return new Conversation(model, stream, List.of(), List.of(), List.of(), OptionalLong.empty(), "");
+        return new Conversation(
+            model, stream, List.of(), List.of(), List.of(), OptionalLong.empty(), "");
       }
     }
     OptionalLong max = OptionalLong.empty();
@@ -82,9 +83,12 @@ public final class RequestReader {
             new ToolCall(
                 tc.path("id").asText(""),
                 tc.path("function").path("name").asText(""),
-                new TextPart(base + "/tool_calls/" + j + "/function/arguments", tc.path("function").path("arguments").asText(""))));
+                new TextPart(
+                    base + "/tool_calls/" + j + "/function/arguments",
+                    tc.path("function").path("arguments").asText(""))));
       }
-      out.add(new Message(m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText("")));
+      out.add(
+          new Message(m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText("")));
     }
   }
 
@@ -100,7 +104,8 @@ public final class RequestReader {
         } else if (p.path(textKey).isTextual()) {
           parts.add(new TextPart(ptr + "/" + k + "/" + textKey, p.path(textKey).asText()));
         } else if (p.path("content").isTextual() || p.path("content").isArray()) {
-          content(p.path("content"), ptr + "/" + k + "/content", textKey, parts); // tool_result blocks
+          content(
+              p.path("content"), ptr + "/" + k + "/content", textKey, parts); // tool_result blocks
         }
       }
     }
@@ -132,10 +137,17 @@ public final class RequestReader {
       String base = "/input/" + i;
       String type = item.path("type").asText("message");
       switch (type) {
-        case "function_call" -> out.add(
-            new Message("assistant", List.of(),
-                List.of(new ToolCall(item.path("call_id").asText(""), item.path("name").asText(""),
-                    new TextPart(base + "/arguments", item.path("arguments").asText("")))), ""));
+        case "function_call" ->
+            out.add(
+                new Message(
+                    "assistant",
+                    List.of(),
+                    List.of(
+                        new ToolCall(
+                            item.path("call_id").asText(""),
+                            item.path("name").asText(""),
+                            new TextPart(base + "/arguments", item.path("arguments").asText("")))),
+                    ""));
         case "function_call_output" -> {
           List<TextPart> parts = new ArrayList<>();
           content(item.path("output"), base + "/output", "text", parts);
@@ -173,8 +185,12 @@ public final class RequestReader {
           String ptr = base + "/" + k;
           switch (b.path("type").asText("")) {
             case "text" -> parts.add(new TextPart(ptr + "/text", b.path("text").asText("")));
-            case "tool_use" -> calls.add(new ToolCall(b.path("id").asText(""), b.path("name").asText(""),
-                new TextPart("", b.path("input").toString())));
+            case "tool_use" ->
+                calls.add(
+                    new ToolCall(
+                        b.path("id").asText(""),
+                        b.path("name").asText(""),
+                        new TextPart("", b.path("input").toString())));
             case "tool_result" -> {
               toolUseId = b.path("tool_use_id").asText("");
               content(b.path("content"), ptr + "/content", "text", parts);

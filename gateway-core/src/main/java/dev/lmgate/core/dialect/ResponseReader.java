@@ -26,7 +26,12 @@ public final class ResponseReader {
       case COMPLETION -> {
         JsonNode choices = body.path("choices");
         for (int i = 0; i < choices.size(); i++) {
-          text(out, i + "/content", OutputChannel.CONTENT, "/choices/" + i + "/text", choices.get(i).path("text"));
+          text(
+              out,
+              i + "/content",
+              OutputChannel.CONTENT,
+              "/choices/" + i + "/text",
+              choices.get(i).path("text"));
         }
       }
       case RESPONSES -> responses(body, "", out);
@@ -45,11 +50,21 @@ public final class ResponseReader {
       JsonNode m = choices.get(i).path("message");
       String base = prefix + "/choices/" + i + "/message";
       text(out, i + "/content", OutputChannel.CONTENT, base + "/content", m.path("content"));
-      text(out, i + "/reasoning", OutputChannel.REASONING, base + "/reasoning", m.path("reasoning"));
-      text(out, i + "/reasoning", OutputChannel.REASONING, base + "/reasoning_content", m.path("reasoning_content"));
+      text(
+          out, i + "/reasoning", OutputChannel.REASONING, base + "/reasoning", m.path("reasoning"));
+      text(
+          out,
+          i + "/reasoning",
+          OutputChannel.REASONING,
+          base + "/reasoning_content",
+          m.path("reasoning_content"));
       JsonNode tcs = m.path("tool_calls");
       for (int j = 0; j < tcs.size(); j++) {
-        text(out, i + "/tool/" + j, OutputChannel.TOOL_ARGUMENTS, base + "/tool_calls/" + j + "/function/arguments",
+        text(
+            out,
+            i + "/tool/" + j,
+            OutputChannel.TOOL_ARGUMENTS,
+            base + "/tool_calls/" + j + "/function/arguments",
             tcs.get(j).path("function").path("arguments"));
       }
     }
@@ -67,20 +82,41 @@ public final class ResponseReader {
       case "message" -> {
         JsonNode c = item.path("content");
         for (int k = 0; k < c.size(); k++) {
-          text(out, "o" + index + "/c" + k, OutputChannel.CONTENT, base + "/content/" + k + "/text", c.get(k).path("text"));
+          text(
+              out,
+              "o" + index + "/c" + k,
+              OutputChannel.CONTENT,
+              base + "/content/" + k + "/text",
+              c.get(k).path("text"));
         }
       }
       case "reasoning" -> {
         JsonNode c = item.path("content");
         for (int k = 0; k < c.size(); k++) {
-          text(out, "o" + index + "/r" + k, OutputChannel.REASONING, base + "/content/" + k + "/text", c.get(k).path("text"));
+          text(
+              out,
+              "o" + index + "/r" + k,
+              OutputChannel.REASONING,
+              base + "/content/" + k + "/text",
+              c.get(k).path("text"));
         }
         JsonNode s = item.path("summary");
         for (int k = 0; k < s.size(); k++) {
-          text(out, "o" + index + "/s" + k, OutputChannel.REASONING, base + "/summary/" + k + "/text", s.get(k).path("text"));
+          text(
+              out,
+              "o" + index + "/s" + k,
+              OutputChannel.REASONING,
+              base + "/summary/" + k + "/text",
+              s.get(k).path("text"));
         }
       }
-      case "function_call" -> text(out, "o" + index + "/tool", OutputChannel.TOOL_ARGUMENTS, base + "/arguments", item.path("arguments"));
+      case "function_call" ->
+          text(
+              out,
+              "o" + index + "/tool",
+              OutputChannel.TOOL_ARGUMENTS,
+              base + "/arguments",
+              item.path("arguments"));
       default -> {
         // mcp calls and other items carry no model text the output rules read
       }
@@ -91,9 +127,19 @@ public final class ResponseReader {
     for (int k = 0; k < content.size(); k++) {
       JsonNode b = content.get(k);
       switch (b.path("type").asText("")) {
-        case "text" -> text(out, "b" + k, OutputChannel.CONTENT, base + "/" + k + "/text", b.path("text"));
-        case "thinking" -> text(out, "b" + k, OutputChannel.REASONING, base + "/" + k + "/thinking", b.path("thinking"));
-        case "tool_use" -> out.add(new OutputText("b" + k, OutputChannel.TOOL_ARGUMENTS, "", b.path("input").toString()));
+        case "text" ->
+            text(out, "b" + k, OutputChannel.CONTENT, base + "/" + k + "/text", b.path("text"));
+        case "thinking" ->
+            text(
+                out,
+                "b" + k,
+                OutputChannel.REASONING,
+                base + "/" + k + "/thinking",
+                b.path("thinking"));
+        case "tool_use" ->
+            out.add(
+                new OutputText(
+                    "b" + k, OutputChannel.TOOL_ARGUMENTS, "", b.path("input").toString()));
         default -> {
           // redacted_thinking and others: nothing readable
         }
@@ -105,9 +151,24 @@ public final class ResponseReader {
     for (int k = 0; k < output.size(); k++) {
       JsonNode item = output.get(k);
       switch (item.path("type").asText("")) {
-        case "message" -> text(out, "n" + k, OutputChannel.CONTENT, base + "/" + k + "/content", item.path("content"));
-        case "reasoning" -> text(out, "n" + k, OutputChannel.REASONING, base + "/" + k + "/content", item.path("content"));
-        case "tool_call" -> out.add(new OutputText("n" + k, OutputChannel.TOOL_ARGUMENTS, "", item.path("arguments").toString()));
+        case "message" ->
+            text(
+                out,
+                "n" + k,
+                OutputChannel.CONTENT,
+                base + "/" + k + "/content",
+                item.path("content"));
+        case "reasoning" ->
+            text(
+                out,
+                "n" + k,
+                OutputChannel.REASONING,
+                base + "/" + k + "/content",
+                item.path("content"));
+        case "tool_call" ->
+            out.add(
+                new OutputText(
+                    "n" + k, OutputChannel.TOOL_ARGUMENTS, "", item.path("arguments").toString()));
         default -> {
           // invalid_tool_call: metadata only
         }

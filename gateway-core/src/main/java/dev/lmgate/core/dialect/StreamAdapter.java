@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * One stream's framing, per dialect: which texts an event adds (pieces), which events repeat
- * whole texts (snapshots), and how to end the stream well-formed when the gateway blocks it.
- * Stateful: it remembers what the ending needs (ids, open blocks, choices seen). Pointers are
- * relative to the event's JSON data.
+ * One stream's framing, per dialect: which texts an event adds (pieces), which events repeat whole
+ * texts (snapshots), and how to end the stream well-formed when the gateway blocks it. Stateful: it
+ * remembers what the ending needs (ids, open blocks, choices seen). Pointers are relative to the
+ * event's JSON data.
  */
 public abstract class StreamAdapter {
 
@@ -46,7 +46,8 @@ public abstract class StreamAdapter {
   }
 
   static byte[] event(String name, JsonNode data) {
-    String s = (name.isEmpty() ? "" : "event: " + name + "\n") + "data: " + data.toString() + "\n\n";
+    String s =
+        (name.isEmpty() ? "" : "event: " + name + "\n") + "data: " + data.toString() + "\n\n";
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -86,18 +87,34 @@ public abstract class StreamAdapter {
         choices.add(i);
         String base = "/choices/" + n;
         if (legacy) {
-          ResponseReader.text(out, i + "/content", OutputChannel.CONTENT, base + "/text", c.path("text"));
+          ResponseReader.text(
+              out, i + "/content", OutputChannel.CONTENT, base + "/text", c.path("text"));
           continue;
         }
         JsonNode d = c.path("delta");
-        ResponseReader.text(out, i + "/content", OutputChannel.CONTENT, base + "/delta/content", d.path("content"));
-        ResponseReader.text(out, i + "/reasoning", OutputChannel.REASONING, base + "/delta/reasoning", d.path("reasoning"));
-        ResponseReader.text(out, i + "/reasoning", OutputChannel.REASONING, base + "/delta/reasoning_content", d.path("reasoning_content"));
+        ResponseReader.text(
+            out, i + "/content", OutputChannel.CONTENT, base + "/delta/content", d.path("content"));
+        ResponseReader.text(
+            out,
+            i + "/reasoning",
+            OutputChannel.REASONING,
+            base + "/delta/reasoning",
+            d.path("reasoning"));
+        ResponseReader.text(
+            out,
+            i + "/reasoning",
+            OutputChannel.REASONING,
+            base + "/delta/reasoning_content",
+            d.path("reasoning_content"));
         JsonNode tcs = d.path("tool_calls");
         for (int j = 0; j < tcs.size(); j++) {
           JsonNode tc = tcs.get(j);
-          ResponseReader.text(out, i + "/tool/" + tc.path("index").asInt(j), OutputChannel.TOOL_ARGUMENTS,
-              base + "/delta/tool_calls/" + j + "/function/arguments", tc.path("function").path("arguments"));
+          ResponseReader.text(
+              out,
+              i + "/tool/" + tc.path("index").asInt(j),
+              OutputChannel.TOOL_ARGUMENTS,
+              base + "/delta/tool_calls/" + j + "/function/arguments",
+              tc.path("function").path("arguments"));
         }
       }
       return out;
@@ -116,7 +133,11 @@ public abstract class StreamAdapter {
       }
       for (int i : choices) {
         ObjectNode chunk = obj();
-        chunk.set("id", id == null ? JsonNodeFactory.instance.textNode(legacy ? "cmpl-lmgate" : "chatcmpl-lmgate") : id);
+        chunk.set(
+            "id",
+            id == null
+                ? JsonNodeFactory.instance.textNode(legacy ? "cmpl-lmgate" : "chatcmpl-lmgate")
+                : id);
         chunk.put("object", legacy ? "text_completion" : "chat.completion.chunk");
         if (created != null) {
           chunk.set("created", created);
@@ -161,14 +182,34 @@ public abstract class StreamAdapter {
       int oi = data.path("output_index").asInt(0);
       switch (type) {
         case "response.created", "response.in_progress" -> response = data.path("response");
-        case "response.output_text.delta" -> ResponseReader.text(out, "o" + oi + "/c" + data.path("content_index").asInt(0),
-            OutputChannel.CONTENT, "/delta", data.path("delta"));
-        case "response.reasoning_text.delta" -> ResponseReader.text(out, "o" + oi + "/r" + data.path("content_index").asInt(0),
-            OutputChannel.REASONING, "/delta", data.path("delta"));
-        case "response.reasoning_summary_text.delta" -> ResponseReader.text(out, "o" + oi + "/s" + data.path("summary_index").asInt(0),
-            OutputChannel.REASONING, "/delta", data.path("delta"));
-        case "response.function_call_arguments.delta" -> ResponseReader.text(out, "o" + oi + "/tool",
-            OutputChannel.TOOL_ARGUMENTS, "/delta", data.path("delta"));
+        case "response.output_text.delta" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/c" + data.path("content_index").asInt(0),
+                OutputChannel.CONTENT,
+                "/delta",
+                data.path("delta"));
+        case "response.reasoning_text.delta" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/r" + data.path("content_index").asInt(0),
+                OutputChannel.REASONING,
+                "/delta",
+                data.path("delta"));
+        case "response.reasoning_summary_text.delta" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/s" + data.path("summary_index").asInt(0),
+                OutputChannel.REASONING,
+                "/delta",
+                data.path("delta"));
+        case "response.function_call_arguments.delta" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/tool",
+                OutputChannel.TOOL_ARGUMENTS,
+                "/delta",
+                data.path("delta"));
         default -> {
           // lifecycle events carry no new text
         }
@@ -184,13 +225,30 @@ public abstract class StreamAdapter {
       }
       int oi = data.path("output_index").asInt(0);
       switch (data.path("type").asText(event.event())) {
-        case "response.output_text.done" -> ResponseReader.text(out, "o" + oi + "/c", OutputChannel.CONTENT, "/text", data.path("text"));
-        case "response.reasoning_text.done" -> ResponseReader.text(out, "o" + oi + "/r", OutputChannel.REASONING, "/text", data.path("text"));
-        case "response.function_call_arguments.done" -> ResponseReader.text(out, "o" + oi + "/tool", OutputChannel.TOOL_ARGUMENTS, "/arguments", data.path("arguments"));
-        case "response.content_part.added", "response.content_part.done" -> ResponseReader.text(out, "o" + oi + "/c",
-            OutputChannel.CONTENT, "/part/text", data.path("part").path("text"));
-        case "response.output_item.added", "response.output_item.done" -> ResponseReader.responsesItem(data.path("item"), oi, "/item", out);
-        case "response.completed", "response.incomplete", "response.failed" -> ResponseReader.responses(data.path("response"), "/response", out);
+        case "response.output_text.done" ->
+            ResponseReader.text(
+                out, "o" + oi + "/c", OutputChannel.CONTENT, "/text", data.path("text"));
+        case "response.reasoning_text.done" ->
+            ResponseReader.text(
+                out, "o" + oi + "/r", OutputChannel.REASONING, "/text", data.path("text"));
+        case "response.function_call_arguments.done" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/tool",
+                OutputChannel.TOOL_ARGUMENTS,
+                "/arguments",
+                data.path("arguments"));
+        case "response.content_part.added", "response.content_part.done" ->
+            ResponseReader.text(
+                out,
+                "o" + oi + "/c",
+                OutputChannel.CONTENT,
+                "/part/text",
+                data.path("part").path("text"));
+        case "response.output_item.added", "response.output_item.done" ->
+            ResponseReader.responsesItem(data.path("item"), oi, "/item", out);
+        case "response.completed", "response.incomplete", "response.failed" ->
+            ResponseReader.responses(data.path("response"), "/response", out);
         default -> {
           // nothing repeated
         }
@@ -201,7 +259,9 @@ public abstract class StreamAdapter {
     @Override
     public boolean isFinal(SseEvent event, JsonNode data) {
       String type = data == null ? event.event() : data.path("type").asText(event.event());
-      return type.equals("response.completed") || type.equals("response.incomplete") || type.equals("response.failed")
+      return type.equals("response.completed")
+          || type.equals("response.incomplete")
+          || type.equals("response.failed")
           || event.isDone();
     }
 
@@ -244,9 +304,19 @@ public abstract class StreamAdapter {
         case "content_block_delta" -> {
           JsonNode d = data.path("delta");
           switch (d.path("type").asText("")) {
-            case "text_delta" -> ResponseReader.text(out, "b" + idx, OutputChannel.CONTENT, "/delta/text", d.path("text"));
-            case "thinking_delta" -> ResponseReader.text(out, "b" + idx, OutputChannel.REASONING, "/delta/thinking", d.path("thinking"));
-            case "input_json_delta" -> ResponseReader.text(out, "b" + idx, OutputChannel.TOOL_ARGUMENTS, "/delta/partial_json", d.path("partial_json"));
+            case "text_delta" ->
+                ResponseReader.text(
+                    out, "b" + idx, OutputChannel.CONTENT, "/delta/text", d.path("text"));
+            case "thinking_delta" ->
+                ResponseReader.text(
+                    out, "b" + idx, OutputChannel.REASONING, "/delta/thinking", d.path("thinking"));
+            case "input_json_delta" ->
+                ResponseReader.text(
+                    out,
+                    "b" + idx,
+                    OutputChannel.TOOL_ARGUMENTS,
+                    "/delta/partial_json",
+                    d.path("partial_json"));
             default -> {
               // signature deltas carry no text
             }
@@ -265,10 +335,18 @@ public abstract class StreamAdapter {
       if (data != null && "content_block_start".equals(data.path("type").asText(event.event()))) {
         JsonNode cb = data.path("content_block");
         int idx = data.path("index").asInt(0);
-        ResponseReader.text(out, "b" + idx, OutputChannel.CONTENT, "/content_block/text", cb.path("text"));
-        ResponseReader.text(out, "b" + idx, OutputChannel.REASONING, "/content_block/thinking", cb.path("thinking"));
+        ResponseReader.text(
+            out, "b" + idx, OutputChannel.CONTENT, "/content_block/text", cb.path("text"));
+        ResponseReader.text(
+            out,
+            "b" + idx,
+            OutputChannel.REASONING,
+            "/content_block/thinking",
+            cb.path("thinking"));
         if (cb.has("input") && cb.path("input").size() > 0) {
-          out.add(new OutputText("b" + idx, OutputChannel.TOOL_ARGUMENTS, "", cb.path("input").toString()));
+          out.add(
+              new OutputText(
+                  "b" + idx, OutputChannel.TOOL_ARGUMENTS, "", cb.path("input").toString()));
         }
       }
       return out;
@@ -289,7 +367,8 @@ public abstract class StreamAdapter {
         b.writeBytes(event("message_start", ms));
       }
       for (int i : openBlocks) {
-        b.writeBytes(event("content_block_stop", obj().put("type", "content_block_stop").put("index", i)));
+        b.writeBytes(
+            event("content_block_stop", obj().put("type", "content_block_stop").put("index", i)));
       }
       ObjectNode md = obj().put("type", "message_delta");
       md.putObject("delta").put("stop_reason", "refusal").putNull("stop_sequence");
@@ -316,8 +395,12 @@ public abstract class StreamAdapter {
         case "chat.start" -> instance = data.path("model_instance_id");
         case "message.start" -> messages++;
         case "reasoning.start" -> reasonings++;
-        case "message.delta" -> ResponseReader.text(out, "m" + messages, OutputChannel.CONTENT, "/content", data.path("content"));
-        case "reasoning.delta" -> ResponseReader.text(out, "r" + reasonings, OutputChannel.REASONING, "/content", data.path("content"));
+        case "message.delta" ->
+            ResponseReader.text(
+                out, "m" + messages, OutputChannel.CONTENT, "/content", data.path("content"));
+        case "reasoning.delta" ->
+            ResponseReader.text(
+                out, "r" + reasonings, OutputChannel.REASONING, "/content", data.path("content"));
         default -> {
           // progress and lifecycle events
         }
@@ -335,7 +418,9 @@ public abstract class StreamAdapter {
       if (type.equals("chat.end")) {
         ResponseReader.nativeOutput(data.path("result").path("output"), "/result/output", out);
       } else if (type.startsWith("tool_call.") && data.has("arguments")) {
-        out.add(new OutputText("tool", OutputChannel.TOOL_ARGUMENTS, "", data.path("arguments").toString()));
+        out.add(
+            new OutputText(
+                "tool", OutputChannel.TOOL_ARGUMENTS, "", data.path("arguments").toString()));
       }
       return out;
     }

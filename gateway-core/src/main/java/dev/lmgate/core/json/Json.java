@@ -71,11 +71,13 @@ public final class Json {
     } else if (parent instanceof ArrayNode a) {
       int i = p.last().getMatchingIndex();
       if (i < 0 || i >= a.size()) {
-        throw new IllegalArgumentException("edit: " + pointer + " (expected: an existing array index)");
+        throw new IllegalArgumentException(
+            "edit: " + pointer + " (expected: an existing array index)");
       }
       a.set(i, value);
     } else {
-      throw new IllegalArgumentException("edit: " + pointer + " (expected: parent is an object or array)");
+      throw new IllegalArgumentException(
+          "edit: " + pointer + " (expected: parent is an object or array)");
     }
   }
 

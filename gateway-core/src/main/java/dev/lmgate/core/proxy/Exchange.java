@@ -107,7 +107,8 @@ final class Exchange implements UpstreamHandler.Sink {
   private ByteArrayOutputStream bufferedBody;
   private boolean streaming;
 
-  Exchange(GatewayContext gw, ChannelHandlerContext ctx, ProxyHandler handler, FullHttpRequest request) {
+  Exchange(
+      GatewayContext gw, ChannelHandlerContext ctx, ProxyHandler handler, FullHttpRequest request) {
     this.gw = gw;
     this.ctx = ctx;
     this.handler = handler;
@@ -129,28 +130,63 @@ final class Exchange implements UpstreamHandler.Sink {
   void start() {
     String method = request.method().name();
     if (!path.startsWith("/")) {
-      reject(Dialect.OPENAI, new Rejection(400, "invalid_request_error", "bad_request", "",
-          "Only origin-form request targets (/path) are accepted."), Decision.REJECTED);
+      reject(
+          Dialect.OPENAI,
+          new Rejection(
+              400,
+              "invalid_request_error",
+              "bad_request",
+              "",
+              "Only origin-form request targets (/path) are accepted."),
+          Decision.REJECTED);
       return;
     }
     String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
     if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
-      reject(RouteTable.dialectOfPath(path), new Rejection(403, "permission_error", "websocket_disabled", "",
-          "WebSocket connections (the LM Studio SDK channel) are not served by this gateway; use the HTTP APIs (/v1, /api/v1)."),
+      reject(
+          RouteTable.dialectOfPath(path),
+          new Rejection(
+              403,
+              "permission_error",
+              "websocket_disabled",
+              "",
+              "WebSocket connections (the LM Studio SDK channel) are not served by this gateway; use the HTTP APIs (/v1, /api/v1)."),
           Decision.REJECTED);
       return;
     }
     RouteTable.Match match = gw.routes().match(method, path);
     if (match instanceof RouteTable.NotFound nf) {
-      reject(nf.dialect(), new Rejection(404, "invalid_request_error", "unknown_route", "",
-          "Unknown route: " + method + " " + printable(path) + ". This gateway serves LM Studio's /v1, /api/v1 and /api/v0 APIs."),
+      reject(
+          nf.dialect(),
+          new Rejection(
+              404,
+              "invalid_request_error",
+              "unknown_route",
+              "",
+              "Unknown route: "
+                  + method
+                  + " "
+                  + printable(path)
+                  + ". This gateway serves LM Studio's /v1, /api/v1 and /api/v0 APIs."),
           Decision.REJECTED);
       return;
     }
     if (match instanceof RouteTable.MethodNotAllowed mna) {
       route = mna.route();
-      reject(route.dialect(), new Rejection(405, "invalid_request_error", "method_not_allowed", "",
-          "Method " + method + " is not allowed on " + path + " (allowed: " + String.join(", ", mna.allowed()) + ")."),
+      reject(
+          route.dialect(),
+          new Rejection(
+              405,
+              "invalid_request_error",
+              "method_not_allowed",
+              "",
+              "Method "
+                  + method
+                  + " is not allowed on "
+                  + path
+                  + " (allowed: "
+                  + String.join(", ", mna.allowed())
+                  + ")."),
           Decision.REJECTED);
       return;
     }
@@ -161,28 +197,45 @@ final class Exchange implements UpstreamHandler.Sink {
     if (route.operation().carriesPrompt() && request.method() == HttpMethod.POST) {
       json = Json.parse(ByteBufUtil.getBytes(content)).filter(JsonNode::isObject).orElse(null);
       if (json == null) {
-        reject(route.dialect(), new Rejection(400, "invalid_request_error", "invalid_json", "",
-            "The request body must be a JSON object."), Decision.REJECTED);
+        reject(
+            route.dialect(),
+            new Rejection(
+                400,
+                "invalid_request_error",
+                "invalid_json",
+                "",
+                "The request body must be a JSON object."),
+            Decision.REJECTED);
         return;
       }
     } else if (hasBody) {
       json = Json.parse(ByteBufUtil.getBytes(content)).orElse(null);
     }
-    requestCtx = new RequestContext(requestId, route, method, path, headerMap(request.headers()),
-        content.readableBytes(), json);
+    requestCtx =
+        new RequestContext(
+            requestId,
+            route,
+            method,
+            path,
+            headerMap(request.headers()),
+            content.readableBytes(),
+            json);
     streaming = requestCtx.conversation().stream();
     if (chain.filters().isEmpty()) {
       forward();
       return;
     }
-    chain.runRequest(requestCtx, ctx.executor(), trace::add).whenComplete((res, err) -> {
-      // The runner completes on the loop; guard anyway so that a bug cannot cross threads.
-      if (ctx.executor().inEventLoop()) {
-        afterRequestFilters(res, err);
-      } else {
-        ctx.executor().execute(() -> afterRequestFilters(res, err));
-      }
-    });
+    chain
+        .runRequest(requestCtx, ctx.executor(), trace::add)
+        .whenComplete(
+            (res, err) -> {
+              // The runner completes on the loop; guard anyway so that a bug cannot cross threads.
+              if (ctx.executor().inEventLoop()) {
+                afterRequestFilters(res, err);
+              } else {
+                ctx.executor().execute(() -> afterRequestFilters(res, err));
+              }
+            });
   }
 
   private void afterRequestFilters(ChainResult res, Throwable err) {
@@ -192,7 +245,14 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     if (err != null) {
       log.error("filter chain failed", err);
-      reject(route.dialect(), new Rejection(500, "server_error", "gateway_error", "", "The gateway failed to process the request."),
+      reject(
+          route.dialect(),
+          new Rejection(
+              500,
+              "server_error",
+              "gateway_error",
+              "",
+              "The gateway failed to process the request."),
           Decision.REJECTED);
       return;
     }
@@ -206,20 +266,24 @@ final class Exchange implements UpstreamHandler.Sink {
   // ---------------------------------------------------------------- gateway→upstream
 
   private void forward() {
-    gw.pool().acquire(ctx.channel().eventLoop()).addListener(f -> {
-      if (finished) {
-        if (f.isSuccess()) {
-          gw.pool().release((Channel) f.getNow());
-        }
-        releaseRequest();
-        return;
-      }
-      if (!f.isSuccess()) {
-        upstreamUnavailable("LM Studio is not reachable at " + gw.settings().upstreamAuthority() + ".");
-        return;
-      }
-      send((Channel) f.getNow());
-    });
+    gw.pool()
+        .acquire(ctx.channel().eventLoop())
+        .addListener(
+            f -> {
+              if (finished) {
+                if (f.isSuccess()) {
+                  gw.pool().release((Channel) f.getNow());
+                }
+                releaseRequest();
+                return;
+              }
+              if (!f.isSuccess()) {
+                upstreamUnavailable(
+                    "LM Studio is not reachable at " + gw.settings().upstreamAuthority() + ".");
+                return;
+              }
+              send((Channel) f.getNow());
+            });
   }
 
   private void send(Channel ch) {
@@ -233,30 +297,39 @@ final class Exchange implements UpstreamHandler.Sink {
       // A retry on a fresh connection needs the body again: keep one reference until done.
       body = request.content().retainedDuplicate(); // released by the upstream write
     }
-    FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), body);
-    HopByHop.copy(request.headers(), out.headers(), AsciiString.cached("host"), AsciiString.cached("content-length"),
+    FullHttpRequest out =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), body);
+    HopByHop.copy(
+        request.headers(),
+        out.headers(),
+        AsciiString.cached("host"),
+        AsciiString.cached("content-length"),
         AsciiString.cached("expect"));
     out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
-    if (body.isReadable() || request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+    if (body.isReadable()
+        || request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
         || request.method() == HttpMethod.POST) {
       out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     }
     upstreamSentNanos = System.nanoTime();
-    ch.writeAndFlush(out).addListener(f -> {
-      if (!f.isSuccess()) {
-        if (retryable(reused)) {
-          retry();
-        } else if (!finished) {
-          ch.close();
-          upstreamUnavailable("The connection to LM Studio failed while sending the request.");
-        }
-        return;
-      }
-      if (!finished) {
-        ch.read();
-        arm(gw.settings().firstByteTimeout().toNanos(), true);
-      }
-    });
+    ch.writeAndFlush(out)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                if (retryable(reused)) {
+                  retry();
+                } else if (!finished) {
+                  ch.close();
+                  upstreamUnavailable(
+                      "The connection to LM Studio failed while sending the request.");
+                }
+                return;
+              }
+              if (!finished) {
+                ch.read();
+                arm(gw.settings().firstByteTimeout().toNanos(), true);
+              }
+            });
   }
 
   /**
@@ -265,7 +338,11 @@ final class Exchange implements UpstreamHandler.Sink {
    * already be running.
    */
   private boolean retryable(boolean reused) {
-    return reused && !retried && mode == null && request != null && !finished
+    return reused
+        && !retried
+        && mode == null
+        && request != null
+        && !finished
         && ("GET".equals(method) || "HEAD".equals(method));
   }
 
@@ -314,7 +391,10 @@ final class Exchange implements UpstreamHandler.Sink {
       mode = Mode.GUARDED_STREAM;
       guard = new StreamGuard(StreamAdapter.forRoute(route), inspectors);
       parser = new SseParser(gw.settings().maxSseEventBytes());
-    } else if (!sse && chain.inspectsResponses() && route.operation().carriesPrompt() && status / 100 == 2) {
+    } else if (!sse
+        && chain.inspectsResponses()
+        && route.operation().carriesPrompt()
+        && status / 100 == 2) {
       mode = Mode.BUFFERED;
       bufferedHead = res;
       bufferedBody = new ByteArrayOutputStream();
@@ -327,7 +407,10 @@ final class Exchange implements UpstreamHandler.Sink {
       gw.metrics().streamStarted();
     }
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
-    HopByHop.copy(res.headers(), out.headers(), mode == Mode.GUARDED_STREAM ? HttpHeaderNames.CONTENT_LENGTH : REQUEST_ID);
+    HopByHop.copy(
+        res.headers(),
+        out.headers(),
+        mode == Mode.GUARDED_STREAM ? HttpHeaderNames.CONTENT_LENGTH : REQUEST_ID);
     if (mode == Mode.GUARDED_STREAM) {
       out.headers().remove(HttpHeaderNames.ETAG);
     }
@@ -339,15 +422,15 @@ final class Exchange implements UpstreamHandler.Sink {
   private List<StreamGuard.Entry> streamInspectors() {
     List<StreamGuard.Entry> l = new ArrayList<>();
     for (GatewayFilter f : chain.filters()) {
-      f.streamInspector(requestCtx).ifPresent(i -> l.add(new StreamGuard.Entry(f.id(), f.settings(), i)));
+      f.streamInspector(requestCtx)
+          .ifPresent(i -> l.add(new StreamGuard.Entry(f.id(), f.settings(), i)));
     }
     return l;
   }
 
   private void finishHead(HttpResponse out) {
     out.headers().set(REQUEST_ID, requestId);
-    boolean bodyless = "HEAD".equals(method)
-        || status == 204 || status == 304 || status / 100 == 1;
+    boolean bodyless = "HEAD".equals(method) || status == 204 || status == 304 || status / 100 == 1;
     if (!bodyless && !out.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
       HttpUtil.setTransferEncodingChunked(out, true);
     }
@@ -370,7 +453,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         content.release();
         if (last) {
-          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.FORWARDED));
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+              .addListener(f -> complete(Decision.FORWARDED));
           releaseUpstream();
         }
       }
@@ -380,7 +464,11 @@ final class Exchange implements UpstreamHandler.Sink {
           ByteBuf b = content.content();
           if (bufferedBody.size() + b.readableBytes() > gw.settings().maxResponseBytes()) {
             upstream.close();
-            upstreamError(502, "The response is larger than the gateway inspects (" + gw.settings().maxResponseBytes() + " bytes).");
+            upstreamError(
+                502,
+                "The response is larger than the gateway inspects ("
+                    + gw.settings().maxResponseBytes()
+                    + " bytes).");
             return;
           }
           b.readBytes(bufferedBody, b.readableBytes());
@@ -429,7 +517,8 @@ final class Exchange implements UpstreamHandler.Sink {
         return;
       }
       trace.addAll(guard.outcomes());
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.FORWARDED));
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+          .addListener(f -> complete(Decision.FORWARDED));
       releaseUpstream();
     }
   }
@@ -449,7 +538,8 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     upstream = null;
     log.info("stream blocked by {}: {}", filterId, reason);
-    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> complete(Decision.BLOCKED_RESPONSE));
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+        .addListener(f -> complete(Decision.BLOCKED_RESPONSE));
   }
 
   private void inspectBufferedResponse() {
@@ -461,25 +551,41 @@ final class Exchange implements UpstreamHandler.Sink {
       return;
     }
     ResponseContext rc = new ResponseContext(requestCtx, status, json);
-    chain.runResponse(rc, ctx.executor(), trace::add).whenComplete((res, err) -> ctx.executor().execute(() -> {
-      if (finished) {
-        return;
-      }
-      if (err != null) {
-        log.error("response filter chain failed", err);
-        respond(route.dialect(), new Rejection(500, "server_error", "gateway_error", "", "The gateway failed to process the response."),
-            Decision.BLOCKED_RESPONSE);
-      } else if (res.blocked()) {
-        respond(route.dialect(), res.rejection(), Decision.BLOCKED_RESPONSE);
-      } else {
-        writeBuffered(rc.modified() ? Json.write(json) : bytes, rc.modified());
-      }
-    }));
+    chain
+        .runResponse(rc, ctx.executor(), trace::add)
+        .whenComplete(
+            (res, err) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          if (finished) {
+                            return;
+                          }
+                          if (err != null) {
+                            log.error("response filter chain failed", err);
+                            respond(
+                                route.dialect(),
+                                new Rejection(
+                                    500,
+                                    "server_error",
+                                    "gateway_error",
+                                    "",
+                                    "The gateway failed to process the response."),
+                                Decision.BLOCKED_RESPONSE);
+                          } else if (res.blocked()) {
+                            respond(route.dialect(), res.rejection(), Decision.BLOCKED_RESPONSE);
+                          } else {
+                            writeBuffered(rc.modified() ? Json.write(json) : bytes, rc.modified());
+                          }
+                        }));
   }
 
   private void writeBuffered(byte[] bytes, boolean modified) {
-    FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, bufferedHead.status(), Unpooled.wrappedBuffer(bytes));
-    HopByHop.copy(bufferedHead.headers(), out.headers(), HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
+    FullHttpResponse out =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, bufferedHead.status(), Unpooled.wrappedBuffer(bytes));
+    HopByHop.copy(
+        bufferedHead.headers(), out.headers(), HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
     if (modified) {
       out.headers().remove(HttpHeaderNames.ETAG);
     }
@@ -542,7 +648,14 @@ final class Exchange implements UpstreamHandler.Sink {
       upstream = null;
     }
     if (!responseStarted) {
-      respond(route.dialect(), new Rejection(code, "server_error", code == 504 ? "upstream_timeout" : "upstream_error", "", message),
+      respond(
+          route.dialect(),
+          new Rejection(
+              code,
+              "server_error",
+              code == 504 ? "upstream_timeout" : "upstream_error",
+              "",
+              message),
           Decision.UPSTREAM_ERROR);
       return;
     }
@@ -569,9 +682,13 @@ final class Exchange implements UpstreamHandler.Sink {
     releaseRequest();
     status = r.status();
     byte[] body = ErrorBodies.render(dialect, r);
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
-        Unpooled.wrappedBuffer(body));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
+    FullHttpResponse res =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(r.status()),
+            Unpooled.wrappedBuffer(body));
+    res.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     res.headers().set(REQUEST_ID, requestId);
     if (!keepAlive) {
@@ -614,8 +731,19 @@ final class Exchange implements UpstreamHandler.Sink {
       gw.metrics().streamEnded();
     }
     gw.metrics().inFlight().decrementAndGet();
-    ExchangeSummary s = new ExchangeSummary(requestId, startTime, route, methodName(), path,
-        String.valueOf(ctx.channel().remoteAddress()), status, decision, trace, streaming, System.nanoTime() - startNanos);
+    ExchangeSummary s =
+        new ExchangeSummary(
+            requestId,
+            startTime,
+            route,
+            methodName(),
+            path,
+            String.valueOf(ctx.channel().remoteAddress()),
+            status,
+            decision,
+            trace,
+            streaming,
+            System.nanoTime() - startNanos);
     gw.metrics().exchange(s);
     try {
       gw.listener().onExchange(s);
@@ -625,7 +753,8 @@ final class Exchange implements UpstreamHandler.Sink {
     if (gw.settings().accessLog() && access.isInfoEnabled()) {
       MDC.put("request_id", requestId);
       try {
-        access.info("{} {} {} {} {}us", methodName(), printable(path), status, decision, s.nanos() / 1000);
+        access.info(
+            "{} {} {} {} {}us", methodName(), printable(path), status, decision, s.nanos() / 1000);
       } finally {
         MDC.remove("request_id");
       }
@@ -654,15 +783,26 @@ final class Exchange implements UpstreamHandler.Sink {
 
   private void arm(long nanos, boolean firstByte) {
     cancelTimer();
-    timer = ctx.executor().schedule(() -> {
-      timer = null;
-      if (finished) {
-        return;
-      }
-      upstreamError(504, firstByte
-          ? "LM Studio did not start answering within " + gw.settings().firstByteTimeout().toSeconds() + " s."
-          : "LM Studio stopped sending for " + gw.settings().idleTimeout().toSeconds() + " s.");
-    }, nanos, TimeUnit.NANOSECONDS);
+    timer =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  timer = null;
+                  if (finished) {
+                    return;
+                  }
+                  upstreamError(
+                      504,
+                      firstByte
+                          ? "LM Studio did not start answering within "
+                              + gw.settings().firstByteTimeout().toSeconds()
+                              + " s."
+                          : "LM Studio stopped sending for "
+                              + gw.settings().idleTimeout().toSeconds()
+                              + " s.");
+                },
+                nanos,
+                TimeUnit.NANOSECONDS);
   }
 
   private void cancelTimer() {
@@ -675,7 +815,8 @@ final class Exchange implements UpstreamHandler.Sink {
   private static Map<String, List<String>> headerMap(HttpHeaders h) {
     Map<String, List<String>> m = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : h) {
-      m.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(e.getValue());
+      m.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+          .add(e.getValue());
     }
     m.replaceAll((k, v) -> List.copyOf(v));
     return Map.copyOf(m);
@@ -690,5 +831,4 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     return sb.toString();
   }
-
 }

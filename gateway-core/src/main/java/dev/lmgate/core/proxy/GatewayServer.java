@@ -38,15 +38,31 @@ public final class GatewayServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private Channel serverChannel;
 
-  public GatewayServer(ServerSettings settings, Supplier<FilterChain> chain, GatewayMetrics metrics,
-      ExchangeListener listener, Clock clock, int workerThreads) {
-    this.gw = new GatewayContext(settings, RouteTable.lmStudio(), chain, new UpstreamPool(settings), metrics, listener, clock,
-        requestIds());
+  public GatewayServer(
+      ServerSettings settings,
+      Supplier<FilterChain> chain,
+      GatewayMetrics metrics,
+      ExchangeListener listener,
+      Clock clock,
+      int workerThreads) {
+    this.gw =
+        new GatewayContext(
+            settings,
+            RouteTable.lmStudio(),
+            chain,
+            new UpstreamPool(settings),
+            metrics,
+            listener,
+            clock,
+            requestIds());
     this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(workerThreads, NioIoHandler.newFactory());
   }
 
-  /** Request ids: a random per-process prefix and a counter; unique, cheap, not guessable across restarts. */
+  /**
+   * Request ids: a random per-process prefix and a counter; unique, cheap, not guessable across
+   * restarts.
+   */
   static Supplier<String> requestIds() {
     byte[] seed = new byte[6];
     new SecureRandom().nextBytes(seed);
@@ -58,28 +74,32 @@ public final class GatewayServer implements AutoCloseable {
   /** Binds and returns the bound address. */
   public InetSocketAddress start() throws InterruptedException {
     ServerSettings s = gw.settings();
-    ServerBootstrap b = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childOption(ChannelOption.AUTO_READ, false)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(32 * 1024)
-                .setMaxChunkSize(64 * 1024)
-                .setAllowDuplicateContentLengths(false)
-                .setValidateHeaders(true);
-            ch.pipeline()
-                .addLast(Pipelines.DECODER, new HttpRequestDecoder(decoder))
-                .addLast(Pipelines.ENCODER, new HttpResponseEncoder())
-                .addLast(Pipelines.AGGREGATOR, new RequestBodyAggregator(s.maxRequestBytes()))
-                .addLast(Pipelines.PROXY, new ProxyHandler(gw));
-          }
-        });
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    HttpDecoderConfig decoder =
+                        new HttpDecoderConfig()
+                            .setMaxInitialLineLength(8192)
+                            .setMaxHeaderSize(32 * 1024)
+                            .setMaxChunkSize(64 * 1024)
+                            .setAllowDuplicateContentLengths(false)
+                            .setValidateHeaders(true);
+                    ch.pipeline()
+                        .addLast(Pipelines.DECODER, new HttpRequestDecoder(decoder))
+                        .addLast(Pipelines.ENCODER, new HttpResponseEncoder())
+                        .addLast(
+                            Pipelines.AGGREGATOR, new RequestBodyAggregator(s.maxRequestBytes()))
+                        .addLast(Pipelines.PROXY, new ProxyHandler(gw));
+                  }
+                });
     serverChannel = b.bind(s.host(), s.port()).sync().channel();
     return (InetSocketAddress) serverChannel.localAddress();
   }

@@ -8,11 +8,18 @@ import java.util.Set;
 
 /** Copies end-to-end headers only (RFC 9110 §7.6.1): hop-by-hop fields stay on their hop. */
 final class HopByHop {
-  private static final Set<AsciiString> HOP = Set.of(
-      HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
-      HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
-      HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
-      AsciiString.cached("http2-settings"));
+  private static final Set<AsciiString> HOP =
+      Set.of(
+          HttpHeaderNames.CONNECTION,
+          HttpHeaderNames.KEEP_ALIVE,
+          HttpHeaderNames.PROXY_CONNECTION,
+          HttpHeaderNames.PROXY_AUTHENTICATE,
+          HttpHeaderNames.PROXY_AUTHORIZATION,
+          HttpHeaderNames.TE,
+          HttpHeaderNames.TRAILER,
+          HttpHeaderNames.TRANSFER_ENCODING,
+          HttpHeaderNames.UPGRADE,
+          AsciiString.cached("http2-settings"));
 
   private HopByHop() {}
 

@@ -30,6 +30,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private final GatewayContext gw;
   private Exchange current;
+
   /**
    * Requests that arrived in the same read as the one being served (HTTP/1.1 pipelining). Auto-read
    * is off, so only what one socket read decoded can wait here; a client that floods it is cut.
@@ -89,13 +90,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     FullHttpRequest next = pipelined.poll();
     if (next != null) {
       // Served from a fresh task so that a run of locally answered requests cannot recurse.
-      ctx.executor().execute(() -> {
-        if (ctx.channel().isActive()) {
-          serve(ctx, next);
-        } else {
-          next.release();
-        }
-      });
+      ctx.executor()
+          .execute(
+              () -> {
+                if (ctx.channel().isActive()) {
+                  serve(ctx, next);
+                } else {
+                  next.release();
+                }
+              });
     } else {
       ctx.read();
     }
@@ -128,14 +131,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void badRequest(ChannelHandlerContext ctx, String message) {
-    byte[] body = ErrorBodies.render(dev.lmgate.spi.Dialect.OPENAI,
-        new Rejection(400, "invalid_request_error", "bad_request", "", message));
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
-        Unpooled.wrappedBuffer(body));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+    byte[] body =
+        ErrorBodies.render(
+            dev.lmgate.spi.Dialect.OPENAI,
+            new Rejection(400, "invalid_request_error", "bad_request", "", message));
+    FullHttpResponse res =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST, Unpooled.wrappedBuffer(body));
+    res.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
   }
-
 }

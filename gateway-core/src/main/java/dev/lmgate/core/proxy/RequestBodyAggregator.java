@@ -30,12 +30,22 @@ final class RequestBodyAggregator extends HttpObjectAggregator {
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
     String path = oversized instanceof HttpRequest r ? r.uri() : "/";
     int q = path.indexOf('?');
-    Rejection rej = new Rejection(413, "invalid_request_error", "request_too_large", "",
-        "The request body exceeds the gateway's limit of " + maxContentLength() + " bytes.");
-    byte[] body = ErrorBodies.render(RouteTable.dialectOfPath(q < 0 ? path : path.substring(0, q)), rej);
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-        Unpooled.wrappedBuffer(body));
-    res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+    Rejection rej =
+        new Rejection(
+            413,
+            "invalid_request_error",
+            "request_too_large",
+            "",
+            "The request body exceeds the gateway's limit of " + maxContentLength() + " bytes.");
+    byte[] body =
+        ErrorBodies.render(RouteTable.dialectOfPath(q < 0 ? path : path.substring(0, q)), rej);
+    FullHttpResponse res =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            Unpooled.wrappedBuffer(body));
+    res.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);

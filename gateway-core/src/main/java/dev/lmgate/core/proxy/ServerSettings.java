@@ -11,14 +11,14 @@ import java.util.Objects;
  * @param port port to listen on (0: any free port)
  * @param upstream LM Studio's base URL, {@code http://host:port}
  * @param maxRequestBytes request body limit; larger bodies get 413
- * @param maxResponseBytes limit for whole responses that response filters must buffer; larger
- *     ones get 502 (streams are never buffered)
+ * @param maxResponseBytes limit for whole responses that response filters must buffer; larger ones
+ *     get 502 (streams are never buffered)
  * @param maxSseEventBytes limit for one SSE event in an inspected stream
  * @param firstByteTimeout how long LM Studio may take to start answering (models load for minutes)
  * @param idleTimeout longest silence inside a response once it started
  * @param connectTimeout TCP connect timeout to LM Studio
- * @param upstreamIdleEvict pooled upstream connections idle this long are closed (below LM
- *     Studio's 5 s keep-alive, so a reused connection is never one LM Studio is closing)
+ * @param upstreamIdleEvict pooled upstream connections idle this long are closed (below LM Studio's
+ *     5 s keep-alive, so a reused connection is never one LM Studio is closing)
  * @param drainTimeout on shutdown, how long in-flight exchanges may finish
  * @param allowWebSocket whether WebSocket upgrades (LM Studio SDK channel) are tunnelled; refused
  *     with a clear message otherwise
@@ -46,9 +46,20 @@ public record ServerSettings(
 
   /** Defaults for a gateway on {@code 127.0.0.1:port} in front of {@code upstream}. */
   public static ServerSettings defaults(int port, URI upstream) {
-    return new ServerSettings("127.0.0.1", port, upstream, 32 << 20, 64 << 20, 4 << 20,
-        Duration.ofMinutes(10), Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(4),
-        Duration.ofSeconds(30), false, true);
+    return new ServerSettings(
+        "127.0.0.1",
+        port,
+        upstream,
+        32 << 20,
+        64 << 20,
+        4 << 20,
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(30),
+        false,
+        true);
   }
 
   public String upstreamHost() {
@@ -61,11 +72,25 @@ public record ServerSettings(
 
   /** The {@code Host} header sent upstream. */
   public String upstreamAuthority() {
-    return upstream.getPort() > 0 ? upstream.getHost() + ":" + upstream.getPort() : upstream.getHost();
+    return upstream.getPort() > 0
+        ? upstream.getHost() + ":" + upstream.getPort()
+        : upstream.getHost();
   }
 
   public ServerSettings withPort(int p) {
-    return new ServerSettings(host, p, upstream, maxRequestBytes, maxResponseBytes, maxSseEventBytes, firstByteTimeout,
-        idleTimeout, connectTimeout, upstreamIdleEvict, drainTimeout, allowWebSocket, accessLog);
+    return new ServerSettings(
+        host,
+        p,
+        upstream,
+        maxRequestBytes,
+        maxResponseBytes,
+        maxSseEventBytes,
+        firstByteTimeout,
+        idleTimeout,
+        connectTimeout,
+        upstreamIdleEvict,
+        drainTimeout,
+        allowWebSocket,
+        accessLog);
   }
 }

@@ -39,35 +39,47 @@ public final class UpstreamPool {
       }
     }
     Promise<Channel> p = loop.newPromise();
-    connect(loop).addListener(f -> {
-      if (f.isSuccess()) {
-        Channel c = ((io.netty.channel.ChannelFuture) f).channel();
-        c.closeFuture().addListener(cf -> q.remove(c)); // on the loop: the channel's own
-        p.setSuccess(c);
-      } else {
-        p.setFailure(f.cause());
-      }
-    });
+    connect(loop)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                Channel c = ((io.netty.channel.ChannelFuture) f).channel();
+                c.closeFuture().addListener(cf -> q.remove(c)); // on the loop: the channel's own
+                p.setSuccess(c);
+              } else {
+                p.setFailure(f.cause());
+              }
+            });
     return p;
   }
 
   /** Opens a new connection on {@code loop} (also used by readiness checks). */
   public io.netty.channel.ChannelFuture connect(EventLoop loop) {
-    Bootstrap b = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            ch.pipeline()
-                .addLast(Pipelines.CLIENT_CODEC, new HttpClientCodec(8192, 64 * 1024, 64 * 1024))
-                .addLast(Pipelines.IDLE, new IdleStateHandler(0, 0, settings.upstreamIdleEvict().toMillis(), TimeUnit.MILLISECONDS))
-                .addLast(Pipelines.UPSTREAM, new UpstreamHandler());
-          }
-        });
+    Bootstrap b =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            Pipelines.CLIENT_CODEC, new HttpClientCodec(8192, 64 * 1024, 64 * 1024))
+                        .addLast(
+                            Pipelines.IDLE,
+                            new IdleStateHandler(
+                                0,
+                                0,
+                                settings.upstreamIdleEvict().toMillis(),
+                                TimeUnit.MILLISECONDS))
+                        .addLast(Pipelines.UPSTREAM, new UpstreamHandler());
+                  }
+                });
     return b.connect(settings.upstreamHost(), settings.upstreamPort());
   }
 
@@ -84,11 +96,14 @@ public final class UpstreamPool {
 
   /** Closes every idle connection (shutdown). */
   public void closeIdle() {
-    idle.forEach((loop, q) -> loop.execute(() -> {
-      Channel ch;
-      while ((ch = q.pollFirst()) != null) {
-        ch.close();
-      }
-    }));
+    idle.forEach(
+        (loop, q) ->
+            loop.execute(
+                () -> {
+                  Channel ch;
+                  while ((ch = q.pollFirst()) != null) {
+                    ch.close();
+                  }
+                }));
   }
 }

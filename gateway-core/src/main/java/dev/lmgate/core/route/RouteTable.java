@@ -51,26 +51,82 @@ public final class RouteTable {
     put(exact, "/v1/messages", "anthropic-messages", Dialect.ANTHROPIC, Operation.MESSAGES, POST);
     put(exact, "/api/v1/chat", "native-v1-chat", Dialect.LMSTUDIO_V1, Operation.NATIVE_CHAT, POST);
     put(exact, "/api/v1/models", "native-v1-models", Dialect.LMSTUDIO_V1, Operation.MODELS, GET);
-    put(exact, "/api/v1/models/load", "native-v1-models-load", Dialect.LMSTUDIO_V1, Operation.MODEL_MANAGEMENT, POST);
-    put(exact, "/api/v1/models/unload", "native-v1-models-unload", Dialect.LMSTUDIO_V1, Operation.MODEL_MANAGEMENT, POST);
-    put(exact, "/api/v1/models/download", "native-v1-models-download", Dialect.LMSTUDIO_V1, Operation.MODEL_MANAGEMENT, POST);
+    put(
+        exact,
+        "/api/v1/models/load",
+        "native-v1-models-load",
+        Dialect.LMSTUDIO_V1,
+        Operation.MODEL_MANAGEMENT,
+        POST);
+    put(
+        exact,
+        "/api/v1/models/unload",
+        "native-v1-models-unload",
+        Dialect.LMSTUDIO_V1,
+        Operation.MODEL_MANAGEMENT,
+        POST);
+    put(
+        exact,
+        "/api/v1/models/download",
+        "native-v1-models-download",
+        Dialect.LMSTUDIO_V1,
+        Operation.MODEL_MANAGEMENT,
+        POST);
     put(exact, "/api/v0/models", "native-v0-models", Dialect.LMSTUDIO_V0, Operation.MODELS, GET);
-    put(exact, "/api/v0/chat/completions", "native-v0-chat", Dialect.LMSTUDIO_V0, Operation.CHAT, POST);
-    put(exact, "/api/v0/completions", "native-v0-completions", Dialect.LMSTUDIO_V0, Operation.COMPLETION, POST);
-    put(exact, "/api/v0/embeddings", "native-v0-embeddings", Dialect.LMSTUDIO_V0, Operation.EMBEDDINGS, POST);
-    put(exact, "/lmstudio-greeting", "lmstudio-greeting", Dialect.DISCOVERY, Operation.GREETING, GET);
+    put(
+        exact,
+        "/api/v0/chat/completions",
+        "native-v0-chat",
+        Dialect.LMSTUDIO_V0,
+        Operation.CHAT,
+        POST);
+    put(
+        exact,
+        "/api/v0/completions",
+        "native-v0-completions",
+        Dialect.LMSTUDIO_V0,
+        Operation.COMPLETION,
+        POST);
+    put(
+        exact,
+        "/api/v0/embeddings",
+        "native-v0-embeddings",
+        Dialect.LMSTUDIO_V0,
+        Operation.EMBEDDINGS,
+        POST);
+    put(
+        exact,
+        "/lmstudio-greeting",
+        "lmstudio-greeting",
+        Dialect.DISCOVERY,
+        Operation.GREETING,
+        GET);
     // Model ids contain slashes (qwen/qwen3-4b), so the id is "the rest of the path".
     prefix(prefixes, "/v1/models/", "openai-model", Dialect.OPENAI, Operation.MODELS, GET);
-    prefix(prefixes, "/api/v1/models/download/status/", "native-v1-models-download-status", Dialect.LMSTUDIO_V1, Operation.MODEL_MANAGEMENT, GET);
-    prefix(prefixes, "/api/v0/models/", "native-v0-model", Dialect.LMSTUDIO_V0, Operation.MODELS, GET);
+    prefix(
+        prefixes,
+        "/api/v1/models/download/status/",
+        "native-v1-models-download-status",
+        Dialect.LMSTUDIO_V1,
+        Operation.MODEL_MANAGEMENT,
+        GET);
+    prefix(
+        prefixes, "/api/v0/models/", "native-v0-model", Dialect.LMSTUDIO_V0, Operation.MODELS, GET);
     return new RouteTable(Map.copyOf(exact), List.copyOf(prefixes));
   }
 
-  private static void put(Map<String, Entry> m, String path, String id, Dialect d, Operation op, Set<String> methods) {
+  private static void put(
+      Map<String, Entry> m, String path, String id, Dialect d, Operation op, Set<String> methods) {
     m.put(path, new Entry(new Route(id, d, op), methods));
   }
 
-  private static void prefix(List<Map.Entry<String, Entry>> l, String path, String id, Dialect d, Operation op, Set<String> methods) {
+  private static void prefix(
+      List<Map.Entry<String, Entry>> l,
+      String path,
+      String id,
+      Dialect d,
+      Operation op,
+      Set<String> methods) {
     l.add(Map.entry(path, new Entry(new Route(id, d, op), methods)));
   }
 

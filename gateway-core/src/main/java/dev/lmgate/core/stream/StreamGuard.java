@@ -145,7 +145,13 @@ public final class StreamGuard {
   public List<FilterOutcome> outcomes() {
     List<FilterOutcome> l = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
-      l.add(new FilterOutcome(entries.get(i).filterId(), FilterOutcome.Phase.STREAM, worst[i], reasons[i], nanos[i]));
+      l.add(
+          new FilterOutcome(
+              entries.get(i).filterId(),
+              FilterOutcome.Phase.STREAM,
+              worst[i],
+              reasons[i],
+              nanos[i]));
     }
     return l;
   }
@@ -226,7 +232,10 @@ public final class StreamGuard {
         note(i, FilterOutcome.Outcome.MODIFY, d.reason());
         Output tmp = new Output(snap.key(), snap.channel());
         d.redactions().forEach(tmp::addSpan);
-        Json.set(p.data, snap.pointer(), TextNode.valueOf(tmp.render(snap.text(), 0, snap.text().length())));
+        Json.set(
+            p.data,
+            snap.pointer(),
+            TextNode.valueOf(tmp.render(snap.text(), 0, snap.text().length())));
         p.rewritten = true;
       }
     }
@@ -243,7 +252,11 @@ public final class StreamGuard {
   private Step block(String filterId, String reason) {
     done = true;
     pending.clear();
-    return new Step(adapter.blockedEnding("The response was stopped by the gateway's output policy (" + filterId + ")."), filterId, reason);
+    return new Step(
+        adapter.blockedEnding(
+            "The response was stopped by the gateway's output policy (" + filterId + ")."),
+        filterId,
+        reason);
   }
 
   private byte[] release() {
@@ -282,9 +295,13 @@ public final class StreamGuard {
     for (PieceRef r : p.pieces) {
       if (r.out.touches(r.start, r.end)) {
         if (r.pointer.isEmpty()) {
-          continue; // not rewritable; such outputs are blocked rather than redacted upstream of here
+          continue; // not rewritable; such outputs are blocked rather than redacted upstream of
+          // here
         }
-        Json.set(p.data, r.pointer, TextNode.valueOf(r.out.render(r.out.text.toString(), r.start, r.end)));
+        Json.set(
+            p.data,
+            r.pointer,
+            TextNode.valueOf(r.out.render(r.out.text.toString(), r.start, r.end)));
         rewrite = true;
       }
     }

@@ -33,31 +33,49 @@ class RouteTableTest {
     "POST, /api/v0/embeddings, native-v0-embeddings, LMSTUDIO_V0, EMBEDDINGS",
     "GET, /lmstudio-greeting, lmstudio-greeting, DISCOVERY, GREETING",
   })
-  void mapsEveryLmStudioRouteToItsDialect(String method, String path, String id, Dialect dialect, Operation op) {
-    assertThat(table.match(method, path)).isInstanceOfSatisfying(RouteTable.Found.class, f -> {
-      assertThat(f.route().id()).isEqualTo(id);
-      assertThat(f.route().dialect()).isEqualTo(dialect);
-      assertThat(f.route().operation()).isEqualTo(op);
-    });
+  void mapsEveryLmStudioRouteToItsDialect(
+      String method, String path, String id, Dialect dialect, Operation op) {
+    assertThat(table.match(method, path))
+        .isInstanceOfSatisfying(
+            RouteTable.Found.class,
+            f -> {
+              assertThat(f.route().id()).isEqualTo(id);
+              assertThat(f.route().dialect()).isEqualTo(dialect);
+              assertThat(f.route().operation()).isEqualTo(op);
+            });
   }
 
   @ParameterizedTest
-  @CsvSource({"/", "/v1//models", "/chat/completions", "/v1/chat%2Fcompletions", "/v1/messages/count_tokens",
-      "/api/v1/chat/extra", "/v1/models/", "/v1/models//x", "/api/v2/chat", "/V1/models"})
+  @CsvSource({
+    "/",
+    "/v1//models",
+    "/chat/completions",
+    "/v1/chat%2Fcompletions",
+    "/v1/messages/count_tokens",
+    "/api/v1/chat/extra",
+    "/v1/models/",
+    "/v1/models//x",
+    "/api/v2/chat",
+    "/V1/models"
+  })
   void unknownPathsAreNotRouted(String path) {
     assertThat(table.match("POST", path)).isInstanceOf(RouteTable.NotFound.class);
   }
 
   @Test
   void wrongMethodIsNotAllowedButPreflightPasses() {
-    assertThat(table.match("GET", "/v1/chat/completions")).isInstanceOf(RouteTable.MethodNotAllowed.class);
+    assertThat(table.match("GET", "/v1/chat/completions"))
+        .isInstanceOf(RouteTable.MethodNotAllowed.class);
     assertThat(table.match("OPTIONS", "/v1/chat/completions")).isInstanceOf(RouteTable.Found.class);
   }
 
   @Test
   void notFoundSpeaksTheDialectOfThePath() {
-    assertThat(((RouteTable.NotFound) table.match("GET", "/api/v1/nope")).dialect()).isEqualTo(Dialect.LMSTUDIO_V1);
-    assertThat(((RouteTable.NotFound) table.match("POST", "/v1/messages/count_tokens")).dialect()).isEqualTo(Dialect.ANTHROPIC);
-    assertThat(((RouteTable.NotFound) table.match("GET", "/favicon.ico")).dialect()).isEqualTo(Dialect.OPENAI);
+    assertThat(((RouteTable.NotFound) table.match("GET", "/api/v1/nope")).dialect())
+        .isEqualTo(Dialect.LMSTUDIO_V1);
+    assertThat(((RouteTable.NotFound) table.match("POST", "/v1/messages/count_tokens")).dialect())
+        .isEqualTo(Dialect.ANTHROPIC);
+    assertThat(((RouteTable.NotFound) table.match("GET", "/favicon.ico")).dialect())
+        .isEqualTo(Dialect.OPENAI);
   }
 }

@@ -42,13 +42,16 @@ class SseParserTest {
       }
       ByteArrayOutputStream raw = new ByteArrayOutputStream();
       split.forEach(e -> raw.writeBytes(e.raw()));
-      assertThat(raw.toByteArray()).as("raw bytes of %s in pieces of %d", fixture, piece).isEqualTo(bytes);
+      assertThat(raw.toByteArray())
+          .as("raw bytes of %s in pieces of %d", fixture, piece)
+          .isEqualTo(bytes);
     }
   }
 
   @Test
   void readsNamedEventsAndDoneMarker() {
-    byte[] b = "event: chat.start\ndata: {\"a\":1}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+    byte[] b =
+        "event: chat.start\ndata: {\"a\":1}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
     List<SseEvent> ev = parseInPieces(b, b.length);
     assertThat(ev).extracting(SseEvent::event).containsExactly("chat.start", "");
     assertThat(ev.get(1).isDone()).isTrue();
@@ -59,7 +62,10 @@ class SseParserTest {
     String text = "data: {\"content\":\"日本語 🙂 ok\"}\n\n";
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
     for (int piece = 1; piece < 8; piece++) {
-      assertThat(parseInPieces(b, piece)).singleElement().extracting(SseEvent::data).isEqualTo("{\"content\":\"日本語 🙂 ok\"}");
+      assertThat(parseInPieces(b, piece))
+          .singleElement()
+          .extracting(SseEvent::data)
+          .isEqualTo("{\"content\":\"日本語 🙂 ok\"}");
     }
   }
 
@@ -74,14 +80,18 @@ class SseParserTest {
   @Test
   void joinsMultipleDataLinesAndIgnoresComments() {
     byte[] b = ": keep-alive\ndata: one\ndata: two\nid: 7\n\n".getBytes(StandardCharsets.UTF_8);
-    assertThat(parseInPieces(b, 3)).singleElement().extracting(SseEvent::data).isEqualTo("one\ntwo");
+    assertThat(parseInPieces(b, 3))
+        .singleElement()
+        .extracting(SseEvent::data)
+        .isEqualTo("one\ntwo");
   }
 
   @Test
   void refusesAnEventLargerThanTheLimit() {
     SseParser p = new SseParser(16);
     byte[] b = "data: 0123456789012345678901234567890".getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> p.feed(b, 0, b.length)).isInstanceOf(SseParser.SseTooLargeException.class);
+    assertThatThrownBy(() -> p.feed(b, 0, b.length))
+        .isInstanceOf(SseParser.SseTooLargeException.class);
   }
 
   @Test

@@ -34,9 +34,12 @@ class StreamGuardTest {
     }
 
     @Override
-    public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+    public StreamDecision inspect(
+        String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
       List<Span> spans = new ArrayList<>();
-      for (int i = text.indexOf(needle, Math.max(0, scanFrom - needle.length())); i >= 0; i = text.indexOf(needle, i + 1)) {
+      for (int i = text.indexOf(needle, Math.max(0, scanFrom - needle.length()));
+          i >= 0;
+          i = text.indexOf(needle, i + 1)) {
         if (!redact) {
           return StreamDecision.block("literal");
         }
@@ -46,24 +49,30 @@ class StreamGuardTest {
     }
   }
 
-  static final Map<String, String> FIXTURE_ROUTE = Map.of(
-      "chat-completion-stream.sse", "/v1/chat/completions",
-      "chat-completion-stream-reasoning.sse", "/v1/chat/completions",
-      "chat-completion-stream-tool-call.sse", "/v1/chat/completions",
-      "chat-completion-stream-usage.sse", "/v1/chat/completions",
-      "completion-stream.sse", "/v1/completions",
-      "responses-api-stream.sse", "/v1/responses",
-      "anthropic-messages-stream.sse", "/v1/messages",
-      "api-v1-chat-stream.sse", "/api/v1/chat");
+  static final Map<String, String> FIXTURE_ROUTE =
+      Map.of(
+          "chat-completion-stream.sse", "/v1/chat/completions",
+          "chat-completion-stream-reasoning.sse", "/v1/chat/completions",
+          "chat-completion-stream-tool-call.sse", "/v1/chat/completions",
+          "chat-completion-stream-usage.sse", "/v1/chat/completions",
+          "completion-stream.sse", "/v1/completions",
+          "responses-api-stream.sse", "/v1/responses",
+          "anthropic-messages-stream.sse", "/v1/messages",
+          "api-v1-chat-stream.sse", "/api/v1/chat");
 
   static Route route(String path) {
     return ((RouteTable.Found) RouteTable.lmStudio().match("POST", path)).route();
   }
 
   static StreamGuard guard(String path, StreamInspector inspector, FilterSettings.Action action) {
-    return new StreamGuard(StreamAdapter.forRoute(route(path)),
-        List.of(new StreamGuard.Entry("test", new FilterSettings(action, java.time.Duration.ofSeconds(1),
-            FilterSettings.OnError.FAIL_CLOSED), inspector)));
+    return new StreamGuard(
+        StreamAdapter.forRoute(route(path)),
+        List.of(
+            new StreamGuard.Entry(
+                "test",
+                new FilterSettings(
+                    action, java.time.Duration.ofSeconds(1), FilterSettings.OnError.FAIL_CLOSED),
+                inspector)));
   }
 
   /** Runs bytes through parser and guard in pieces; returns what the client receives. */
@@ -88,7 +97,14 @@ class StreamGuardTest {
     for (var e : FIXTURE_ROUTE.entrySet()) {
       byte[] bytes = SharedFixtures.bytes(e.getKey());
       for (int piece : new int[] {1, 7, 64, bytes.length}) {
-        String out = run(guard(e.getValue(), new Literal("\u0000never", false, 32), FilterSettings.Action.BLOCK), bytes, piece);
+        String out =
+            run(
+                guard(
+                    e.getValue(),
+                    new Literal("\u0000never", false, 32),
+                    FilterSettings.Action.BLOCK),
+                bytes,
+                piece);
         assertThat(out).as(e.getKey()).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
       }
     }
@@ -104,17 +120,24 @@ class StreamGuardTest {
     "anthropic-messages-stream.sse, /v1/messages, Hello from",
     "api-v1-chat-stream.sse, /api/v1/chat, listens on",
   })
-  void aMatchSplitAcrossEventsNeverReachesTheClientAndTheStreamEndsWellFormed(String fixture, String path, String needle) {
+  void aMatchSplitAcrossEventsNeverReachesTheClientAndTheStreamEndsWellFormed(
+      String fixture, String path, String needle) {
     byte[] bytes = SharedFixtures.bytes(fixture);
-    assertThat(piecesOf(path, new String(bytes, StandardCharsets.UTF_8))).as("the match only exists assembled")
+    assertThat(piecesOf(path, new String(bytes, StandardCharsets.UTF_8)))
+        .as("the match only exists assembled")
         .noneMatch(piece -> piece.contains(needle));
     assertThat(assembled(path, new String(bytes, StandardCharsets.UTF_8))).contains(needle);
-    String out = run(guard(path, new Literal(needle, false, 32), FilterSettings.Action.BLOCK), bytes, 5);
+    String out =
+        run(guard(path, new Literal(needle, false, 32), FilterSettings.Action.BLOCK), bytes, 5);
     String released = assembled(path, out);
-    assertThat(out).as("no event, delta or snapshot, carries the match").doesNotContain(needle.replace("\"", "\\\""));
+    assertThat(out)
+        .as("no event, delta or snapshot, carries the match")
+        .doesNotContain(needle.replace("\"", "\\\""));
     assertThat(released).doesNotContain(needle);
     for (int k = 1; k <= needle.length(); k++) {
-      assertThat(released).as("no prefix of the match is released").doesNotEndWith(needle.substring(0, k));
+      assertThat(released)
+          .as("no prefix of the match is released")
+          .doesNotEndWith(needle.substring(0, k));
     }
     assertWellFormedEnding(path, out);
   }
@@ -122,35 +145,53 @@ class StreamGuardTest {
   @Test
   void redactionRewritesOnlyTheEventsThatCarryTheMatch() {
     byte[] bytes = SharedFixtures.bytes("chat-completion-stream.sse");
-    String out = run(guard("/v1/chat/completions", new Literal("proxy forwards", true, 32), FilterSettings.Action.REDACT), bytes, 9);
+    String out =
+        run(
+            guard(
+                "/v1/chat/completions",
+                new Literal("proxy forwards", true, 32),
+                FilterSettings.Action.REDACT),
+            bytes,
+            9);
     String text = assembled("/v1/chat/completions", out);
     assertThat(text).contains("[X]").doesNotContain("proxy forwards");
-    assertThat(text.replace("[X]", "proxy forwards")).isEqualTo(assembled("/v1/chat/completions", new String(bytes, StandardCharsets.UTF_8)));
+    assertThat(text.replace("[X]", "proxy forwards"))
+        .isEqualTo(assembled("/v1/chat/completions", new String(bytes, StandardCharsets.UTF_8)));
     assertThat(out).endsWith("data: [DONE]\n\n");
   }
 
   @Test
   void alertModeRecordsButReleasesEverything() {
     byte[] bytes = SharedFixtures.bytes("chat-completion-stream.sse");
-    StreamGuard g = guard("/v1/chat/completions", new Literal("proxy forwards", false, 32), FilterSettings.Action.ALERT);
+    StreamGuard g =
+        guard(
+            "/v1/chat/completions",
+            new Literal("proxy forwards", false, 32),
+            FilterSettings.Action.ALERT);
     assertThat(run(g, bytes, 11)).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
     assertThat(g.outcomes()).singleElement().extracting(o -> o.verdict().name()).isEqualTo("ALERT");
   }
 
   @Test
   void aFailingInspectorFailsClosed() {
-    StreamInspector broken = new StreamInspector() {
-      @Override
-      public int holdBack() {
-        return 8;
-      }
+    StreamInspector broken =
+        new StreamInspector() {
+          @Override
+          public int holdBack() {
+            return 8;
+          }
 
-      @Override
-      public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-        throw new IllegalStateException("boom");
-      }
-    };
-    String out = run(guard("/v1/chat/completions", broken, FilterSettings.Action.BLOCK), SharedFixtures.bytes("chat-completion-stream.sse"), 50);
+          @Override
+          public StreamDecision inspect(
+              String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+            throw new IllegalStateException("boom");
+          }
+        };
+    String out =
+        run(
+            guard("/v1/chat/completions", broken, FilterSettings.Action.BLOCK),
+            SharedFixtures.bytes("chat-completion-stream.sse"),
+            50);
     assertWellFormedEnding("/v1/chat/completions", out);
   }
 
@@ -164,7 +205,10 @@ class StreamGuardTest {
     List<String> l = new ArrayList<>();
     byte[] b = sse.getBytes(StandardCharsets.UTF_8);
     for (SseEvent e : new SseParser(1 << 20).feed(b, 0, b.length)) {
-      JsonNode data = e.data().isEmpty() || e.isDone() ? null : Json.parse(e.data().getBytes(StandardCharsets.UTF_8)).orElseThrow();
+      JsonNode data =
+          e.data().isEmpty() || e.isDone()
+              ? null
+              : Json.parse(e.data().getBytes(StandardCharsets.UTF_8)).orElseThrow();
       a.pieces(e, data).forEach(p -> l.add(p.text()));
     }
     return l;
@@ -178,7 +222,8 @@ class StreamGuardTest {
     switch (path) {
       case "/v1/chat/completions", "/v1/completions" -> {
         assertThat(last.isDone()).isTrue();
-        assertThat(events.get(events.size() - 2).data()).contains("\"finish_reason\":\"content_filter\"");
+        assertThat(events.get(events.size() - 2).data())
+            .contains("\"finish_reason\":\"content_filter\"");
       }
       case "/v1/responses" -> assertThat(last.event()).isEqualTo("response.incomplete");
       case "/v1/messages" -> {
@@ -189,7 +234,9 @@ class StreamGuardTest {
     }
     for (SseEvent e : events) {
       if (!e.isDone()) {
-        assertThat(Json.parse(e.data().getBytes(StandardCharsets.UTF_8))).as("every event is JSON").isPresent();
+        assertThat(Json.parse(e.data().getBytes(StandardCharsets.UTF_8)))
+            .as("every event is JSON")
+            .isPresent();
       }
     }
   }

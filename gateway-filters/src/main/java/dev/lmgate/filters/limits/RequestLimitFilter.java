@@ -24,8 +24,8 @@ import java.util.concurrent.CompletionStage;
  * Caps what one request may ask for: output tokens ({@code max_tokens}, {@code max_output_tokens},
  * ...), number of messages, body size; with overrides per route id.
  *
- * <p>A request without an output limit (absent or {@code -1}, LM Studio's "unlimited") gets the
- * cap written in. A request asking for more than the cap is refused with {@code action: block}, or
+ * <p>A request without an output limit (absent or {@code -1}, LM Studio's "unlimited") gets the cap
+ * written in. A request asking for more than the cap is refused with {@code action: block}, or
  * clamped to the cap with {@code action: redact}.
  */
 public final class RequestLimitFilter implements GatewayFilter {
@@ -44,7 +44,8 @@ public final class RequestLimitFilter implements GatewayFilter {
   private final Limits defaults;
   private final Map<String, Limits> perRoute;
 
-  public RequestLimitFilter(FilterSettings settings, Limits defaults, Map<String, Limits> perRoute) {
+  public RequestLimitFilter(
+      FilterSettings settings, Limits defaults, Map<String, Limits> perRoute) {
     this.settings = settings;
     this.defaults = defaults;
     this.perRoute = Map.copyOf(perRoute);
@@ -68,17 +69,37 @@ public final class RequestLimitFilter implements GatewayFilter {
   private Verdict decide(RequestView request) {
     Limits l = perRoute.getOrDefault(request.route().id(), defaults);
     if (l.maxBodyBytes() > 0 && request.bodySize() > l.maxBodyBytes()) {
-      return Verdict.block("body " + request.bodySize() + " > " + l.maxBodyBytes(),
-          new Rejection(413, "invalid_request_error", "request_too_large", "",
-              "The request body is " + request.bodySize() + " bytes; this route accepts at most " + l.maxBodyBytes() + "."));
+      return Verdict.block(
+          "body " + request.bodySize() + " > " + l.maxBodyBytes(),
+          new Rejection(
+              413,
+              "invalid_request_error",
+              "request_too_large",
+              "",
+              "The request body is "
+                  + request.bodySize()
+                  + " bytes; this route accepts at most "
+                  + l.maxBodyBytes()
+                  + "."));
     }
     Conversation c = request.conversation();
     if (l.maxMessages() > 0 && c.messages().size() > l.maxMessages()) {
-      return Verdict.block("messages " + c.messages().size() + " > " + l.maxMessages(),
-          new Rejection(400, "invalid_request_error", "too_many_messages", "messages",
-              "The request has " + c.messages().size() + " messages; at most " + l.maxMessages() + " are allowed."));
+      return Verdict.block(
+          "messages " + c.messages().size() + " > " + l.maxMessages(),
+          new Rejection(
+              400,
+              "invalid_request_error",
+              "too_many_messages",
+              "messages",
+              "The request has "
+                  + c.messages().size()
+                  + " messages; at most "
+                  + l.maxMessages()
+                  + " are allowed."));
     }
-    if (l.maxOutputTokens() <= 0 || c.maxOutputTokensPointer().isEmpty() || request.json().isEmpty()) {
+    if (l.maxOutputTokens() <= 0
+        || c.maxOutputTokensPointer().isEmpty()
+        || request.json().isEmpty()) {
       return Verdict.pass();
     }
     String field = c.maxOutputTokensPointer().substring(1);
@@ -87,8 +108,14 @@ public final class RequestLimitFilter implements GatewayFilter {
     if (asked.isEmpty() || asked.getAsLong() < 0) {
       JsonNode present = request.json().get().at(c.maxOutputTokensPointer());
       if (!present.isMissingNode() && !present.isNull() && !present.isIntegralNumber()) {
-        return Verdict.block(field + " not an integer", new Rejection(400, "invalid_request_error", "invalid_type", field,
-            "'" + field + "' must be an integer."));
+        return Verdict.block(
+            field + " not an integer",
+            new Rejection(
+                400,
+                "invalid_request_error",
+                "invalid_type",
+                field,
+                "'" + field + "' must be an integer."));
       }
       return Verdict.modify(field + " set to " + l.maxOutputTokens(), List.of(cap));
     }
@@ -96,16 +123,29 @@ public final class RequestLimitFilter implements GatewayFilter {
       return Verdict.pass();
     }
     if (settings.action() == FilterSettings.Action.REDACT) {
-      return Verdict.modify(field + " " + asked.getAsLong() + " clamped to " + l.maxOutputTokens(), List.of(cap));
+      return Verdict.modify(
+          field + " " + asked.getAsLong() + " clamped to " + l.maxOutputTokens(), List.of(cap));
     }
-    return Verdict.block(field + " " + asked.getAsLong() + " > " + l.maxOutputTokens(),
-        new Rejection(400, "invalid_request_error", "max_tokens_exceeded", field,
-            "'" + field + "' is " + asked.getAsLong() + "; this gateway allows at most " + l.maxOutputTokens() + "."));
+    return Verdict.block(
+        field + " " + asked.getAsLong() + " > " + l.maxOutputTokens(),
+        new Rejection(
+            400,
+            "invalid_request_error",
+            "max_tokens_exceeded",
+            field,
+            "'"
+                + field
+                + "' is "
+                + asked.getAsLong()
+                + "; this gateway allows at most "
+                + l.maxOutputTokens()
+                + "."));
   }
 
   /** Builds the filter from YAML. */
   public static final class Factory implements FilterFactory {
-    private static final Set<String> KEYS = Set.of("max-output-tokens", "max-messages", "max-body-bytes", "routes");
+    private static final Set<String> KEYS =
+        Set.of("max-output-tokens", "max-messages", "max-body-bytes", "routes");
 
     @Override
     public String id() {
@@ -113,14 +153,21 @@ public final class RequestLimitFilter implements GatewayFilter {
     }
 
     @Override
-    public GatewayFilter create(String path, JsonNode config, FilterSettings settings) throws ConfigException {
+    public GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+        throws ConfigException {
       ConfigReader r = new ConfigReader(path, config).only(KEYS);
       Limits defaults = limits(r, new Limits(0, 0, 0));
       Map<String, Limits> perRoute = new HashMap<>();
       ConfigReader routes = r.child("routes");
       for (var it = routes.node().fieldNames(); it.hasNext(); ) {
         String route = it.next();
-        perRoute.put(route, limits(routes.child(route).only(Set.of("max-output-tokens", "max-messages", "max-body-bytes")), defaults));
+        perRoute.put(
+            route,
+            limits(
+                routes
+                    .child(route)
+                    .only(Set.of("max-output-tokens", "max-messages", "max-body-bytes")),
+                defaults));
       }
       return new RequestLimitFilter(settings, defaults, perRoute);
     }

@@ -34,9 +34,9 @@ import java.util.concurrent.CompletionStage;
  * whatever the security team writes.
  *
  * <p>In streams the guarantee is: no character of a match up to {@code hold-back} characters long
- * ever reaches the client. The stream guard holds back that many characters per output; each
- * rule declares the longest match it must catch ({@code max-length}), which may not exceed the
- * filter's hold-back.
+ * ever reaches the client. The stream guard holds back that many characters per output; each rule
+ * declares the longest match it must catch ({@code max-length}), which may not exceed the filter's
+ * hold-back.
  */
 public final class OutputPatternFilter implements GatewayFilter {
   public static final String ID = "output-patterns";
@@ -50,7 +50,12 @@ public final class OutputPatternFilter implements GatewayFilter {
    * @param replacement what a redacted match becomes
    * @param channels the outputs the rule reads
    */
-  public record Rule(String name, Pattern pattern, FilterSettings.Action action, String replacement, Set<OutputChannel> channels) {}
+  public record Rule(
+      String name,
+      Pattern pattern,
+      FilterSettings.Action action,
+      String replacement,
+      Set<OutputChannel> channels) {}
 
   private final FilterSettings settings;
   private final List<Rule> rules;
@@ -88,7 +93,8 @@ public final class OutputPatternFilter implements GatewayFilter {
       }
       if (!d.redactions().isEmpty()) {
         if (out.pointer().isEmpty()) {
-          return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
+          return CompletableFuture.completedFuture(
+              Verdict.block(d.reason(), rejection(d.reason())));
         }
         edits.add(new Edit(out.pointer(), TextNode.valueOf(apply(out.text(), d.redactions()))));
         redacted.add(d.reason());
@@ -100,17 +106,19 @@ public final class OutputPatternFilter implements GatewayFilter {
 
   @Override
   public Optional<StreamInspector> streamInspector(RequestView request) {
-    return Optional.of(new StreamInspector() {
-      @Override
-      public int holdBack() {
-        return holdBack;
-      }
+    return Optional.of(
+        new StreamInspector() {
+          @Override
+          public int holdBack() {
+            return holdBack;
+          }
 
-      @Override
-      public StreamDecision inspect(String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-        return scan(channel, text, scanFrom, holdBack);
-      }
-    });
+          @Override
+          public StreamDecision inspect(
+              String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+            return scan(channel, text, scanFrom, holdBack);
+          }
+        });
   }
 
   /** Finds matches that end after {@code scanFrom}; the first blocking rule wins. */
@@ -160,7 +168,11 @@ public final class OutputPatternFilter implements GatewayFilter {
   }
 
   private static Rejection rejection(String rule) {
-    return new Rejection(403, "content_filter", "content_filter", "",
+    return new Rejection(
+        403,
+        "content_filter",
+        "content_filter",
+        "",
         "The response was blocked by the gateway's output policy (rule '" + rule + "').");
   }
 
@@ -168,7 +180,8 @@ public final class OutputPatternFilter implements GatewayFilter {
   public static final class Factory implements FilterFactory {
     private static final int DEFAULT_MAX_LENGTH = 128;
     private static final Set<String> KEYS = Set.of("hold-back", "rules");
-    private static final Set<String> RULE_KEYS = Set.of("name", "pattern", "action", "replacement", "channels", "max-length");
+    private static final Set<String> RULE_KEYS =
+        Set.of("name", "pattern", "action", "replacement", "channels", "max-length");
 
     @Override
     public String id() {
@@ -176,7 +189,8 @@ public final class OutputPatternFilter implements GatewayFilter {
     }
 
     @Override
-    public GatewayFilter create(String path, JsonNode config, FilterSettings settings) throws ConfigException {
+    public GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+        throws ConfigException {
       ConfigReader r = new ConfigReader(path, config).only(KEYS);
       List<ConfigReader> ruleNodes = r.list("rules");
       if (ruleNodes.isEmpty()) {
@@ -196,12 +210,21 @@ public final class OutputPatternFilter implements GatewayFilter {
         try {
           p = Pattern.compile(src);
         } catch (PatternSyntaxException e) {
-          throw new ConfigException(rr.path() + ".pattern", src, "an RE2 pattern (" + e.getDescription() + ")");
+          throw new ConfigException(
+              rr.path() + ".pattern", src, "an RE2 pattern (" + e.getDescription() + ")");
         }
-        FilterSettings.Action action = rr.enumValue("action", FilterSettings.Action.class,
-            settings.action() == FilterSettings.Action.REDACT ? FilterSettings.Action.REDACT : FilterSettings.Action.BLOCK);
+        FilterSettings.Action action =
+            rr.enumValue(
+                "action",
+                FilterSettings.Action.class,
+                settings.action() == FilterSettings.Action.REDACT
+                    ? FilterSettings.Action.REDACT
+                    : FilterSettings.Action.BLOCK);
         if (action == FilterSettings.Action.ALERT) {
-          throw new ConfigException(rr.path() + ".action", "alert", "block or redact (set action: alert on the filter for shadow mode)");
+          throw new ConfigException(
+              rr.path() + ".action",
+              "alert",
+              "block or redact (set action: alert on the filter for shadow mode)");
         }
         Set<OutputChannel> channels = EnumSet.noneOf(OutputChannel.class);
         List<String> chs = rr.strings("channels");
@@ -210,9 +233,11 @@ public final class OutputPatternFilter implements GatewayFilter {
         }
         for (String c : chs) {
           try {
-            channels.add(OutputChannel.valueOf(c.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+            channels.add(
+                OutputChannel.valueOf(c.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
           } catch (IllegalArgumentException e) {
-            throw new ConfigException(rr.path() + ".channels", c, "content, reasoning or tool-arguments");
+            throw new ConfigException(
+                rr.path() + ".channels", c, "content, reasoning or tool-arguments");
           }
         }
         longest = Math.max(longest, (int) rr.integer("max-length", DEFAULT_MAX_LENGTH, 1, 65_536));
@@ -220,7 +245,8 @@ public final class OutputPatternFilter implements GatewayFilter {
       }
       int holdBack = (int) r.integer("hold-back", longest, 1, 65_536);
       if (holdBack < longest) {
-        throw new ConfigException(r.path() + ".hold-back", holdBack, ">= the longest rule max-length (" + longest + ")");
+        throw new ConfigException(
+            r.path() + ".hold-back", holdBack, ">= the longest rule max-length (" + longest + ")");
       }
       return new OutputPatternFilter(settings, rules, holdBack);
     }

@@ -20,13 +20,15 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class OutputPatternFilterTest {
-  static final String RULES = """
+  static final String RULES =
+      """
       {"rules":[
         {"name":"aws-key","pattern":"AKIA[0-9A-Z]{16}","action":"redact","replacement":"[KEY]","max-length":20},
         {"name":"secret-word","pattern":"(?i)open sesame","channels":["content","reasoning"],"max-length":16}]}""";
 
   static GatewayFilter filter(String json, FilterSettings.Action action) throws Exception {
-    return new OutputPatternFilter.Factory().create("filters[1]", new ObjectMapper().readTree(json), FilterSettings.defaults(action));
+    return new OutputPatternFilter.Factory()
+        .create("filters[1]", new ObjectMapper().readTree(json), FilterSettings.defaults(action));
   }
 
   static ResponseView response(OutputText... outputs) {
@@ -55,51 +57,106 @@ class OutputPatternFilterTest {
 
   @Test
   void blocksAWholeResponseWithoutEchoingTheMatch() throws Exception {
-    Verdict v = filter(RULES, FilterSettings.Action.BLOCK).onResponse(response(
-        new OutputText("0/content", OutputChannel.CONTENT, "/choices/0/message/content", "say OPEN SESAME now"))).toCompletableFuture().join();
+    Verdict v =
+        filter(RULES, FilterSettings.Action.BLOCK)
+            .onResponse(
+                response(
+                    new OutputText(
+                        "0/content",
+                        OutputChannel.CONTENT,
+                        "/choices/0/message/content",
+                        "say OPEN SESAME now")))
+            .toCompletableFuture()
+            .join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.BLOCK);
-    assertThat(v.rejection().message()).contains("secret-word").doesNotContainIgnoringCase("sesame");
+    assertThat(v.rejection().message())
+        .contains("secret-word")
+        .doesNotContainIgnoringCase("sesame");
   }
 
   @Test
   void redactsInPlaceAtTheOutputsPointer() throws Exception {
-    Verdict v = filter(RULES, FilterSettings.Action.BLOCK).onResponse(response(new OutputText("0/tool/0", OutputChannel.TOOL_ARGUMENTS,
-        "/choices/0/message/tool_calls/0/function/arguments", "{\"k\":\"AKIAABCDEFGHIJKLMNOP\"}"))).toCompletableFuture().join();
+    Verdict v =
+        filter(RULES, FilterSettings.Action.BLOCK)
+            .onResponse(
+                response(
+                    new OutputText(
+                        "0/tool/0",
+                        OutputChannel.TOOL_ARGUMENTS,
+                        "/choices/0/message/tool_calls/0/function/arguments",
+                        "{\"k\":\"AKIAABCDEFGHIJKLMNOP\"}")))
+            .toCompletableFuture()
+            .join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits()).singleElement().satisfies(e -> {
-      assertThat(e.pointer()).isEqualTo("/choices/0/message/tool_calls/0/function/arguments");
-      assertThat(e.value().asText()).isEqualTo("{\"k\":\"[KEY]\"}");
-    });
+    assertThat(v.edits())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.pointer())
+                  .isEqualTo("/choices/0/message/tool_calls/0/function/arguments");
+              assertThat(e.value().asText()).isEqualTo("{\"k\":\"[KEY]\"}");
+            });
   }
 
   @Test
   void rulesReadOnlyTheirChannels() throws Exception {
-    Verdict v = filter(RULES, FilterSettings.Action.BLOCK).onResponse(response(
-        new OutputText("0/tool/0", OutputChannel.TOOL_ARGUMENTS, "/x", "open sesame"))).toCompletableFuture().join();
+    Verdict v =
+        filter(RULES, FilterSettings.Action.BLOCK)
+            .onResponse(
+                response(
+                    new OutputText("0/tool/0", OutputChannel.TOOL_ARGUMENTS, "/x", "open sesame")))
+            .toCompletableFuture()
+            .join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.PASS);
   }
 
   @Test
   void streamInspectorOnlyReportsMatchesEndingAfterScanFrom() throws Exception {
-    StreamInspector si = filter(RULES, FilterSettings.Action.BLOCK).streamInspector(TestRequests.chat("openai-chat", "{}")).orElseThrow();
+    StreamInspector si =
+        filter(RULES, FilterSettings.Action.BLOCK)
+            .streamInspector(TestRequests.chat("openai-chat", "{}"))
+            .orElseThrow();
     assertThat(si.holdBack()).isEqualTo(20);
     String text = "key AKIAABCDEFGHIJKLMNOP and AKIAQRSTUVWXYZ234567";
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 0, false).redactions()).hasSize(2);
+    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 0, false).redactions())
+        .hasSize(2);
     assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 30, false).redactions())
-        .singleElement().satisfies(s -> assertThat(text.substring(s.start(), s.end())).isEqualTo("AKIAQRSTUVWXYZ234567"));
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, text.length(), false).redactions()).isEmpty();
+        .singleElement()
+        .satisfies(
+            s -> assertThat(text.substring(s.start(), s.end())).isEqualTo("AKIAQRSTUVWXYZ234567"));
+    assertThat(
+            si.inspect("0/content", OutputChannel.CONTENT, text, text.length(), false).redactions())
+        .isEmpty();
   }
 
   @Test
   void refusesPatternsRe2CannotRunAndInconsistentWindows() {
-    assertThatThrownBy(() -> filter("{\"rules\":[{\"name\":\"r\",\"pattern\":\"(a)\\\\1\"}]}", FilterSettings.Action.BLOCK))
-        .isInstanceOf(ConfigException.class).hasMessageStartingWith("filters[1].rules[0].pattern: (a)\\1 (expected: an RE2 pattern");
-    assertThatThrownBy(() -> filter("{\"rules\":[{\"name\":\"r\",\"pattern\":\"(?=a)\"}]}", FilterSettings.Action.BLOCK))
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"rules\":[{\"name\":\"r\",\"pattern\":\"(a)\\\\1\"}]}",
+                    FilterSettings.Action.BLOCK))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("filters[1].rules[0].pattern: (a)\\1 (expected: an RE2 pattern");
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"rules\":[{\"name\":\"r\",\"pattern\":\"(?=a)\"}]}",
+                    FilterSettings.Action.BLOCK))
         .isInstanceOf(ConfigException.class);
-    assertThatThrownBy(() -> filter("{\"hold-back\":8,\"rules\":[{\"name\":\"r\",\"pattern\":\"a\",\"max-length\":64}]}", FilterSettings.Action.BLOCK))
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"hold-back\":8,\"rules\":[{\"name\":\"r\",\"pattern\":\"a\",\"max-length\":64}]}",
+                    FilterSettings.Action.BLOCK))
         .hasMessage("filters[1].hold-back: 8 (expected: >= the longest rule max-length (64))");
-    assertThatThrownBy(() -> filter("{\"rules\":[]}", FilterSettings.Action.BLOCK)).hasMessage("filters[1].rules: <missing> (expected: at least one rule)");
-    assertThatThrownBy(() -> filter("{\"rules\":[{\"name\":\"r\",\"pattern\":\"a\",\"channels\":[\"audio\"]}]}", FilterSettings.Action.BLOCK))
+    assertThatThrownBy(() -> filter("{\"rules\":[]}", FilterSettings.Action.BLOCK))
+        .hasMessage("filters[1].rules: <missing> (expected: at least one rule)");
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"rules\":[{\"name\":\"r\",\"pattern\":\"a\",\"channels\":[\"audio\"]}]}",
+                    FilterSettings.Action.BLOCK))
         .hasMessageStartingWith("filters[1].rules[0].channels: audio");
   }
 }

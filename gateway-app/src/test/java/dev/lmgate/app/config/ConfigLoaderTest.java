@@ -1,0 +1,96 @@
+package dev.lmgate.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.FilterSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+  final ConfigLoader loader = new ConfigLoader(Map.of("PORT", "9999", "EMPTY", "")::get);
+
+  @Test
+  void theShippedConfigLoads() throws Exception {
+    GatewayConfig c = ConfigLoader.fromEnvironment().load(Path.of("../config/gateway.yaml"));
+    assertThat(c.filters())
+        .extracting(f -> f.id())
+        .containsExactly("request-limits", "output-patterns");
+    assertThat(c.server().firstByteTimeout()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void interpolatesEnvironmentVariablesWithDefaults() throws Exception {
+    GatewayConfig c =
+        loader.parse(
+            "server:\n  port: ${PORT}\n  host: ${HOST:-0.0.0.0}\nupstream:\n  url: http://${EMPTY:-lm}:1234\n");
+    assertThat(c.server().port()).isEqualTo(9999);
+    assertThat(c.server().host()).isEqualTo("0.0.0.0");
+    assertThat(c.server().upstream().toString()).isEqualTo("http://lm:1234");
+  }
+
+  @Test
+  void defaultsMatchTheDocumentation() throws Exception {
+    GatewayConfig c = loader.parse("");
+    assertThat(c.server().maxRequestBytes()).isEqualTo(32 << 20);
+    assertThat(c.server().upstream().toString()).isEqualTo("http://127.0.0.1:1234");
+    assertThat(c.adminPort()).isEqualTo(9090);
+    assertThat(c.filters()).isEmpty();
+  }
+
+  @Test
+  void commonFilterSettingsAreRead() throws Exception {
+    GatewayConfig c =
+        loader.parse(
+            "filters:\n  - id: request-limits\n    action: alert\n    timeout: 250ms\n    on-error: fail-open\n");
+    FilterSettings s = c.filters().get(0).settings();
+    assertThat(s)
+        .isEqualTo(
+            new FilterSettings(
+                FilterSettings.Action.ALERT,
+                Duration.ofMillis(250),
+                FilterSettings.OnError.FAIL_OPEN));
+  }
+
+  @Test
+  void errorsNameThePathTheValueAndWhatWasExpected() {
+    assertError("server:\n  port: 70000\n", "server.port: 70000 (expected: between 0 and 65535)");
+    assertError("server:\n  prot: 1\n", "server.prot: 1 (expected: one of [");
+    assertError(
+        "server:\n  port: ${NOPE}\n",
+        "server.port: ${NOPE} (expected: environment variable NOPE to be set");
+    assertError(
+        "server:\n  idle-timeout: soon\n",
+        "server.idle-timeout: soon (expected: a duration such as 500ms, 30s, 10m, 2h or 7d)");
+    assertError(
+        "server:\n  upstream-idle-evict: 5s\n", "server.upstream-idle-evict: PT5S (expected: < 5s");
+    assertError(
+        "upstream:\n  url: https://x/v1\n",
+        "upstream.url: https://x/v1 (expected: http://host:port");
+    assertError(
+        "filters:\n  - id: magic\n",
+        "filters[0].id: magic (expected: one of [request-limits, output-patterns])");
+    assertError(
+        "filters:\n  - id: request-limits\n  - id: request-limits\n",
+        "filters[1].id: request-limits (expected: each filter once)");
+    assertError(
+        "filters:\n  - id: request-limits\n    action: maybe\n",
+        "filters[0].action: maybe (expected: one of [block, redact, alert])");
+    assertError(
+        "filters:\n  - id: request-limits\n    routes:\n      openai-chats: {max-messages: 1}\n",
+        "filters[0].routes.openai-chats: openai-chats (expected: a route id");
+    assertError(
+        "filters:\n  - id: output-patterns\n    rules:\n      - name: x\n        pattern: 'a(?=b)'\n",
+        "filters[0].rules[0].pattern: a(?=b) (expected: an RE2 pattern");
+    assertError("server: [1, 2\n", "yaml: ");
+  }
+
+  void assertError(String yaml, String messageStart) {
+    assertThatThrownBy(() -> loader.parse(yaml))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(messageStart);
+  }
+}

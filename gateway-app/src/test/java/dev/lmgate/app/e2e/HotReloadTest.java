@@ -1,0 +1,80 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HotReloadTest {
+  @TempDir Path dir;
+
+  @Test
+  void aValidNewConfigAppliesToNewRequestsAndAnInvalidOneIsRejected() throws Exception {
+    try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
+      sim.start(0);
+      String base =
+          "server:\n  port: 0\n  access-log: false\nadmin:\n  port: 0\nupstream:\n  url: "
+              + sim.baseUrl()
+              + "\n";
+      Path file = dir.resolve("gateway.yaml");
+      Files.writeString(file, base + "filters: []\n");
+      ConfigLoader loader = new ConfigLoader(k -> null);
+      try (Gateway gw = new Gateway(loader.load(file), file, loader, s -> {}).start()) {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\":5000,\"messages\":[]}"))
+                .build();
+        assertThat(http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode())
+            .isEqualTo(200);
+
+        Files.writeString(
+            file, base + "filters:\n  - id: request-limits\n    max-output-tokens: 100\n");
+        assertThat(gw.reload()).isTrue();
+        assertThat(http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode())
+            .isEqualTo(400);
+
+        Files.writeString(
+            file, base + "filters:\n  - id: request-limits\n    max-output-tokens: -3\n");
+        assertThat(gw.reload()).isFalse();
+        assertThat(http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode())
+            .as("the old config keeps serving")
+            .isEqualTo(400);
+        assertThat(gw.metrics().scrape())
+            .contains("lmgate_config_reloads_total{result=\"rejected\"} 1.0")
+            .contains("lmgate_config_reloads_total{result=\"applied\"} 1.0");
+
+        HttpResponse<String> health =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/readyz"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        HttpResponse<String> metrics =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body())
+            .contains(
+                "lmgate_requests_seconds_count{decision=\"blocked_request\",route=\"openai-chat\",status=\"400\"}")
+            .contains(
+                "lmgate_filter_duration_seconds_count{filter=\"request-limits\",phase=\"request\",verdict=\"block\"}");
+      }
+    }
+  }
+}
