@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the shared load harness (../shared/bench) with lmgate as an extra target, twice in a row:
+# once as a passthrough (no filters), once with the two core filters (request-limits,
+# output-patterns). Each run measures direct, nginx and lmgate against the same stub, so ratios
+# are read within a run. Results land in bench-results/<timestamp>-{passthrough,filters}/.
+#
+#   gateway-bench/bench.sh                 # full harness settings (~2 x 6 min)
+#   gateway-bench/bench.sh --quick         # smoke run
+#   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
+#
+# Needs: wrk, nginx-light, libnginx-mod-http-echo, python3, curl (apt-get install -y wrk
+# nginx-light libnginx-mod-http-echo curl python3). Everything listens on 127.0.0.1; every
+# process started here is stopped by PID on exit.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${LMGATE_SHARED:-$here/../shared}
+work=$(mktemp -d /tmp/lmgate-bench.XXXXXX)
+cp -r "$shared/bench/." "$work/"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$here/bench-results"
+mkdir -p "$out"
+jar="$here/gateway-app/target/lmgate.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
+
+GW_PORT=${GW_PORT:-18090}
+pid=""
+stop() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi; pid=""; }
+trap stop EXIT
+
+run_one() { # name config-file
+  local name=$1 cfg=$2
+  # The harness's stub listens on 18081; the gateway is pinned to the system-under-test CPU like
+  # the other proxies (SUT_CPUS, default 0) and runs with one event loop there.
+  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC -jar "$jar" run --config "$cfg" \
+      --port "$GW_PORT" --upstream http://127.0.0.1:18081 --admin-port -1 > "$work/$name.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q "lmgate listening" "$work/$name.log" && break; sleep 0.1; done
+  (cd "$work" && ./run-bench.sh --gateway "http://127.0.0.1:$GW_PORT" --gateway-name "lmgate-$name" \
+      --gateway-pid "$pid" --targets direct,nginx,"lmgate-$name" --out "$out/$stamp-$name" "$@")
+  stop
+}
+
+cat > "$work/passthrough.yaml" <<'YAML'
+server: {access-log: false, worker-threads: 1}
+filters: []
+YAML
+cat > "$work/filters.yaml" <<'YAML'
+server: {access-log: false, worker-threads: 1}
+filters:
+  - id: request-limits
+    action: block
+    max-output-tokens: 4096
+    max-messages: 256
+  - id: output-patterns
+    action: block
+    rules:
+      - name: private-key
+        pattern: '-----BEGIN [A-Z ]*PRIVATE KEY-----'
+        max-length: 64
+      - name: aws-access-key-id
+        pattern: '\b(?:AKIA|ASIA)[0-9A-Z]{16}\b'
+        action: redact
+        replacement: '[REDACTED:aws-key]'
+        max-length: 24
+YAML
+
+run_one passthrough "$work/passthrough.yaml" "$@"
+run_one filters "$work/filters.yaml" "$@"
+echo "results: $out/$stamp-passthrough/summary.md and $out/$stamp-filters/summary.md"
