@@ -29,13 +29,16 @@ trap stop EXIT
 
 run_one() { # name config-file
   local name=$1 cfg=$2
+  shift 2
   # The harness's stub listens on 18081; the gateway is pinned to the system-under-test CPU like
   # the other proxies (SUT_CPUS, default 0) and runs with one event loop there.
   taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC -jar "$jar" run --config "$cfg" \
       --port "$GW_PORT" --upstream http://127.0.0.1:18081 --admin-port -1 > "$work/$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q "lmgate listening" "$work/$name.log" && break; sleep 0.1; done
+  # --gateway-header: run-bench.sh exits early (set -e) when the gateway has no extra header.
   (cd "$work" && ./run-bench.sh --gateway "http://127.0.0.1:$GW_PORT" --gateway-name "lmgate-$name" \
+      --gateway-header "X-Bench-Target: lmgate-$name" \
       --gateway-pid "$pid" --targets direct,nginx,"lmgate-$name" --out "$out/$stamp-$name" "$@")
   stop
 }

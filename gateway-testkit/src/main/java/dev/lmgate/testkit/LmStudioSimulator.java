@@ -81,6 +81,7 @@ public final class LmStudioSimulator implements AutoCloseable {
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private volatile int splitBytes = 0;
   private volatile long streamPauseMillis = 0;
+  private volatile long headDelayMillis = 0;
   private Channel channel;
 
   public LmStudioSimulator(Fixtures fixtures) {
@@ -132,6 +133,11 @@ public final class LmStudioSimulator implements AutoCloseable {
   /** Pauses between streamed pieces. */
   public void pauseBetweenPieces(long millis) {
     this.streamPauseMillis = millis;
+  }
+
+  /** Waits this long before answering at all (a model loading, a long prompt being processed). */
+  public void delayAnswers(long millis) {
+    this.headDelayMillis = millis;
   }
 
   /** The next request received, waiting up to 5 s. */
@@ -236,6 +242,19 @@ public final class LmStudioSimulator implements AutoCloseable {
     }
 
     private void send(ChannelHandlerContext ctx, Scripted s) {
+      long delay = headDelayMillis;
+      if (delay > 0) {
+        ctx.executor().schedule(() -> sendNow(ctx, s), delay, TimeUnit.MILLISECONDS);
+      } else {
+        sendNow(ctx, s);
+      }
+    }
+
+    private void sendNow(ChannelHandlerContext ctx, Scripted s) {
+      if (!ctx.channel().isActive()) {
+        abandonedStreams.incrementAndGet();
+        return;
+      }
       boolean sse = s.contentType().startsWith("text/event-stream");
       if (!sse) {
         byte[] b = s.pieces().isEmpty() ? new byte[0] : s.pieces().get(0);

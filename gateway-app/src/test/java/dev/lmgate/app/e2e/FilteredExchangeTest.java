@@ -168,6 +168,14 @@ class FilteredExchangeTest {
   }
 
   @Test
+  void aBodyFiltersCannotReadIsRejectedNotForwarded() throws Exception {
+    HttpResponse<String> res = chat("{\"model\":");
+    assertThat(res.statusCode()).isEqualTo(400);
+    assertThat(res.body()).contains("invalid_json");
+    assertThat(gw.simulator().pendingRequests()).isZero();
+  }
+
+  @Test
   void requestsOverTheLimitsNeverReachLmStudio() throws Exception {
     HttpResponse<String> res = chat("{\"model\":\"m\",\"max_tokens\":100000,\"messages\":[]}");
     assertThat(res.statusCode()).isEqualTo(400);

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +20,9 @@ public final class GatewayMetrics implements FilterChain.Observer {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger activeStreams = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Meters by their label values: a registry lookup per request costs more than the recording. */
+  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
   public GatewayMetrics() {
     registry.gauge("lmgate.streams.active", activeStreams);
@@ -47,20 +51,31 @@ public final class GatewayMetrics implements FilterChain.Observer {
 
   /** Time from request to upstream response head. */
   public void upstreamLatency(String route, long nanos) {
-    Timer.builder("lmgate.upstream.latency")
-        .tag("route", route)
-        .publishPercentileHistogram()
-        .register(registry)
+    timers
+        .computeIfAbsent(
+            "u|" + route,
+            k ->
+                Timer.builder("lmgate.upstream.latency")
+                    .tag("route", route)
+                    .publishPercentileHistogram()
+                    .register(registry))
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void exchange(ExchangeSummary s) {
-    Timer.builder("lmgate.requests")
-        .tag("route", s.route() == null ? "unknown" : s.route().id())
-        .tag("status", Integer.toString(s.status()))
-        .tag("decision", s.decision().name().toLowerCase(java.util.Locale.ROOT))
-        .publishPercentileHistogram()
-        .register(registry)
+    String route = s.route() == null ? "unknown" : s.route().id();
+    String decision = s.decision().name().toLowerCase(java.util.Locale.ROOT);
+    String status = Integer.toString(s.status());
+    timers
+        .computeIfAbsent(
+            "r|" + route + "|" + status + "|" + decision,
+            k ->
+                Timer.builder("lmgate.requests")
+                    .tag("route", route)
+                    .tag("status", status)
+                    .tag("decision", decision)
+                    .publishPercentileHistogram()
+                    .register(registry))
         .record(s.nanos(), TimeUnit.NANOSECONDS);
   }
 
@@ -73,12 +88,16 @@ public final class GatewayMetrics implements FilterChain.Observer {
 
   @Override
   public void filterRan(FilterOutcome o) {
-    Timer.builder("lmgate.filter.duration")
-        .tag("filter", o.filterId())
-        .tag("phase", o.phase().name().toLowerCase(java.util.Locale.ROOT))
-        .tag("verdict", o.verdict().name().toLowerCase(java.util.Locale.ROOT))
-        .publishPercentileHistogram()
-        .register(registry)
+    timers
+        .computeIfAbsent(
+            "f|" + o.filterId() + "|" + o.phase() + "|" + o.verdict(),
+            k ->
+                Timer.builder("lmgate.filter.duration")
+                    .tag("filter", o.filterId())
+                    .tag("phase", o.phase().name().toLowerCase(java.util.Locale.ROOT))
+                    .tag("verdict", o.verdict().name().toLowerCase(java.util.Locale.ROOT))
+                    .publishPercentileHistogram()
+                    .register(registry))
         .record(o.nanos(), TimeUnit.NANOSECONDS);
   }
 }

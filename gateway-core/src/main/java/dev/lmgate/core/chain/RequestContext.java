@@ -10,6 +10,7 @@ import dev.lmgate.spi.Route;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The core's side of a {@link RequestView}: it owns the parsed body and applies filter edits to it,
@@ -20,7 +21,8 @@ public final class RequestContext implements RequestView {
   private final Route route;
   private final String method;
   private final String path;
-  private final Map<String, List<String>> headers;
+  private final Supplier<Map<String, List<String>>> headerSource;
+  private Map<String, List<String>> headers;
   private final int bodySize;
   private final JsonNode json;
   private Conversation conversation;
@@ -31,14 +33,14 @@ public final class RequestContext implements RequestView {
       Route route,
       String method,
       String path,
-      Map<String, List<String>> headers,
+      Supplier<Map<String, List<String>>> headers,
       int bodySize,
       JsonNode json) {
     this.requestId = requestId;
     this.route = route;
     this.method = method;
     this.path = path;
-    this.headers = headers;
+    this.headerSource = headers;
     this.bodySize = bodySize;
     this.json = json;
     this.conversation = json == null ? Conversation.empty() : RequestReader.read(route, json);
@@ -66,6 +68,9 @@ public final class RequestContext implements RequestView {
 
   @Override
   public Map<String, List<String>> headers() {
+    if (headers == null) {
+      headers = headerSource.get(); // built on first use: most filters never look
+    }
     return headers;
   }
 

@@ -106,6 +106,9 @@ final class Exchange implements UpstreamHandler.Sink {
   private HttpResponse bufferedHead;
   private ByteArrayOutputStream bufferedBody;
   private boolean streaming;
+  private boolean streamCounted;
+  private long lastUpstreamActivity;
+  private boolean waitingForFirstByte;
 
   Exchange(
       GatewayContext gw, ChannelHandlerContext ctx, ProxyHandler handler, FullHttpRequest request) {
@@ -193,8 +196,11 @@ final class Exchange implements UpstreamHandler.Sink {
     route = ((RouteTable.Found) match).route();
     JsonNode json = null;
     ByteBuf content = request.content();
-    boolean hasBody = content.isReadable();
-    if (route.operation().carriesPrompt() && request.method() == HttpMethod.POST) {
+    HttpHeaders headers = request.headers();
+    // Bodies are parsed only for filters to read; with none configured lmgate is a plain proxy.
+    boolean inspect = !chain.filters().isEmpty();
+    boolean hasBody = inspect && content.isReadable();
+    if (inspect && route.operation().carriesPrompt() && request.method() == HttpMethod.POST) {
       json = Json.parse(ByteBufUtil.getBytes(content)).filter(JsonNode::isObject).orElse(null);
       if (json == null) {
         reject(
@@ -217,7 +223,7 @@ final class Exchange implements UpstreamHandler.Sink {
             route,
             method,
             path,
-            headerMap(request.headers()),
+            () -> headerMap(headers),
             content.readableBytes(),
             json);
     streaming = requestCtx.conversation().stream();
@@ -327,7 +333,8 @@ final class Exchange implements UpstreamHandler.Sink {
               }
               if (!finished) {
                 ch.read();
-                arm(gw.settings().firstByteTimeout().toNanos(), true);
+                waitingForFirstByte = true;
+                arm(gw.settings().firstByteTimeout().toNanos());
               }
             });
   }
@@ -382,7 +389,9 @@ final class Exchange implements UpstreamHandler.Sink {
   private void onResponseHead(HttpResponse res) {
     releaseRequest(); // no retry once LM Studio answered
     gw.metrics().upstreamLatency(route.id(), System.nanoTime() - upstreamSentNanos);
-    arm(gw.settings().idleTimeout().toNanos(), false);
+    waitingForFirstByte = false;
+    lastUpstreamActivity = System.nanoTime();
+    arm(gw.settings().idleTimeout().toNanos());
     status = res.status().code();
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
@@ -404,6 +413,7 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     if (sse) {
       streaming = true;
+      streamCounted = true;
       gw.metrics().streamStarted();
     }
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
@@ -440,7 +450,7 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   private void onContent(HttpContent content) {
-    arm(gw.settings().idleTimeout().toNanos(), false);
+    lastUpstreamActivity = System.nanoTime(); // the running timer compares against this
     boolean last = content instanceof LastHttpContent;
     if (last) {
       upstreamComplete = true;
@@ -727,7 +737,7 @@ final class Exchange implements UpstreamHandler.Sink {
     finished = true;
     cancelTimer();
     releaseRequest();
-    if (streaming && mode != null && mode != Mode.BUFFERED) {
+    if (streamCounted) {
       gw.metrics().streamEnded();
     }
     gw.metrics().inFlight().decrementAndGet();
@@ -738,7 +748,7 @@ final class Exchange implements UpstreamHandler.Sink {
             route,
             methodName(),
             path,
-            String.valueOf(ctx.channel().remoteAddress()),
+            handler.clientAddress(ctx),
             status,
             decision,
             trace,
@@ -781,28 +791,37 @@ final class Exchange implements UpstreamHandler.Sink {
     }
   }
 
-  private void arm(long nanos, boolean firstByte) {
+  /**
+   * One timer per exchange: while waiting for the response head it is the first-byte timeout; once
+   * the answer flows it checks the time since the last upstream read and re-arms itself for the
+   * rest, so the hot path only stores a timestamp.
+   */
+  private void arm(long nanos) {
     cancelTimer();
-    timer =
-        ctx.executor()
-            .schedule(
-                () -> {
-                  timer = null;
-                  if (finished) {
-                    return;
-                  }
-                  upstreamError(
-                      504,
-                      firstByte
-                          ? "LM Studio did not start answering within "
-                              + gw.settings().firstByteTimeout().toSeconds()
-                              + " s."
-                          : "LM Studio stopped sending for "
-                              + gw.settings().idleTimeout().toSeconds()
-                              + " s.");
-                },
-                nanos,
-                TimeUnit.NANOSECONDS);
+    timer = ctx.executor().schedule(this::timerFired, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void timerFired() {
+    timer = null;
+    if (finished || upstreamComplete) {
+      return;
+    }
+    if (waitingForFirstByte) {
+      upstreamError(
+          504,
+          "LM Studio did not start answering within "
+              + gw.settings().firstByteTimeout().toSeconds()
+              + " s.");
+      return;
+    }
+    long idle = gw.settings().idleTimeout().toNanos();
+    long quiet = System.nanoTime() - lastUpstreamActivity;
+    if (quiet < idle) {
+      arm(idle - quiet);
+      return;
+    }
+    upstreamError(
+        504, "LM Studio stopped sending for " + gw.settings().idleTimeout().toSeconds() + " s.");
   }
 
   private void cancelTimer() {

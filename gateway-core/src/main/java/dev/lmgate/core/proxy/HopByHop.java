@@ -3,13 +3,14 @@ package dev.lmgate.core.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /** Copies end-to-end headers only (RFC 9110 §7.6.1): hop-by-hop fields stay on their hop. */
 final class HopByHop {
-  private static final Set<AsciiString> HOP =
-      Set.of(
+  private static final List<AsciiString> HOP =
+      List.of(
           HttpHeaderNames.CONNECTION,
           HttpHeaderNames.KEEP_ALIVE,
           HttpHeaderNames.PROXY_CONNECTION,
@@ -25,17 +26,28 @@ final class HopByHop {
 
   /** Copies {@code from} into {@code to} without hop-by-hop fields and the extra names given. */
   static void copy(HttpHeaders from, HttpHeaders to, AsciiString... skip) {
-    List<String> listed = from.getAll(HttpHeaderNames.CONNECTION);
-    for (var e : from) {
-      AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
-      if (HOP.contains(name) || contains(skip, name) || listedIn(listed, name)) {
+    String connection = from.get(HttpHeaderNames.CONNECTION);
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
+        it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      CharSequence name = e.getKey();
+      if (isHop(name) || contains(skip, name) || (connection != null && listedIn(from, name))) {
         continue;
       }
-      to.add(e.getKey(), e.getValue());
+      to.add(name, e.getValue());
     }
   }
 
-  private static boolean contains(AsciiString[] names, AsciiString n) {
+  private static boolean isHop(CharSequence name) {
+    for (AsciiString h : HOP) {
+      if (h.contentEqualsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean contains(AsciiString[] names, CharSequence n) {
     for (AsciiString s : names) {
       if (s.contentEqualsIgnoreCase(n)) {
         return true;
@@ -45,10 +57,10 @@ final class HopByHop {
   }
 
   /** Fields named in {@code Connection} are hop-by-hop too. */
-  private static boolean listedIn(List<String> connection, AsciiString name) {
-    for (String v : connection) {
+  private static boolean listedIn(HttpHeaders from, CharSequence name) {
+    for (String v : from.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : v.split(",")) {
-        if (name.contentEqualsIgnoreCase(token.trim())) {
+        if (AsciiString.contentEqualsIgnoreCase(name, token.trim())) {
           return true;
         }
       }

@@ -39,6 +39,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private static final int MAX_PIPELINED = 16;
 
+  private String clientAddress;
+
   ProxyHandler(GatewayContext gw) {
     this.gw = gw;
   }
@@ -76,6 +78,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
     current = new Exchange(gw, ctx, this, req);
     current.start();
+  }
+
+  /** The peer's address, rendered once per connection. */
+  String clientAddress(ChannelHandlerContext ctx) {
+    if (clientAddress == null) {
+      clientAddress = String.valueOf(ctx.channel().remoteAddress());
+    }
+    return clientAddress;
   }
 
   /** Called by the exchange once its response is fully written. */

@@ -65,7 +65,7 @@ class FilterChainTest {
         r,
         "POST",
         "/v1/chat/completions",
-        Map.of(),
+        Map::of,
         body.length(),
         Json.parse(body.getBytes(StandardCharsets.UTF_8)).orElseThrow());
   }

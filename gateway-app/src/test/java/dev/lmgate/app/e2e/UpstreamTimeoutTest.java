@@ -1,0 +1,53 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+class UpstreamTimeoutTest {
+  @Test
+  void lmStudioThatDoesNotStartAnsweringInTimeGets504AndIsDisconnected() throws Exception {
+    try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
+      sim.start(0);
+      sim.delayAnswers(2_000);
+      ConfigLoader loader = new ConfigLoader(k -> null);
+      String yaml =
+          "server:\n  port: 0\n  access-log: false\n  first-byte-timeout: 200ms\nadmin:\n  enabled: false\n"
+              + "upstream:\n  url: "
+              + sim.baseUrl()
+              + "\n";
+      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+        HttpResponse<String> res =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://127.0.0.1:"
+                                    + gw.address().getPort()
+                                    + "/v1/chat/completions"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[]}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).isEqualTo(504);
+        assertThat(res.body())
+            .contains("\"code\":\"upstream_timeout\"")
+            .contains("did not start answering");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (sim.abandonedStreams() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20); // polling an outcome with a deadline
+        }
+        assertThat(sim.abandonedStreams())
+            .as("the upstream connection was closed, so LM Studio stops")
+            .isEqualTo(1);
+      }
+    }
+  }
+}
