@@ -7,6 +7,7 @@
 #   gateway-bench/bench.sh                 # full harness settings (~2 x 6 min)
 #   gateway-bench/bench.sh --quick         # smoke run
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
+#   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
 #
 # Needs: wrk, nginx-light, libnginx-mod-http-echo, python3, curl (apt-get install -y wrk
 # nginx-light libnginx-mod-http-echo curl python3). Everything listens on 127.0.0.1; every
@@ -32,7 +33,7 @@ run_one() { # name config-file
   shift 2
   # The harness's stub listens on 18081; the gateway is pinned to the system-under-test CPU like
   # the other proxies (SUT_CPUS, default 0) and runs with one event loop there.
-  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC -jar "$jar" run --config "$cfg" \
+  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC ${LMGATE_JAVA_OPTS:-} -jar "$jar" run --config "$cfg" \
       --port "$GW_PORT" --upstream http://127.0.0.1:18081 --admin-port -1 > "$work/$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q "lmgate listening" "$work/$name.log" && break; sleep 0.1; done

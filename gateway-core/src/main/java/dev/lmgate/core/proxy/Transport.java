@@ -19,7 +19,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
  */
 public final class Transport {
   private static final boolean EPOLL =
-      !"nio".equals(System.getProperty("lmgate.transport")) && Epoll.isAvailable();
+      "epoll".equals(System.getProperty("lmgate.transport")) && Epoll.isAvailable();
 
   private Transport() {}
 

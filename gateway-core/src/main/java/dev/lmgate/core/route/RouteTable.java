@@ -6,7 +6,6 @@ import dev.lmgate.spi.Route;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -180,10 +179,5 @@ public final class RouteTable {
       return Dialect.ANTHROPIC;
     }
     return Dialect.OPENAI;
-  }
-
-  /** Looks a route up by id. */
-  public Optional<Route> byId(String id) {
-    return routes().stream().filter(r -> r.id().equals(id)).findFirst();
   }
 }
