@@ -50,4 +50,38 @@ class UpstreamTimeoutTest {
       }
     }
   }
+
+  @Test
+  void aStreamThatFallsSilentIsCutAfterTheIdleTimeout() throws Exception {
+    try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
+      sim.start(0);
+      sim.script(
+          "/v1/chat/completions",
+          LmStudioSimulator.Scripted.sse(
+              3_000, FilteredExchangeTest.content("first"), FilteredExchangeTest.STOP));
+      ConfigLoader loader = new ConfigLoader(k -> null);
+      String yaml =
+          "server:\n  port: 0\n  access-log: false\n  idle-timeout: 300ms\nadmin:\n  enabled: false\n"
+              + "upstream:\n  url: "
+              + sim.baseUrl()
+              + "\n";
+      java.util.concurrent.LinkedBlockingQueue<dev.lmgate.spi.ExchangeSummary> done =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, done::add).start()) {
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":true,\"messages\":[]}"))
+                .build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString()))
+            .as("the response is cut, not completed")
+            .isInstanceOf(java.io.IOException.class);
+        dev.lmgate.spi.ExchangeSummary s = done.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(s).isNotNull();
+        assertThat(s.decision()).isEqualTo(dev.lmgate.spi.ExchangeSummary.Decision.UPSTREAM_ERROR);
+      }
+    }
+  }
 }

@@ -24,6 +24,8 @@ public final class GatewayMetrics implements FilterChain.Observer {
   /** Meters by their label values: a registry lookup per request costs more than the recording. */
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
+  private final ConcurrentHashMap<String, Timer> upstreamTimers = new ConcurrentHashMap<>();
+
   public GatewayMetrics() {
     registry.gauge("lmgate.streams.active", activeStreams);
     registry.gauge("lmgate.exchanges.inflight", inFlight);
@@ -51,9 +53,9 @@ public final class GatewayMetrics implements FilterChain.Observer {
 
   /** Time from request to upstream response head. */
   public void upstreamLatency(String route, long nanos) {
-    timers
+    upstreamTimers
         .computeIfAbsent(
-            "u|" + route,
+            route,
             k ->
                 Timer.builder("lmgate.upstream.latency")
                     .tag("route", route)

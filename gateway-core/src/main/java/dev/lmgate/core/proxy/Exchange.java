@@ -334,7 +334,10 @@ final class Exchange implements UpstreamHandler.Sink {
               if (!finished) {
                 ch.read();
                 waitingForFirstByte = true;
-                arm(gw.settings().firstByteTimeout().toNanos());
+                arm(
+                    Math.min(
+                        gw.settings().firstByteTimeout().toNanos(),
+                        gw.settings().idleTimeout().toNanos()));
               }
             });
   }
@@ -390,8 +393,7 @@ final class Exchange implements UpstreamHandler.Sink {
     releaseRequest(); // no retry once LM Studio answered
     gw.metrics().upstreamLatency(route.id(), System.nanoTime() - upstreamSentNanos);
     waitingForFirstByte = false;
-    lastUpstreamActivity = System.nanoTime();
-    arm(gw.settings().idleTimeout().toNanos());
+    lastUpstreamActivity = System.nanoTime(); // the running timer now checks idleness
     status = res.status().code();
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
@@ -792,9 +794,9 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   /**
-   * One timer per exchange: while waiting for the response head it is the first-byte timeout; once
-   * the answer flows it checks the time since the last upstream read and re-arms itself for the
-   * rest, so the hot path only stores a timestamp.
+   * One timer per exchange, scheduled once when the request is sent and cancelled when the exchange
+   * ends: when it fires it checks the first-byte deadline, or the time since the last upstream
+   * read, and re-arms itself for what is left. The hot path only stores a timestamp.
    */
   private void arm(long nanos) {
     cancelTimer();
@@ -806,7 +808,13 @@ final class Exchange implements UpstreamHandler.Sink {
     if (finished || upstreamComplete) {
       return;
     }
+    long now = System.nanoTime();
     if (waitingForFirstByte) {
+      long left = gw.settings().firstByteTimeout().toNanos() - (now - upstreamSentNanos);
+      if (left > 0) {
+        arm(Math.min(left, gw.settings().idleTimeout().toNanos()));
+        return;
+      }
       upstreamError(
           504,
           "LM Studio did not start answering within "
@@ -815,7 +823,7 @@ final class Exchange implements UpstreamHandler.Sink {
       return;
     }
     long idle = gw.settings().idleTimeout().toNanos();
-    long quiet = System.nanoTime() - lastUpstreamActivity;
+    long quiet = now - lastUpstreamActivity;
     if (quiet < idle) {
       arm(idle - quiet);
       return;
