@@ -9,7 +9,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code lmgate config check FILE}. */
+/**
+ * {@code lmgate config check FILE}.
+ *
+ * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
+ * ready line scripts wait for, validation results); logs are separate JSON lines.
+ */
 @Command(
     name = "config",
     mixinStandardHelpOptions = true,

@@ -13,7 +13,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lmgate demo}: an LM Studio simulator with the gateway in front of it. */
+/**
+ * {@code lmgate demo}: an LM Studio simulator with the gateway in front of it.
+ *
+ * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
+ * ready line scripts wait for, validation results); logs are separate JSON lines.
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,

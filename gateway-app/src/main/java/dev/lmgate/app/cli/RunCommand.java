@@ -12,7 +12,12 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lmgate run}: the gateway in front of a real LM Studio. */
+/**
+ * {@code lmgate run}: the gateway in front of a real LM Studio.
+ *
+ * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
+ * ready line scripts wait for, validation results); logs are separate JSON lines.
+ */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,

@@ -61,6 +61,20 @@ class RealClientsTest {
         .build();
   }
 
+  /** Streams one answer with the OpenAI Java SDK, collecting the text and finish reasons. */
+  void streamWithOpenAi(StringBuilder text, List<String> finish) {
+    try (StreamResponse<ChatCompletionChunk> s =
+        openAi().chat().completions().createStreaming(params())) {
+      s.stream()
+          .flatMap(chunk -> chunk.choices().stream())
+          .forEach(
+              ch -> {
+                ch.delta().content().ifPresent(text::append);
+                ch.finishReason().ifPresent(f -> finish.add(f.asString()));
+              });
+    }
+  }
+
   @Test
   void openAiJavaSdkGetsWholeAnswers() {
     ChatCompletion c = openAi().chat().completions().create(params());
@@ -72,19 +86,7 @@ class RealClientsTest {
   void openAiJavaSdkStreams() {
     StringBuilder text = new StringBuilder();
     List<String> finish = new ArrayList<>();
-    try (StreamResponse<ChatCompletionChunk> s =
-        openAi().chat().completions().createStreaming(params())) {
-      s.stream()
-          .forEach(
-              chunk ->
-                  chunk
-                      .choices()
-                      .forEach(
-                          ch -> {
-                            ch.delta().content().ifPresent(text::append);
-                            ch.finishReason().ifPresent(f -> finish.add(f.asString()));
-                          }));
-    }
+    streamWithOpenAi(text, finish);
     assertThat(text.toString()).isEqualTo(EXPECTED);
     assertThat(finish).containsExactly("stop");
   }
@@ -101,19 +103,7 @@ class RealClientsTest {
                 FilteredExchangeTest.STOP));
     StringBuilder text = new StringBuilder();
     List<String> finish = new ArrayList<>();
-    try (StreamResponse<ChatCompletionChunk> s =
-        openAi().chat().completions().createStreaming(params())) {
-      s.stream()
-          .forEach(
-              chunk ->
-                  chunk
-                      .choices()
-                      .forEach(
-                          ch -> {
-                            ch.delta().content().ifPresent(text::append);
-                            ch.finishReason().ifPresent(f -> finish.add(f.asString()));
-                          }));
-    }
+    streamWithOpenAi(text, finish);
     assertThat(text.toString()).doesNotContain("LAUNCH").doesNotContain("4242");
     assertThat(finish).containsExactly("content_filter");
   }

@@ -70,6 +70,11 @@ final class Exchange implements UpstreamHandler.Sink {
   private static final Logger access = LoggerFactory.getLogger("lmgate.access");
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
 
+  /** A bug in lmgate, not the client's fault; the message reveals nothing internal. */
+  private static final Rejection GATEWAY_ERROR =
+      new Rejection(
+          500, "server_error", "gateway_error", "", "The gateway failed to process the exchange.");
+
   /** How the response travels to the client. */
   private enum Mode {
     RELAY,
@@ -251,15 +256,7 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     if (err != null) {
       log.error("filter chain failed", err);
-      reject(
-          route.dialect(),
-          new Rejection(
-              500,
-              "server_error",
-              "gateway_error",
-              "",
-              "The gateway failed to process the request."),
-          Decision.REJECTED);
+      reject(route.dialect(), GATEWAY_ERROR, Decision.REJECTED);
       return;
     }
     if (res.blocked()) {
@@ -575,15 +572,7 @@ final class Exchange implements UpstreamHandler.Sink {
                           }
                           if (err != null) {
                             log.error("response filter chain failed", err);
-                            respond(
-                                route.dialect(),
-                                new Rejection(
-                                    500,
-                                    "server_error",
-                                    "gateway_error",
-                                    "",
-                                    "The gateway failed to process the response."),
-                                Decision.BLOCKED_RESPONSE);
+                            respond(route.dialect(), GATEWAY_ERROR, Decision.BLOCKED_RESPONSE);
                           } else if (res.blocked()) {
                             respond(route.dialect(), res.rejection(), Decision.BLOCKED_RESPONSE);
                           } else {
