@@ -14,7 +14,9 @@ public enum Operation {
   MODELS,
   /** Loading, unloading and downloading models: admin-only by default. */
   MODEL_MANAGEMENT,
-  GREETING;
+  GREETING,
+  /** LM Studio's SDK WebSocket channel, tunnelled opaque when enabled. */
+  SDK_CHANNEL;
 
   /** Whether requests of this operation carry a conversation or prompt that filters inspect. */
   public boolean carriesPrompt() {

@@ -102,7 +102,11 @@ public final class LmStudioSimulator implements AutoCloseable {
                         .addLast(
                             new HttpServerCodec(),
                             new HttpObjectAggregator(64 << 20),
-                            new Handler());
+                            // LM Studio's SDK channel, answered by echoing text frames.
+                            new io.netty.handler.codec.http.websocketx
+                                .WebSocketServerProtocolHandler("/llm"),
+                            new Handler(),
+                            new WebSocketEcho());
                   }
                 })
             .bind("127.0.0.1", port)
@@ -164,6 +168,18 @@ public final class LmStudioSimulator implements AutoCloseable {
       channel.close().awaitUninterruptibly();
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+
+  private static final class WebSocketEcho
+      extends SimpleChannelInboundHandler<
+          io.netty.handler.codec.http.websocketx.TextWebSocketFrame> {
+    @Override
+    protected void channelRead0(
+        ChannelHandlerContext ctx,
+        io.netty.handler.codec.http.websocketx.TextWebSocketFrame frame) {
+      ctx.writeAndFlush(
+          new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("echo: " + frame.text()));
+    }
   }
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

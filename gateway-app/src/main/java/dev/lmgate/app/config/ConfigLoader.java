@@ -111,12 +111,6 @@ public final class ConfigLoader {
             s.duration("drain-timeout", d.drainTimeout()),
             s.bool("websocket", false),
             s.bool("access-log", true));
-    if (server.allowWebSocket()) {
-      throw new ConfigException(
-          "server.websocket",
-          true,
-          "false (WebSocket tunnelling is not available in this version)");
-    }
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
       throw new ConfigException(
           "server.upstream-idle-evict",

@@ -95,6 +95,15 @@ final class Exchange implements UpstreamHandler.Sink {
   private final FilterChain chain;
   private final String method;
 
+  private static final Route SDK_CHANNEL =
+      new Route(
+          "lmstudio-sdk-websocket", Dialect.LMSTUDIO_V1, dev.lmgate.spi.Operation.SDK_CHANNEL);
+
+  /** A WebSocket upgrade: a fresh upstream connection, spliced to the client after a 101. */
+  private boolean tunnel;
+
+  private boolean tunnelled;
+
   private Route route;
   private RequestContext requestCtx;
   private Channel upstream;
@@ -151,15 +160,39 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
     if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
-      reject(
-          RouteTable.dialectOfPath(path),
-          new Rejection(
-              403,
-              "permission_error",
-              "websocket_disabled",
-              "",
-              "WebSocket connections (the LM Studio SDK channel) are not served by this gateway; use the HTTP APIs (/v1, /api/v1)."),
-          Decision.REJECTED);
+      if (!gw.settings().allowWebSocket()) {
+        reject(
+            RouteTable.dialectOfPath(path),
+            new Rejection(
+                403,
+                "permission_error",
+                "websocket_disabled",
+                "",
+                "WebSocket connections (the LM Studio SDK channel) are disabled on this gateway"
+                    + " (server.websocket: false); use the HTTP APIs (/v1, /api/v1)."),
+            Decision.REJECTED);
+        return;
+      }
+      if (!"GET".equals(method) || !WebSocketTunnel.NAMESPACES.contains(path)) {
+        reject(
+            Dialect.LMSTUDIO_V1,
+            new Rejection(
+                404,
+                "invalid_request",
+                "unknown_route",
+                "",
+                "WebSocket upgrades are served on LM Studio's SDK namespaces only "
+                    + WebSocketTunnel.NAMESPACES
+                    + "."),
+            Decision.REJECTED);
+        return;
+      }
+      tunnel = true;
+      route = SDK_CHANNEL;
+      requestCtx =
+          new RequestContext(
+              requestId, route, method, path, () -> headerMap(request.headers()), 0, null);
+      runRequestFilters();
       return;
     }
     RouteTable.Match match = gw.routes().match(method, path);
@@ -232,6 +265,10 @@ final class Exchange implements UpstreamHandler.Sink {
             content.readableBytes(),
             json);
     streaming = requestCtx.conversation().stream();
+    runRequestFilters();
+  }
+
+  private void runRequestFilters() {
     if (chain.filters().isEmpty()) {
       forward();
       return;
@@ -269,24 +306,41 @@ final class Exchange implements UpstreamHandler.Sink {
   // ---------------------------------------------------------------- gateway→upstream
 
   private void forward() {
-    gw.pool()
-        .acquire(ctx.channel().eventLoop())
-        .addListener(
-            f -> {
-              if (finished) {
-                if (f.isSuccess()) {
-                  gw.pool().release((Channel) f.getNow());
-                }
-                releaseRequest();
-                return;
-              }
-              if (!f.isSuccess()) {
-                upstreamUnavailable(
-                    "LM Studio is not reachable at " + gw.settings().upstreamAuthority() + ".");
-                return;
-              }
-              send((Channel) f.getNow());
-            });
+    io.netty.util.concurrent.Future<Channel> conn;
+    if (tunnel) {
+      // An upgraded connection is never pooled, and never taken from the pool.
+      io.netty.util.concurrent.Promise<Channel> p = ctx.executor().newPromise();
+      gw.pool()
+          .connect(ctx.channel().eventLoop())
+          .addListener(
+              (io.netty.channel.ChannelFutureListener)
+                  cf -> {
+                    if (cf.isSuccess()) {
+                      p.setSuccess(cf.channel());
+                    } else {
+                      p.setFailure(cf.cause());
+                    }
+                  });
+      conn = p;
+    } else {
+      conn = gw.pool().acquire(ctx.channel().eventLoop());
+    }
+    conn.addListener(
+        f -> {
+          if (finished) {
+            if (f.isSuccess()) {
+              releaseChannel((Channel) f.getNow());
+            }
+            releaseRequest();
+            return;
+          }
+          if (!f.isSuccess()) {
+            upstreamUnavailable(
+                "LM Studio is not reachable at " + gw.settings().upstreamAuthority() + ".");
+            return;
+          }
+          send((Channel) f.getNow());
+        });
   }
 
   private void send(Channel ch) {
@@ -309,6 +363,11 @@ final class Exchange implements UpstreamHandler.Sink {
         AsciiString.cached("content-length"),
         AsciiString.cached("expect"));
     out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
+    if (tunnel) {
+      out.headers()
+          .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+    }
     if (body.isReadable()
         || request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
         || request.method() == HttpMethod.POST) {
@@ -392,6 +451,10 @@ final class Exchange implements UpstreamHandler.Sink {
     waitingForFirstByte = false;
     lastUpstreamActivity = System.nanoTime(); // the running timer now checks idleness
     status = res.status().code();
+    if (tunnel && status == 101) {
+      switchToTunnel(res);
+      return;
+    }
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
@@ -426,6 +489,22 @@ final class Exchange implements UpstreamHandler.Sink {
     finishHead(out);
     ctx.write(out);
     responseStarted = true;
+  }
+
+  /** LM Studio accepted the upgrade: answer 101 and splice the two connections. */
+  private void switchToTunnel(HttpResponse res) {
+    cancelTimer();
+    HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
+    out.headers().set(res.headers()).set(REQUEST_ID, requestId);
+    ctx.write(out); // encoded now, before the encoder leaves the pipeline
+    Channel up = upstream;
+    upstream = null;
+    UpstreamHandler.detach(up);
+    WebSocketTunnel.splice(ctx.channel(), up);
+    ctx.channel().flush();
+    upstreamComplete = true;
+    tunnelled = true;
+    finish(Decision.FORWARDED, false);
   }
 
   private List<StreamGuard.Entry> streamInspectors() {
@@ -760,6 +839,9 @@ final class Exchange implements UpstreamHandler.Sink {
         MDC.remove("request_id");
       }
     }
+    if (tunnelled) {
+      return; // the connection now belongs to the tunnel
+    }
     handler.exchangeDone(ctx, this, reuseClient);
   }
 
@@ -771,6 +853,16 @@ final class Exchange implements UpstreamHandler.Sink {
     if (upstream != null) {
       Channel ch = upstream;
       upstream = null;
+      releaseChannel(ch);
+    }
+  }
+
+  /** Back to the pool; a connection opened for an upgrade is closed instead. */
+  private void releaseChannel(Channel ch) {
+    if (tunnel) {
+      UpstreamHandler.detach(ch);
+      ch.close();
+    } else {
       gw.pool().release(ch);
     }
   }

@@ -1,0 +1,50 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class WebSocketTunnelTest {
+  @Test
+  void withWebSocketEnabledTheSdkChannelIsTunnelledToLmStudio() throws Exception {
+    try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
+      sim.start(0);
+      ConfigLoader loader = new ConfigLoader(k -> null);
+      String yaml =
+          "server:\n  port: 0\n  access-log: false\n  websocket: true\nadmin:\n  enabled: false\n"
+              + "upstream:\n  url: "
+              + sim.baseUrl()
+              + "\n";
+      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        WebSocket ws =
+            HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .buildAsync(
+                    URI.create("ws://127.0.0.1:" + gw.address().getPort() + "/llm"),
+                    new WebSocket.Listener() {
+                      @Override
+                      public CompletionStage<?> onText(
+                          WebSocket w, CharSequence data, boolean last) {
+                        reply.complete(data.toString());
+                        return null;
+                      }
+                    })
+                .get(5, TimeUnit.SECONDS);
+        ws.sendText("{\"authVersion\":1}", true);
+        assertThat(reply.get(5, TimeUnit.SECONDS)).isEqualTo("echo: {\"authVersion\":1}");
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
