@@ -58,26 +58,7 @@ final class RunCommand implements Callable<Integer> {
 
   static GatewayConfig override(GatewayConfig cfg, Integer port, URI upstream, Integer adminPort) {
     ServerSettings s = cfg.server();
-    if (port != null) {
-      s = s.withPort(port);
-    }
-    if (upstream != null) {
-      s =
-          new ServerSettings(
-              s.host(),
-              s.port(),
-              upstream,
-              s.maxRequestBytes(),
-              s.maxResponseBytes(),
-              s.maxSseEventBytes(),
-              s.firstByteTimeout(),
-              s.idleTimeout(),
-              s.connectTimeout(),
-              s.upstreamIdleEvict(),
-              s.drainTimeout(),
-              s.allowWebSocket(),
-              s.accessLog());
-    }
+    s = s.with(port == null ? s.port() : port, upstream == null ? s.upstream() : upstream);
     return new GatewayConfig(
         s,
         cfg.workerThreads(),

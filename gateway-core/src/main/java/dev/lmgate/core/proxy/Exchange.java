@@ -5,7 +5,6 @@ import dev.lmgate.core.chain.ChainResult;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.chain.RequestContext;
 import dev.lmgate.core.chain.ResponseContext;
-import dev.lmgate.core.dialect.ErrorBodies;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.route.RouteTable;
@@ -37,7 +36,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -698,13 +696,11 @@ final class Exchange implements UpstreamHandler.Sink {
     if (finished || upstreamComplete) {
       return;
     }
-    Channel ch = upstream;
-    upstream = null;
-    if (ch != null && retryable(UpstreamHandler.reused(ch))) {
-      retried = true;
-      forward();
+    if (upstream != null && retryable(UpstreamHandler.reused(upstream))) {
+      retry();
       return;
     }
+    upstream = null;
     upstreamError(502, "LM Studio closed the connection before the response was complete.");
   }
 
@@ -761,19 +757,8 @@ final class Exchange implements UpstreamHandler.Sink {
   private void respond(Dialect dialect, Rejection r, Decision decision) {
     releaseRequest();
     status = r.status();
-    byte[] body = ErrorBodies.render(dialect, r);
-    FullHttpResponse res =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            HttpResponseStatus.valueOf(r.status()),
-            Unpooled.wrappedBuffer(body));
-    res.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    FullHttpResponse res = ErrorResponses.of(dialect, r, !keepAlive);
     res.headers().set(REQUEST_ID, requestId);
-    if (!keepAlive) {
-      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
     responseStarted = true;
     ctx.writeAndFlush(res).addListener(f -> complete(decision));
   }

@@ -1,18 +1,11 @@
 package dev.lmgate.core.proxy;
 
-import dev.lmgate.core.dialect.ErrorBodies;
+import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.Rejection;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -141,17 +134,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void badRequest(ChannelHandlerContext ctx, String message) {
-    byte[] body =
-        ErrorBodies.render(
-            dev.lmgate.spi.Dialect.OPENAI,
-            new Rejection(400, "invalid_request_error", "bad_request", "", message));
-    FullHttpResponse res =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST, Unpooled.wrappedBuffer(body));
-    res.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    Rejection r = new Rejection(400, "invalid_request_error", "bad_request", "", message);
+    ctx.writeAndFlush(ErrorResponses.of(Dialect.OPENAI, r, true))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 }

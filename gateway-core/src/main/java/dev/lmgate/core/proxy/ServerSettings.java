@@ -77,11 +77,12 @@ public record ServerSettings(
         : upstream.getHost();
   }
 
-  public ServerSettings withPort(int p) {
+  /** The same settings listening on {@code newPort} and/or forwarding to {@code newUpstream}. */
+  public ServerSettings with(int newPort, URI newUpstream) {
     return new ServerSettings(
         host,
-        p,
-        upstream,
+        newPort,
+        newUpstream,
         maxRequestBytes,
         maxResponseBytes,
         maxSseEventBytes,
