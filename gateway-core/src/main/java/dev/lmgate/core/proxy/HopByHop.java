@@ -26,12 +26,12 @@ final class HopByHop {
 
   /** Copies {@code from} into {@code to} without hop-by-hop fields and the extra names given. */
   static void copy(HttpHeaders from, HttpHeaders to, AsciiString... skip) {
-    String connection = from.get(HttpHeaderNames.CONNECTION);
+    List<String> listed = connectionTokens(from); // parsed once, not per header
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
         it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> e = it.next();
       CharSequence name = e.getKey();
-      if (isHop(name) || contains(skip, name) || (connection != null && listedIn(from, name))) {
+      if (isHop(name) || contains(skip, name) || listedIn(listed, name)) {
         continue;
       }
       to.add(name, e.getValue());
@@ -57,12 +57,24 @@ final class HopByHop {
   }
 
   /** Fields named in {@code Connection} are hop-by-hop too. */
-  private static boolean listedIn(HttpHeaders from, CharSequence name) {
-    for (String v : from.getAll(HttpHeaderNames.CONNECTION)) {
+  private static List<String> connectionTokens(HttpHeaders from) {
+    List<String> values = from.getAll(HttpHeaderNames.CONNECTION);
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    List<String> tokens = new java.util.ArrayList<>(2);
+    for (String v : values) {
       for (String token : v.split(",")) {
-        if (AsciiString.contentEqualsIgnoreCase(name, token.trim())) {
-          return true;
-        }
+        tokens.add(token.trim());
+      }
+    }
+    return tokens;
+  }
+
+  private static boolean listedIn(List<String> tokens, CharSequence name) {
+    for (String token : tokens) {
+      if (AsciiString.contentEqualsIgnoreCase(name, token)) {
+        return true;
       }
     }
     return false;
