@@ -3,6 +3,7 @@ package dev.lmgate.app.e2e;
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.spi.ExchangeListener;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
@@ -58,6 +59,25 @@ public final class GatewayExtension
   public void afterAll(ExtensionContext context) {
     gateway.close();
     simulator.close();
+  }
+
+  /**
+   * Starts a gateway of its own (for tests that need other server settings than the extension's),
+   * with the admin port off, in front of {@code upstream}.
+   *
+   * @param serverSettings extra lines under {@code server:}, each indented by two spaces and ending
+   *     in a newline (may be empty)
+   */
+  public static Gateway startGateway(
+      String serverSettings, String upstream, ExchangeListener listener) throws Exception {
+    ConfigLoader loader = new ConfigLoader(k -> null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\n"
+            + serverSettings
+            + "admin:\n  enabled: false\nupstream:\n  url: "
+            + upstream
+            + "\n";
+    return new Gateway(loader.parse(yaml), null, loader, listener).start();
   }
 
   public LmStudioSimulator simulator() {

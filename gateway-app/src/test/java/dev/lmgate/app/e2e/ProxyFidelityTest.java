@@ -136,6 +136,23 @@ class ProxyFidelityTest {
   }
 
   @Test
+  void hopByHopHeadersStayOnTheirHop() throws Exception {
+    String res =
+        raw(
+            "GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+                + "Keep-Alive: timeout=9\r\nTE: trailers\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n"
+                + "X-End-To-End: 2\r\n\r\n");
+    assertThat(res).startsWith("HTTP/1.1 200");
+    java.util.Map<String, String> seen = gw.simulator().takeRequest().headers();
+    assertThat(seen)
+        .containsEntry("x-end-to-end", "2")
+        .doesNotContainKeys("x-hop", "keep-alive", "te", "upgrade", "http2-settings");
+    assertThat(seen.get("connection"))
+        .as("the gateway's own hop")
+        .isNotEqualTo("keep-alive, X-Hop");
+  }
+
+  @Test
   void keepAliveServesSeveralRequestsOnOneConnectionInOrder() throws Exception {
     String req = "GET /lmstudio-greeting HTTP/1.1\r\nHost: x\r\n\r\n";
     String res =
@@ -146,15 +163,7 @@ class ProxyFidelityTest {
   @Test
   void lmStudioDownGivesA502InTheApisShape() throws Exception {
     // A second gateway pointed at a port where nothing listens.
-    try (var down =
-        new dev.lmgate.app.Gateway(
-                new dev.lmgate.app.config.ConfigLoader(k -> null)
-                    .parse(
-                        "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: http://127.0.0.1:9\n"),
-                null,
-                new dev.lmgate.app.config.ConfigLoader(k -> null),
-                s -> {})
-            .start()) {
+    try (var down = GatewayExtension.startGateway("", "http://127.0.0.1:9", s -> {})) {
       HttpResponse<String> res =
           http.send(
               HttpRequest.newBuilder(

@@ -3,7 +3,6 @@ package dev.lmgate.app.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.app.Gateway;
-import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
 import java.net.URI;
@@ -18,13 +17,8 @@ class UpstreamTimeoutTest {
     try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
       sim.start(0);
       sim.delayAnswers(2_000);
-      ConfigLoader loader = new ConfigLoader(k -> null);
-      String yaml =
-          "server:\n  port: 0\n  access-log: false\n  first-byte-timeout: 200ms\nadmin:\n  enabled: false\n"
-              + "upstream:\n  url: "
-              + sim.baseUrl()
-              + "\n";
-      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+      String settings = "  first-byte-timeout: 200ms\n";
+      try (Gateway gw = GatewayExtension.startGateway(settings, sim.baseUrl(), s -> {})) {
         HttpResponse<String> res =
             HttpClient.newHttpClient()
                 .send(
@@ -59,15 +53,10 @@ class UpstreamTimeoutTest {
           "/v1/chat/completions",
           LmStudioSimulator.Scripted.sse(
               3_000, FilteredExchangeTest.content("first"), FilteredExchangeTest.STOP));
-      ConfigLoader loader = new ConfigLoader(k -> null);
-      String yaml =
-          "server:\n  port: 0\n  access-log: false\n  idle-timeout: 300ms\nadmin:\n  enabled: false\n"
-              + "upstream:\n  url: "
-              + sim.baseUrl()
-              + "\n";
+      String settings = "  idle-timeout: 300ms\n";
       java.util.concurrent.LinkedBlockingQueue<dev.lmgate.spi.ExchangeSummary> done =
           new java.util.concurrent.LinkedBlockingQueue<>();
-      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, done::add).start()) {
+      try (Gateway gw = GatewayExtension.startGateway(settings, sim.baseUrl(), done::add)) {
         HttpRequest req =
             HttpRequest.newBuilder(
                     URI.create(

@@ -3,7 +3,6 @@ package dev.lmgate.app.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.app.Gateway;
-import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
 import java.net.URI;
@@ -19,13 +18,8 @@ class WebSocketTunnelTest {
   void withWebSocketEnabledTheSdkChannelIsTunnelledToLmStudio() throws Exception {
     try (LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate())) {
       sim.start(0);
-      ConfigLoader loader = new ConfigLoader(k -> null);
-      String yaml =
-          "server:\n  port: 0\n  access-log: false\n  websocket: true\nadmin:\n  enabled: false\n"
-              + "upstream:\n  url: "
-              + sim.baseUrl()
-              + "\n";
-      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+      String settings = "  websocket: true\n";
+      try (Gateway gw = GatewayExtension.startGateway(settings, sim.baseUrl(), s -> {})) {
         CompletableFuture<String> reply = new CompletableFuture<>();
         WebSocket ws =
             HttpClient.newHttpClient()
