@@ -8,8 +8,6 @@ import dev.lmgate.core.chain.ResponseContext;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.route.RouteTable;
-import dev.lmgate.core.sse.SseEvent;
-import dev.lmgate.core.sse.SseParser;
 import dev.lmgate.core.stream.StreamGuard;
 import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.ExchangeSummary;
@@ -114,7 +112,6 @@ final class Exchange implements UpstreamHandler.Sink {
   private ScheduledFuture<?> timer;
   private long upstreamSentNanos;
   private StreamGuard guard;
-  private SseParser parser;
   private HttpResponse bufferedHead;
   private ByteArrayOutputStream bufferedBody;
   private boolean streaming;
@@ -458,8 +455,9 @@ final class Exchange implements UpstreamHandler.Sink {
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
     if (!inspectors.isEmpty()) {
       mode = Mode.GUARDED_STREAM;
-      guard = new StreamGuard(StreamAdapter.forRoute(route), inspectors);
-      parser = new SseParser(gw.settings().maxSseEventBytes());
+      guard =
+          new StreamGuard(
+              StreamAdapter.forRoute(route), inspectors, gw.settings().maxSseEventBytes());
     } else if (!sse
         && chain.inspectsResponses()
         && route.operation().carriesPrompt()
@@ -572,36 +570,19 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   private void onStreamContent(HttpContent content, boolean last) {
-    List<SseEvent> events;
-    try {
-      ByteBuf b = content.content();
-      byte[] bytes = ByteBufUtil.getBytes(b);
-      events = parser.feed(bytes, 0, bytes.length);
-    } catch (SseParser.SseTooLargeException e) {
-      content.release();
-      endBlockedStream("gateway", "upstream event too large to inspect");
-      return;
-    } finally {
-      if (content.refCnt() > 0) {
-        content.release();
-      }
-    }
-    for (SseEvent ev : events) {
-      StreamGuard.Step step = guard.onEvent(ev);
-      if (step.blocked()) {
-        writeStreamBytes(step.release());
-        endBlockedStream(step.blockedBy(), step.reason());
-        return;
-      }
+    byte[] bytes = ByteBufUtil.getBytes(content.content());
+    content.release();
+    StreamGuard.Step step = guard.onBytes(bytes);
+    if (last && !step.blocked()) {
       writeStreamBytes(step.release());
+      step = guard.onEnd();
+    }
+    writeStreamBytes(step.release());
+    if (step.blocked()) {
+      endBlockedStream(step.blockedBy(), step.reason());
+      return;
     }
     if (last) {
-      StreamGuard.Step step = guard.onEnd();
-      writeStreamBytes(step.release());
-      if (step.blocked()) {
-        endBlockedStream(step.blockedBy(), step.reason());
-        return;
-      }
       trace.addAll(guard.outcomes());
       ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
           .addListener(f -> complete(Decision.FORWARDED));

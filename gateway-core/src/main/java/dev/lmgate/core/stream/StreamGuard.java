@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.sse.SseEvent;
+import dev.lmgate.core.sse.SseParser;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.OutputChannel;
@@ -57,6 +58,7 @@ public final class StreamGuard {
 
   private static final byte[] NONE = new byte[0];
 
+  private final SseParser parser;
   private final StreamAdapter adapter;
   private final List<Entry> entries;
   private final int holdBack;
@@ -67,7 +69,11 @@ public final class StreamGuard {
   private final String[] reasons;
   private boolean done;
 
-  public StreamGuard(StreamAdapter adapter, List<Entry> entries) {
+  /**
+   * @param maxEventBytes the largest SSE event accepted; a larger one blocks the stream
+   */
+  public StreamGuard(StreamAdapter adapter, List<Entry> entries, int maxEventBytes) {
+    this.parser = new SseParser(maxEventBytes);
     this.adapter = adapter;
     this.entries = List.copyOf(entries);
     this.holdBack = entries.stream().mapToInt(e -> e.inspector().holdBack()).max().orElse(0);
@@ -81,6 +87,31 @@ public final class StreamGuard {
   /** The largest number of characters per output this guard holds back. */
   public int holdBack() {
     return holdBack;
+  }
+
+  /**
+   * Feeds upstream bytes, split anywhere; returns what may go to the client now. An event larger
+   * than the limit blocks the stream like a rule would, with the dialect's ending.
+   */
+  public Step onBytes(byte[] bytes) {
+    if (done) {
+      return new Step(NONE, null, "");
+    }
+    List<SseEvent> events;
+    try {
+      events = parser.feed(bytes, 0, bytes.length);
+    } catch (SseParser.SseTooLargeException e) {
+      return block("gateway", "upstream event too large to inspect");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (SseEvent ev : events) {
+      Step s = onEvent(ev);
+      out.writeBytes(s.release());
+      if (s.blocked()) {
+        return new Step(out.toByteArray(), s.blockedBy(), s.reason());
+      }
+    }
+    return new Step(out.toByteArray(), null, "");
   }
 
   /** Feeds one upstream event; returns what may go to the client now. */

@@ -72,20 +72,19 @@ class StreamGuardTest {
                 "test",
                 new FilterSettings(
                     action, java.time.Duration.ofSeconds(1), FilterSettings.OnError.FAIL_CLOSED),
-                inspector)));
+                inspector)),
+        1 << 20);
   }
 
-  /** Runs bytes through parser and guard in pieces; returns what the client receives. */
+  /** Feeds bytes to the guard in pieces, as the proxy does; returns what the client receives. */
   static String run(StreamGuard g, byte[] bytes, int piece) {
-    SseParser p = new SseParser(1 << 20);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < bytes.length; i += piece) {
-      for (SseEvent e : p.feed(bytes, i, Math.min(piece, bytes.length - i))) {
-        StreamGuard.Step s = g.onEvent(e);
-        out.writeBytes(s.release());
-        if (s.blocked()) {
-          return out.toString(StandardCharsets.UTF_8);
-        }
+      StreamGuard.Step s =
+          g.onBytes(java.util.Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + piece)));
+      out.writeBytes(s.release());
+      if (s.blocked()) {
+        return out.toString(StandardCharsets.UTF_8);
       }
     }
     out.writeBytes(g.onEnd().release());
@@ -158,6 +157,26 @@ class StreamGuardTest {
     assertThat(text.replace("[X]", "proxy forwards"))
         .isEqualTo(assembled("/v1/chat/completions", new String(bytes, StandardCharsets.UTF_8)));
     assertThat(out).endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void anEventTooLargeToInspectEndsTheStreamWellFormed() {
+    StreamGuard g =
+        new StreamGuard(
+            StreamAdapter.forRoute(route("/v1/chat/completions")),
+            List.of(
+                new StreamGuard.Entry(
+                    "test",
+                    FilterSettings.defaults(FilterSettings.Action.BLOCK),
+                    new Literal("\u0000never", false, 8))),
+            256);
+    String big =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+            + "x".repeat(400)
+            + "\"}}]}\n\n";
+    String out = run(g, big.getBytes(StandardCharsets.UTF_8), 64);
+    assertThat(out).doesNotContain("xxxx");
+    assertWellFormedEnding("/v1/chat/completions", out);
   }
 
   @Test
