@@ -47,6 +47,8 @@ public final class Gateway implements AutoCloseable {
     this.configFile = configFile;
     this.loader = loader;
     this.chain.set(new FilterChain(config.filters(), metrics));
+    loader.environment().attach(metrics::securityEvent);
+    loader.environment().attach(listener::onSecurityEvent);
     this.server =
         new GatewayServer(
             config.server(),
@@ -149,5 +151,6 @@ public final class Gateway implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    loader.environment().close();
   }
 }

@@ -1,7 +1,10 @@
 package dev.lmgate.filters;
 
+import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
+import dev.lmgate.filters.policy.AuthorizeFilter;
+import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.spi.FilterFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +17,12 @@ public final class BuiltinFilters {
 
   static {
     for (FilterFactory f :
-        List.of(new RequestLimitFilter.Factory(), new OutputPatternFilter.Factory())) {
+        List.of(
+            new AuthenticateFilter.Factory(),
+            new AuthorizeFilter.Factory(),
+            new RateLimitFilter.Factory(),
+            new RequestLimitFilter.Factory(),
+            new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }
   }

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.Route;
+import dev.lmgate.spi.SecurityEventSink;
 import dev.lmgate.spi.TextPart;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,10 @@ import java.util.OptionalLong;
 public record TestRequests(String routeId, int bodySize, JsonNode body, Conversation conversation)
     implements RequestView {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** A filter environment on the system clock that drops security events. */
+  public static final FilterEnvironment ENV =
+      FilterEnvironment.of(java.time.Clock.systemUTC(), SecurityEventSink.NONE);
 
   public static TestRequests chat(String routeId, String body) throws Exception {
     JsonNode json = MAPPER.readTree(body);
@@ -66,6 +73,16 @@ public record TestRequests(String routeId, int bodySize, JsonNode body, Conversa
   @Override
   public Map<String, List<String>> headers() {
     return Map.of();
+  }
+
+  @Override
+  public Optional<Principal> principal() {
+    return Optional.empty();
+  }
+
+  @Override
+  public String clientAddress() {
+    return "127.0.0.1:40000";
   }
 
   @Override

@@ -7,4 +7,7 @@ package dev.lmgate.spi;
 @FunctionalInterface
 public interface ExchangeListener {
   void onExchange(ExchangeSummary summary);
+
+  /** Receives a security event (authentication, authorization, limits); must not block. */
+  default void onSecurityEvent(SecurityEvent event) {}
 }

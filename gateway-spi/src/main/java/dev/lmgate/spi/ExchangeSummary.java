@@ -17,6 +17,10 @@ import java.util.List;
  * @param filters every filter that ran, in order, with its verdict and duration
  * @param streamed whether the answer was streamed
  * @param nanos total time from request to last byte
+ * @param principal the authenticated caller, or {@code null}
+ * @param model the model the request named, or empty
+ * @param usage tokens consumed, when the answer was inspected and reported or allowed an estimate;
+ *     {@code null} otherwise
  */
 public record ExchangeSummary(
     String requestId,
@@ -29,7 +33,10 @@ public record ExchangeSummary(
     Decision decision,
     List<FilterOutcome> filters,
     boolean streamed,
-    long nanos) {
+    long nanos,
+    Principal principal,
+    String model,
+    TokenUsage usage) {
 
   /** How an exchange ended. A blocked exchange is never recorded as forwarded. */
   public enum Decision {
@@ -43,5 +50,6 @@ public record ExchangeSummary(
 
   public ExchangeSummary {
     filters = List.copyOf(filters);
+    model = model == null ? "" : model;
   }
 }

@@ -18,7 +18,8 @@ public interface FilterFactory {
    * @param path the config path of this filter's block, for error messages
    * @param config the filter's own settings (the YAML block without the common keys)
    * @param settings the common settings (action, timeout, on-error)
+   * @param env the clock, the security-event sink and state shared across reloads
    */
-  GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+  GatewayFilter create(String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
       throws ConfigException;
 }

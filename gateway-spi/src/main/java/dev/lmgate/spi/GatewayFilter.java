@@ -25,8 +25,12 @@ public interface GatewayFilter {
     return CompletableFuture.completedFuture(Verdict.pass());
   }
 
-  /** Whether this filter wants whole, non-streamed responses (the core buffers them if so). */
-  default boolean inspectsResponses() {
+  /**
+   * Whether this filter wants to see the answer to this request: a whole non-streamed answer (the
+   * core buffers it and calls {@link #onResponse}) or, for a stream, the usage the stream reports
+   * (the core parses it and reports it in {@link ExchangeSummary#usage()}).
+   */
+  default boolean inspectsResponse(RequestView request) {
     return false;
   }
 
@@ -34,6 +38,12 @@ public interface GatewayFilter {
   default CompletionStage<Verdict> onResponse(ResponseView response) {
     return CompletableFuture.completedFuture(Verdict.pass());
   }
+
+  /**
+   * Called once for every exchange whose request phase reached this filter, when the exchange has
+   * ended in any way (answered, blocked by a later filter, failed, client gone). Must not block.
+   */
+  default void onExchangeEnd(RequestView request, ExchangeSummary summary) {}
 
   /** An inspector for a streamed answer to this request, if this filter inspects streams. */
   default Optional<StreamInspector> streamInspector(RequestView request) {

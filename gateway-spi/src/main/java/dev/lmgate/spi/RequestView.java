@@ -34,6 +34,12 @@ public interface RequestView {
   /** The body mapped to the normalized conversation. */
   Conversation conversation();
 
+  /** The caller, once an authentication filter established it; empty before that. */
+  Optional<Principal> principal();
+
+  /** The client's address as the gateway sees it ({@code ip:port}). */
+  String clientAddress();
+
   /** Convenience: the first value of a header, by case-insensitive name. */
   default Optional<String> header(String name) {
     List<String> values = headers().get(name.toLowerCase(java.util.Locale.ROOT));

@@ -12,8 +12,12 @@ import java.util.Objects;
  *     limit), empty on pass
  * @param edits for {@link Kind#MODIFY}: the changes to apply to the body
  * @param rejection for {@link Kind#BLOCK}: the error the client receives
+ * @param principal for an authentication filter's {@link Kind#PASS}: who the caller is; the core
+ *     attaches it to the exchange for later filters, the audit trail and rate limits, or {@code
+ *     null}
  */
-public record Verdict(Kind kind, String reason, List<Edit> edits, Rejection rejection) {
+public record Verdict(
+    Kind kind, String reason, List<Edit> edits, Rejection rejection, Principal principal) {
 
   /** The decision. */
   public enum Kind {
@@ -27,7 +31,7 @@ public record Verdict(Kind kind, String reason, List<Edit> edits, Rejection reje
     BLOCK
   }
 
-  private static final Verdict PASS = new Verdict(Kind.PASS, "", List.of(), null);
+  private static final Verdict PASS = new Verdict(Kind.PASS, "", List.of(), null, null);
 
   public Verdict {
     Objects.requireNonNull(kind, "kind");
@@ -39,6 +43,9 @@ public record Verdict(Kind kind, String reason, List<Edit> edits, Rejection reje
     if (kind == Kind.MODIFY && edits.isEmpty()) {
       throw new IllegalArgumentException("a MODIFY verdict needs at least one edit");
     }
+    if (principal != null && kind != Kind.PASS) {
+      throw new IllegalArgumentException("only a PASS verdict establishes a principal");
+    }
   }
 
   public static Verdict pass() {
@@ -46,14 +53,20 @@ public record Verdict(Kind kind, String reason, List<Edit> edits, Rejection reje
   }
 
   public static Verdict alert(String reason) {
-    return new Verdict(Kind.ALERT, reason, List.of(), null);
+    return new Verdict(Kind.ALERT, reason, List.of(), null, null);
   }
 
   public static Verdict modify(String reason, List<Edit> edits) {
-    return new Verdict(Kind.MODIFY, reason, edits, null);
+    return new Verdict(Kind.MODIFY, reason, edits, null, null);
   }
 
   public static Verdict block(String reason, Rejection rejection) {
-    return new Verdict(Kind.BLOCK, reason, List.of(), rejection);
+    return new Verdict(Kind.BLOCK, reason, List.of(), rejection, null);
+  }
+
+  /** The caller proved who they are. */
+  public static Verdict authenticated(String reason, Principal principal) {
+    return new Verdict(
+        Kind.PASS, reason, List.of(), null, java.util.Objects.requireNonNull(principal));
   }
 }

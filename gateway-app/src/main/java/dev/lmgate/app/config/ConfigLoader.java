@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.filters.BuiltinFilters;
+import dev.lmgate.filters.auth.AuthenticateFilter;
+import dev.lmgate.filters.policy.AuthorizeFilter;
+import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterFactory;
@@ -17,6 +21,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,9 +61,24 @@ public final class ConfigLoader {
   private static final Set<String> COMMON = Set.of("id", "action", "timeout", "on-error");
 
   private final Function<String, String> env;
+  private final GatewayEnvironment filterEnv;
 
   public ConfigLoader(Function<String, String> env) {
+    this(env, new GatewayEnvironment(Clock.systemUTC()));
+  }
+
+  /**
+   * @param env variables for {@code ${NAME}} substitution
+   * @param filterEnv what the filters of every config this loader builds share
+   */
+  public ConfigLoader(Function<String, String> env, GatewayEnvironment filterEnv) {
     this.env = env;
+    this.filterEnv = filterEnv;
+  }
+
+  /** The environment shared by the filters of every config this loader builds. */
+  public GatewayEnvironment environment() {
+    return filterEnv;
   }
 
   public static ConfigLoader fromEnvironment() {
@@ -176,9 +196,27 @@ public final class ConfigLoader {
           }
         }
       }
-      out.add(factory.create(f.path(), own, settings));
+      out.add(factory.create(f.path(), own, settings, filterEnv));
     }
+    requireAuthenticationFirst(r, out);
     return out;
+  }
+
+  /**
+   * {@code authorize} and {@code rate-limit} judge the caller, so {@code authenticate} must run
+   * before them: a config that has them without it, or after them, would judge nobody.
+   */
+  private static void requireAuthenticationFirst(ConfigReader r, List<GatewayFilter> filters)
+      throws ConfigException {
+    int auth = -1;
+    for (int i = 0; i < filters.size(); i++) {
+      String id = filters.get(i).id();
+      if (AuthenticateFilter.ID.equals(id)) {
+        auth = i;
+      } else if ((AuthorizeFilter.ID.equals(id) || RateLimitFilter.ID.equals(id)) && auth < 0) {
+        throw new ConfigException("filters[" + i + "].id", id, "after an authenticate filter");
+      }
+    }
   }
 
   /** Replaces variables in every scalar string, in place. */

@@ -26,6 +26,9 @@ public final class GatewayMetrics implements FilterChain.Observer {
 
   private final ConcurrentHashMap<String, Timer> upstreamTimers = new ConcurrentHashMap<>();
 
+  private final java.util.concurrent.ConcurrentHashMap<String, Counter> securityEvents =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public GatewayMetrics() {
     registry.gauge("lmgate.streams.active", activeStreams);
     registry.gauge("lmgate.exchanges.inflight", inFlight);
@@ -79,6 +82,20 @@ public final class GatewayMetrics implements FilterChain.Observer {
                     .publishPercentileHistogram()
                     .register(registry))
         .record(s.nanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Counts a security event by type and reason code (both from bounded sets). */
+  public void securityEvent(dev.lmgate.spi.SecurityEvent e) {
+    securityEvents
+        .computeIfAbsent(
+            e.type() + "/" + e.reason(),
+            k ->
+                Counter.builder("lmgate.security.events")
+                    .description("Authentication, authorization and limit decisions")
+                    .tag("type", e.type().name().toLowerCase(java.util.Locale.ROOT))
+                    .tag("reason", e.reason())
+                    .register(registry))
+        .increment();
   }
 
   public void configReload(boolean ok) {

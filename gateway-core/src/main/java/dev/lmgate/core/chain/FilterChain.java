@@ -1,9 +1,12 @@
 package dev.lmgate.core.chain;
 
+import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.Verdict;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the configured filters in YAML order, one at a time, for one phase of an exchange. Each
@@ -32,12 +36,10 @@ public final class FilterChain {
   }
 
   private final List<GatewayFilter> filters;
-  private final List<GatewayFilter> responseFilters;
   private final Observer observer;
 
   public FilterChain(List<GatewayFilter> filters, Observer observer) {
     this.filters = List.copyOf(filters);
-    this.responseFilters = this.filters.stream().filter(GatewayFilter::inspectsResponses).toList();
     this.observer = observer;
   }
 
@@ -45,9 +47,29 @@ public final class FilterChain {
     return filters;
   }
 
-  /** Whether any filter wants whole responses (so the core must buffer them). */
-  public boolean inspectsResponses() {
-    return !responseFilters.isEmpty();
+  /** Whether any filter wants the answer to this request (so the core buffers or parses it). */
+  public boolean inspectsResponse(RequestView request) {
+    for (GatewayFilter f : filters) {
+      if (f.inspectsResponse(request)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Tells every filter the request phase reached that the exchange ended. A filter that throws is
+   * logged and does not keep the others from hearing it.
+   */
+  public void exchangeEnded(RequestContext request, ExchangeSummary summary) {
+    for (int i = 0; i < request.requestFiltersReached && i < filters.size(); i++) {
+      try {
+        filters.get(i).onExchangeEnd(request, summary);
+      } catch (RuntimeException e) {
+        LoggerFactory.getLogger(FilterChain.class)
+            .error("filter {} failed at the end of an exchange", filters.get(i).id(), e);
+      }
+    }
   }
 
   /** Runs the request phase; edits are applied to {@code request} as they come. */
@@ -56,8 +78,12 @@ public final class FilterChain {
     CompletableFuture<ChainResult> result = new CompletableFuture<>();
     new Run(
             filters,
-            f -> f.onRequest(request),
+            f -> {
+              request.requestFiltersReached++;
+              return f.onRequest(request);
+            },
             request::apply,
+            request::authenticate,
             FilterOutcome.Phase.REQUEST,
             loop,
             trace,
@@ -71,9 +97,12 @@ public final class FilterChain {
       ResponseContext response, EventExecutor loop, Consumer<FilterOutcome> trace) {
     CompletableFuture<ChainResult> result = new CompletableFuture<>();
     new Run(
-            responseFilters,
+            filters.stream().filter(f -> f.inspectsResponse(response.request())).toList(),
             f -> f.onResponse(response),
             response::apply,
+            p -> {
+              throw new IllegalStateException("a principal is established in the request phase");
+            },
             FilterOutcome.Phase.RESPONSE,
             loop,
             trace,
@@ -98,6 +127,7 @@ public final class FilterChain {
     private final List<GatewayFilter> list;
     private final Function<GatewayFilter, CompletionStage<Verdict>> call;
     private final Consumer<List<dev.lmgate.spi.Edit>> applier;
+    private final Consumer<Principal> authenticator;
     private final FilterOutcome.Phase phase;
     private final EventExecutor loop;
     private final Consumer<FilterOutcome> trace;
@@ -107,6 +137,7 @@ public final class FilterChain {
         List<GatewayFilter> list,
         Function<GatewayFilter, CompletionStage<Verdict>> call,
         Consumer<List<dev.lmgate.spi.Edit>> applier,
+        Consumer<Principal> authenticator,
         FilterOutcome.Phase phase,
         EventExecutor loop,
         Consumer<FilterOutcome> trace,
@@ -114,6 +145,7 @@ public final class FilterChain {
       this.list = list;
       this.call = call;
       this.applier = applier;
+      this.authenticator = authenticator;
       this.phase = phase;
       this.loop = loop;
       this.trace = trace;
@@ -183,6 +215,15 @@ public final class FilterChain {
         return;
       }
       boolean shadow = f.settings().action() == FilterSettings.Action.ALERT;
+      if (v.principal() != null) {
+        try {
+          authenticator.accept(v.principal());
+        } catch (RuntimeException e) {
+          record(f, FilterOutcome.Outcome.ERROR_BLOCKED, "conflicting principal", t0);
+          result.complete(new ChainResult(unavailable(f.id()), f.id()));
+          return;
+        }
+      }
       switch (v.kind()) {
         case PASS, ALERT -> record(f, FilterOutcome.Outcome.of(v.kind()), v.reason(), t0);
         case MODIFY -> {

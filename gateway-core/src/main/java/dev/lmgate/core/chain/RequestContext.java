@@ -5,6 +5,7 @@ import dev.lmgate.core.dialect.RequestReader;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.Route;
 import java.util.List;
@@ -27,6 +28,11 @@ public final class RequestContext implements RequestView {
   private final JsonNode json;
   private Conversation conversation;
   private boolean modified;
+  private final String clientAddress;
+  private Principal principal;
+
+  /** How many request filters this exchange reached (they get {@code onExchangeEnd}). */
+  int requestFiltersReached;
 
   public RequestContext(
       String requestId,
@@ -35,8 +41,10 @@ public final class RequestContext implements RequestView {
       String path,
       Supplier<Map<String, List<String>>> headers,
       int bodySize,
-      JsonNode json) {
+      JsonNode json,
+      String clientAddress) {
     this.requestId = requestId;
+    this.clientAddress = clientAddress;
     this.route = route;
     this.method = method;
     this.path = path;
@@ -89,9 +97,62 @@ public final class RequestContext implements RequestView {
     return conversation;
   }
 
+  @Override
+  public Optional<Principal> principal() {
+    return Optional.ofNullable(principal);
+  }
+
+  @Override
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  /**
+   * Attaches the caller an authentication filter established. Only one principal per exchange: a
+   * second filter cannot replace the first's.
+   */
+  void authenticate(Principal p) {
+    if (principal != null && !principal.equals(p)) {
+      throw new IllegalStateException("the exchange already has a principal");
+    }
+    principal = p;
+  }
+
   /** Whether a filter changed the body; if not, the original bytes are forwarded. */
   public boolean modified() {
     return modified;
+  }
+
+  private static final java.util.Set<String> OPENAI_CHUNK_ROUTES =
+      java.util.Set.of(
+          "openai-chat", "openai-completions", "native-v0-chat", "native-v0-completions");
+
+  /**
+   * Asks LM Studio to report token usage in a streamed OpenAI-style answer ({@code
+   * stream_options.include_usage}), if the client did not. Responses, Anthropic and native v1
+   * streams report usage anyway.
+   *
+   * @return whether the gateway added the option (so that the usage chunk, which the client did not
+   *     ask for, is not passed on)
+   */
+  public boolean askForStreamUsage() {
+    if (json == null || !conversation.stream() || !OPENAI_CHUNK_ROUTES.contains(route.id())) {
+      return false;
+    }
+    JsonNode options = json.get("stream_options");
+    if (options != null && !options.isObject()) {
+      return false; // LM Studio will reject the body; leave the error to it
+    }
+    if (options != null && options.path("include_usage").asBoolean(false)) {
+      return false;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode o =
+        options == null
+            ? ((com.fasterxml.jackson.databind.node.ObjectNode) json).putObject("stream_options")
+            : (com.fasterxml.jackson.databind.node.ObjectNode) options;
+    o.put("include_usage", true);
+    modified = true;
+    return true;
   }
 
   /** Applies a filter's edits to the body. */

@@ -28,6 +28,7 @@ final class ErrorResponses {
     res.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    r.headers().forEach(res.headers()::set);
     if (close) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }

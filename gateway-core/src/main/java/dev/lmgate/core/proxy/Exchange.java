@@ -5,17 +5,23 @@ import dev.lmgate.core.chain.ChainResult;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.chain.RequestContext;
 import dev.lmgate.core.chain.ResponseContext;
+import dev.lmgate.core.dialect.ResponseReader;
 import dev.lmgate.core.dialect.StreamAdapter;
+import dev.lmgate.core.dialect.UsageReader;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.core.stream.StreamGuard;
+import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.ExchangeSummary.Decision;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.Route;
+import dev.lmgate.spi.TextPart;
+import dev.lmgate.spi.TokenUsage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -65,6 +71,7 @@ final class Exchange implements UpstreamHandler.Sink {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
   private static final Logger access = LoggerFactory.getLogger("lmgate.access");
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
 
   /** A bug in lmgate, not the client's fault; the message reveals nothing internal. */
   private static final Rejection GATEWAY_ERROR =
@@ -117,6 +124,9 @@ final class Exchange implements UpstreamHandler.Sink {
   private boolean streaming;
   private boolean streamCounted;
   private long lastUpstreamActivity;
+  private UsageReader.Counts reportedUsage; // set once a buffered answer is parsed
+  private long bufferedOutputChars;
+  private boolean usageAskedByGateway;
   private boolean waitingForFirstByte;
 
   Exchange(
@@ -186,7 +196,14 @@ final class Exchange implements UpstreamHandler.Sink {
       route = SDK_CHANNEL;
       requestCtx =
           new RequestContext(
-              requestId, route, method, path, () -> headerMap(request.headers()), 0, null);
+              requestId,
+              route,
+              method,
+              path,
+              () -> headerMap(request.headers()),
+              0,
+              null,
+              handler.clientAddress(ctx));
       runRequestFilters();
       return;
     }
@@ -258,7 +275,8 @@ final class Exchange implements UpstreamHandler.Sink {
             path,
             () -> headerMap(headers),
             content.readableBytes(),
-            json);
+            json,
+            handler.clientAddress(ctx));
     streaming = requestCtx.conversation().stream();
     runRequestFilters();
   }
@@ -294,6 +312,9 @@ final class Exchange implements UpstreamHandler.Sink {
     if (res.blocked()) {
       reject(route.dialect(), res.rejection(), Decision.BLOCKED_REQUEST);
       return;
+    }
+    if (streaming && chain.inspectsResponse(requestCtx)) {
+      usageAskedByGateway = requestCtx.askForStreamUsage();
     }
     forward();
   }
@@ -358,6 +379,10 @@ final class Exchange implements UpstreamHandler.Sink {
         AsciiString.cached("content-length"),
         AsciiString.cached("expect"));
     out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
+    if (requestCtx.principal().isPresent()) {
+      // The client's credential was the gateway's to check; LM Studio never sees it.
+      out.headers().remove(HttpHeaderNames.AUTHORIZATION).remove(X_API_KEY);
+    }
     if (tunnel) {
       out.headers()
           .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
@@ -453,15 +478,16 @@ final class Exchange implements UpstreamHandler.Sink {
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
-    if (!inspectors.isEmpty()) {
+    boolean inspected = chain.inspectsResponse(requestCtx);
+    if (sse && (!inspectors.isEmpty() || inspected)) {
       mode = Mode.GUARDED_STREAM;
       guard =
           new StreamGuard(
-              StreamAdapter.forRoute(route), inspectors, gw.settings().maxSseEventBytes());
-    } else if (!sse
-        && chain.inspectsResponses()
-        && route.operation().carriesPrompt()
-        && status / 100 == 2) {
+              StreamAdapter.forRoute(route),
+              inspectors,
+              gw.settings().maxSseEventBytes(),
+              usageAskedByGateway);
+    } else if (!sse && inspected && status / 100 == 2) {
       mode = Mode.BUFFERED;
       bufferedHead = res;
       bufferedBody = new ByteArrayOutputStream();
@@ -617,6 +643,9 @@ final class Exchange implements UpstreamHandler.Sink {
       writeBuffered(bytes, false);
       return;
     }
+    reportedUsage = UsageReader.read(json);
+    bufferedOutputChars =
+        ResponseReader.read(route, json).stream().mapToLong(o -> o.text().length()).sum();
     ResponseContext rc = new ResponseContext(requestCtx, status, json);
     chain
         .runResponse(rc, ctx.executor(), trace::add)
@@ -789,8 +818,14 @@ final class Exchange implements UpstreamHandler.Sink {
             decision,
             trace,
             streaming,
-            System.nanoTime() - startNanos);
+            System.nanoTime() - startNanos,
+            requestCtx == null ? null : requestCtx.principal().orElse(null),
+            requestCtx == null ? "" : requestCtx.conversation().model(),
+            usage());
     gw.metrics().exchange(s);
+    if (requestCtx != null) {
+      chain.exchangeEnded(requestCtx, s);
+    }
     try {
       gw.listener().onExchange(s);
     } catch (RuntimeException e) {
@@ -809,6 +844,50 @@ final class Exchange implements UpstreamHandler.Sink {
       return; // the connection now belongs to the tunnel
     }
     handler.exchangeDone(ctx, this, reuseClient);
+  }
+
+  /**
+   * What the exchange consumed, when its answer was inspected: LM Studio's counts, or an estimate
+   * (four characters a token) where it reported none — a stream without {@code include_usage}, or
+   * one cut short by a block or a disconnect.
+   */
+  private TokenUsage usage() {
+    UsageReader.Counts counts;
+    long outChars;
+    if (guard != null) {
+      counts = guard.usage();
+      outChars = guard.outputChars();
+    } else if (reportedUsage != null) {
+      counts = reportedUsage;
+      outChars = bufferedOutputChars;
+    } else {
+      return null;
+    }
+    boolean estimated = counts.input() < 0 || counts.output() < 0;
+    long in = counts.input() >= 0 ? counts.input() : estimateTokens(promptChars());
+    long out = counts.output() >= 0 ? counts.output() : estimateTokens(outChars);
+    return new TokenUsage(in, out, estimated);
+  }
+
+  private long promptChars() {
+    Conversation c = requestCtx.conversation();
+    long n = 0;
+    for (Message m : c.messages()) {
+      for (TextPart p : m.parts()) {
+        n += p.text().length();
+      }
+    }
+    for (TextPart p : c.prompts()) {
+      n += p.text().length();
+    }
+    for (TextPart p : c.inputs()) {
+      n += p.text().length();
+    }
+    return n;
+  }
+
+  private static long estimateTokens(long chars) {
+    return (chars + 3) / 4;
   }
 
   private String methodName() {

@@ -3,6 +3,7 @@ package dev.lmgate.core.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.core.dialect.StreamAdapter;
+import dev.lmgate.core.dialect.UsageReader;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.core.sse.SseParser;
@@ -68,11 +69,24 @@ public final class StreamGuard {
   private final FilterOutcome.Outcome[] worst;
   private final String[] reasons;
   private boolean done;
+  private UsageReader.Counts usage = UsageReader.Counts.NONE;
+  private long outputChars;
+  private final boolean dropUsageChunks;
 
   /**
    * @param maxEventBytes the largest SSE event accepted; a larger one blocks the stream
    */
   public StreamGuard(StreamAdapter adapter, List<Entry> entries, int maxEventBytes) {
+    this(adapter, entries, maxEventBytes, false);
+  }
+
+  /**
+   * @param dropUsageChunks whether to withhold OpenAI usage-only chunks ({@code "choices": []} with
+   *     {@code usage}): the gateway asked for them, the client did not
+   */
+  public StreamGuard(
+      StreamAdapter adapter, List<Entry> entries, int maxEventBytes, boolean dropUsageChunks) {
+    this.dropUsageChunks = dropUsageChunks;
     this.parser = new SseParser(maxEventBytes);
     this.adapter = adapter;
     this.entries = List.copyOf(entries);
@@ -126,8 +140,17 @@ public final class StreamGuard {
         return block("gateway", "upstream sent an event the gateway cannot inspect");
       }
     }
+    usage = usage.merge(UsageReader.read(data));
+    if (dropUsageChunks
+        && data != null
+        && data.has("usage")
+        && data.path("choices").isArray()
+        && data.path("choices").isEmpty()) {
+      return new Step(release(), null, "");
+    }
     Pending p = new Pending(event, data);
     for (OutputText piece : adapter.pieces(event, data)) {
+      outputChars += piece.text().length();
       Output out = outputs.computeIfAbsent(piece.key(), k -> new Output(k, piece.channel()));
       int start = out.text.length();
       out.text.append(piece.text());
@@ -170,6 +193,16 @@ public final class StreamGuard {
     }
     done = true;
     return new Step(release(), null, "");
+  }
+
+  /** The token counts the stream reported so far (usage chunk, final event). */
+  public UsageReader.Counts usage() {
+    return usage;
+  }
+
+  /** Characters of output (content, reasoning, tool arguments) the stream carried so far. */
+  public long outputChars() {
+    return outputChars;
   }
 
   /** Proof of enforcement for the stream phase: one outcome per inspector, the worst it reached. */

@@ -67,7 +67,8 @@ class FilterChainTest {
         "/v1/chat/completions",
         Map::of,
         body.length(),
-        Json.parse(body.getBytes(StandardCharsets.UTF_8)).orElseThrow());
+        Json.parse(body.getBytes(StandardCharsets.UTF_8)).orElseThrow(),
+        "127.0.0.1:40000");
   }
 
   ChainResult run(RequestContext ctx, GatewayFilter... filters) throws Exception {

@@ -6,6 +6,7 @@ import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
@@ -153,7 +154,8 @@ public final class RequestLimitFilter implements GatewayFilter {
     }
 
     @Override
-    public GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
       ConfigReader r = new ConfigReader(path, config).only(KEYS);
       Limits defaults = limits(r, new Limits(0, 0, 0));

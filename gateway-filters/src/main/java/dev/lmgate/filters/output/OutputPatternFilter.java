@@ -8,6 +8,7 @@ import com.google.re2j.PatternSyntaxException;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
@@ -78,8 +79,8 @@ public final class OutputPatternFilter implements GatewayFilter {
   }
 
   @Override
-  public boolean inspectsResponses() {
-    return true;
+  public boolean inspectsResponse(RequestView request) {
+    return request.route().operation().carriesPrompt();
   }
 
   @Override
@@ -189,7 +190,8 @@ public final class OutputPatternFilter implements GatewayFilter {
     }
 
     @Override
-    public GatewayFilter create(String path, JsonNode config, FilterSettings settings)
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
       ConfigReader r = new ConfigReader(path, config).only(KEYS);
       List<ConfigReader> ruleNodes = r.list("rules");

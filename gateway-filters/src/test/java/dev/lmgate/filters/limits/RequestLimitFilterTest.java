@@ -14,7 +14,11 @@ import org.junit.jupiter.api.Test;
 class RequestLimitFilterTest {
   static GatewayFilter filter(FilterSettings.Action action, String yaml) throws Exception {
     return new RequestLimitFilter.Factory()
-        .create("filters[0]", new ObjectMapper().readTree(yaml), FilterSettings.defaults(action));
+        .create(
+            "filters[0]",
+            new ObjectMapper().readTree(yaml),
+            FilterSettings.defaults(action),
+            TestRequests.ENV);
   }
 
   static Verdict verdict(GatewayFilter f, String route, String body) throws Exception {

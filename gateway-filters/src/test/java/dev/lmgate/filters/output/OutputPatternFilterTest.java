@@ -28,7 +28,11 @@ class OutputPatternFilterTest {
 
   static GatewayFilter filter(String json, FilterSettings.Action action) throws Exception {
     return new OutputPatternFilter.Factory()
-        .create("filters[1]", new ObjectMapper().readTree(json), FilterSettings.defaults(action));
+        .create(
+            "filters[1]",
+            new ObjectMapper().readTree(json),
+            FilterSettings.defaults(action),
+            TestRequests.ENV);
   }
 
   static ResponseView response(OutputText... outputs) {

@@ -1,0 +1,367 @@
+package dev.lmgate.filters.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.spi.Verdict;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code authenticate}: every request must carry an lmgate API key or an access token from a
+ * trusted OIDC issuer, as {@code Authorization: Bearer <credential>} or {@code x-api-key:
+ * <credential>} (Anthropic clients). On success the caller becomes the exchange's {@link
+ * Principal}; the credential headers are then not forwarded to LM Studio.
+ *
+ * <p>Every decision is a {@link SecurityEvent} with a reason code ({@code unknown_key}, {@code
+ * token_expired}, …). The client never learns which part of a credential was wrong: every failure
+ * is the same 401.
+ */
+public final class AuthenticateFilter implements GatewayFilter {
+  public static final String ID = "authenticate";
+
+  private final FilterSettings settings;
+  private final FilterEnvironment env;
+  private final KeyStore keys; // null: API keys not accepted
+  private final Map<String, OidcIssuer> issuers; // by exact issuer string
+
+  AuthenticateFilter(
+      FilterSettings settings,
+      FilterEnvironment env,
+      KeyStore keys,
+      Map<String, OidcIssuer> issuers) {
+    this.settings = settings;
+    this.env = env;
+    this.keys = keys;
+    this.issuers = Map.copyOf(issuers);
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    List<String> auth = request.headers().getOrDefault("authorization", List.of());
+    List<String> apiKey = request.headers().getOrDefault("x-api-key", List.of());
+    if (auth.size() > 1 || apiKey.size() > 1) {
+      return done(fail(request, "ambiguous_credentials"));
+    }
+    String credential = null;
+    if (!auth.isEmpty()) {
+      String h = auth.get(0).trim();
+      if (h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return done(fail(request, "unsupported_scheme"));
+      }
+      credential = h.substring(7).trim();
+    }
+    if (!apiKey.isEmpty()) {
+      String k = apiKey.get(0).trim();
+      if (credential != null && !credential.equals(k)) {
+        return done(fail(request, "ambiguous_credentials"));
+      }
+      credential = k;
+    }
+    if (credential == null || credential.isEmpty()) {
+      return done(fail(request, "missing_credential"));
+    }
+    if (ApiKeys.looksLikeKey(credential)) {
+      return done(apiKey(request, credential));
+    }
+    if (credential.chars().filter(c -> c == '.').count() == 2) {
+      return jwt(request, credential);
+    }
+    return done(fail(request, "malformed_credential"));
+  }
+
+  private Verdict apiKey(RequestView request, String credential) {
+    if (keys == null) {
+      return fail(request, "api_keys_disabled");
+    }
+    Optional<ApiKeys.Parsed> parsed = ApiKeys.parse(credential);
+    if (parsed.isEmpty()) {
+      return fail(request, "malformed_key");
+    }
+    Optional<KeyRecord> found = keys.find(parsed.get().id());
+    if (found.isEmpty()) {
+      return fail(request, "unknown_key");
+    }
+    KeyRecord k = found.get();
+    if (!keys.verify(k, parsed.get().secret())) {
+      return fail(request, "wrong_secret");
+    }
+    switch (k.status(env.clock().instant())) {
+      case EXPIRED -> {
+        return fail(request, "key_expired");
+      }
+      case REVOKED -> {
+        return fail(request, "key_revoked");
+      }
+      default -> {}
+    }
+    Principal p =
+        new Principal(
+            "key:" + k.id(),
+            Principal.Kind.API_KEY,
+            k.name(),
+            new LinkedHashSet<>(k.roles()),
+            new LinkedHashSet<>(k.scopes()),
+            List.of(),
+            "",
+            k.revoked() == null ? k.expires() : k.revoked());
+    return succeed(request, p, "api_key");
+  }
+
+  private CompletionStage<Verdict> jwt(RequestView request, String credential) {
+    if (issuers.isEmpty()) {
+      return done(fail(request, "tokens_disabled"));
+    }
+    JWT parsed;
+    String iss;
+    try {
+      parsed = JWTParser.parse(credential);
+      iss = parsed.getJWTClaimsSet().getIssuer();
+    } catch (ParseException e) {
+      return done(fail(request, "malformed_token"));
+    }
+    if (!(parsed instanceof SignedJWT signed)) {
+      // alg "none" (PlainJWT) or an encrypted token: only signed tokens are accepted
+      return done(fail(request, "alg_not_allowed"));
+    }
+    OidcIssuer issuer = iss == null ? null : issuers.get(iss);
+    if (issuer == null) {
+      return done(fail(request, "wrong_issuer"));
+    }
+    return issuer
+        .validate(signed)
+        .thenApply(
+            r ->
+                r.principal() != null
+                    ? succeed(request, r.principal(), "jwt")
+                    : fail(request, r.failure()));
+  }
+
+  private Verdict succeed(RequestView request, Principal p, String how) {
+    env.events()
+        .emit(
+            new SecurityEvent(
+                env.clock().instant(),
+                SecurityEvent.Type.AUTHENTICATION_SUCCEEDED,
+                how,
+                request.requestId(),
+                p.id(),
+                request.route().id(),
+                request.clientAddress(),
+                ""));
+    return Verdict.authenticated(how, p);
+  }
+
+  private Verdict fail(RequestView request, String reason) {
+    env.events()
+        .emit(
+            SecurityEvent.of(
+                env.clock().instant(),
+                SecurityEvent.Type.AUTHENTICATION_FAILED,
+                reason,
+                request,
+                ""));
+    return Verdict.block(reason, rejection(request.route().dialect(), reason));
+  }
+
+  /** The one 401 every failure gets; only "missing" and "not accepted" are told apart. */
+  static Rejection rejection(Dialect dialect, String reason) {
+    boolean missing = "missing_credential".equals(reason);
+    String type = dialect == Dialect.LMSTUDIO_V1 ? "invalid_request" : "invalid_request_error";
+    String message =
+        missing
+            ? "Authentication required: send an lmgate API key or an access token as"
+                + " 'Authorization: Bearer <credential>' (or in the 'x-api-key' header)."
+            : "The credential was not accepted: it is malformed, unknown, expired or revoked.";
+    return new Rejection(401, type, "invalid_api_key", "", message)
+        .withHeader(
+            "www-authenticate",
+            missing
+                ? "Bearer realm=\"lmgate\""
+                : "Bearer realm=\"lmgate\", error=\"invalid_token\"");
+  }
+
+  private static CompletionStage<Verdict> done(Verdict v) {
+    return CompletableFuture.completedFuture(v);
+  }
+
+  /** Builds the filter from YAML. */
+  public static final class Factory implements FilterFactory {
+    private static final Set<String> DEFAULT_ALGORITHMS =
+        Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
+
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r = new ConfigReader(path, config).only(Set.of("api-keys", "oidc"));
+      KeyStore store = null;
+      if (r.has("api-keys")) {
+        ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper"));
+        Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
+        String pepper = k.string("pepper", "");
+        if (!pepper.isEmpty() && pepper.length() < 32) {
+          throw new ConfigException(k.path() + ".pepper", "***", "at least 32 characters");
+        }
+        try {
+          store =
+              env.shared(
+                  "authenticate.key-store:" + file + "#" + Integer.toHexString(pepper.hashCode()),
+                  FileKeyStore.class,
+                  () -> {
+                    try {
+                      return FileKeyStore.open(file, pepper, true);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  });
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+          throw new ConfigException(
+              k.path() + ".store", file, "a readable lmgate key store (" + e.getMessage() + ")");
+        }
+      }
+      Map<String, OidcIssuer> issuers = new HashMap<>();
+      for (ConfigReader o : r.has("oidc") ? r.list("oidc") : List.<ConfigReader>of()) {
+        OidcIssuer.Settings s = issuer(o);
+        if (issuers.containsKey(s.issuer())) {
+          throw new ConfigException(o.path() + ".issuer", s.issuer(), "each issuer once");
+        }
+        OidcIssuer issuer =
+            env.shared(
+                "authenticate.oidc:" + s,
+                OidcIssuer.class,
+                () -> {
+                  OidcIssuer i = new OidcIssuer(s, env.clock());
+                  i.prefetch();
+                  return i;
+                });
+        issuers.put(s.issuer(), issuer);
+      }
+      if (store == null && issuers.isEmpty()) {
+        throw new ConfigException(path, "{}", "api-keys, oidc or both");
+      }
+      return new AuthenticateFilter(settings, env, store, issuers);
+    }
+
+    private static OidcIssuer.Settings issuer(ConfigReader o) throws ConfigException {
+      o.only(
+          Set.of(
+              "issuer",
+              "audience",
+              "jwks-uri",
+              "algorithms",
+              "clock-skew",
+              "roles-claim",
+              "role-map",
+              "subject-claim",
+              "jwks-cache",
+              "jwks-min-refresh"));
+      String issuer = o.requiredString("issuer");
+      URI iss = uri(o.path() + ".issuer", issuer);
+      Set<String> audiences =
+          o.node().path("audience").isArray()
+              ? new LinkedHashSet<>(o.strings("audience"))
+              : Set.of(o.requiredString("audience"));
+      if (audiences.isEmpty()) {
+        throw new ConfigException(o.path() + ".audience", "[]", "at least one audience");
+      }
+      URI jwks =
+          o.has("jwks-uri") ? uri(o.path() + ".jwks-uri", o.requiredString("jwks-uri")) : null;
+      Set<JWSAlgorithm> algs = new LinkedHashSet<>();
+      List<String> names =
+          o.has("algorithms") ? o.strings("algorithms") : new ArrayList<>(DEFAULT_ALGORITHMS);
+      for (String a : names) {
+        if (!DEFAULT_ALGORITHMS.contains(a.toUpperCase(Locale.ROOT))) {
+          throw new ConfigException(
+              o.path() + ".algorithms",
+              a,
+              "asymmetric JWS algorithms only, one of "
+                  + new java.util.TreeSet<>(DEFAULT_ALGORITHMS)
+                  + " (never none, never HMAC)");
+        }
+        algs.add(JWSAlgorithm.parse(a.toUpperCase(Locale.ROOT)));
+      }
+      Duration skew = o.duration("clock-skew", Duration.ofSeconds(60));
+      if (skew.compareTo(Duration.ofMinutes(5)) > 0 || skew.isNegative()) {
+        throw new ConfigException(o.path() + ".clock-skew", skew, "between 0s and 5m");
+      }
+      Map<String, List<String>> roleMap = new HashMap<>();
+      if (o.has("role-map")) {
+        ConfigReader m = o.child("role-map");
+        for (var it = m.node().fieldNames(); it.hasNext(); ) {
+          String k = it.next();
+          roleMap.put(k, m.node().get(k).isArray() ? m.strings(k) : List.of(m.requiredString(k)));
+        }
+      }
+      return new OidcIssuer.Settings(
+          iss.toString(),
+          audiences,
+          jwks,
+          algs,
+          skew,
+          o.string("roles-claim", "roles"),
+          roleMap,
+          o.string("subject-claim", "sub"),
+          o.duration("jwks-cache", Duration.ofMinutes(10)),
+          o.duration("jwks-min-refresh", Duration.ofSeconds(30)));
+    }
+
+    private static URI uri(String path, String value) throws ConfigException {
+      URI u;
+      try {
+        u = new URI(value);
+      } catch (java.net.URISyntaxException e) {
+        u = null;
+      }
+      if (u == null
+          || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()))
+          || u.getHost() == null
+          || u.getUserInfo() != null) {
+        throw new ConfigException(path, value, "an http(s) URL without credentials");
+      }
+      return u;
+    }
+  }
+}

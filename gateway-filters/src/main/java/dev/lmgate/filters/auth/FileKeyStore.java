@@ -1,0 +1,317 @@
+package dev.lmgate.filters.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded key store: one JSON file ({@code format: lmgate-keys/1}) readable by its owner only,
+ * holding records with salted hashes, HMAC-SHA256-keyed by a pepper that is not in the file (an
+ * environment variable or secret reference, or else a {@code <store>.pepper} file created beside
+ * it). Readers see a snapshot that a background thread refreshes every 250 ms when the file
+ * changed, so the CLI's revocations reach a running gateway within a second. Writers take an
+ * exclusive lock on {@code <store>.lock} and replace the file atomically.
+ */
+public final class FileKeyStore implements KeyStore {
+  private static final Logger log = LoggerFactory.getLogger(FileKeyStore.class);
+  static final String FORMAT = "lmgate-keys/1";
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final long POLL_MILLIS = 250;
+
+  private final Path file;
+  private final byte[] pepper;
+  private final ThreadLocal<Mac> mac;
+  private volatile Map<String, KeyRecord> snapshot = Map.of();
+  private volatile FileTime loadedTime;
+  private volatile long loadedSize = -1;
+  private ScheduledExecutorService poller;
+
+  private FileKeyStore(Path file, byte[] pepper) {
+    this.file = file;
+    this.pepper = pepper;
+    this.mac =
+        ThreadLocal.withInitial(
+            () -> {
+              try {
+                Mac m = Mac.getInstance("HmacSHA256");
+                m.init(new SecretKeySpec(this.pepper, "HmacSHA256"));
+                return m;
+              } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+              }
+            });
+  }
+
+  /**
+   * Opens (without creating) the store at {@code file}.
+   *
+   * @param pepper the pepper, at least 32 characters; empty to use (and create if missing) the
+   *     {@code <file>.pepper} file
+   * @param watch whether to refresh the snapshot in the background (a running gateway)
+   */
+  public static FileKeyStore open(Path file, String pepper, boolean watch) throws IOException {
+    FileKeyStore s = new FileKeyStore(file, pepperBytes(file, pepper));
+    s.refresh();
+    if (watch) {
+      s.poller =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "lmgate-key-store");
+                t.setDaemon(true);
+                return t;
+              });
+      s.poller.scheduleWithFixedDelay(
+          s::refreshQuietly, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+    return s;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  static byte[] pepperBytes(Path store, String configured) throws IOException {
+    if (configured != null && !configured.isEmpty()) {
+      if (configured.length() < 32) {
+        throw new IllegalArgumentException("pepper: *** (expected: at least 32 characters)");
+      }
+      return configured.getBytes(StandardCharsets.UTF_8);
+    }
+    Path p = store.resolveSibling(store.getFileName() + ".pepper");
+    if (!Files.exists(p)) {
+      byte[] raw = new byte[32];
+      RANDOM.nextBytes(raw);
+      Files.createDirectories(p.toAbsolutePath().getParent());
+      try {
+        Files.write(p, Base64.getEncoder().encode(raw), StandardOpenOption.CREATE_NEW);
+        ownerOnly(p);
+      } catch (FileAlreadyExistsException raced) {
+        // another process created it first: use theirs
+      }
+    }
+    String text = Files.readString(p, StandardCharsets.US_ASCII).trim();
+    if (text.length() < 32) {
+      throw new IllegalArgumentException(
+          p + ": pepper too short (expected: at least 32 characters)");
+    }
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static void ownerOnly(Path p) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException notPosix) {
+      // not a POSIX file system: the directory's permissions apply
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  @Override
+  public Optional<KeyRecord> find(String id) {
+    return Optional.ofNullable(snapshot.get(id));
+  }
+
+  @Override
+  public boolean verify(KeyRecord record, String secret) {
+    byte[] expected = Base64.getDecoder().decode(record.hash());
+    byte[] actual = hash(Base64.getDecoder().decode(record.salt()), secret);
+    return MessageDigest.isEqual(expected, actual);
+  }
+
+  @Override
+  public List<KeyRecord> list() {
+    return List.copyOf(snapshot.values());
+  }
+
+  private byte[] hash(byte[] salt, String secret) {
+    Mac m = mac.get();
+    m.update(salt);
+    return m.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private void refreshQuietly() {
+    try {
+      refresh();
+    } catch (IOException | RuntimeException e) {
+      log.error("key store {} unreadable, the previous keys stay in force: {}", file, e.toString());
+    }
+  }
+
+  /** Re-reads the file if its time or size changed. A missing file is an empty store. */
+  void refresh() throws IOException {
+    if (!Files.exists(file)) {
+      if (!snapshot.isEmpty()) {
+        log.warn("key store {} disappeared: no key is valid until it returns", file);
+      }
+      snapshot = Map.of();
+      loadedTime = null;
+      loadedSize = -1;
+      return;
+    }
+    FileTime t = Files.getLastModifiedTime(file);
+    long size = Files.size(file);
+    if (t.equals(loadedTime) && size == loadedSize) {
+      return;
+    }
+    List<KeyRecord> records = read(Files.readAllBytes(file));
+    Map<String, KeyRecord> m = new HashMap<>();
+    records.forEach(r -> m.put(r.id(), r));
+    snapshot = Map.copyOf(m);
+    loadedTime = t;
+    loadedSize = size;
+  }
+
+  private List<KeyRecord> read(byte[] bytes) throws IOException {
+    JsonNode root = MAPPER.readTree(bytes);
+    if (root == null || !FORMAT.equals(root.path("format").asText())) {
+      throw new IOException(file + ": not an lmgate key store (format: " + FORMAT + ")");
+    }
+    List<KeyRecord> out = new ArrayList<>();
+    for (JsonNode k : root.path("keys")) {
+      out.add(
+          new KeyRecord(
+              k.path("id").asText(),
+              k.path("name").asText(),
+              k.path("owner").asText(),
+              strings(k.path("roles")),
+              strings(k.path("scopes")),
+              Instant.parse(k.path("created").asText()),
+              instant(k.path("expires")),
+              instant(k.path("revoked")),
+              k.path("replaced-by").isTextual() ? k.path("replaced-by").asText() : null,
+              k.path("salt").asText(),
+              k.path("hash").asText()));
+    }
+    return out;
+  }
+
+  private static List<String> strings(JsonNode n) {
+    List<String> l = new ArrayList<>();
+    n.forEach(v -> l.add(v.asText()));
+    return l;
+  }
+
+  private static Instant instant(JsonNode n) {
+    return n.isTextual() ? Instant.parse(n.asText()) : null;
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  @Override
+  public KeyRecord add(KeyRecord record, String secret) {
+    byte[] salt = new byte[16];
+    RANDOM.nextBytes(salt);
+    KeyRecord stored =
+        new KeyRecord(
+            record.id(),
+            record.name(),
+            record.owner(),
+            record.roles(),
+            record.scopes(),
+            record.created(),
+            record.expires(),
+            record.revoked(),
+            record.replacedBy(),
+            Base64.getEncoder().encodeToString(salt),
+            Base64.getEncoder().encodeToString(hash(salt, secret)));
+    update(
+        l -> {
+          if (l.stream().anyMatch(r -> r.id().equals(stored.id()))) {
+            throw new IllegalStateException("key id " + stored.id() + " exists");
+          }
+          List<KeyRecord> n = new ArrayList<>(l);
+          n.add(stored);
+          return n;
+        });
+    return stored;
+  }
+
+  @Override
+  public void update(UnaryOperator<List<KeyRecord>> change) {
+    Path lock = file.resolveSibling(file.getFileName() + ".lock");
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      try (FileChannel ch =
+              FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock ignored = ch.lock()) {
+        List<KeyRecord> current = Files.exists(file) ? read(Files.readAllBytes(file)) : List.of();
+        write(change.apply(current));
+      }
+      refresh();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void write(List<KeyRecord> records) throws IOException {
+    ObjectNode root = MAPPER.createObjectNode().put("format", FORMAT);
+    ArrayNode keys = root.putArray("keys");
+    for (KeyRecord r : records) {
+      ObjectNode k = keys.addObject();
+      k.put("id", r.id()).put("name", r.name()).put("owner", r.owner());
+      r.roles().forEach(k.putArray("roles")::add);
+      r.scopes().forEach(k.putArray("scopes")::add);
+      k.put("created", r.created().toString());
+      k.put("expires", r.expires() == null ? null : r.expires().toString());
+      k.put("revoked", r.revoked() == null ? null : r.revoked().toString());
+      k.put("replaced-by", r.replacedBy());
+      k.put("salt", r.salt()).put("hash", r.hash());
+    }
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".lmgate-keys", ".tmp");
+    try {
+      ownerOnly(tmp);
+      Files.write(tmp, MAPPER.writeValueAsBytes(root));
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.lmgate.filters.ratelimit;
+
+import dev.lmgate.spi.ConfigException;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An amount per window, written {@code 60/1m}, {@code 100000/1h}, {@code 1000000/1d}: a bucket that
+ * holds {@code amount} and refills continuously at {@code amount} per {@code window}.
+ */
+public record Rate(long amount, Duration window) {
+  private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})\\s*/\\s*(\\d{0,6})([smhd])");
+
+  public Rate {
+    if (amount <= 0 || window.isZero() || window.isNegative()) {
+      throw new IllegalArgumentException("rate: " + amount + "/" + window);
+    }
+  }
+
+  static Rate parse(String path, String text) throws ConfigException {
+    Matcher m = FORMAT.matcher(text.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new ConfigException(path, text, "amount/window, e.g. 60/1m, 100000/1h, 1000000/1d");
+    }
+    long n = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
+    if (n == 0) {
+      throw new ConfigException(path, text, "a window longer than 0");
+    }
+    Duration unit =
+        switch (m.group(3)) {
+          case "s" -> Duration.ofSeconds(1);
+          case "m" -> Duration.ofMinutes(1);
+          case "h" -> Duration.ofHours(1);
+          default -> Duration.ofDays(1);
+        };
+    return new Rate(Long.parseLong(m.group(1)), unit.multipliedBy(n));
+  }
+
+  /** As written in YAML: {@code 60/1m}. */
+  @Override
+  public String toString() {
+    long s = window.getSeconds();
+    String w =
+        s % 86_400 == 0
+            ? s / 86_400 + "d"
+            : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+    return amount + "/" + w;
+  }
+}

@@ -1,0 +1,293 @@
+package dev.lmgate.filters.ratelimit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.spi.Verdict;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code rate-limit}: requests per window, concurrent requests and tokens (prompt + completion) per
+ * window, for each caller (by key, token subject or role) and for each role as a whole. Over a
+ * limit the client gets 429 with {@code Retry-After}. Token budgets are charged when the exchange
+ * ends, with the usage LM Studio reported (for streams the core asks for it with {@code
+ * stream_options.include_usage}) or, where none came, an estimate; a request is refused while its
+ * budget is spent.
+ *
+ * <p>Counters live in {@link LimitCounters}, shared across hot reloads.
+ */
+public final class RateLimitFilter implements GatewayFilter {
+  public static final String ID = "rate-limit";
+
+  /** One caller's or one role's limits; a null rate or 0 concurrency means no limit. */
+  record Limits(Rate requests, int concurrent, Rate tokens) {
+    static final Limits NONE = new Limits(null, 0, null);
+
+    /** The more generous of two limit sets, dimension by dimension. */
+    Limits max(Limits o) {
+      return new Limits(
+          generous(requests, o.requests),
+          concurrent == 0 || o.concurrent == 0 ? 0 : Math.max(concurrent, o.concurrent),
+          generous(tokens, o.tokens));
+    }
+
+    private static Rate generous(Rate a, Rate b) {
+      if (a == null || b == null) {
+        return null;
+      }
+      double ra = (double) a.amount() / a.window().toNanos();
+      double rb = (double) b.amount() / b.window().toNanos();
+      return ra >= rb ? a : b;
+    }
+  }
+
+  /** Counters one request holds until its exchange ends. */
+  private record Lease(List<String> slots, List<Map.Entry<String, Rate>> tokenBuckets) {}
+
+  private final FilterSettings settings;
+  private final FilterEnvironment env;
+  private final LimitCounters counters;
+  private final Limits defaults;
+  private final Map<String, Limits> roles;
+  private final Map<String, Limits> keys;
+  private final Map<String, Limits> subjects;
+  private final Map<String, Limits> shared;
+  private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+
+  RateLimitFilter(
+      FilterSettings settings,
+      FilterEnvironment env,
+      LimitCounters counters,
+      Limits defaults,
+      Map<String, Limits> roles,
+      Map<String, Limits> keys,
+      Map<String, Limits> subjects,
+      Map<String, Limits> shared) {
+    this.settings = settings;
+    this.env = env;
+    this.counters = counters;
+    this.defaults = defaults;
+    this.roles = Map.copyOf(roles);
+    this.keys = Map.copyOf(keys);
+    this.subjects = Map.copyOf(subjects);
+    this.shared = Map.copyOf(shared);
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return settings;
+  }
+
+  /** The limits that apply to one caller. */
+  Limits callerLimits(Principal p) {
+    if (p == null) {
+      return defaults;
+    }
+    if (p.kind() == Principal.Kind.API_KEY) {
+      Limits k = keys.get(p.id().substring("key:".length()));
+      if (k != null) {
+        return k;
+      }
+    } else {
+      String sub = p.id().substring(p.id().indexOf('#') + 1);
+      Limits s = subjects.getOrDefault(sub, subjects.get(p.subject()));
+      if (s != null) {
+        return s;
+      }
+    }
+    Limits best = null;
+    for (String r : p.roles()) {
+      Limits l = roles.get(r);
+      if (l != null) {
+        best = best == null ? l : best.max(l);
+      }
+    }
+    return best == null ? defaults : best;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    Principal p = request.principal().orElse(null);
+    String caller = p == null ? "addr:" + host(request.clientAddress()) : p.id();
+    Map<String, Limits> applicable = new java.util.LinkedHashMap<>();
+    applicable.put("caller:" + caller, callerLimits(p));
+    if (p != null) {
+      for (String r : p.roles()) {
+        Limits l = shared.get(r);
+        if (l != null) {
+          applicable.put("role:" + r, l);
+        }
+      }
+    }
+    long now = nanos(env.clock().instant());
+    // Budgets first: checking them changes nothing.
+    for (Map.Entry<String, Limits> e : applicable.entrySet()) {
+      Rate t = e.getValue().tokens();
+      if (t != null) {
+        long wait = counters.available(e.getKey() + ":tokens", t, now);
+        if (wait > 0) {
+          return limited(request, "tokens_per_window", t + " tokens", wait);
+        }
+      }
+    }
+    List<String> slots = new ArrayList<>();
+    for (Map.Entry<String, Limits> e : applicable.entrySet()) {
+      int max = e.getValue().concurrent();
+      if (max > 0) {
+        String key = e.getKey() + ":concurrent";
+        if (!counters.tryAcquire(key, max)) {
+          slots.forEach(counters::release);
+          return limited(
+              request, "concurrent_requests", max + " concurrent requests", 1_000_000_000L);
+        }
+        slots.add(key);
+      }
+    }
+    for (Map.Entry<String, Limits> e : applicable.entrySet()) {
+      Rate r = e.getValue().requests();
+      if (r != null) {
+        long wait = counters.tryTake(e.getKey() + ":requests", r, 1, now);
+        if (wait > 0) {
+          slots.forEach(counters::release);
+          return limited(request, "requests_per_window", r + " requests", wait);
+        }
+      }
+    }
+    List<Map.Entry<String, Rate>> budgets = new ArrayList<>();
+    applicable.forEach(
+        (k, l) -> {
+          if (l.tokens() != null) {
+            budgets.add(Map.entry(k + ":tokens", l.tokens()));
+          }
+        });
+    if (!slots.isEmpty() || !budgets.isEmpty()) {
+      leases.put(request.requestId(), new Lease(slots, budgets));
+    }
+    return CompletableFuture.completedFuture(Verdict.pass());
+  }
+
+  /** Token budgets need the answer's usage: the core then parses the answer or stream for it. */
+  @Override
+  public boolean inspectsResponse(RequestView request) {
+    Lease l = leases.get(request.requestId());
+    return l != null && !l.tokenBuckets().isEmpty() && request.route().operation().carriesPrompt();
+  }
+
+  @Override
+  public void onExchangeEnd(RequestView request, ExchangeSummary summary) {
+    Lease l = leases.remove(request.requestId());
+    if (l == null) {
+      return;
+    }
+    l.slots().forEach(counters::release);
+    if (summary.usage() != null && summary.usage().total() > 0) {
+      long now = nanos(env.clock().instant());
+      for (Map.Entry<String, Rate> b : l.tokenBuckets()) {
+        counters.charge(b.getKey(), b.getValue(), summary.usage().total(), now);
+      }
+    }
+  }
+
+  private CompletionStage<Verdict> limited(
+      RequestView request, String reason, String limit, long waitNanos) {
+    long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    String message = "Rate limit reached (" + limit + "); retry after " + seconds + " s.";
+    env.events()
+        .emit(
+            SecurityEvent.of(
+                env.clock().instant(),
+                SecurityEvent.Type.LIMIT_EXCEEDED,
+                reason,
+                request,
+                message));
+    return CompletableFuture.completedFuture(
+        Verdict.block(
+            reason,
+            new Rejection(429, "rate_limit_error", "rate_limit_exceeded", "", message)
+                .withHeader("retry-after", Long.toString(seconds))));
+  }
+
+  private static String host(String address) {
+    int colon = address.lastIndexOf(':');
+    return colon < 0 ? address : address.substring(0, colon);
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  /** Builds the filter from YAML. */
+  public static final class Factory implements FilterFactory {
+    private static final Set<String> LIMIT_KEYS = Set.of("requests", "concurrent", "tokens");
+
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(Set.of("default", "roles", "keys", "subjects", "shared"));
+      Limits defaults = r.has("default") ? limits(r.child("default")) : Limits.NONE;
+      LimitCounters counters =
+          env.shared("rate-limit.counters", LimitCounters.class, InMemoryLimitCounters::new);
+      return new RateLimitFilter(
+          settings,
+          env,
+          counters,
+          defaults,
+          map(r, "roles"),
+          map(r, "keys"),
+          map(r, "subjects"),
+          map(r, "shared"));
+    }
+
+    private static Map<String, Limits> map(ConfigReader r, String key) throws ConfigException {
+      Map<String, Limits> m = new HashMap<>();
+      if (r.has(key)) {
+        ConfigReader c = r.child(key);
+        for (var it = c.node().fieldNames(); it.hasNext(); ) {
+          String name = it.next();
+          m.put(name, limits(c.child(name)));
+        }
+      }
+      return m;
+    }
+
+    private static Limits limits(ConfigReader c) throws ConfigException {
+      c.only(LIMIT_KEYS);
+      return new Limits(
+          c.has("requests")
+              ? Rate.parse(c.path() + ".requests", c.requiredString("requests"))
+              : null,
+          (int) c.integer("concurrent", 0, 0, 1_000_000),
+          c.has("tokens") ? Rate.parse(c.path() + ".tokens", c.requiredString("tokens")) : null);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.lmgate.spi;
+
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * What the gateway gives every filter it builds: the clock (injected so that expiry, windows and
+ * retention are testable without sleeping), the security-event sink, and state that outlives a hot
+ * reload.
+ */
+public interface FilterEnvironment {
+
+  Clock clock();
+
+  SecurityEventSink events();
+
+  /**
+   * State shared by successive configurations of the gateway, such as rate-limit counters, which a
+   * hot reload must not reset. The first call for a key creates the value; later calls, also from
+   * filters built by a later reload, get the same object.
+   */
+  <T> T shared(String key, Class<T> type, Supplier<T> create);
+
+  /** An environment for tests and tools: the given clock, no events, process-local state. */
+  static FilterEnvironment of(Clock clock, SecurityEventSink events) {
+    java.util.concurrent.ConcurrentHashMap<String, Object> state =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    return new FilterEnvironment() {
+      @Override
+      public Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public SecurityEventSink events() {
+        return events;
+      }
+
+      @Override
+      public <T> T shared(String key, Class<T> type, Supplier<T> create) {
+        return type.cast(state.computeIfAbsent(key + "/" + type.getName(), k -> create.get()));
+      }
+    };
+  }
+}

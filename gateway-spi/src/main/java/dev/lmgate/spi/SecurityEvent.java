@@ -1,0 +1,64 @@
+package dev.lmgate.spi;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An authentication, authorization or limit decision, for the audit trail, metrics and the security
+ * log. Carries reason codes, never credentials or payloads.
+ *
+ * @param time when it happened
+ * @param type what kind of decision
+ * @param reason a stable snake_case code from a bounded set (safe as a metrics label), e.g. {@code
+ *     unknown_key}, {@code token_expired}, {@code model_forbidden}
+ * @param requestId the exchange, or empty for events outside one (key administration)
+ * @param principalId the caller's {@link Principal#id()}, or empty when not authenticated
+ * @param routeId the route, or empty
+ * @param clientAddress the peer address, or empty
+ * @param detail a secret-free sentence for humans (which model, which limit)
+ */
+public record SecurityEvent(
+    Instant time,
+    Type type,
+    String reason,
+    String requestId,
+    String principalId,
+    String routeId,
+    String clientAddress,
+    String detail) {
+
+  /** The kinds of security event. */
+  public enum Type {
+    AUTHENTICATION_SUCCEEDED,
+    AUTHENTICATION_FAILED,
+    AUTHORIZATION_DENIED,
+    LIMIT_EXCEEDED,
+    /** Key administration: created, rotated, revoked. */
+    CREDENTIAL_CHANGED
+  }
+
+  public SecurityEvent {
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(reason, "reason");
+    requestId = requestId == null ? "" : requestId;
+    principalId = principalId == null ? "" : principalId;
+    routeId = routeId == null ? "" : routeId;
+    clientAddress = clientAddress == null ? "" : clientAddress;
+    detail = detail == null ? "" : detail;
+  }
+
+  /** An event about an exchange. */
+  public static SecurityEvent of(
+      Instant time, Type type, String reason, RequestView request, String detail) {
+    return new SecurityEvent(
+        time,
+        type,
+        reason,
+        request.requestId(),
+        request.principal().map(Principal::id).orElse(""),
+        request.route().id(),
+        request.clientAddress(),
+        detail);
+  }
+}
