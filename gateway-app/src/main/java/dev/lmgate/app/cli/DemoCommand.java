@@ -3,12 +3,19 @@ package dev.lmgate.app.cli;
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.filters.auth.FileKeyStore;
+import dev.lmgate.filters.auth.KeyAdmin;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +56,20 @@ final class DemoCommand implements Callable<Integer> {
       }
       yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-    ConfigLoader loader = ConfigLoader.fromEnvironment();
+    Path keyDir = Files.createTempDirectory("lmgate-demo-keys");
+    Path keyStore = keyDir.resolve("keys.json");
+    String demoKey;
+    try (FileKeyStore store = FileKeyStore.open(keyStore, "", false)) {
+      demoKey =
+          new KeyAdmin(store, Clock.systemUTC())
+              .create("demo", "lmgate demo", List.of("developer"), List.of(), Duration.ofDays(1))
+              .key();
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(keyDir)));
+    ConfigLoader loader =
+        new ConfigLoader(
+            name ->
+                "LMGATE_DEMO_KEY_STORE".equals(name) ? keyStore.toString() : System.getenv(name));
     GatewayConfig cfg =
         RunCommand.override(loader.parse(yaml), port, URI.create(sim.baseUrl()), adminPort);
     Gateway gw = new Gateway(cfg, null, loader, s -> {}).start();
@@ -60,19 +80,34 @@ final class DemoCommand implements Callable<Integer> {
             + " (fixtures: "
             + Fixtures.locate().directory().map(Object::toString).orElse("built-in")
             + ")");
+    System.out.println("demo api key: " + demoKey);
+    System.out.println(
+        "  (role developer: qwen/* models, no model management; a demo key store in "
+            + keyDir
+            + ")");
     System.out.println();
     System.out.println("Try it:");
     System.out.println(
         "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
+    System.out.println("    -H 'Authorization: Bearer " + demoKey + "' \\");
     System.out.println(
         "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"stream\":true}'");
     System.out.println();
     System.out.println("  # OpenAI SDK (Python or Node): point the base URL at the gateway");
-    System.out.println("  client = OpenAI(base_url=\"" + url + "/v1\", api_key=\"lm-studio\")");
+    System.out.println(
+        "  client = OpenAI(base_url=\"" + url + "/v1\", api_key=\"" + demoKey + "\")");
     System.out.println(
         "  client.chat.completions.create(model=\"qwen/qwen3-4b-2507\", messages=[{\"role\":\"user\",\"content\":\"Hello\"}], stream=True)");
     System.out.println();
     RunCommand.serve(gw, sim);
     return 0;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: it is a temporary directory
+    }
   }
 }

@@ -1,0 +1,201 @@
+package dev.lmgate.app.cli;
+
+import dev.lmgate.filters.auth.FileKeyStore;
+import dev.lmgate.filters.auth.KeyAdmin;
+import dev.lmgate.filters.auth.KeyRecord;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code lmgate keys}: client API keys in the embedded key store. A running gateway picks up every
+ * change within a second; no restart.
+ */
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
+    description = "Create, list, rotate and revoke client API keys.",
+    subcommands = {
+      KeysCommand.Create.class,
+      KeysCommand.ListKeys.class,
+      KeysCommand.Rotate.class,
+      KeysCommand.Revoke.class
+    })
+final class KeysCommand {
+  private static final Logger security = LoggerFactory.getLogger("lmgate.security");
+
+  @Option(
+      names = "--store",
+      description =
+          "Key store file (default: $LMGATE_KEY_STORE or lmgate-keys.json). The pepper comes from"
+              + " $LMGATE_KEY_PEPPER, or else the file <store>.pepper.",
+      defaultValue = "${env:LMGATE_KEY_STORE:-lmgate-keys.json}")
+  Path store;
+
+  FileKeyStore open() throws Exception {
+    String pepper = System.getenv("LMGATE_KEY_PEPPER");
+    return FileKeyStore.open(store, pepper == null ? "" : pepper, false);
+  }
+
+  static Duration duration(String text) {
+    Matcher m = Pattern.compile("(\\d{1,6})([mhd])").matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "duration: " + text + " (expected: a number and m, h or d, e.g. 90d, 24h)");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create a key; it is printed once.")
+  static final class Create implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Option(names = "--name", required = true, description = "What the key is for.")
+    String name;
+
+    @Option(
+        names = "--role",
+        required = true,
+        split = ",",
+        description = "Role(s) the key grants, as the authorize filter names them.")
+    List<String> roles;
+
+    @Option(names = "--owner", defaultValue = "", description = "Who is responsible for the key.")
+    String owner;
+
+    @Option(names = "--scope", split = ",", description = "Scopes, for policies and audit.")
+    List<String> scopes = List.of();
+
+    @Option(names = "--expires", description = "Lifetime, e.g. 90d, 24h (default: never).")
+    String expires;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FileKeyStore s = keys.open()) {
+        KeyAdmin.Issued k =
+            new KeyAdmin(s, Clock.systemUTC())
+                .create(name, owner, roles, scopes, expires == null ? null : duration(expires));
+        security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
+        System.out.println("key id:  " + k.record().id());
+        System.out.println(
+            "expires: " + (k.record().expires() == null ? "never" : k.record().expires()));
+        System.out.println("api key: " + k.key());
+        System.err.println("The key is shown only this once: store it in a secret manager.");
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List keys (never their secrets).")
+  static final class ListKeys implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FileKeyStore s = keys.open()) {
+        Instant now = Instant.now();
+        String fmt = "%-12s  %-8s  %-20s  %-16s  %-20s  %-20s  %s%n";
+        System.out.printf(fmt, "ID", "STATUS", "NAME", "OWNER", "ROLES", "EXPIRES", "REPLACED BY");
+        for (KeyRecord r :
+            s.list().stream().sorted(Comparator.comparing(KeyRecord::created)).toList()) {
+          System.out.printf(
+              fmt,
+              r.id(),
+              r.status(now).name().toLowerCase(Locale.ROOT),
+              r.name(),
+              r.owner(),
+              String.join(",", r.roles()),
+              r.expires() == null ? "never" : r.expires().toString(),
+              r.replacedBy() == null ? "" : r.replacedBy());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "rotate",
+      mixinStandardHelpOptions = true,
+      description = "Replace a key; the old one keeps working for the overlap, then stops.")
+  static final class Rotate implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", description = "The key id.")
+    String id;
+
+    @Option(
+        names = "--overlap",
+        defaultValue = "24h",
+        description = "How long both keys work (default: ${DEFAULT-VALUE}).")
+    String overlap;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FileKeyStore s = keys.open()) {
+        KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, duration(overlap));
+        security.info(
+            "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
+        System.out.println("old key " + id + " stops at " + Instant.now().plus(duration(overlap)));
+        System.out.println("key id:  " + k.record().id());
+        System.out.println("api key: " + k.key());
+        System.err.println("The key is shown only this once: store it in a secret manager.");
+      } catch (NoSuchElementException e) {
+        System.err.println("no key with id " + id);
+        return 1;
+      } catch (IllegalStateException e) {
+        System.err.println(e.getMessage());
+        return 1;
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke a key now (effective within a second).")
+  static final class Revoke implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", description = "The key id.")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FileKeyStore s = keys.open()) {
+        new KeyAdmin(s, Clock.systemUTC()).revoke(id);
+        security.info("CREDENTIAL_CHANGED reason=key_revoked key={}", id);
+        System.out.println("revoked " + id);
+      } catch (NoSuchElementException e) {
+        System.err.println("no key with id " + id);
+        return 1;
+      }
+      return 0;
+    }
+  }
+}
