@@ -54,15 +54,18 @@ public final class FileKeyStore implements KeyStore {
   private static final long POLL_MILLIS = 250;
 
   private final Path file;
-  private final byte[] pepper;
+  private final String configuredPepper;
+  private volatile byte[]
+      pepper; // null until known (a watching store waits for the CLI to make it)
   private final ThreadLocal<Mac> mac;
   private volatile Map<String, KeyRecord> snapshot = Map.of();
   private volatile FileTime loadedTime;
   private volatile long loadedSize = -1;
   private ScheduledExecutorService poller;
 
-  private FileKeyStore(Path file, byte[] pepper) {
+  private FileKeyStore(Path file, String configuredPepper, byte[] pepper) {
     this.file = file;
+    this.configuredPepper = configuredPepper;
     this.pepper = pepper;
     this.mac =
         ThreadLocal.withInitial(
@@ -82,10 +85,12 @@ public final class FileKeyStore implements KeyStore {
    *
    * @param pepper the pepper, at least 32 characters; empty to use (and create if missing) the
    *     {@code <file>.pepper} file
-   * @param watch whether to refresh the snapshot in the background (a running gateway)
+   * @param watch whether to refresh the snapshot in the background (a running gateway). A watching
+   *     store creates no files: until the CLI creates the first key (and the pepper file), it is
+   *     empty.
    */
   public static FileKeyStore open(Path file, String pepper, boolean watch) throws IOException {
-    FileKeyStore s = new FileKeyStore(file, pepperBytes(file, pepper));
+    FileKeyStore s = new FileKeyStore(file, pepper, pepperBytes(file, pepper, !watch));
     s.refresh();
     if (watch) {
       s.poller =
@@ -105,7 +110,8 @@ public final class FileKeyStore implements KeyStore {
     return file;
   }
 
-  static byte[] pepperBytes(Path store, String configured) throws IOException {
+  /** The pepper: configured, or from the pepper file (created if {@code create}), or null. */
+  static byte[] pepperBytes(Path store, String configured, boolean create) throws IOException {
     if (configured != null && !configured.isEmpty()) {
       if (configured.length() < 32) {
         throw new IllegalArgumentException("pepper: *** (expected: at least 32 characters)");
@@ -113,6 +119,9 @@ public final class FileKeyStore implements KeyStore {
       return configured.getBytes(StandardCharsets.UTF_8);
     }
     Path p = store.resolveSibling(store.getFileName() + ".pepper");
+    if (!Files.exists(p) && !create) {
+      return null;
+    }
     if (!Files.exists(p)) {
       byte[] raw = new byte[32];
       RANDOM.nextBytes(raw);
@@ -149,6 +158,9 @@ public final class FileKeyStore implements KeyStore {
 
   @Override
   public boolean verify(KeyRecord record, String secret) {
+    if (pepper == null) {
+      return false;
+    }
     byte[] expected = Base64.getDecoder().decode(record.hash());
     byte[] actual = hash(Base64.getDecoder().decode(record.salt()), secret);
     return MessageDigest.isEqual(expected, actual);
@@ -183,6 +195,12 @@ public final class FileKeyStore implements KeyStore {
       loadedTime = null;
       loadedSize = -1;
       return;
+    }
+    if (pepper == null) {
+      pepper = pepperBytes(file, configuredPepper, false);
+      if (pepper == null) {
+        throw new IOException(file + " has keys but its pepper file is missing");
+      }
     }
     FileTime t = Files.getLastModifiedTime(file);
     long size = Files.size(file);
