@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 class BuiltinFiltersTest {
   @Test
   void filterIdsAreStableBecauseConfigsMetricsAndAuditRecordsUseThem() {
-    assertThat(BuiltinFilters.ids()).containsExactly("request-limits", "output-patterns");
+    assertThat(BuiltinFilters.ids())
+        .containsExactly(
+            "authenticate", "authorize", "rate-limit", "request-limits", "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");
       assertThat(BuiltinFilters.factory(id)).get().extracting(f -> f.id()).isEqualTo(id);
