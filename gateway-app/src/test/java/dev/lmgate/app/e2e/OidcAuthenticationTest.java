@@ -1,0 +1,326 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.GatewayEnvironment;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * OIDC bearer tokens against a real OIDC server (mock-oauth2-server): good tokens pass with their
+ * roles, the JWT attack set is refused, MFA is enforced, and path tricks cannot reach routes a
+ * policy forbids.
+ */
+class OidcAuthenticationTest {
+  static MockOAuth2Server idp;
+  static LmStudioSimulator lmStudio;
+  static Gateway gateway;
+  static final ShiftedClock clock = new ShiftedClock();
+  static final LinkedBlockingQueue<SecurityEvent> events = new LinkedBlockingQueue<>();
+  static final HttpClient http = HttpClient.newHttpClient();
+  static String issuer;
+
+  /** The system clock, moved by tests to make real tokens expired or not yet valid. */
+  static final class ShiftedClock extends Clock {
+    volatile Duration shift = Duration.ZERO;
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(shift);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    idp = new MockOAuth2Server();
+    idp.start(InetAddress.getByName("127.0.0.1"), 0);
+    issuer = idp.issuerUrl("default").toString();
+    lmStudio = new LmStudioSimulator(Fixtures.locate());
+    lmStudio.start(0);
+    String yaml =
+        """
+        server: {port: 0, access-log: false}
+        admin: {enabled: false}
+        upstream: {url: %s}
+        filters:
+          - id: authenticate
+            oidc:
+              - issuer: %s
+                audience: lmgate
+                algorithms: [RS256, ES256]
+                clock-skew: 30s
+                jwks-min-refresh: 1s
+          - id: authorize
+            mfa: {methods: [mfa, otp]}
+            roles:
+              developer:
+                routes: ["openai-*", "native-v1-chat"]
+                models: ["qwen/*"]
+              admin:
+                routes: ["*"]
+                models: ["*"]
+                model-management: true
+                require-mfa: true
+        """
+            .formatted(lmStudio.baseUrl(), issuer);
+    ConfigLoader loader = new ConfigLoader(k -> null, new GatewayEnvironment(clock));
+    gateway = new Gateway(loader.parse(yaml), null, loader, new Events()).start();
+  }
+
+  static final class Events implements dev.lmgate.spi.ExchangeListener {
+    @Override
+    public void onExchange(dev.lmgate.spi.ExchangeSummary summary) {}
+
+    @Override
+    public void onSecurityEvent(SecurityEvent event) {
+      events.add(event);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    lmStudio.close();
+    idp.shutdown();
+  }
+
+  @BeforeEach
+  void reset() throws InterruptedException {
+    clock.shift = Duration.ZERO;
+    events.clear();
+    while (lmStudio.pendingRequests() > 0) {
+      lmStudio.takeRequest();
+    }
+  }
+
+  static String token(String subject, String audience, Map<String, Object> claims) {
+    return idp.issueToken("default", subject, audience, claims, 3600).serialize();
+  }
+
+  static String developerToken() {
+    return token("alice", "lmgate", Map.of("roles", List.of("developer"), "amr", List.of("pwd")));
+  }
+
+  HttpResponse<String> send(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> chat(String token) throws Exception {
+    return send(
+        "POST",
+        "/v1/chat/completions",
+        token,
+        "{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+  }
+
+  /** The reason code of the next authentication failure event. */
+  String failureReason() throws InterruptedException {
+    while (true) {
+      SecurityEvent e = events.poll(5, TimeUnit.SECONDS);
+      assertThat(e).as("a security event").isNotNull();
+      if (e.type() == SecurityEvent.Type.AUTHENTICATION_FAILED
+          || e.type() == SecurityEvent.Type.AUTHORIZATION_DENIED) {
+        return e.reason();
+      }
+    }
+  }
+
+  @Test
+  void aValidTokenPasses_withRolesFromItsClaims_andLmStudioNeverSeesIt() throws Exception {
+    String t = developerToken();
+    HttpResponse<String> r = chat(t);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("chat.completion");
+    LmStudioSimulator.Received seen = lmStudio.takeRequest();
+    assertThat(seen.headers().get("authorization")).isNull();
+    SecurityEvent ok = events.poll(5, TimeUnit.SECONDS);
+    assertThat(ok.type()).isEqualTo(SecurityEvent.Type.AUTHENTICATION_SUCCEEDED);
+    assertThat(ok.principalId()).isEqualTo("jwt:" + issuer + "#alice");
+  }
+
+  @Test
+  void theJwtAttackSetIsRefused() throws Exception {
+    String good = developerToken();
+    String[] parts = good.split("\\.");
+    JWTClaimsSet claims = SignedJWT.parse(good).getJWTClaimsSet();
+    RSAKey idpKey = JWKSet.load(idp.jwksUrl("default").url()).getKeys().get(0).toRSAKey();
+    RSAKey attackerKey = new RSAKeyGenerator(2048).keyID("attacker").generate();
+
+    String none = new PlainJWT(claims).serialize();
+    SignedJWT hs =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(idpKey.getKeyID()).build(), claims);
+    hs.sign(
+        new MACSigner(idpKey.toRSAPublicKey().getEncoded())); // the RSA public key as HMAC secret
+    String unknownKid = signed(attackerKey, "attacker", claims);
+    String injectedKid = signed(attackerKey, "../../../../dev/null' OR '1'='1", claims);
+    String noKidOwnKey = signed(attackerKey, null, claims);
+    JWTClaimsSet elevated =
+        new JWTClaimsSet.Builder(claims)
+            .claim("roles", List.of("admin"))
+            .claim("amr", List.of("mfa"))
+            .build();
+    String tampered =
+        parts[0]
+            + "."
+            + Base64URL.encode(elevated.toString().getBytes(StandardCharsets.UTF_8))
+            + "."
+            + parts[2];
+    String stripped = parts[0] + "." + parts[1] + ".";
+    String wrongAudience = token("alice", "someone-else", Map.of("roles", List.of("developer")));
+    String wrongIssuer =
+        idp.issueToken("other", "alice", "lmgate", Map.of("roles", List.of("developer")), 3600)
+            .serialize();
+
+    Map<String, String> attacks =
+        new java.util.LinkedHashMap<>(
+            Map.of(
+                "alg none", none,
+                "HS256 with the RSA public key", hs.serialize(),
+                "unknown kid", unknownKid,
+                "injected kid", injectedKid,
+                "attacker key without kid", noKidOwnKey,
+                "tampered payload", tampered,
+                "stripped signature", stripped,
+                "wrong audience", wrongAudience,
+                "wrong issuer", wrongIssuer));
+    for (Map.Entry<String, String> a : attacks.entrySet()) {
+      HttpResponse<String> r = chat(a.getValue());
+      assertThat(r.statusCode()).as(a.getKey()).isEqualTo(401);
+      assertThat(r.body())
+          .as(a.getKey())
+          .contains("invalid_api_key")
+          .doesNotContain("kid")
+          .doesNotContain("signature");
+      assertThat(failureReason()).as(a.getKey()).isNotBlank();
+    }
+    assertThat(lmStudio.pendingRequests()).as("nothing reached LM Studio").isZero();
+  }
+
+  @Test
+  void expiredAndNotYetValidTokensAreRefused_withinTheClockSkew() throws Exception {
+    String t = developerToken();
+    clock.shift = Duration.ofHours(1).plusSeconds(20); // expired 20 s ago: within the 30 s skew
+    assertThat(chat(t).statusCode()).isEqualTo(200);
+    lmStudio.takeRequest();
+    clock.shift = Duration.ofHours(1).plusMinutes(1);
+    assertThat(chat(t).statusCode()).isEqualTo(401);
+    assertThat(failureReason()).isEqualTo("token_expired");
+    clock.shift =
+        Duration.ofMinutes(-5); // issued (and valid from) 5 minutes in the gateway's future
+    assertThat(chat(t).statusCode()).isEqualTo(401);
+    assertThat(failureReason()).isEqualTo("token_not_yet_valid");
+  }
+
+  @Test
+  void anMfaRoleNeedsASecondFactorInAmr() throws Exception {
+    String body = "{\"model\":\"qwen/qwen3-4b-2507\"}";
+    String pwdOnly =
+        token("root", "lmgate", Map.of("roles", List.of("admin"), "amr", List.of("pwd")));
+    HttpResponse<String> r = send("POST", "/api/v1/models/load", pwdOnly, body);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("mfa_required").contains("multi-factor");
+    String withOtp =
+        token("root", "lmgate", Map.of("roles", List.of("admin"), "amr", List.of("pwd", "otp")));
+    assertThat(send("POST", "/api/v1/models/load", withOtp, body).statusCode()).isNotIn(401, 403);
+  }
+
+  @Test
+  void pathTricksCannotReachAForbiddenRoute() throws Exception {
+    String dev = developerToken();
+    assertThat(send("POST", "/api/v1/models/load", dev, "{}").statusCode()).isEqualTo(403);
+    for (String path :
+        List.of(
+            "//api/v1/models/load",
+            "/v1/../api/v1/models/load",
+            "/api/v1/models/./load",
+            "/api/v1/models/%6Coad",
+            "/api%2Fv1/models/load",
+            "/API/V1/MODELS/LOAD",
+            "/api/v1/models/load.",
+            "/api/v1/models/load/",
+            "/api/v1/models/load;x=1")) {
+      HttpResponse<String> r = send("POST", path, dev, "{}");
+      assertThat(r.statusCode()).as(path).isIn(400, 404);
+    }
+    assertThat(lmStudio.pendingRequests()).as("nothing reached LM Studio").isZero();
+  }
+
+  @Test
+  void modelListsShowOnlyTheModelsTheCallerMayUse() throws Exception {
+    HttpResponse<String> r = send("GET", "/v1/models", developerToken(), null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("qwen/").doesNotContain("gpt-oss");
+    lmStudio.takeRequest();
+    assertThat(send("GET", "/v1/models/openai/gpt-oss-20b", developerToken(), null).statusCode())
+        .isEqualTo(403);
+  }
+
+  private static String signed(RSAKey key, String kid, JWTClaimsSet claims) throws Exception {
+    JWSHeader.Builder h = new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT);
+    if (kid != null) {
+      h.keyID(kid);
+    }
+    SignedJWT jwt = new SignedJWT(h.build(), claims);
+    jwt.sign(new RSASSASigner(key));
+    return jwt.serialize();
+  }
+}
