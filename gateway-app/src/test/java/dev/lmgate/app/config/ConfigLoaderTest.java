@@ -18,7 +18,8 @@ class ConfigLoaderTest {
     GatewayConfig c = ConfigLoader.fromEnvironment().load(Path.of("../config/gateway.yaml"));
     assertThat(c.filters())
         .extracting(f -> f.id())
-        .containsExactly("request-limits", "output-patterns");
+        .containsExactly(
+            "authenticate", "authorize", "rate-limit", "request-limits", "output-patterns");
     assertThat(c.server().firstByteTimeout()).isEqualTo(Duration.ofMinutes(10));
   }
 
@@ -72,7 +73,8 @@ class ConfigLoaderTest {
         "upstream.url: https://x/v1 (expected: http://host:port");
     assertError(
         "filters:\n  - id: magic\n",
-        "filters[0].id: magic (expected: one of [request-limits, output-patterns])");
+        "filters[0].id: magic (expected: one of [authenticate, authorize, rate-limit,"
+            + " request-limits, output-patterns])");
     assertError(
         "filters:\n  - id: request-limits\n  - id: request-limits\n",
         "filters[1].id: request-limits (expected: each filter once)");
