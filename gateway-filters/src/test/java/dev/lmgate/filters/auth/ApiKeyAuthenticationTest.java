@@ -177,8 +177,8 @@ class ApiKeyAuthenticationTest {
     String text = Files.readString(file);
     String secret = ApiKeys.parse(k.key()).orElseThrow().secret();
     assertThat(text).contains(k.record().id()).doesNotContain(secret);
-    assertThat(Files.getPosixFilePermissions(file).toString())
-        .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(Files.getPosixFilePermissions(file))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     assertThat(k.toString()).doesNotContain(secret);
   }
 
