@@ -1,6 +1,11 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.Conversation;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.TextPart;
+import dev.lmgate.spi.TokenUsage;
+import java.util.List;
 
 /**
  * Finds token counts in an answer or a stream event, whatever the dialect: {@code usage} with
@@ -59,5 +64,40 @@ public final class UsageReader {
   private static long count(JsonNode n, String field) {
     JsonNode v = n.get(field);
     return v != null && v.canConvertToLong() && v.asLong() >= 0 ? v.asLong() : -1;
+  }
+
+  /**
+   * What an exchange consumed: the reported counts, completed with an estimate (four characters a
+   * token) where LM Studio reported none — a stream without {@code include_usage}, or one cut short
+   * by a block or a disconnect.
+   *
+   * @param request the request's conversation, for an estimate of the prompt
+   * @param outputChars characters of output the answer carried, for an estimate of the completion
+   */
+  public static TokenUsage complete(Counts reported, Conversation request, long outputChars) {
+    boolean estimated = reported.input() < 0 || reported.output() < 0;
+    long in = reported.input() >= 0 ? reported.input() : estimate(promptChars(request));
+    long out = reported.output() >= 0 ? reported.output() : estimate(outputChars);
+    return new TokenUsage(in, out, estimated);
+  }
+
+  private static long promptChars(Conversation c) {
+    long n = chars(c.prompts()) + chars(c.inputs());
+    for (Message m : c.messages()) {
+      n += chars(m.parts());
+    }
+    return n;
+  }
+
+  private static long chars(List<TextPart> parts) {
+    long n = 0;
+    for (TextPart p : parts) {
+      n += p.text().length();
+    }
+    return n;
+  }
+
+  private static long estimate(long chars) {
+    return (chars + 3) / 4;
   }
 }

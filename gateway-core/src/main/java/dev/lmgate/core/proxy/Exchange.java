@@ -5,22 +5,17 @@ import dev.lmgate.core.chain.ChainResult;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.chain.RequestContext;
 import dev.lmgate.core.chain.ResponseContext;
-import dev.lmgate.core.dialect.ResponseReader;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.dialect.UsageReader;
 import dev.lmgate.core.json.Json;
-import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.core.stream.StreamGuard;
-import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.ExchangeSummary.Decision;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.GatewayFilter;
-import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.Route;
-import dev.lmgate.spi.TextPart;
 import dev.lmgate.spi.TokenUsage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -36,7 +31,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -49,10 +43,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,10 +89,6 @@ final class Exchange implements UpstreamHandler.Sink {
   private final FilterChain chain;
   private final String method;
 
-  private static final Route SDK_CHANNEL =
-      new Route(
-          "lmstudio-sdk-websocket", Dialect.LMSTUDIO_V1, dev.lmgate.spi.Operation.SDK_CHANNEL);
-
   /** A WebSocket upgrade: a fresh upstream connection, spliced to the client after a 101. */
   private boolean tunnel;
 
@@ -124,8 +111,11 @@ final class Exchange implements UpstreamHandler.Sink {
   private boolean streaming;
   private boolean streamCounted;
   private long lastUpstreamActivity;
-  private UsageReader.Counts reportedUsage; // set once a buffered answer is parsed
-  private long bufferedOutputChars;
+  private TokenUsage bufferedUsage; // set once a buffered answer is parsed
+
+  /** Whether a filter wants the answer (decided once the request filters have run). */
+  private boolean inspected;
+
   private boolean usageAskedByGateway;
   private boolean waitingForFirstByte;
 
@@ -150,133 +140,24 @@ final class Exchange implements UpstreamHandler.Sink {
   // ---------------------------------------------------------------- client→gateway
 
   void start() {
-    String method = request.method().name();
-    if (!path.startsWith("/")) {
-      reject(
-          Dialect.OPENAI,
-          new Rejection(
-              400,
-              "invalid_request_error",
-              "bad_request",
-              "",
-              "Only origin-form request targets (/path) are accepted."),
-          Decision.REJECTED);
-      return;
-    }
-    String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
-    if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
-      if (!gw.settings().allowWebSocket()) {
-        reject(
-            RouteTable.dialectOfPath(path),
-            new Rejection(
-                403,
-                "permission_error",
-                "websocket_disabled",
-                "",
-                "WebSocket connections (the LM Studio SDK channel) are disabled on this gateway"
-                    + " (server.websocket: false); use the HTTP APIs (/v1, /api/v1)."),
-            Decision.REJECTED);
-        return;
-      }
-      if (!"GET".equals(method) || !WebSocketTunnel.NAMESPACES.contains(path)) {
-        reject(
-            Dialect.LMSTUDIO_V1,
-            new Rejection(
-                404,
-                "invalid_request",
-                "unknown_route",
-                "",
-                "WebSocket upgrades are served on LM Studio's SDK namespaces only "
-                    + WebSocketTunnel.NAMESPACES
-                    + "."),
-            Decision.REJECTED);
-        return;
-      }
-      tunnel = true;
-      route = SDK_CHANNEL;
-      requestCtx =
-          new RequestContext(
-              requestId,
-              route,
-              method,
-              path,
-              () -> headerMap(request.headers()),
-              0,
-              null,
-              handler.clientAddress(ctx));
-      runRequestFilters();
-      return;
-    }
-    RouteTable.Match match = gw.routes().match(method, path);
-    if (match instanceof RouteTable.NotFound nf) {
-      reject(
-          nf.dialect(),
-          new Rejection(
-              404,
-              "invalid_request_error",
-              "unknown_route",
-              "",
-              "Unknown route: "
-                  + method
-                  + " "
-                  + printable(path)
-                  + ". This gateway serves LM Studio's /v1, /api/v1 and /api/v0 APIs."),
-          Decision.REJECTED);
-      return;
-    }
-    if (match instanceof RouteTable.MethodNotAllowed mna) {
-      route = mna.route();
-      reject(
-          route.dialect(),
-          new Rejection(
-              405,
-              "invalid_request_error",
-              "method_not_allowed",
-              "",
-              "Method "
-                  + method
-                  + " is not allowed on "
-                  + path
-                  + " (allowed: "
-                  + String.join(", ", mna.allowed())
-                  + ")."),
-          Decision.REJECTED);
-      return;
-    }
-    route = ((RouteTable.Found) match).route();
-    JsonNode json = null;
-    ByteBuf content = request.content();
-    HttpHeaders headers = request.headers();
-    // Bodies are parsed only for filters to read; with none configured lmgate is a plain proxy.
-    boolean inspect = !chain.filters().isEmpty();
-    boolean hasBody = inspect && content.isReadable();
-    if (inspect && route.operation().carriesPrompt() && request.method() == HttpMethod.POST) {
-      json = Json.parse(ByteBufUtil.getBytes(content)).filter(JsonNode::isObject).orElse(null);
-      if (json == null) {
-        reject(
-            route.dialect(),
-            new Rejection(
-                400,
-                "invalid_request_error",
-                "invalid_json",
-                "",
-                "The request body must be a JSON object."),
-            Decision.REJECTED);
-        return;
-      }
-    } else if (hasBody) {
-      json = Json.parse(ByteBufUtil.getBytes(content)).orElse(null);
-    }
-    requestCtx =
-        new RequestContext(
-            requestId,
-            route,
-            method,
+    RequestAdmission.Result admission =
+        RequestAdmission.admit(
+            request,
             path,
-            () -> headerMap(headers),
-            content.readableBytes(),
-            json,
+            requestId,
+            gw.routes(),
+            gw.settings().allowWebSocket(),
+            !chain.filters().isEmpty(),
             handler.clientAddress(ctx));
+    if (admission instanceof RequestAdmission.Refused refused) {
+      route = refused.route();
+      reject(refused.dialect(), refused.rejection(), Decision.REJECTED);
+      return;
+    }
+    RequestAdmission.Admitted admitted = (RequestAdmission.Admitted) admission;
+    requestCtx = admitted.context();
+    route = requestCtx.route();
+    tunnel = admitted.tunnel();
     streaming = requestCtx.conversation().stream();
     runRequestFilters();
   }
@@ -313,7 +194,8 @@ final class Exchange implements UpstreamHandler.Sink {
       reject(route.dialect(), res.rejection(), Decision.BLOCKED_REQUEST);
       return;
     }
-    if (streaming && chain.inspectsResponse(requestCtx)) {
+    inspected = chain.inspectsResponse(requestCtx);
+    if (streaming && inspected) {
       usageAskedByGateway = requestCtx.askForStreamUsage();
     }
     forward();
@@ -478,7 +360,6 @@ final class Exchange implements UpstreamHandler.Sink {
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
-    boolean inspected = chain.inspectsResponse(requestCtx);
     if (sse && (!inspectors.isEmpty() || inspected)) {
       mode = Mode.GUARDED_STREAM;
       guard =
@@ -643,10 +524,12 @@ final class Exchange implements UpstreamHandler.Sink {
       writeBuffered(bytes, false);
       return;
     }
-    reportedUsage = UsageReader.read(json);
-    bufferedOutputChars =
-        ResponseReader.read(route, json).stream().mapToLong(o -> o.text().length()).sum();
     ResponseContext rc = new ResponseContext(requestCtx, status, json);
+    bufferedUsage =
+        UsageReader.complete(
+            UsageReader.read(json),
+            requestCtx.conversation(),
+            rc.outputs().stream().mapToLong(o -> o.text().length()).sum());
     chain
         .runResponse(rc, ctx.executor(), trace::add)
         .whenComplete(
@@ -811,7 +694,7 @@ final class Exchange implements UpstreamHandler.Sink {
             requestId,
             startTime,
             route,
-            methodName(),
+            method,
             path,
             handler.clientAddress(ctx),
             status,
@@ -835,7 +718,12 @@ final class Exchange implements UpstreamHandler.Sink {
       MDC.put("request_id", requestId);
       try {
         access.info(
-            "{} {} {} {} {}us", methodName(), printable(path), status, decision, s.nanos() / 1000);
+            "{} {} {} {} {}us",
+            method,
+            RequestAdmission.printable(path),
+            status,
+            decision,
+            s.nanos() / 1000);
       } finally {
         MDC.remove("request_id");
       }
@@ -846,52 +734,12 @@ final class Exchange implements UpstreamHandler.Sink {
     handler.exchangeDone(ctx, this, reuseClient);
   }
 
-  /**
-   * What the exchange consumed, when its answer was inspected: LM Studio's counts, or an estimate
-   * (four characters a token) where it reported none — a stream without {@code include_usage}, or
-   * one cut short by a block or a disconnect.
-   */
+  /** What the exchange consumed, when its answer was inspected; otherwise {@code null}. */
   private TokenUsage usage() {
-    UsageReader.Counts counts;
-    long outChars;
     if (guard != null) {
-      counts = guard.usage();
-      outChars = guard.outputChars();
-    } else if (reportedUsage != null) {
-      counts = reportedUsage;
-      outChars = bufferedOutputChars;
-    } else {
-      return null;
+      return UsageReader.complete(guard.usage(), requestCtx.conversation(), guard.outputChars());
     }
-    boolean estimated = counts.input() < 0 || counts.output() < 0;
-    long in = counts.input() >= 0 ? counts.input() : estimateTokens(promptChars());
-    long out = counts.output() >= 0 ? counts.output() : estimateTokens(outChars);
-    return new TokenUsage(in, out, estimated);
-  }
-
-  private long promptChars() {
-    Conversation c = requestCtx.conversation();
-    long n = 0;
-    for (Message m : c.messages()) {
-      for (TextPart p : m.parts()) {
-        n += p.text().length();
-      }
-    }
-    for (TextPart p : c.prompts()) {
-      n += p.text().length();
-    }
-    for (TextPart p : c.inputs()) {
-      n += p.text().length();
-    }
-    return n;
-  }
-
-  private static long estimateTokens(long chars) {
-    return (chars + 3) / 4;
-  }
-
-  private String methodName() {
-    return method;
+    return bufferedUsage;
   }
 
   private void releaseUpstream() {
@@ -963,25 +811,5 @@ final class Exchange implements UpstreamHandler.Sink {
       timer.cancel(false);
       timer = null;
     }
-  }
-
-  private static Map<String, List<String>> headerMap(HttpHeaders h) {
-    Map<String, List<String>> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : h) {
-      m.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
-          .add(e.getValue());
-    }
-    m.replaceAll((k, v) -> List.copyOf(v));
-    return Map.copyOf(m);
-  }
-
-  /** A path safe to echo in a message or log: printable ASCII, bounded. */
-  private static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
-    for (int i = 0; i < s.length() && sb.length() < 200; i++) {
-      char c = s.charAt(i);
-      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    return sb.toString();
   }
 }

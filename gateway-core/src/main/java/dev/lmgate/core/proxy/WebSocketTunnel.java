@@ -1,5 +1,8 @@
 package dev.lmgate.core.proxy;
 
+import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.Rejection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -27,6 +30,42 @@ final class WebSocketTunnel {
           "/runtime");
 
   private WebSocketTunnel() {}
+
+  /** Why an upgrade request is refused, and in which dialect's error shape. */
+  record Refusal(Dialect dialect, Rejection rejection) {}
+
+  /**
+   * Whether a WebSocket upgrade may be tunnelled: only when enabled, and only a GET on one of the
+   * SDK namespaces.
+   *
+   * @return the refusal, or {@code null} if the upgrade may go ahead
+   */
+  static Refusal refusal(boolean enabled, String method, String path) {
+    if (!enabled) {
+      return new Refusal(
+          RouteTable.dialectOfPath(path),
+          new Rejection(
+              403,
+              "permission_error",
+              "websocket_disabled",
+              "",
+              "WebSocket connections (the LM Studio SDK channel) are disabled on this gateway"
+                  + " (server.websocket: false); use the HTTP APIs (/v1, /api/v1)."));
+    }
+    if (!"GET".equals(method) || !NAMESPACES.contains(path)) {
+      return new Refusal(
+          Dialect.LMSTUDIO_V1,
+          new Rejection(
+              404,
+              "invalid_request",
+              "unknown_route",
+              "",
+              "WebSocket upgrades are served on LM Studio's SDK namespaces only "
+                  + NAMESPACES
+                  + "."));
+    }
+    return null;
+  }
 
   /** Call on the shared event loop, from within the upstream's read of the 101 response. */
   static void splice(Channel client, Channel upstream) {
