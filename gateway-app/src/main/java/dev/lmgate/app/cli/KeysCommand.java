@@ -24,6 +24,9 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code lmgate keys}: client API keys in the embedded key store. A running gateway picks up every
  * change within a second; no restart.
+ *
+ * <p>A command-line entry point: what it prints is its user interface — a new key goes to stdout
+ * exactly once, for the operator to store (it is never logged); hints go to stderr.
  */
 @Command(
     name = "keys",
@@ -49,6 +52,19 @@ final class KeysCommand {
   FileKeyStore open() throws Exception {
     String pepper = System.getenv("LMGATE_KEY_PEPPER");
     return FileKeyStore.open(store, pepper == null ? "" : pepper, false);
+  }
+
+  /** Shows a new key, once. */
+  static void print(KeyAdmin.Issued k) {
+    System.out.println("key id:  " + k.record().id());
+    System.out.println("expires: " + shown(k.record().expires()));
+    System.out.println("api key: " + k.key());
+    System.err.println("The key is shown only this once: store it in a secret manager.");
+  }
+
+  /** A time to the second, or "never". */
+  static String shown(Instant t) {
+    return t == null ? "never" : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   static Duration duration(String text) {
@@ -98,11 +114,7 @@ final class KeysCommand {
             new KeyAdmin(s, Clock.systemUTC())
                 .create(name, owner, roles, scopes, expires == null ? null : duration(expires));
         security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
-        System.out.println("key id:  " + k.record().id());
-        System.out.println(
-            "expires: " + (k.record().expires() == null ? "never" : k.record().expires()));
-        System.out.println("api key: " + k.key());
-        System.err.println("The key is shown only this once: store it in a secret manager.");
+        print(k);
       }
       return 0;
     }
@@ -130,7 +142,7 @@ final class KeysCommand {
               r.name(),
               r.owner(),
               String.join(",", r.roles()),
-              r.expires() == null ? "never" : r.expires().toString(),
+              shown(r.expires()),
               r.replacedBy() == null ? "" : r.replacedBy());
         }
       }
@@ -160,10 +172,9 @@ final class KeysCommand {
         KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, duration(overlap));
         security.info(
             "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
-        System.out.println("old key " + id + " stops at " + Instant.now().plus(duration(overlap)));
-        System.out.println("key id:  " + k.record().id());
-        System.out.println("api key: " + k.key());
-        System.err.println("The key is shown only this once: store it in a secret manager.");
+        System.out.println(
+            "old key " + id + " stops at " + shown(s.find(id).orElseThrow().expires()));
+        print(k);
       } catch (NoSuchElementException e) {
         System.err.println("no key with id " + id);
         return 1;

@@ -198,7 +198,7 @@ public final class ConfigLoader {
       }
       out.add(factory.create(f.path(), own, settings, filterEnv));
     }
-    requireAuthenticationFirst(r, out);
+    requireAuthenticationFirst(out);
     return out;
   }
 
@@ -206,7 +206,7 @@ public final class ConfigLoader {
    * {@code authorize} and {@code rate-limit} judge the caller, so {@code authenticate} must run
    * before them: a config that has them without it, or after them, would judge nobody.
    */
-  private static void requireAuthenticationFirst(ConfigReader r, List<GatewayFilter> filters)
+  private static void requireAuthenticationFirst(List<GatewayFilter> filters)
       throws ConfigException {
     int auth = -1;
     for (int i = 0; i < filters.size(); i++) {

@@ -11,6 +11,7 @@ import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.lmgate.filters.auth.FileKeyStore;
 import dev.lmgate.filters.auth.KeyAdmin;
+import dev.lmgate.testkit.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -91,36 +92,23 @@ class ApiKeyClientsTest {
     }
   }
 
-  /** Calls until the condition holds, for at most {@code limit}; returns whether it did. */
-  static boolean within(Duration limit, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return false;
-  }
-
   @Test
   void rotationOverlapsThenTheOldKeyStops_andRevocationTakesEffectWithinASecond() throws Exception {
     KeyAdmin.Issued old = keys.create("svc", "team", List.of("developer"), List.of(), null);
     OpenAIClient oldClient = client(old.key());
-    assertThat(within(Duration.ofSeconds(1), () -> answers(oldClient))).isTrue();
+    assertThat(Eventually.within(Duration.ofSeconds(1), () -> answers(oldClient))).isTrue();
 
     KeyAdmin.Issued fresh = keys.rotate(old.record().id(), Duration.ofSeconds(3));
     OpenAIClient freshClient = client(fresh.key());
-    assertThat(within(Duration.ofSeconds(1), () -> answers(freshClient))).isTrue();
+    assertThat(Eventually.within(Duration.ofSeconds(1), () -> answers(freshClient))).isTrue();
     assertThat(answers(oldClient)).as("the old key works during the overlap").isTrue();
     // traffic keeps flowing on the old key until the overlap ends, then it is refused
-    assertThat(within(Duration.ofSeconds(5), () -> !answers(oldClient))).isTrue();
+    assertThat(Eventually.within(Duration.ofSeconds(5), () -> !answers(oldClient))).isTrue();
     assertThat(answers(freshClient)).isTrue();
 
     keys.revoke(fresh.record().id());
     long t0 = System.nanoTime();
-    assertThat(within(Duration.ofSeconds(1), () -> !answers(freshClient)))
+    assertThat(Eventually.within(Duration.ofSeconds(1), () -> !answers(freshClient)))
         .as("revoked within a second, no restart")
         .isTrue();
     assertThatThrownBy(() -> freshClient.chat().completions().create(params()))
@@ -132,7 +120,7 @@ class ApiKeyClientsTest {
   void overTheLimitTheClientGets429WithRetryAfter_andThenServiceResumes() throws Exception {
     KeyAdmin.Issued k = keys.create("batch", "team", List.of("limited"), List.of(), null);
     OpenAIClient c = client(k.key());
-    assertThat(within(Duration.ofSeconds(1), () -> answers(c))).isTrue();
+    assertThat(Eventually.within(Duration.ofSeconds(1), () -> answers(c))).isTrue();
     RateLimitException limited = null;
     for (int i = 0; i < 4 && limited == null; i++) {
       try {
@@ -145,6 +133,7 @@ class ApiKeyClientsTest {
     assertThat(limited.statusCode()).isEqualTo(429);
     String retryAfter = limited.headers().values("retry-after").get(0);
     assertThat(Integer.parseInt(retryAfter)).isBetween(1, 2);
+    // The gateway under test runs on the system clock: obey Retry-After as a real client does.
     Thread.sleep(Long.parseLong(retryAfter) * 1000);
     assertThat(answers(c)).as("after Retry-After the caller is served again").isTrue();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
+import dev.lmgate.testkit.Eventually;
 import dev.lmgate.testkit.LmStudioSimulator.Scripted;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -212,10 +213,7 @@ class FilteredExchangeTest {
     InputStream in = res.body();
     assertThat(in.read(new byte[64])).isPositive(); // the stream started
     in.close(); // the client goes away
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (gw.simulator().abandonedStreams() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20); // polling an outcome with a deadline, not timing behaviour
-    }
+    Eventually.within(Duration.ofSeconds(5), () -> gw.simulator().abandonedStreams() > 0);
     assertThat(gw.simulator().abandonedStreams()).as("LM Studio saw its client go").isEqualTo(1);
     assertThat(gw.nextExchange().decision()).isEqualTo(ExchangeSummary.Decision.CLIENT_ABORTED);
   }

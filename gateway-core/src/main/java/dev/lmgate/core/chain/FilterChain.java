@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Immutable; one chain per loaded config, shared by all connections.
  */
 public final class FilterChain {
+  private static final Logger log = LoggerFactory.getLogger(FilterChain.class);
 
   /** Listens to filter runs (metrics). */
   public interface Observer {
@@ -66,8 +68,7 @@ public final class FilterChain {
       try {
         filters.get(i).onExchangeEnd(request, summary);
       } catch (RuntimeException e) {
-        LoggerFactory.getLogger(FilterChain.class)
-            .error("filter {} failed at the end of an exchange", filters.get(i).id(), e);
+        log.error("filter {} failed at the end of an exchange", filters.get(i).id(), e);
       }
     }
   }

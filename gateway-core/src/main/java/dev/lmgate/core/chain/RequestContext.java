@@ -1,6 +1,7 @@
 package dev.lmgate.core.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.dialect.RequestReader;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.spi.Conversation;
@@ -11,6 +12,7 @@ import dev.lmgate.spi.Route;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -123,9 +125,8 @@ public final class RequestContext implements RequestView {
     return modified;
   }
 
-  private static final java.util.Set<String> OPENAI_CHUNK_ROUTES =
-      java.util.Set.of(
-          "openai-chat", "openai-completions", "native-v0-chat", "native-v0-completions");
+  private static final Set<String> OPENAI_CHUNK_ROUTES =
+      Set.of("openai-chat", "openai-completions", "native-v0-chat", "native-v0-completions");
 
   /**
    * Asks LM Studio to report token usage in a streamed OpenAI-style answer ({@code
@@ -146,10 +147,8 @@ public final class RequestContext implements RequestView {
     if (options != null && options.path("include_usage").asBoolean(false)) {
       return false;
     }
-    com.fasterxml.jackson.databind.node.ObjectNode o =
-        options == null
-            ? ((com.fasterxml.jackson.databind.node.ObjectNode) json).putObject("stream_options")
-            : (com.fasterxml.jackson.databind.node.ObjectNode) options;
+    ObjectNode o =
+        options == null ? ((ObjectNode) json).putObject("stream_options") : (ObjectNode) options;
     o.put("include_usage", true);
     modified = true;
     return true;

@@ -33,6 +33,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code authenticate}: every request must carry an lmgate API key or an access token from a
@@ -46,6 +48,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class AuthenticateFilter implements GatewayFilter {
   public static final String ID = "authenticate";
+  private static final Logger log = LoggerFactory.getLogger(AuthenticateFilter.class);
 
   private final FilterSettings settings;
   private final FilterEnvironment env;
@@ -141,7 +144,7 @@ public final class AuthenticateFilter implements GatewayFilter {
             new LinkedHashSet<>(k.scopes()),
             List.of(),
             "",
-            k.revoked() == null ? k.expires() : k.revoked());
+            k.expires());
     return succeed(request, p, "api_key");
   }
 
@@ -237,7 +240,7 @@ public final class AuthenticateFilter implements GatewayFilter {
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
       ConfigReader r = new ConfigReader(path, config).only(Set.of("api-keys", "oidc"));
-      KeyStore store = null;
+      FileKeyStore store = null;
       if (r.has("api-keys")) {
         ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper"));
         Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
@@ -245,6 +248,7 @@ public final class AuthenticateFilter implements GatewayFilter {
         if (!pepper.isEmpty() && pepper.length() < 32) {
           throw new ConfigException(k.path() + ".pepper", "***", "at least 32 characters");
         }
+        // Shared across reloads (one file watcher per store and pepper); closed with the gateway.
         try {
           store =
               env.shared(
@@ -281,6 +285,13 @@ public final class AuthenticateFilter implements GatewayFilter {
       }
       if (store == null && issuers.isEmpty()) {
         throw new ConfigException(path, "{}", "api-keys, oidc or both");
+      }
+      if (store != null && issuers.isEmpty() && store.list().isEmpty()) {
+        log.warn(
+            "no API keys in {} yet: every request gets 401 until one is created with"
+                + " `lmgate keys create --store {} --name NAME --role ROLE`",
+            store.file(),
+            store.file());
       }
       return new AuthenticateFilter(settings, env, store, issuers);
     }

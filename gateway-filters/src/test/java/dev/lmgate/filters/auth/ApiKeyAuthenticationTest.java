@@ -182,7 +182,10 @@ class ApiKeyAuthenticationTest {
     assertThat(k.toString()).doesNotContain(secret);
   }
 
-  /** Polls a condition that another thread makes true (the store's file watcher). */
+  /**
+   * Polls a condition that another thread makes true (the store's file watcher) with a deadline.
+   * (The testkit's {@code Eventually} is out of reach: this module may not depend on Netty.)
+   */
   static boolean within(Duration limit, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
@@ -190,7 +193,7 @@ class ApiKeyAuthenticationTest {
       if (condition.getAsBoolean()) {
         return true;
       }
-      Thread.sleep(20);
+      Thread.sleep(20); // polling an outcome with a deadline, not timing behaviour
     }
     return condition.getAsBoolean();
   }
