@@ -230,27 +230,27 @@ class OidcAuthenticationTest {
         idp.issueToken("other", "alice", "lmgate", Map.of("roles", List.of("developer")), 3600)
             .serialize();
 
-    Map<String, String> attacks =
-        new java.util.LinkedHashMap<>(
-            Map.of(
-                "alg none", none,
-                "HS256 with the RSA public key", hs.serialize(),
-                "unknown kid", unknownKid,
-                "injected kid", injectedKid,
-                "attacker key without kid", noKidOwnKey,
-                "tampered payload", tampered,
-                "stripped signature", stripped,
-                "wrong audience", wrongAudience,
-                "wrong issuer", wrongIssuer));
-    for (Map.Entry<String, String> a : attacks.entrySet()) {
-      HttpResponse<String> r = chat(a.getValue());
-      assertThat(r.statusCode()).as(a.getKey()).isEqualTo(401);
+    record Attack(String name, String token, String reason) {}
+    List<Attack> attacks =
+        List.of(
+            new Attack("alg none", none, "alg_not_allowed"),
+            new Attack("HS256 with the RSA public key", hs.serialize(), "alg_not_allowed"),
+            new Attack("unknown kid", unknownKid, "unknown_kid"),
+            new Attack("injected kid", injectedKid, "unknown_kid"),
+            new Attack("attacker key without kid", noKidOwnKey, "bad_signature"),
+            new Attack("tampered payload", tampered, "bad_signature"),
+            new Attack("stripped signature", stripped, "malformed_token"),
+            new Attack("wrong audience", wrongAudience, "wrong_audience"),
+            new Attack("wrong issuer", wrongIssuer, "wrong_issuer"));
+    for (Attack a : attacks) {
+      HttpResponse<String> r = chat(a.token());
+      assertThat(r.statusCode()).as(a.name()).isEqualTo(401);
       assertThat(r.body())
-          .as(a.getKey())
+          .as(a.name())
           .contains("invalid_api_key")
           .doesNotContain("kid")
           .doesNotContain("signature");
-      assertThat(failureReason()).as(a.getKey()).isNotBlank();
+      assertThat(failureReason()).as(a.name()).isEqualTo(a.reason());
     }
     assertThat(lmStudio.pendingRequests()).as("nothing reached LM Studio").isZero();
   }
