@@ -6,6 +6,8 @@
 #
 #   gateway-bench/bench.sh                 # full harness settings (~2 x 6 min)
 #   gateway-bench/bench.sh --quick         # smoke run
+#   gateway-bench/bench.sh --auth [...]    # instead: passthrough, API-key and JWT authentication
+#                                          #   (keys and signing key generated here, thrown away)
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
 #   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
 #
@@ -28,9 +30,10 @@ pid=""
 stop() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi; pid=""; }
 trap stop EXIT
 
-run_one() { # name config-file
-  local name=$1 cfg=$2
+run_one() { # name config-file [--header 'K: V'] harness-args...
+  local name=$1 cfg=$2 header="X-Bench-Target: lmgate-$1"
   shift 2
+  if [ "${1:-}" = "--header" ]; then header=$2; shift 2; fi
   # The harness's stub listens on 18081; the gateway is pinned to the system-under-test CPU like
   # the other proxies (SUT_CPUS, default 0) and runs with one event loop there.
   taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC ${LMGATE_JAVA_OPTS:-} -jar "$jar" run --config "$cfg" \
@@ -39,9 +42,11 @@ run_one() { # name config-file
   for _ in $(seq 100); do grep -q "lmgate listening" "$work/$name.log" && break; sleep 0.1; done
   # --gateway-header: run-bench.sh exits early (set -e) when the gateway has no extra header.
   (cd "$work" && ./run-bench.sh --gateway "http://127.0.0.1:$GW_PORT" --gateway-name "lmgate-$name" \
-      --gateway-header "X-Bench-Target: lmgate-$name" \
+      --gateway-header "$header" \
       --gateway-pid "$pid" --targets direct,nginx,"lmgate-$name" --out "$out/$stamp-$name" "$@")
   stop
+  # The harness keeps each target's headers; a credential, even a throwaway one, is not kept.
+  grep -l -i '^authorization:' "$out/$stamp-$name"/headers/*.txt 2>/dev/null | xargs -r rm -f
 }
 
 cat > "$work/passthrough.yaml" <<'YAML'
@@ -67,6 +72,45 @@ filters:
         replacement: '[REDACTED:aws-key]'
         max-length: 24
 YAML
+
+if [ "${1:-}" = "--auth" ]; then
+  shift
+  # API keys: a fresh store with one key. Tokens: a throwaway issuer whose JWKS python serves.
+  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
+        | sed -n 's/^api key: //p')
+  ISS_PORT=${ISS_PORT:-18095}
+  mkdir -p "$work/issuer"
+  token=$(java -cp "$jar" "$here/gateway-bench/BenchIssuer.java" "$work/issuer" "http://127.0.0.1:$ISS_PORT")
+  [ -n "$key" ] && [ -n "$token" ] || { echo "could not create the bench key or token" >&2; exit 1; }
+  python3 -m http.server "$ISS_PORT" --bind 127.0.0.1 --directory "$work/issuer" >/dev/null 2>&1 &
+  iss_pid=$!
+  trap 'stop; kill $iss_pid 2>/dev/null || true' EXIT
+  policy='  - id: authorize
+    roles:
+      developer: {routes: ["*"], models: ["*"]}'
+  cat > "$work/auth-key.yaml" <<YAML
+server: {access-log: false, worker-threads: 1}
+filters:
+  - id: authenticate
+    api-keys: {store: "$work/keys.json"}
+$policy
+YAML
+  cat > "$work/auth-jwt.yaml" <<YAML
+server: {access-log: false, worker-threads: 1}
+filters:
+  - id: authenticate
+    oidc:
+      - issuer: http://127.0.0.1:$ISS_PORT
+        audience: lmgate
+        jwks-uri: http://127.0.0.1:$ISS_PORT/jwks.json
+$policy
+YAML
+  run_one passthrough "$work/passthrough.yaml" "$@"
+  run_one auth-key "$work/auth-key.yaml" --header "Authorization: Bearer $key" "$@"
+  run_one auth-jwt "$work/auth-jwt.yaml" --header "Authorization: Bearer $token" "$@"
+  echo "results: $out/$stamp-{passthrough,auth-key,auth-jwt}/summary.md"
+  exit 0
+fi
 
 run_one passthrough "$work/passthrough.yaml" "$@"
 run_one filters "$work/filters.yaml" "$@"

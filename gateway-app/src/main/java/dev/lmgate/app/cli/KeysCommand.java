@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code lmgate keys}: client API keys in the embedded key store. A running gateway picks up every
@@ -43,6 +44,7 @@ final class KeysCommand {
 
   @Option(
       names = "--store",
+      scope = ScopeType.INHERIT, // `keys create --store F` as well as `keys --store F create`
       description =
           "Key store file (default: $LMGATE_KEY_STORE or lmgate-keys.json). The pepper comes from"
               + " $LMGATE_KEY_PEPPER, or else the file <store>.pepper.",
