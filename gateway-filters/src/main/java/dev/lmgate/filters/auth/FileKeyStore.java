@@ -62,6 +62,7 @@ public final class FileKeyStore implements KeyStore {
   private volatile FileTime loadedTime;
   private volatile long loadedSize = -1;
   private ScheduledExecutorService poller;
+  private String lastError; // the watcher thread's last report
 
   private FileKeyStore(Path file, String configuredPepper, byte[] pepper) {
     this.file = file;
@@ -177,11 +178,16 @@ public final class FileKeyStore implements KeyStore {
     return m.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
   }
 
+  /** The watcher's refresh: a broken file is reported once per distinct error, not every poll. */
   private void refreshQuietly() {
     try {
       refresh();
+      lastError = null;
     } catch (IOException | RuntimeException e) {
-      log.error("key store {} unreadable, the previous keys stay in force: {}", file, e.toString());
+      if (!e.toString().equals(lastError)) {
+        lastError = e.toString();
+        log.error("key store {} unreadable, the previous keys stay in force: {}", file, lastError);
+      }
     }
   }
 
