@@ -256,17 +256,25 @@ class OidcAuthenticationTest {
   }
 
   @Test
-  void expiredAndNotYetValidTokensAreRefused_withinTheClockSkew() throws Exception {
+  void expiredAndNotYetValidTokensAreRefused_withinTheClockSkew_alsoWhenVerifiedBefore()
+      throws Exception {
     String t = developerToken();
+    assertThat(chat(t).statusCode()).as("verified once, then remembered").isEqualTo(200);
+    lmStudio.takeRequest();
     clock.shift = Duration.ofHours(1).plusSeconds(20); // expired 20 s ago: within the 30 s skew
     assertThat(chat(t).statusCode()).isEqualTo(200);
     lmStudio.takeRequest();
     clock.shift = Duration.ofHours(1).plusMinutes(1);
     assertThat(chat(t).statusCode()).isEqualTo(401);
     assertThat(failureReason()).isEqualTo("token_expired");
+
+    String u = developerToken();
+    clock.shift = Duration.ZERO;
+    assertThat(chat(u).statusCode()).isEqualTo(200);
+    lmStudio.takeRequest();
     clock.shift =
         Duration.ofMinutes(-5); // issued (and valid from) 5 minutes in the gateway's future
-    assertThat(chat(t).statusCode()).isEqualTo(401);
+    assertThat(chat(u).statusCode()).isEqualTo(401);
     assertThat(failureReason()).isEqualTo("token_not_yet_valid");
   }
 

@@ -54,6 +54,7 @@ public final class AuthenticateFilter implements GatewayFilter {
   private final FilterEnvironment env;
   private final KeyStore keys; // null: API keys not accepted
   private final Map<String, OidcIssuer> issuers; // by exact issuer string
+  private final VerifiedTokens verifiedTokens = new VerifiedTokens();
 
   AuthenticateFilter(
       FilterSettings settings,
@@ -140,8 +141,8 @@ public final class AuthenticateFilter implements GatewayFilter {
             "key:" + k.id(),
             Principal.Kind.API_KEY,
             k.name(),
-            new LinkedHashSet<>(k.roles()),
-            new LinkedHashSet<>(k.scopes()),
+            Set.copyOf(k.roles()),
+            Set.copyOf(k.scopes()),
             List.of(),
             "",
             k.expires());
@@ -151,6 +152,10 @@ public final class AuthenticateFilter implements GatewayFilter {
   private CompletionStage<Verdict> jwt(RequestView request, String credential) {
     if (issuers.isEmpty()) {
       return done(fail(request, "tokens_disabled"));
+    }
+    OidcIssuer.Result seen = verifiedTokens.lookup(credential);
+    if (seen != null) {
+      return done(succeed(request, seen.principal(), "jwt"));
     }
     JWT parsed;
     String iss;
@@ -171,10 +176,13 @@ public final class AuthenticateFilter implements GatewayFilter {
     return issuer
         .validate(signed)
         .thenApply(
-            r ->
-                r.principal() != null
-                    ? succeed(request, r.principal(), "jwt")
-                    : fail(request, r.failure()));
+            r -> {
+              if (r.principal() == null) {
+                return fail(request, r.failure());
+              }
+              verifiedTokens.remember(credential, issuer, r);
+              return succeed(request, r.principal(), "jwt");
+            });
   }
 
   private Verdict succeed(RequestView request, Principal p, String how) {

@@ -65,14 +65,19 @@ final class OidcIssuer {
       Duration jwksCache,
       Duration jwksMinRefresh) {}
 
-  /** The outcome of validating a token: a principal, or a failure reason code. */
-  record Result(Principal principal, String failure) {
-    static Result ok(Principal p) {
-      return new Result(p, null);
+  /**
+   * The outcome of validating a token: a principal, or a failure reason code.
+   *
+   * @param validFrom the later of {@code nbf} and {@code iat}, or {@code null}
+   * @param kid the id of the key that verified the signature, or {@code null}
+   */
+  record Result(Principal principal, String failure, Instant validFrom, String kid) {
+    static Result fail(String reason) {
+      return new Result(null, reason, null, null);
     }
 
-    static Result fail(String reason) {
-      return new Result(null, reason);
+    Result verifiedBy(String keyId) {
+      return new Result(principal, failure, validFrom, keyId);
     }
   }
 
@@ -109,10 +114,7 @@ final class OidcIssuer {
     if (!settings.algorithms().contains(header.getAlgorithm())) {
       return CompletableFuture.completedFuture(Result.fail("alg_not_allowed"));
     }
-    Instant now = clock.instant();
-    if (now.isAfter(fetched.plus(settings.jwksCache()))) {
-      refresh(false); // stale: refresh in the background, use what we have meanwhile
-    }
+    refreshIfStale(clock.instant());
     List<JWK> candidates = select(keys, header);
     if (!candidates.isEmpty()) {
       return CompletableFuture.completedFuture(verify(jwt, candidates));
@@ -128,24 +130,45 @@ final class OidcIssuer {
         });
   }
 
+  /** A stale JWKS is refreshed in the background; what we have is used meanwhile. */
+  private void refreshIfStale(Instant now) {
+    if (now.isAfter(fetched.plus(settings.jwksCache()))) {
+      refresh(false);
+    }
+  }
+
+  /**
+   * Whether a token this issuer verified earlier is still good now: within its validity (with the
+   * skew) and signed by a key the issuer still publishes.
+   */
+  boolean stillValid(Result verified) {
+    Instant now = clock.instant();
+    refreshIfStale(now);
+    Duration skew = settings.clockSkew();
+    return verified.kid() != null
+        && keys.getKeyByKeyId(verified.kid()) != null
+        && now.minus(skew).isBefore(verified.principal().expires())
+        && (verified.validFrom() == null || !now.plus(skew).isBefore(verified.validFrom()));
+  }
+
   private static List<JWK> select(JWKSet set, JWSHeader header) {
     return new JWKSelector(JWKMatcher.forJWSHeader(header)).select(set);
   }
 
   private Result verify(SignedJWT jwt, List<JWK> candidates) {
-    boolean verified = false;
+    JWK verifiedBy = null;
     for (JWK k : candidates) {
       try {
         JWSVerifier v = verifier(k);
         if (v != null && jwt.verify(v)) {
-          verified = true;
+          verifiedBy = k;
           break;
         }
       } catch (JOSEException e) {
         // a key of the wrong shape for this algorithm: try the next one
       }
     }
-    if (!verified) {
+    if (verifiedBy == null) {
       return Result.fail("bad_signature");
     }
     JWTClaimsSet claims;
@@ -154,7 +177,7 @@ final class OidcIssuer {
     } catch (ParseException e) {
       return Result.fail("malformed_token");
     }
-    return checkClaims(claims);
+    return checkClaims(claims).verifiedBy(verifiedBy.getKeyID());
   }
 
   private static JWSVerifier verifier(JWK k) throws JOSEException {
@@ -203,7 +226,13 @@ final class OidcIssuer {
     Object acr = c.getClaim("acr");
     List<String> subjectValues = claimStrings(c, settings.subjectClaim());
     String subject = subjectValues.isEmpty() ? sub : subjectValues.get(0);
-    return Result.ok(
+    Instant validFrom = null;
+    for (java.util.Date d : new java.util.Date[] {c.getNotBeforeTime(), c.getIssueTime()}) {
+      if (d != null && (validFrom == null || d.toInstant().isAfter(validFrom))) {
+        validFrom = d.toInstant();
+      }
+    }
+    return new Result(
         new Principal(
             "jwt:" + settings.issuer() + "#" + sub,
             Principal.Kind.JWT,
@@ -212,7 +241,10 @@ final class OidcIssuer {
             scopes,
             claimStrings(c, "amr"),
             acr instanceof String s ? s : "",
-            c.getExpirationTime().toInstant()));
+            c.getExpirationTime().toInstant()),
+        null,
+        validFrom,
+        null);
   }
 
   /**
