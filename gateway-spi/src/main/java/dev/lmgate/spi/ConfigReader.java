@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * never silently disables a rule.
  */
 public final class ConfigReader {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
   private final String path;
   private final JsonNode node;
@@ -150,9 +150,21 @@ public final class ConfigReader {
     if (s == null) {
       return dflt;
     }
-    Matcher m = DURATION.matcher(s.trim());
+    return parseDuration(s)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    at(key), s, "a duration > 0 such as 500ms, 30s, 10m, 2h or 7d"));
+  }
+
+  /**
+   * Parses a duration written {@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h} or {@code 7d} (at
+   * most nine digits); empty if it is malformed or zero.
+   */
+  public static java.util.Optional<Duration> parseDuration(String text) {
+    Matcher m = DURATION.matcher(text.trim());
     if (!m.matches()) {
-      throw new ConfigException(at(key), s, "a duration such as 500ms, 30s, 10m, 2h or 7d");
+      return java.util.Optional.empty();
     }
     long v = Long.parseLong(m.group(1));
     Duration d =
@@ -163,10 +175,7 @@ public final class ConfigReader {
           case "h" -> Duration.ofHours(v);
           default -> Duration.ofDays(v);
         };
-    if (d.isZero()) {
-      throw new ConfigException(at(key), s, "> 0");
-    }
-    return d;
+    return d.isZero() ? java.util.Optional.empty() : java.util.Optional.of(d);
   }
 
   /** An enum written in kebab-case ({@code fail-closed} for {@code FAIL_CLOSED}). */

@@ -3,6 +3,7 @@ package dev.lmgate.app.cli;
 import dev.lmgate.filters.auth.FileKeyStore;
 import dev.lmgate.filters.auth.KeyAdmin;
 import dev.lmgate.filters.auth.KeyRecord;
+import dev.lmgate.spi.ConfigReader;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,10 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -69,18 +69,16 @@ final class KeysCommand {
     return t == null ? "never" : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
-  static Duration duration(String text) {
-    Matcher m = Pattern.compile("(\\d{1,6})([mhd])").matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException(
-          "duration: " + text + " (expected: a number and m, h or d, e.g. 90d, 24h)");
+  /** Reads {@code 90d}, {@code 24h}, {@code 30m} with the config's duration syntax. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      return ConfigReader.parseDuration(text)
+          .orElseThrow(
+              () ->
+                  new CommandLine.TypeConversionException(
+                      "'" + text + "' (expected: a duration such as 90d, 24h or 30m)"));
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
   }
 
   @Command(
@@ -106,15 +104,17 @@ final class KeysCommand {
     @Option(names = "--scope", split = ",", description = "Scopes, for policies and audit.")
     List<String> scopes = List.of();
 
-    @Option(names = "--expires", description = "Lifetime, e.g. 90d, 24h (default: never).")
-    String expires;
+    @Option(
+        names = "--expires",
+        converter = DurationConverter.class,
+        description = "Lifetime, e.g. 90d, 24h (default: never).")
+    Duration expires;
 
     @Override
     public Integer call() throws Exception {
       try (FileKeyStore s = keys.open()) {
         KeyAdmin.Issued k =
-            new KeyAdmin(s, Clock.systemUTC())
-                .create(name, owner, roles, scopes, expires == null ? null : duration(expires));
+            new KeyAdmin(s, Clock.systemUTC()).create(name, owner, roles, scopes, expires);
         security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
         print(k);
       }
@@ -165,13 +165,14 @@ final class KeysCommand {
     @Option(
         names = "--overlap",
         defaultValue = "24h",
+        converter = DurationConverter.class,
         description = "How long both keys work (default: ${DEFAULT-VALUE}).")
-    String overlap;
+    Duration overlap;
 
     @Override
     public Integer call() throws Exception {
       try (FileKeyStore s = keys.open()) {
-        KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, duration(overlap));
+        KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, overlap);
         security.info(
             "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
         System.out.println(

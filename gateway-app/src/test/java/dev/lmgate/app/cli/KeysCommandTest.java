@@ -64,5 +64,20 @@ class KeysCommandTest {
     assertThat(lmgate("keys", "create", "--store", store, "--name", "x").code())
         .as("a key needs a role")
         .isNotZero();
+    assertThat(
+            lmgate(
+                    "keys",
+                    "create",
+                    "--store",
+                    store,
+                    "--name",
+                    "x",
+                    "--role",
+                    "r",
+                    "--expires",
+                    "soon")
+                .code())
+        .as("a bad duration is a usage error, not a stack trace")
+        .isEqualTo(2);
   }
 }

@@ -65,7 +65,16 @@ class ConfigLoaderTest {
         "server.port: ${NOPE} (expected: environment variable NOPE to be set");
     assertError(
         "server:\n  idle-timeout: soon\n",
-        "server.idle-timeout: soon (expected: a duration such as 500ms, 30s, 10m, 2h or 7d)");
+        "server.idle-timeout: soon (expected: a duration > 0 such as 500ms, 30s, 10m, 2h or 7d)");
+    assertError(
+        "server:\n  idle-timeout: 99999999999999999999s\n",
+        "server.idle-timeout: 99999999999999999999s (expected: a duration > 0");
+    assertError(
+        "filters:\n  - id: authenticate\n    api-keys: {}\n  - id: rate-limit\n    default: {requests: 10/0m}\n",
+        "filters[1].default.requests: 10/0m (expected: amount/window");
+    assertError(
+        "filters:\n  - id: rate-limit\n",
+        "filters[0].id: rate-limit (expected: after an authenticate filter)");
     assertError(
         "server:\n  upstream-idle-evict: 5s\n", "server.upstream-idle-evict: PT5S (expected: < 5s");
     assertError(

@@ -1,7 +1,9 @@
 package dev.lmgate.filters.ratelimit;
 
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,7 +12,7 @@ import java.util.regex.Pattern;
  * holds {@code amount} and refills continuously at {@code amount} per {@code window}.
  */
 public record Rate(long amount, Duration window) {
-  private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})\\s*/\\s*(\\d{0,6})([smhd])");
+  private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})\\s*/\\s*(\\S+)");
 
   public Rate {
     if (amount <= 0 || window.isZero() || window.isNegative()) {
@@ -20,21 +22,15 @@ public record Rate(long amount, Duration window) {
 
   static Rate parse(String path, String text) throws ConfigException {
     Matcher m = FORMAT.matcher(text.trim());
-    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+    String window = m.matches() ? m.group(2) : "";
+    // "60/m" reads as "60/1m"
+    Optional<Duration> w =
+        ConfigReader.parseDuration(
+            !window.isEmpty() && Character.isLetter(window.charAt(0)) ? "1" + window : window);
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0 || w.isEmpty()) {
       throw new ConfigException(path, text, "amount/window, e.g. 60/1m, 100000/1h, 1000000/1d");
     }
-    long n = m.group(2).isEmpty() ? 1 : Long.parseLong(m.group(2));
-    if (n == 0) {
-      throw new ConfigException(path, text, "a window longer than 0");
-    }
-    Duration unit =
-        switch (m.group(3)) {
-          case "s" -> Duration.ofSeconds(1);
-          case "m" -> Duration.ofMinutes(1);
-          case "h" -> Duration.ofHours(1);
-          default -> Duration.ofDays(1);
-        };
-    return new Rate(Long.parseLong(m.group(1)), unit.multipliedBy(n));
+    return new Rate(Long.parseLong(m.group(1)), w.get());
   }
 
   /** As written in YAML: {@code 60/1m}. */

@@ -125,6 +125,13 @@ class RateLimitFilterTest {
   }
 
   @Test
+  void ratesReadAsWritten() throws Exception {
+    assertThat(Rate.parse("p", "60/m")).isEqualTo(new Rate(60, Duration.ofMinutes(1)));
+    assertThat(Rate.parse("p", "100000 / 1h").toString()).isEqualTo("100000/1h");
+    assertThat(Rate.parse("p", "5/90s").toString()).isEqualTo("5/90s");
+  }
+
+  @Test
   void ratesAreValidated() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> filter("default: {requests: 10 per minute}"))
