@@ -1,0 +1,466 @@
+package dev.lmgate.audit.log;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.audit.checkpoint.Checkpoint;
+import dev.lmgate.audit.checkpoint.CheckpointStore;
+import dev.lmgate.audit.checkpoint.FilePermissions;
+import dev.lmgate.audit.checkpoint.SigningKey;
+import dev.lmgate.audit.merkle.Frontier;
+import dev.lmgate.audit.merkle.Merkle;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only, hash-chained, Merkle-tree audit log of one directory.
+ *
+ * <p>One writer thread takes records from a bounded queue, gives each its {@code seq} (its leaf
+ * index) and {@code prev} (the previous record's leaf hash), appends the batch as JSON lines to the
+ * current segment and syncs once for the batch (group commit). {@link #append} completes when the
+ * record is durable; {@link #offer} never waits and counts what a full queue drops. A write the
+ * disk refuses fails that batch's futures and is undone; the next batch tries again.
+ *
+ * <p>Every {@code checkpointInterval} with new records, and on {@link #close}, the writer signs a
+ * checkpoint of the tree into the checkpoint directory. Opening a log re-reads and checks it: an
+ * incomplete last record (a crash mid-write) is cut off and noted in a {@code recovery} record;
+ * anything else that fails verification refuses to open.
+ */
+public final class AuditLog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /**
+   * Where and how the log is written.
+   *
+   * @param segments directory of the segment files
+   * @param checkpoints directory of the signed checkpoints (keep it apart from the segments)
+   * @param origin the log's name in checkpoints
+   * @param segmentBytes a new segment starts when the current one would grow past this
+   * @param checkpointInterval how often a checkpoint is signed while records arrive
+   * @param queueCapacity records waiting for the writer at most
+   * @param opener opens segment files ({@link SegmentFile#FILES})
+   */
+  public record Settings(
+      Path segments,
+      Path checkpoints,
+      String origin,
+      long segmentBytes,
+      Duration checkpointInterval,
+      int queueCapacity,
+      SegmentFile.Opener opener) {
+
+    public static Settings defaults(Path dir) {
+      return new Settings(
+          dir.resolve("segments"),
+          dir.resolve("checkpoints"),
+          "lmgate.audit",
+          64L << 20,
+          Duration.ofSeconds(10),
+          65_536,
+          SegmentFile.FILES);
+    }
+
+    public Settings withCheckpoints(Path dir) {
+      return new Settings(
+          segments, dir, origin, segmentBytes, checkpointInterval, queueCapacity, opener);
+    }
+
+    public Settings withOpener(SegmentFile.Opener o) {
+      return new Settings(
+          segments, checkpoints, origin, segmentBytes, checkpointInterval, queueCapacity, o);
+    }
+
+    public Settings withSegmentBytes(long b) {
+      return new Settings(
+          segments, checkpoints, origin, b, checkpointInterval, queueCapacity, opener);
+    }
+
+    public Settings withQueueCapacity(int c) {
+      return new Settings(
+          segments, checkpoints, origin, segmentBytes, checkpointInterval, c, opener);
+    }
+
+    public Settings withCheckpointInterval(Duration d) {
+      return new Settings(segments, checkpoints, origin, segmentBytes, d, queueCapacity, opener);
+    }
+  }
+
+  /** Hears what the writer does; called on the writer thread, must not block. */
+  public interface Observer {
+    /** A record is durable. */
+    default void appended(long seq, JsonNode record) {}
+
+    /** The disk refused a write; the records of that batch were not kept. */
+    default void writeFailed(IOException cause) {}
+
+    /** Writing works again after a failure. */
+    default void writeRecovered() {}
+
+    /** The queue was full and a record offered without waiting was dropped. */
+    default void dropped(long totalDropped) {}
+  }
+
+  /** Where a record went. */
+  public record Appended(long seq, byte[] leafHash) {}
+
+  private record Pending(ObjectNode record, CompletableFuture<Appended> done) {}
+
+  private static final Pending STOP = new Pending(null, null);
+
+  private final Settings settings;
+  private final SigningKey signer;
+  private final Clock clock;
+  private final Observer observer;
+  private final CheckpointStore checkpoints;
+  private final BlockingQueue<Pending> queue;
+  private final Thread writer;
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong durable = new AtomicLong();
+  // writer-thread state (leaves is read by proofs under its own lock)
+  private final List<byte[]> leaves = new ArrayList<>();
+  private final Frontier frontier = new Frontier();
+  private byte[] lastLeaf;
+  private SegmentFile segment;
+  private long segmentSize;
+  private boolean failing;
+  private long checkpointedSize = -1;
+  private long lastCheckpointNanos = System.nanoTime();
+  private volatile boolean closed;
+
+  private AuditLog(Settings settings, SigningKey signer, Clock clock, Observer observer) {
+    this.settings = settings;
+    this.signer = signer;
+    this.clock = clock;
+    this.observer = observer;
+    this.checkpoints = new CheckpointStore(settings.checkpoints());
+    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+    this.writer = new Thread(this::run, "lmgate-audit-writer");
+    this.writer.setDaemon(true);
+  }
+
+  /**
+   * Opens (creating if needed) the log, checks it and starts the writer.
+   *
+   * @throws AuditLogException when the log fails verification ({@link AuditLogException#tampered})
+   */
+  public static AuditLog open(Settings settings, SigningKey signer, Clock clock, Observer observer)
+      throws IOException {
+    FilePermissions.directory(settings.segments());
+    FilePermissions.directory(settings.checkpoints());
+    AuditLog l = new AuditLog(settings, signer, clock, observer);
+    ObjectNode recovery = l.recover();
+    l.writer.start();
+    if (recovery != null) {
+      try {
+        l.append(recovery).get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        l.close();
+        throw new AuditLogException("could not note the recovery in the log", e);
+      }
+    }
+    return l;
+  }
+
+  private ObjectNode recover() throws IOException {
+    LogReader.Result r = LogReader.read(settings.segments());
+    ObjectNode recovery = null;
+    if (!r.intact()) {
+      if (!r.tornTail()) {
+        throw new AuditLogException(
+            "the audit log in " + settings.segments() + " fails verification: " + r.problem(),
+            true);
+      }
+      long size = Files.size(r.tailSegment());
+      try (SegmentFile f = settings.opener().open(r.tailSegment())) {
+        f.truncate(r.goodLength());
+        f.sync();
+      }
+      log.warn("audit log: {}; cut off {} bytes", r.problem(), size - r.goodLength());
+      recovery = NODES.objectNode();
+      recovery.put("kind", "recovery");
+      recovery.put("time", clock.instant().toString());
+      recovery.put("detail", r.problem() + "; the incomplete record was cut off");
+      recovery.put("truncated_bytes", size - r.goodLength());
+    }
+    for (LogReader.Entry e : r.entries()) {
+      leaves.add(e.leafHash());
+      frontier.add(e.leafHash());
+      lastLeaf = e.leafHash();
+    }
+    durable.set(leaves.size());
+    // The newest checkpoint must describe a prefix of what is on disk.
+    List<CheckpointStore.Stored> stored = checkpoints.list();
+    if (!stored.isEmpty()) {
+      CheckpointStore.Stored last = stored.get(stored.size() - 1);
+      Checkpoint cp =
+          signer
+              .verifier()
+              .open(last.note())
+              .flatMap(Checkpoint::parse)
+              .orElseThrow(
+                  () ->
+                      new AuditLogException(
+                          "checkpoint " + last.file() + " does not verify with the signing key",
+                          true));
+      if (cp.size() > leaves.size()) {
+        throw new AuditLogException(
+            "the audit log has "
+                + leaves.size()
+                + " records but checkpoint "
+                + last.file().getFileName()
+                + " signed "
+                + cp.size()
+                + ": records were removed or an older copy was restored",
+            true);
+      }
+      if (!MessageDigest.isEqual(cp.root(), Merkle.root(leaves, 0, (int) cp.size()))) {
+        throw new AuditLogException(
+            "the first "
+                + cp.size()
+                + " records no longer match checkpoint "
+                + last.file().getFileName(),
+            true);
+      }
+      checkpointedSize = cp.size();
+    }
+    List<Path> segs = LogReader.segments(settings.segments());
+    if (!segs.isEmpty()) {
+      Path cur = segs.get(segs.size() - 1);
+      segment = settings.opener().open(cur);
+      segmentSize = segment.size();
+    }
+    return recovery;
+  }
+
+  /** Appends a record; the future completes when it is durable, or fails when it cannot be. */
+  public CompletableFuture<Appended> append(ObjectNode record) {
+    CompletableFuture<Appended> f = new CompletableFuture<>();
+    if (closed) {
+      f.completeExceptionally(new AuditLogException("the audit log is closed", false));
+    } else if (!queue.offer(new Pending(record, f))) {
+      f.completeExceptionally(new AuditLogException("the audit queue is full", false));
+    }
+    return f;
+  }
+
+  /** Appends without waiting; returns false (and counts a drop) when the queue is full. */
+  public boolean offer(ObjectNode record) {
+    if (!closed && queue.offer(new Pending(record, null))) {
+      return true;
+    }
+    observer.dropped(dropped.incrementAndGet());
+    return false;
+  }
+
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Records durable so far. */
+  public long size() {
+    return durable.get();
+  }
+
+  /** Whether the last write succeeded. */
+  public boolean healthy() {
+    return !failing;
+  }
+
+  public CheckpointStore checkpoints() {
+    return checkpoints;
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>();
+    boolean stopping = false;
+    while (!stopping) {
+      try {
+        Pending first = queue.poll(250, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, 4095);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        stopping = true;
+      }
+      int stop = batch.indexOf(STOP);
+      if (stop >= 0) {
+        stopping = true;
+        batch.remove(STOP);
+      }
+      if (!batch.isEmpty()) {
+        write(batch);
+        batch.clear();
+      }
+      if (System.nanoTime() - lastCheckpointNanos >= settings.checkpointInterval().toNanos()) {
+        checkpoint();
+      }
+    }
+    List<Pending> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    rest.remove(STOP);
+    if (!rest.isEmpty()) {
+      write(rest);
+    }
+    checkpoint();
+    try {
+      if (segment != null) {
+        segment.close();
+      }
+    } catch (IOException e) {
+      log.warn("closing the audit segment failed: {}", e.toString());
+    }
+  }
+
+  private void write(List<Pending> batch) {
+    long base = leaves.size();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
+    List<byte[]> hashes = new ArrayList<>(batch.size());
+    byte[] prev = lastLeaf;
+    for (int i = 0; i < batch.size(); i++) {
+      ObjectNode r = batch.get(i).record();
+      r.put("seq", base + i);
+      r.put("prev", prev == null ? LogReader.ZERO_HASH : HexFormat.of().formatHex(prev));
+      byte[] line = CanonicalJson.encode(r);
+      byte[] leaf = Merkle.leafHash(line);
+      out.writeBytes(line);
+      out.write('\n');
+      hashes.add(leaf);
+      prev = leaf;
+    }
+    long before = -1;
+    try {
+      if (segment == null
+          || (segmentSize > 0 && segmentSize + out.size() > settings.segmentBytes())) {
+        roll(base);
+      }
+      before = segmentSize;
+      segment.append(ByteBuffer.wrap(out.toByteArray()));
+      segment.sync();
+      segmentSize = before + out.size();
+    } catch (IOException | RuntimeException e) {
+      IOException cause = e instanceof IOException io ? io : new IOException(e);
+      if (before >= 0) {
+        try {
+          segment.truncate(before);
+        } catch (IOException | RuntimeException ignored) {
+          // The disk refuses even that; the torn tail is found and cut at the next open.
+        }
+      }
+      for (Pending p : batch) {
+        if (p.done() != null) {
+          p.done()
+              .completeExceptionally(
+                  new AuditLogException("the audit log cannot be written", cause));
+        }
+      }
+      if (!failing) {
+        log.error("audit log write failed: {}", cause.toString());
+      }
+      failing = true;
+      observer.writeFailed(cause);
+      return;
+    }
+    if (failing) {
+      failing = false;
+      log.warn("audit log writes succeed again");
+      observer.writeRecovered();
+    }
+    synchronized (leaves) {
+      leaves.addAll(hashes);
+    }
+    hashes.forEach(frontier::add);
+    lastLeaf = prev;
+    durable.set(leaves.size());
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = batch.get(i);
+      observer.appended(base + i, p.record());
+      if (p.done() != null) {
+        p.done().complete(new Appended(base + i, hashes.get(i)));
+      }
+    }
+  }
+
+  private void roll(long firstSeq) throws IOException {
+    if (segment != null) {
+      segment.close();
+      segment = null;
+    }
+    Path f = settings.segments().resolve(String.format("seg-%012d.jsonl", firstSeq));
+    segment = settings.opener().open(f);
+    FilePermissions.ownerOnly(f);
+    segmentSize = segment.size();
+  }
+
+  /** Signs a checkpoint of the current tree if it grew since the last one. */
+  private void checkpoint() {
+    lastCheckpointNanos = System.nanoTime();
+    long size = frontier.size();
+    if (size == checkpointedSize) {
+      return;
+    }
+    Checkpoint cp = new Checkpoint(settings.origin(), size, frontier.root(), clock.instant());
+    try {
+      checkpoints.write(size, signer.sign(cp.body()));
+      checkpointedSize = size;
+    } catch (IOException e) {
+      log.error("writing an audit checkpoint failed: {}", e.toString());
+      observer.writeFailed(e);
+    }
+  }
+
+  /** The leaf hashes of the first {@code size} records (for proofs). */
+  public List<byte[]> leafHashes(long size) {
+    synchronized (leaves) {
+      return new ArrayList<>(leaves.subList(0, (int) Math.min(size, leaves.size())));
+    }
+  }
+
+  /** The time the log's clock reads now. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /** Stops the writer after it wrote everything queued and signed a final checkpoint. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    while (!queue.offer(STOP)) {
+      Thread.onSpinWait();
+    }
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Exposed for proofs: the checkpoint of the newest stored size, if any. */
+  public Optional<CheckpointStore.Stored> latestCheckpoint() throws IOException {
+    List<CheckpointStore.Stored> l = checkpoints.list();
+    return l.isEmpty() ? Optional.empty() : Optional.of(l.get(l.size() - 1));
+  }
+}

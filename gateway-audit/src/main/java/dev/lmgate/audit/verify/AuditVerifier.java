@@ -1,0 +1,104 @@
+package dev.lmgate.audit.verify;
+
+import dev.lmgate.audit.checkpoint.Checkpoint;
+import dev.lmgate.audit.checkpoint.CheckpointStore;
+import dev.lmgate.audit.checkpoint.VerifierKey;
+import dev.lmgate.audit.log.LogReader;
+import dev.lmgate.audit.merkle.Merkle;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Checks a log directory offline: every record in order and chained, every checkpoint signed by the
+ * given key, naming the size it signs, with a root that matches the records on disk, and times that
+ * never go backwards. The first failure is the answer.
+ */
+public final class AuditVerifier {
+  /**
+   * The outcome.
+   *
+   * @param intact whether everything checked out
+   * @param records records read
+   * @param checkpoints checkpoints verified
+   * @param problem the first failure, or {@code null}
+   * @param unsigned records after the newest checkpoint (chained, not yet signed)
+   */
+  public record Report(
+      boolean intact, long records, int checkpoints, String problem, long unsigned) {}
+
+  private AuditVerifier() {}
+
+  public static Report verify(Path segments, Path checkpointDir, VerifierKey key)
+      throws IOException {
+    LogReader.Result r = LogReader.read(segments);
+    long n = r.entries().size();
+    if (!r.intact()) {
+      return new Report(false, n, 0, r.problem(), 0);
+    }
+    List<byte[]> leaves = r.leafHashes();
+    List<CheckpointStore.Stored> stored = new CheckpointStore(checkpointDir).list();
+    if (stored.isEmpty() && n > 0) {
+      return new Report(false, n, 0, "no signed checkpoint found in " + checkpointDir, n);
+    }
+    int ok = 0;
+    long lastSize = 0;
+    Instant lastTime = Instant.EPOCH;
+    for (CheckpointStore.Stored s : stored) {
+      String name = s.file().getFileName().toString();
+      Checkpoint cp = key.open(s.note()).flatMap(Checkpoint::parse).orElse(null);
+      if (cp == null) {
+        return new Report(
+            false,
+            n,
+            ok,
+            "checkpoint " + name + ": the signature does not verify (forged or altered)",
+            0);
+      }
+      if (cp.size() != s.namedSize()) {
+        return new Report(
+            false,
+            n,
+            ok,
+            "checkpoint " + name + " signs size " + cp.size() + ", not the size it is named for",
+            0);
+      }
+      if (cp.size() > n) {
+        return new Report(
+            false,
+            n,
+            ok,
+            "the log has "
+                + n
+                + " records but checkpoint "
+                + name
+                + " signed "
+                + cp.size()
+                + ": records were removed or an older copy of the log was restored",
+            0);
+      }
+      if (!MessageDigest.isEqual(cp.root(), Merkle.root(leaves, 0, (int) cp.size()))) {
+        return new Report(
+            false,
+            n,
+            ok,
+            "checkpoint "
+                + name
+                + ": its root does not match the first "
+                + cp.size()
+                + " records (a record among them was altered, removed or reordered)",
+            0);
+      }
+      if (cp.time().isBefore(lastTime)) {
+        return new Report(
+            false, n, ok, "checkpoint " + name + " is dated before the one it follows", 0);
+      }
+      lastTime = cp.time();
+      lastSize = cp.size();
+      ok++;
+    }
+    return new Report(true, n, ok, null, n - lastSize);
+  }
+}

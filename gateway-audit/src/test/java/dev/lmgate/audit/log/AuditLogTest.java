@@ -1,0 +1,320 @@
+package dev.lmgate.audit.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.audit.checkpoint.Checkpoint;
+import dev.lmgate.audit.checkpoint.CheckpointStore;
+import dev.lmgate.audit.checkpoint.SigningKey;
+import dev.lmgate.audit.verify.AuditVerifier;
+import dev.lmgate.audit.verify.InclusionProof;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The log on disk: written, reopened, and every kind of tampering found by the verifier. */
+class AuditLogTest {
+  @TempDir Path dir;
+  SigningKey key;
+  AuditLog.Settings settings;
+
+  @BeforeEach
+  void setUp() {
+    key = SigningKey.generate("lmgate.audit/test");
+    settings = AuditLog.Settings.defaults(dir).withSegmentBytes(2_000);
+  }
+
+  private static ObjectNode record(int i) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("kind", "exchange");
+    n.put("request_id", "req-" + i);
+    n.put("status", 200);
+    n.put("note", "record number " + i);
+    return n;
+  }
+
+  private void write(int from, int to) throws Exception {
+    try (AuditLog log =
+        AuditLog.open(settings, key, Clock.systemUTC(), new AuditLog.Observer() {})) {
+      for (int i = from; i < to; i++) {
+        log.append(record(i)).get();
+      }
+    }
+  }
+
+  private AuditVerifier.Report verify() throws IOException {
+    return AuditVerifier.verify(settings.segments(), settings.checkpoints(), key.verifier());
+  }
+
+  private List<Path> segments() throws IOException {
+    return LogReader.segments(settings.segments());
+  }
+
+  @Test
+  void aWrittenLogVerifiesAcrossSegmentsAndRestarts() throws Exception {
+    write(0, 30);
+    write(30, 60);
+    AuditVerifier.Report r = verify();
+    assertThat(r.problem()).isNull();
+    assertThat(r.intact()).isTrue();
+    assertThat(r.records()).isEqualTo(60);
+    assertThat(r.unsigned()).isZero();
+    assertThat(segments()).hasSizeGreaterThan(3);
+    List<JsonNode> all =
+        LogReader.read(settings.segments()).entries().stream().map(LogReader.Entry::json).toList();
+    assertThat(all.get(42).path("request_id").asText()).isEqualTo("req-42");
+    assertThat(all.get(42).path("seq").asLong()).isEqualTo(42);
+  }
+
+  @Test
+  void editingOneByteIsFound() throws Exception {
+    write(0, 20);
+    Path seg = segments().get(1);
+    String s = Files.readString(seg);
+    Files.writeString(seg, s.replaceFirst("record number", "record numbar"));
+    assertThat(verify().intact()).isFalse();
+    assertThat(verify().problem()).contains("prev does not match");
+  }
+
+  @Test
+  void deletingARecordIsFound() throws Exception {
+    write(0, 20);
+    Path seg = segments().get(0);
+    List<String> lines = new ArrayList<>(Files.readAllLines(seg));
+    lines.remove(1);
+    Files.write(seg, lines);
+    assertThat(verify().problem()).contains("seq is 2, expected 1");
+  }
+
+  @Test
+  void swappingTwoRecordsIsFound() throws Exception {
+    write(0, 20);
+    Path seg = segments().get(0);
+    List<String> lines = new ArrayList<>(Files.readAllLines(seg));
+    String a = lines.get(1);
+    lines.set(1, lines.get(2));
+    lines.set(2, a);
+    Files.write(seg, lines);
+    assertThat(verify().problem()).contains("reordered");
+  }
+
+  @Test
+  void truncatingTheTailIsFoundAgainstTheCheckpoint() throws Exception {
+    write(0, 20);
+    List<Path> segs = segments();
+    Files.delete(segs.get(segs.size() - 1));
+    assertThat(verify().problem()).contains("records were removed or an older copy");
+  }
+
+  @Test
+  void restoringAnOlderSnapshotIsFound() throws Exception {
+    write(0, 10);
+    Path snapshot = Files.createDirectory(dir.resolve("snapshot"));
+    for (Path s : segments()) {
+      Files.copy(s, snapshot.resolve(s.getFileName()));
+    }
+    write(10, 25);
+    try (Stream<Path> s = Files.list(settings.segments())) {
+      for (Path p : s.toList()) {
+        Files.delete(p);
+      }
+    }
+    try (Stream<Path> s = Files.list(snapshot)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, settings.segments().resolve(p.getFileName()));
+      }
+    }
+    assertThat(verify().problem()).contains("older copy of the log was restored");
+    assertThatThrownBy(() -> write(25, 26))
+        .isInstanceOf(AuditLogException.class)
+        .hasMessageContaining("older copy was restored");
+  }
+
+  @Test
+  void aRewrittenChainIsFoundByTheSignedRoot() throws Exception {
+    write(0, 12);
+    // The attacker edits record 3 and recomputes every seq/prev after it: the chain is consistent
+    // again, but the signed checkpoint's root is not.
+    List<LogReader.Entry> entries = LogReader.read(settings.segments()).entries();
+    for (Path s : segments()) {
+      Files.delete(s);
+    }
+    try (AuditLog log =
+        AuditLog.open(
+            settings.withCheckpoints(dir.resolve("attacker-checkpoints")),
+            key,
+            Clock.systemUTC(),
+            new AuditLog.Observer() {})) {
+      for (LogReader.Entry e : entries) {
+        ObjectNode n = (ObjectNode) e.json().deepCopy();
+        if (e.seq() == 3) {
+          n.put("status", 403);
+        }
+        n.remove("seq");
+        n.remove("prev");
+        log.append(n).get();
+      }
+    }
+    assertThat(LogReader.read(settings.segments()).intact()).isTrue();
+    assertThat(verify().problem()).contains("its root does not match the first 12 records");
+  }
+
+  @Test
+  void aForgedCheckpointIsFound() throws Exception {
+    write(0, 5);
+    SigningKey other = SigningKey.generate("lmgate.audit/test");
+    Checkpoint fake = new Checkpoint("lmgate.audit/test", 5, new byte[32], java.time.Instant.now());
+    Path f = new CheckpointStore(settings.checkpoints()).list().get(0).file();
+    String genuine = Files.readString(f);
+    Files.writeString(f, other.sign(fake.body()));
+    assertThat(verify().problem()).contains("signature does not verify");
+    assertThatThrownBy(() -> write(5, 6))
+        .isInstanceOf(AuditLogException.class)
+        .hasMessageContaining("does not verify with the signing key");
+    // A valid note whose size was edited by hand breaks its signature too.
+    Files.writeString(f, genuine);
+    write(5, 6);
+    CheckpointStore.Stored latest = new CheckpointStore(settings.checkpoints()).list().get(1);
+    Files.writeString(latest.file(), latest.note().replaceFirst("\n6\n", "\n7\n"));
+    assertThat(verify().problem()).contains("signature does not verify");
+  }
+
+  @Test
+  void proofsVerifyAndForgedProofsDoNot() throws Exception {
+    write(0, 9);
+    LogReader.Result r = LogReader.read(settings.segments());
+    CheckpointStore.Stored cp = new CheckpointStore(settings.checkpoints()).list().get(0);
+    Checkpoint c = key.verifier().open(cp.note()).flatMap(Checkpoint::parse).orElseThrow();
+    ObjectNode proof =
+        InclusionProof.build(4, r.entries().get(4).line(), r.leafHashes(), c, cp.note());
+    assertThat(InclusionProof.check(proof, key.verifier())).isEmpty();
+
+    ObjectNode edited = proof.deepCopy();
+    edited.put("record", proof.get("record").asText().replace("req-4", "req-5"));
+    assertThat(InclusionProof.check(edited, key.verifier())).isPresent();
+    ObjectNode moved = proof.deepCopy();
+    moved.put("seq", 5);
+    assertThat(InclusionProof.check(moved, key.verifier())).isPresent();
+    ObjectNode badPath = proof.deepCopy();
+    badPath.withArray("path").set(0, JsonNodeFactory.instance.textNode("00".repeat(32)));
+    assertThat(InclusionProof.check(badPath, key.verifier())).isPresent();
+    ObjectNode otherKey = proof.deepCopy();
+    assertThat(InclusionProof.check(otherKey, SigningKey.generate("lmgate.audit/test").verifier()))
+        .contains("the checkpoint's signature does not verify with the given key");
+  }
+
+  @Test
+  void aTornTailIsCutOffAndNotedOnOpen() throws Exception {
+    write(0, 7);
+    List<Path> segs = segments();
+    Files.writeString(
+        segs.get(segs.size() - 1), "{\"kind\":\"exchange\",\"req", StandardOpenOption.APPEND);
+    assertThat(verify().problem()).contains("incomplete last record");
+    write(7, 8);
+    AuditVerifier.Report r = verify();
+    assertThat(r.problem()).isNull();
+    List<LogReader.Entry> entries = LogReader.read(settings.segments()).entries();
+    assertThat(entries).hasSize(9);
+    assertThat(entries.get(7).json().path("kind").asText()).isEqualTo("recovery");
+    assertThat(entries.get(7).json().path("truncated_bytes").asLong()).isEqualTo(23);
+  }
+
+  @Test
+  void aFailingDiskFailsTheAppendAndTheLogCarriesOnWhenItRecovers() throws Exception {
+    AtomicBoolean full = new AtomicBoolean();
+    SegmentFile.Opener flaky =
+        file -> {
+          SegmentFile real = SegmentFile.FILES.open(file);
+          return new SegmentFile() {
+            public long size() throws IOException {
+              return real.size();
+            }
+
+            public void append(ByteBuffer b) throws IOException {
+              if (full.get()) {
+                real.append(ByteBuffer.wrap("{\"partial".getBytes(StandardCharsets.UTF_8)));
+                throw new IOException("No space left on device");
+              }
+              real.append(b);
+            }
+
+            public void sync() throws IOException {
+              real.sync();
+            }
+
+            public void truncate(long size) throws IOException {
+              real.truncate(size);
+            }
+
+            public void close() throws IOException {
+              real.close();
+            }
+          };
+        };
+    List<String> events = new ArrayList<>();
+    AuditLog.Observer obs =
+        new AuditLog.Observer() {
+          public void writeFailed(IOException cause) {
+            events.add("failed");
+          }
+
+          public void writeRecovered() {
+            events.add("recovered");
+          }
+        };
+    try (AuditLog log = AuditLog.open(settings.withOpener(flaky), key, Clock.systemUTC(), obs)) {
+      log.append(record(0)).get();
+      full.set(true);
+      assertThatThrownBy(() -> log.append(record(1)).get())
+          .isInstanceOf(ExecutionException.class)
+          .hasRootCauseMessage("No space left on device");
+      assertThat(log.healthy()).isFalse();
+      full.set(false);
+      assertThat(log.append(record(2)).get().seq()).isEqualTo(1);
+      assertThat(log.healthy()).isTrue();
+    }
+    assertThat(events).containsExactly("failed", "recovered");
+    assertThat(verify().intact()).isTrue();
+    assertThat(verify().records()).isEqualTo(2);
+  }
+
+  @Test
+  void filesAreOwnerOnly() throws Exception {
+    write(0, 3);
+    assertThat(Files.getPosixFilePermissions(settings.segments()))
+        .containsExactlyInAnyOrderElementsOf(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    for (Path p : segments()) {
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(p)))
+          .isEqualTo("rw-------");
+    }
+    Path cp =
+        new CheckpointStore(settings.checkpoints())
+            .list().stream()
+                .map(CheckpointStore.Stored::file)
+                .max(Comparator.naturalOrder())
+                .orElseThrow();
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(cp)))
+        .isEqualTo("rw-------");
+  }
+}
