@@ -21,6 +21,11 @@ import java.util.List;
  * @param model the model the request named, or empty
  * @param usage tokens consumed, when the answer was inspected and reported or allowed an estimate;
  *     {@code null} otherwise
+ * @param conversation the request as forwarded (after filter edits), or {@link
+ *     Conversation#empty()} when the body was not parsed
+ * @param response the answer's texts as the client received them (for a stream: assembled from
+ *     the events released, redactions applied; for a blocked answer: what went out before the
+ *     block, usually nothing); empty when the answer was not inspected
  */
 public record ExchangeSummary(
     String requestId,
@@ -36,7 +41,9 @@ public record ExchangeSummary(
     long nanos,
     Principal principal,
     String model,
-    TokenUsage usage) {
+    TokenUsage usage,
+    Conversation conversation,
+    List<OutputText> response) {
 
   /** How an exchange ended. A blocked exchange is never recorded as forwarded. */
   public enum Decision {
@@ -51,5 +58,42 @@ public record ExchangeSummary(
   public ExchangeSummary {
     filters = List.copyOf(filters);
     model = model == null ? "" : model;
+    conversation = conversation == null ? Conversation.empty() : conversation;
+    response = response == null ? List.of() : List.copyOf(response);
+  }
+
+  /** A summary without payloads. */
+  public ExchangeSummary(
+      String requestId,
+      Instant start,
+      Route route,
+      String method,
+      String path,
+      String clientAddress,
+      int status,
+      Decision decision,
+      List<FilterOutcome> filters,
+      boolean streamed,
+      long nanos,
+      Principal principal,
+      String model,
+      TokenUsage usage) {
+    this(
+        requestId,
+        start,
+        route,
+        method,
+        path,
+        clientAddress,
+        status,
+        decision,
+        filters,
+        streamed,
+        nanos,
+        principal,
+        model,
+        usage,
+        null,
+        null);
   }
 }

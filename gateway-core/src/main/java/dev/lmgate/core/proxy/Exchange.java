@@ -69,6 +69,16 @@ final class Exchange implements UpstreamHandler.Sink {
       new Rejection(
           500, "server_error", "gateway_error", "", "The gateway failed to process the exchange.");
 
+  /** The audit log cannot take records: answers are withheld rather than left unrecorded. */
+  private static final Rejection AUDIT_UNAVAILABLE =
+      new Rejection(
+              503,
+              "server_error",
+              "audit_unavailable",
+              "",
+              "The gateway cannot record this exchange in its audit log; try again later.")
+          .withHeader("retry-after", "5");
+
   /** How the response travels to the client. */
   private enum Mode {
     RELAY,
@@ -118,6 +128,9 @@ final class Exchange implements UpstreamHandler.Sink {
 
   private boolean usageAskedByGateway;
   private boolean waitingForFirstByte;
+  private List<dev.lmgate.spi.OutputText> delivered = List.of(); // a buffered answer's texts
+  private ExchangeSummary recorded; // set once the listener has the exchange
+  private Dialect failDialect; // the dialect of a pending error answer
 
   Exchange(
       GatewayContext gw, ChannelHandlerContext ctx, ProxyHandler handler, FullHttpRequest request) {
@@ -147,7 +160,7 @@ final class Exchange implements UpstreamHandler.Sink {
             requestId,
             gw.routes(),
             gw.settings().allowWebSocket(),
-            !chain.filters().isEmpty(),
+            !chain.filters().isEmpty() || gw.listener().capturesPayloads(),
             handler.clientAddress(ctx));
     if (admission instanceof RequestAdmission.Refused refused) {
       route = refused.route();
@@ -164,7 +177,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
   private void runRequestFilters() {
     if (chain.filters().isEmpty()) {
-      forward();
+      beforeForward();
       return;
     }
     chain
@@ -194,7 +207,16 @@ final class Exchange implements UpstreamHandler.Sink {
       reject(route.dialect(), res.rejection(), Decision.BLOCKED_REQUEST);
       return;
     }
-    inspected = chain.inspectsResponse(requestCtx);
+    beforeForward();
+  }
+
+  /** The request passed its filters: decide how to treat the answer, then send it. */
+  private void beforeForward() {
+    if (gw.listener().refusesRequests()) {
+      reject(route.dialect(), AUDIT_UNAVAILABLE, Decision.REJECTED);
+      return;
+    }
+    inspected = gw.listener().capturesPayloads() || chain.inspectsResponse(requestCtx);
     if (streaming && inspected) {
       usageAskedByGateway = requestCtx.askForStreamUsage();
     }
@@ -444,9 +466,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         content.release();
         if (last) {
-          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-              .addListener(f -> complete(Decision.FORWARDED));
           releaseUpstream();
+          commitThen(Decision.FORWARDED, this::writeLast);
         }
       }
       case GUARDED_STREAM -> onStreamContent(content, last);
@@ -491,9 +512,8 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     if (last) {
       trace.addAll(guard.outcomes());
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-          .addListener(f -> complete(Decision.FORWARDED));
       releaseUpstream();
+      commitThen(Decision.FORWARDED, this::writeLast);
     }
   }
 
@@ -512,8 +532,16 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     upstream = null;
     log.info("stream blocked by {}: {}", filterId, reason);
+    commitThen(
+        Decision.BLOCKED_RESPONSE,
+        () ->
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                .addListener(f -> complete(Decision.BLOCKED_RESPONSE)));
+  }
+
+  private void writeLast() {
     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-        .addListener(f -> complete(Decision.BLOCKED_RESPONSE));
+        .addListener(f -> complete(Decision.FORWARDED));
   }
 
   private void inspectBufferedResponse() {
@@ -546,6 +574,7 @@ final class Exchange implements UpstreamHandler.Sink {
                           } else if (res.blocked()) {
                             respond(route.dialect(), res.rejection(), Decision.BLOCKED_RESPONSE);
                           } else {
+                            delivered = rc.outputs();
                             writeBuffered(rc.modified() ? Json.write(json) : bytes, rc.modified());
                           }
                         }));
@@ -562,8 +591,13 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
     finishHead(out);
-    responseStarted = true;
-    ctx.writeAndFlush(out).addListener(f -> complete(Decision.FORWARDED));
+    commitThen(
+        Decision.FORWARDED,
+        () -> {
+          responseStarted = true;
+          ctx.writeAndFlush(out).addListener(f -> complete(Decision.FORWARDED));
+        },
+        () -> out.release());
   }
 
   @Override
@@ -650,10 +684,66 @@ final class Exchange implements UpstreamHandler.Sink {
   private void respond(Dialect dialect, Rejection r, Decision decision) {
     releaseRequest();
     status = r.status();
+    failDialect = dialect;
+    commitThen(decision, () -> sendError(dialect, r, decision));
+  }
+
+  private void sendError(Dialect dialect, Rejection r, Decision decision) {
     FullHttpResponse res = ErrorResponses.of(dialect, r, !keepAlive);
     res.headers().set(REQUEST_ID, requestId);
     responseStarted = true;
     ctx.writeAndFlush(res).addListener(f -> complete(decision));
+  }
+
+  /**
+   * Hands the exchange to the listener and runs {@code lastWrite} when it accepted the record (in
+   * strict audit mode: when the record is durable). If the record cannot be kept, the answer is
+   * withheld: a 503 when nothing went out yet, a cut connection (no stream terminator) otherwise.
+   */
+  private void commitThen(Decision decision, Runnable lastWrite) {
+    commitThen(decision, lastWrite, () -> {});
+  }
+
+  private void commitThen(Decision decision, Runnable lastWrite, Runnable discard) {
+    ExchangeSummary s = summary(decision);
+    recorded = s;
+    java.util.concurrent.CompletableFuture<Void> f;
+    try {
+      f = gw.listener().record(s).toCompletableFuture();
+    } catch (RuntimeException e) {
+      log.error("exchange listener failed", e);
+      f = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    if (f.isDone() && !f.isCompletedExceptionally()) {
+      lastWrite.run();
+      return;
+    }
+    f.whenComplete(
+        (v, err) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      if (finished) {
+                        discard.run();
+                        return;
+                      }
+                      if (err == null) {
+                        lastWrite.run();
+                        return;
+                      }
+                      discard.run();
+                      log.warn("answer withheld: its audit record could not be written");
+                      if (!responseStarted) {
+                        status = AUDIT_UNAVAILABLE.status();
+                        sendError(
+                            failDialect != null ? failDialect : route.dialect(),
+                            AUDIT_UNAVAILABLE,
+                            Decision.REJECTED);
+                      } else {
+                        finish(Decision.UPSTREAM_ERROR, false);
+                        ctx.close();
+                      }
+                    }));
   }
 
   /** The client went away: stop LM Studio at once and drop what is held. */
@@ -689,30 +779,19 @@ final class Exchange implements UpstreamHandler.Sink {
       gw.metrics().streamEnded();
     }
     gw.metrics().inFlight().decrementAndGet();
-    ExchangeSummary s =
-        new ExchangeSummary(
-            requestId,
-            startTime,
-            route,
-            method,
-            path,
-            handler.clientAddress(ctx),
-            status,
-            decision,
-            trace,
-            streaming,
-            System.nanoTime() - startNanos,
-            requestCtx == null ? null : requestCtx.principal().orElse(null),
-            requestCtx == null ? "" : requestCtx.conversation().model(),
-            usage());
+    ExchangeSummary s = recorded;
+    if (s == null) { // ended without a last write: recorded now, not waited for
+      s = summary(decision);
+      recorded = s;
+      try {
+        gw.listener().record(s);
+      } catch (RuntimeException e) {
+        log.error("exchange listener failed", e);
+      }
+    }
     gw.metrics().exchange(s);
     if (requestCtx != null) {
       chain.exchangeEnded(requestCtx, s);
-    }
-    try {
-      gw.listener().onExchange(s);
-    } catch (RuntimeException e) {
-      log.error("exchange listener failed", e);
     }
     if (gw.settings().accessLog() && access.isInfoEnabled()) {
       MDC.put("request_id", requestId);
@@ -732,6 +811,26 @@ final class Exchange implements UpstreamHandler.Sink {
       return; // the connection now belongs to the tunnel
     }
     handler.exchangeDone(ctx, this, reuseClient);
+  }
+
+  private ExchangeSummary summary(Decision decision) {
+    return new ExchangeSummary(
+        requestId,
+        startTime,
+        route,
+        method,
+        path,
+        handler.clientAddress(ctx),
+        status,
+        decision,
+        trace,
+        streaming,
+        System.nanoTime() - startNanos,
+        requestCtx == null ? null : requestCtx.principal().orElse(null),
+        requestCtx == null ? "" : requestCtx.conversation().model(),
+        usage(),
+        requestCtx == null ? null : requestCtx.conversation(),
+        guard != null ? guard.delivered() : delivered);
   }
 
   /** What the exchange consumed, when its answer was inspected; otherwise {@code null}. */

@@ -205,6 +205,20 @@ public final class StreamGuard {
     return outputChars;
   }
 
+  /**
+   * Each output's text as the client received it: the pieces of the events released so far, with
+   * redactions applied. After a block, only what went out before it.
+   */
+  public List<OutputText> delivered() {
+    List<OutputText> l = new ArrayList<>(outputs.size());
+    for (Output o : outputs.values()) {
+      if (o.delivered.length() > 0) {
+        l.add(new OutputText(o.key, o.channel, "", o.delivered.toString()));
+      }
+    }
+    return l;
+  }
+
   /** Proof of enforcement for the stream phase: one outcome per inspector, the worst it reached. */
   public List<FilterOutcome> outcomes() {
     List<FilterOutcome> l = new ArrayList<>();
@@ -357,6 +371,9 @@ public final class StreamGuard {
   private byte[] render(Pending p) {
     boolean rewrite = p.rewritten;
     for (PieceRef r : p.pieces) {
+      r.out.delivered.append(r.out.render(r.out.text, r.start, r.end));
+    }
+    for (PieceRef r : p.pieces) {
       if (r.out.touches(r.start, r.end)) {
         if (r.pointer.isEmpty()) {
           continue; // not rewritable; such outputs are blocked rather than redacted upstream of
@@ -395,6 +412,7 @@ public final class StreamGuard {
     final String key;
     final OutputChannel channel;
     final StringBuilder text = new StringBuilder();
+    final StringBuilder delivered = new StringBuilder(); // what the released events carried
     final TreeMap<Integer, Span> spans = new TreeMap<>();
     int scanned;
     boolean complete;
@@ -433,7 +451,7 @@ public final class StreamGuard {
     }
 
     /** The text of [from, to) as the client sees it: each span's replacement at its start. */
-    String render(String original, int from, int to) {
+    String render(CharSequence original, int from, int to) {
       StringBuilder sb = new StringBuilder(to - from);
       int i = from;
       while (i < to) {
