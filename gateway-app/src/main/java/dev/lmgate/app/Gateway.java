@@ -2,6 +2,7 @@ package dev.lmgate.app;
 
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.audit.AuditTrail;
 import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
@@ -36,27 +37,35 @@ public final class Gateway implements AutoCloseable {
   private final AdminServer admin;
   private final Path configFile;
   private final ConfigLoader loader;
+  private final AuditTrail audit;
   private ScheduledExecutorService watcher;
   private FileTime lastModified;
   private InetSocketAddress address;
   private InetSocketAddress adminAddress;
 
+  /**
+   * Builds the gateway; when the config has an audit section, opens (and checks) the audit log.
+   *
+   * @throws IOException when the audit log cannot be opened or fails verification
+   */
   public Gateway(
-      GatewayConfig config, Path configFile, ConfigLoader loader, ExchangeListener listener) {
+      GatewayConfig config, Path configFile, ConfigLoader loader, ExchangeListener listener)
+      throws IOException {
     this.initial = config;
     this.configFile = configFile;
     this.loader = loader;
+    this.audit =
+        config.audit() == null ? null : config.audit().open(Clock.systemUTC(), loader.env());
+    ExchangeListener all = audit == null ? listener : new BothListeners(audit, listener);
+    if (audit != null) {
+      AuditMetrics.register(metrics.registry(), audit);
+    }
     this.chain.set(new FilterChain(config.filters(), metrics));
     loader.environment().attach(metrics::securityEvent);
-    loader.environment().attach(listener::onSecurityEvent);
+    loader.environment().attach(all::onSecurityEvent);
     this.server =
         new GatewayServer(
-            config.server(),
-            chain::get,
-            metrics,
-            listener,
-            Clock.systemUTC(),
-            config.workerThreads());
+            config.server(), chain::get, metrics, all, Clock.systemUTC(), config.workerThreads());
     this.admin =
         config.adminPort() < 0
             ? null
@@ -94,6 +103,11 @@ public final class Gateway implements AutoCloseable {
     return adminAddress;
   }
 
+  /** The audit trail, or {@code null} when auditing is off. */
+  public AuditTrail audit() {
+    return audit;
+  }
+
   public GatewayMetrics metrics() {
     return metrics;
   }
@@ -116,9 +130,11 @@ public final class Gateway implements AutoCloseable {
       GatewayConfig next = loader.load(configFile);
       chain.set(new FilterChain(next.filters(), metrics));
       metrics.configReload(true);
-      if (!next.server().equals(initial.server()) || next.adminPort() != initial.adminPort()) {
+      if (!next.server().equals(initial.server())
+          || next.adminPort() != initial.adminPort()
+          || !java.util.Objects.equals(next.audit(), initial.audit())) {
         log.warn(
-            "config reloaded: filters applied; server, upstream and admin settings take effect on restart");
+            "config reloaded: filters applied; server, upstream, admin and audit settings take effect on restart");
       } else {
         log.info("config reloaded: {} filters", next.filters().size());
       }
@@ -147,10 +163,13 @@ public final class Gateway implements AutoCloseable {
     if (watcher != null) {
       watcher.shutdownNow();
     }
-    server.close();
+    server.close(); // drains: the last exchanges are recorded before the trail closes
     if (admin != null) {
       admin.close();
     }
     loader.environment().close();
+    if (audit != null) {
+      audit.close();
+    }
   }
 }

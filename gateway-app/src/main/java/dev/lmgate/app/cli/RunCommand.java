@@ -64,7 +64,8 @@ final class RunCommand implements Callable<Integer> {
         cfg.workerThreads(),
         cfg.adminHost(),
         adminPort == null ? cfg.adminPort() : adminPort,
-        cfg.filters());
+        cfg.filters(),
+        cfg.audit());
   }
 
   /** Prints the ready line, then serves until the process is told to stop (graceful drain). */

@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
   private static final Pattern VAR =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
-  private static final Set<String> TOP = Set.of("server", "upstream", "admin", "filters");
+  private static final Set<String> TOP = Set.of("server", "upstream", "admin", "filters", "audit");
   private static final Set<String> SERVER =
       Set.of(
           "host",
@@ -74,6 +74,13 @@ public final class ConfigLoader {
   public ConfigLoader(Function<String, String> env, GatewayEnvironment filterEnv) {
     this.env = env;
     this.filterEnv = filterEnv;
+  }
+
+  /**
+   * The variables this loader substitutes (also used to resolve {@code env:} secret references).
+   */
+  public Function<String, String> env() {
+    return env;
   }
 
   /** The environment shared by the filters of every config this loader builds. */
@@ -140,7 +147,13 @@ public final class ConfigLoader {
     int workers = (int) s.integer("worker-threads", 0, 0, 1024);
     boolean adminOn = a.bool("enabled", true);
     int adminPort = adminOn ? (int) a.integer("port", 9090, 0, 65535) : -1;
-    return new GatewayConfig(server, workers, a.string("host", "127.0.0.1"), adminPort, filters(r));
+    return new GatewayConfig(
+        server,
+        workers,
+        a.string("host", "127.0.0.1"),
+        adminPort,
+        filters(r),
+        AuditSettings.parse(r));
   }
 
   private URI upstreamUri(String url) throws ConfigException {

@@ -12,13 +12,15 @@ import java.util.List;
  * @param adminHost admin port address
  * @param adminPort admin port (0: any free port; -1: disabled)
  * @param filters the filters in chain order, built and validated
+ * @param audit the audit trail's settings, or {@code null} when auditing is off
  */
 public record GatewayConfig(
     ServerSettings server,
     int workerThreads,
     String adminHost,
     int adminPort,
-    List<GatewayFilter> filters) {
+    List<GatewayFilter> filters,
+    AuditSettings audit) {
   public GatewayConfig {
     filters = List.copyOf(filters);
   }

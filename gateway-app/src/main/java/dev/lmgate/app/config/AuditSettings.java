@@ -1,0 +1,342 @@
+package dev.lmgate.app.config;
+
+import dev.lmgate.audit.AuditTrail;
+import dev.lmgate.audit.alert.AlertRules;
+import dev.lmgate.audit.alert.AlertSink;
+import dev.lmgate.audit.alert.WebhookAlerter;
+import dev.lmgate.audit.checkpoint.FilePermissions;
+import dev.lmgate.audit.checkpoint.SigningKey;
+import dev.lmgate.audit.crypto.MasterKey;
+import dev.lmgate.audit.export.JsonLinesSink;
+import dev.lmgate.audit.export.RecordSink;
+import dev.lmgate.audit.export.SyslogSink;
+import dev.lmgate.audit.log.AuditLog;
+import dev.lmgate.audit.log.SegmentFile;
+import dev.lmgate.audit.record.PayloadMode;
+import dev.lmgate.audit.record.PayloadPolicy;
+import dev.lmgate.filters.sensitive.SensitiveData;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The validated {@code audit:} section (docs/audit.md). Opening it creates what is missing (log
+ * directories 0700, a signing key, a master key file) and checks the log before the gateway serves.
+ * Audit settings take effect on restart.
+ *
+ * @param dir the log directory (segments under {@code dir/segments})
+ * @param checkpoints where signed checkpoints go (default {@code dir/checkpoints})
+ * @param signingKey the Ed25519 signing key file (created when missing)
+ * @param masterKey {@code env:NAME} or {@code file:PATH} (created when missing) for the key that
+ *     wraps payload keys; empty when no payload is encrypted
+ * @param mode strict or async
+ * @param policy payload modes and retention classes
+ * @param retention how long each class's payloads stay readable
+ * @param checkpointInterval how often a checkpoint is signed
+ * @param queue records waiting for the writer at most
+ * @param segmentBytes segment size before a new one starts
+ * @param exports SIEM exports
+ * @param webhook the alert webhook, or {@code null}
+ * @param webhookSecret {@code env:NAME} or {@code file:PATH} of the webhook's HMAC secret
+ * @param alerts alert thresholds
+ */
+public record AuditSettings(
+    Path dir,
+    Path checkpoints,
+    Path signingKey,
+    String masterKey,
+    AuditTrail.Mode mode,
+    PayloadPolicy policy,
+    Map<String, Duration> retention,
+    Duration checkpointInterval,
+    int queue,
+    long segmentBytes,
+    List<Export> exports,
+    URI webhook,
+    String webhookSecret,
+    AlertRules.Settings alerts) {
+  private static final Logger log = LoggerFactory.getLogger(AuditSettings.class);
+  private static final Set<String> KEYS =
+      Set.of(
+          "enabled",
+          "dir",
+          "checkpoints",
+          "signing-key",
+          "master-key",
+          "mode",
+          "payloads",
+          "rules",
+          "retention",
+          "checkpoint-interval",
+          "queue",
+          "segment-bytes",
+          "export",
+          "alerts");
+
+  /** One SIEM export: {@code jsonl} to a file ({@code -} for stdout) or {@code syslog} over TCP. */
+  public record Export(String type, String path, String host, int port, boolean tls, Path caFile) {}
+
+  /** Parses the section; {@code null} when it is absent or {@code enabled: false}. */
+  static AuditSettings parse(ConfigReader parent) throws ConfigException {
+    if (!parent.has("audit")) {
+      return null;
+    }
+    ConfigReader a = parent.child("audit").only(KEYS);
+    if (!a.bool("enabled", true)) {
+      return null;
+    }
+    Path dir = Path.of(a.string("dir", "lmgate-audit"));
+    PayloadMode payloads = payloadMode(a, "payloads", PayloadMode.ENCRYPTED);
+    List<PayloadPolicy.Rule> rules = new ArrayList<>();
+    for (ConfigReader r : a.list("rules")) {
+      r.only(Set.of("routes", "roles", "payloads", "class"));
+      String cls = r.string("class", null);
+      if (cls != null && !cls.matches("[a-z][a-z0-9-]{0,31}")) {
+        throw new ConfigException(r.path() + ".class", cls, "a lowercase name such as compliance");
+      }
+      rules.add(
+          new PayloadPolicy.Rule(
+              r.strings("routes"), r.strings("roles"), payloadMode(r, "payloads", null), cls));
+    }
+    PayloadPolicy policy = new PayloadPolicy(payloads, rules);
+    Map<String, Duration> retention = new LinkedHashMap<>();
+    retention.put(PayloadPolicy.OPERATIONAL, Duration.ofDays(365));
+    retention.put(PayloadPolicy.COMPLIANCE, Duration.ofDays(7 * 365));
+    ConfigReader ret = a.child("retention");
+    if (ret.node().isObject()) {
+      for (var it = ret.node().fieldNames(); it.hasNext(); ) {
+        String cls = it.next();
+        retention.put(cls, ret.duration(cls, null));
+      }
+    }
+    for (PayloadPolicy.Rule r : rules) {
+      if (r.retentionClass() != null && !retention.containsKey(r.retentionClass())) {
+        throw new ConfigException(
+            "audit.rules.class", r.retentionClass(), "a class listed under audit.retention");
+      }
+    }
+    String master = a.string("master-key", "");
+    boolean encrypts =
+        payloads == PayloadMode.ENCRYPTED
+            || rules.stream().anyMatch(r -> r.payloads() == PayloadMode.ENCRYPTED);
+    if (encrypts && master.isEmpty()) {
+      throw new ConfigException(
+          "audit.master-key",
+          "(missing)",
+          "env:NAME or file:PATH for encrypted payloads (or payloads: redacted, hash-only, none)");
+    }
+    if (!master.isEmpty() && !master.startsWith("env:") && !master.startsWith("file:")) {
+      throw new ConfigException("audit.master-key", "(hidden)", "env:NAME or file:PATH");
+    }
+    List<Export> exports = new ArrayList<>();
+    for (ConfigReader e : a.list("export")) {
+      e.only(Set.of("type", "path", "host", "port", "tls", "ca-file"));
+      String type = e.requiredString("type");
+      switch (type) {
+        case "jsonl" ->
+            exports.add(new Export(type, e.requiredString("path"), null, 0, false, null));
+        case "syslog" -> {
+          String ca = e.string("ca-file", null);
+          exports.add(
+              new Export(
+                  type,
+                  null,
+                  e.requiredString("host"),
+                  (int) e.integer("port", 6514, 1, 65535),
+                  e.bool("tls", false),
+                  ca == null ? null : Path.of(ca)));
+        }
+        default -> throw new ConfigException(e.path() + ".type", type, "jsonl or syslog");
+      }
+    }
+    ConfigReader al =
+        a.child("alerts")
+            .only(
+                Set.of("webhook", "secret", "auth-failures", "blocks", "block-filters", "window"));
+    AlertRules.Settings d = AlertRules.Settings.defaults();
+    AlertRules.Settings alerts =
+        new AlertRules.Settings(
+            (int) al.integer("auth-failures", d.authFailures(), 1, 1_000_000),
+            (int) al.integer("blocks", d.blocks(), 1, 1_000_000),
+            al.has("block-filters") ? al.strings("block-filters") : d.blockingFilters(),
+            al.duration("window", d.window()));
+    URI webhook = null;
+    String secret = al.string("secret", "");
+    String hook = al.string("webhook", null);
+    if (hook != null) {
+      try {
+        webhook = URI.create(hook);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("audit.alerts.webhook", hook, "an http(s) URL");
+      }
+      if (!"https".equals(webhook.getScheme()) && !"http".equals(webhook.getScheme())) {
+        throw new ConfigException("audit.alerts.webhook", hook, "an http(s) URL");
+      }
+      if (!secret.startsWith("env:") && !secret.startsWith("file:")) {
+        throw new ConfigException(
+            "audit.alerts.secret",
+            secret.isEmpty() ? "(missing)" : "(hidden)",
+            "env:NAME or file:PATH");
+      }
+    }
+    String cps = a.string("checkpoints", null);
+    return new AuditSettings(
+        dir,
+        cps == null ? dir.resolve("checkpoints") : Path.of(cps),
+        Path.of(a.string("signing-key", dir + "-signing.key")),
+        master,
+        a.enumValue("mode", AuditTrail.Mode.class, AuditTrail.Mode.ASYNC),
+        policy,
+        retention,
+        a.duration("checkpoint-interval", Duration.ofSeconds(10)),
+        (int) a.integer("queue", 65_536, 16, 16 << 20),
+        a.integer("segment-bytes", 64L << 20, 4096, 1L << 40),
+        exports,
+        webhook,
+        secret,
+        alerts);
+  }
+
+  private static PayloadMode payloadMode(ConfigReader r, String key, PayloadMode dflt)
+      throws ConfigException {
+    String s = r.string(key, null);
+    if (s == null) {
+      return dflt;
+    }
+    try {
+      return PayloadMode.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(r.path() + "." + key, s, "encrypted, redacted, hash-only or none");
+    }
+  }
+
+  public AuditLog.Settings logSettings() {
+    return new AuditLog.Settings(
+        dir.resolve("segments"),
+        checkpoints,
+        "lmgate.audit",
+        segmentBytes,
+        checkpointInterval,
+        queue,
+        SegmentFile.FILES);
+  }
+
+  /** The directory of the wrapped payload keys. */
+  public Path keysDir() {
+    return dir.resolve("keys");
+  }
+
+  /** Opens the trail: creates what is missing, checks the log, starts writing. */
+  public AuditTrail open(Clock clock, Function<String, String> env) throws IOException {
+    return open(clock, env, logSettings());
+  }
+
+  public AuditTrail open(Clock clock, Function<String, String> env, AuditLog.Settings logSettings)
+      throws IOException {
+    SigningKey signer = SigningKey.loadOrCreate(signingKey, "lmgate.audit");
+    FilePermissions.directory(dir);
+    Files.writeString(dir.resolve("verifier.key"), signer.verifier().encoded() + "\n");
+    MasterKey master = masterKey.isEmpty() ? null : masterKey(masterKey, env);
+    List<RecordSink> sinks = new ArrayList<>();
+    for (Export e : exports) {
+      sinks.add(
+          switch (e.type()) {
+            case "jsonl" ->
+                "-".equals(e.path())
+                    ? JsonLinesSink.stdout()
+                    : JsonLinesSink.file(Path.of(e.path()));
+            default -> new SyslogSink(e.host(), e.port(), e.tls() ? tls(e.caFile()) : null);
+          });
+    }
+    AlertSink alertSink = null;
+    if (webhook != null) {
+      byte[] s = secret(webhookSecret, env).getBytes(StandardCharsets.UTF_8);
+      alertSink = new WebhookAlerter(webhook, s, Duration.ofSeconds(1));
+    } else {
+      alertSink = a -> log.warn("ALERT {} ({}): {}", a.name(), a.severity(), a.summary());
+    }
+    return AuditTrail.open(
+        new AuditTrail.Config(
+            logSettings,
+            mode,
+            policy,
+            retention,
+            master,
+            keysDir(),
+            SensitiveData::redact,
+            sinks,
+            alerts,
+            alertSink),
+        signer,
+        clock);
+  }
+
+  /** Resolves {@code env:NAME} or {@code file:PATH} to a master key; a missing file is created. */
+  public static MasterKey masterKey(String ref, Function<String, String> env) throws IOException {
+    if (ref.startsWith("file:")) {
+      Path f = Path.of(ref.substring(5));
+      if (!Files.exists(f)) {
+        log.warn(
+            "created a new audit master key in {}: keep it apart from the log; without it encrypted payloads cannot be read",
+            f);
+      }
+      return MasterKey.fromFile(f, true);
+    }
+    return MasterKey.fromBase64(secret(ref, env));
+  }
+
+  static String secret(String ref, Function<String, String> env) throws IOException {
+    if (ref.startsWith("env:")) {
+      String v = env.apply(ref.substring(4));
+      if (v == null || v.isBlank()) {
+        throw new IOException("environment variable " + ref.substring(4) + " is not set");
+      }
+      return v.strip();
+    }
+    return Files.readString(Path.of(ref.substring(5)), StandardCharsets.UTF_8).strip();
+  }
+
+  private static SSLSocketFactory tls(Path caFile) throws IOException {
+    try {
+      if (caFile == null) {
+        return (SSLSocketFactory) SSLSocketFactory.getDefault();
+      }
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      try (InputStream in = Files.newInputStream(caFile)) {
+        int i = 0;
+        for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          ks.setCertificateEntry("ca" + i++, cert);
+        }
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx.getSocketFactory();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("syslog TLS setup failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.lmgate.audit.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.audit.checkpoint.FilePermissions;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** ECS records as JSON lines, appended to a file (0600) or written to stdout. */
+public final class JsonLinesSink implements RecordSink {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private final OutputStream out;
+  private final boolean owned;
+
+  private JsonLinesSink(OutputStream out, boolean owned) {
+    this.out = out;
+    this.owned = owned;
+  }
+
+  public static JsonLinesSink stdout() {
+    return new JsonLinesSink(System.out, false);
+  }
+
+  public static JsonLinesSink file(Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    boolean created = !Files.exists(file);
+    OutputStream o =
+        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    if (created) {
+      FilePermissions.ownerOnly(file);
+    }
+    return new JsonLinesSink(o, true);
+  }
+
+  @Override
+  public void send(ObjectNode ecs, String severity) throws IOException {
+    byte[] line = MAPPER.writeValueAsBytes(ecs);
+    synchronized (out) {
+      out.write(line);
+      out.write('\n');
+      out.flush();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (owned) {
+      try {
+        out.close();
+      } catch (IOException e) {
+        // nothing left to do
+      }
+    }
+  }
+}
