@@ -66,10 +66,15 @@ final class DemoCommand implements Callable<Integer> {
               .key();
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(keyDir)));
+    Path auditHome = Files.createTempDirectory("lmgate-demo-audit"); // kept: verify it afterwards
     ConfigLoader loader =
         new ConfigLoader(
             name ->
-                "LMGATE_DEMO_KEY_STORE".equals(name) ? keyStore.toString() : System.getenv(name));
+                switch (name) {
+                  case "LMGATE_DEMO_KEY_STORE" -> keyStore.toString();
+                  case "LMGATE_DEMO_AUDIT" -> auditHome.toString();
+                  default -> System.getenv(name);
+                });
     GatewayConfig cfg =
         RunCommand.override(loader.parse(yaml), port, URI.create(sim.baseUrl()), adminPort);
     Gateway gw = new Gateway(cfg, null, loader, s -> {}).start();
@@ -85,6 +90,14 @@ final class DemoCommand implements Callable<Integer> {
         "  (role developer: qwen/* models, no model management; a demo key store in "
             + keyDir
             + ")");
+    Path auditLog = cfg.audit().dir();
+    System.out.println("audit log: " + auditLog);
+    System.out.println("  verify: ./lmgate audit verify " + auditLog);
+    System.out.println(
+        "  read:   ./lmgate audit show "
+            + auditLog
+            + " --master-key file:"
+            + auditHome.resolve("master.key"));
     System.out.println();
     System.out.println("Try it:");
     System.out.println(

@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lmgate 0.1.0",
     description = "A security gateway for LM Studio.",
-    subcommands = {RunCommand.class, DemoCommand.class, ConfigCommand.class, KeysCommand.class})
+    subcommands = {
+      RunCommand.class,
+      DemoCommand.class,
+      ConfigCommand.class,
+      KeysCommand.class,
+      AuditCommand.class
+    })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

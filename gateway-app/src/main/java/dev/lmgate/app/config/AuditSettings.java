@@ -97,7 +97,7 @@ public record AuditSettings(
   public record Export(String type, String path, String host, int port, boolean tls, Path caFile) {}
 
   /** Parses the section; {@code null} when it is absent or {@code enabled: false}. */
-  static AuditSettings parse(ConfigReader parent) throws ConfigException {
+  static AuditSettings parse(ConfigReader parent, Set<String> routeIds) throws ConfigException {
     if (!parent.has("audit")) {
       return null;
     }
@@ -110,6 +110,14 @@ public record AuditSettings(
     List<PayloadPolicy.Rule> rules = new ArrayList<>();
     for (ConfigReader r : a.list("rules")) {
       r.only(Set.of("routes", "roles", "payloads", "class"));
+      for (String g : r.strings("routes")) {
+        if (routeIds.stream().noneMatch(id -> PayloadPolicy.glob(g, id))) {
+          throw new ConfigException(
+              r.path() + ".routes",
+              g,
+              "a route id or glob matching one of " + new java.util.TreeSet<>(routeIds));
+        }
+      }
       String cls = r.string("class", null);
       if (cls != null && !cls.matches("[a-z][a-z0-9-]{0,31}")) {
         throw new ConfigException(r.path() + ".class", cls, "a lowercase name such as compliance");

@@ -153,7 +153,7 @@ public final class ConfigLoader {
         a.string("host", "127.0.0.1"),
         adminPort,
         filters(r),
-        AuditSettings.parse(r));
+        AuditSettings.parse(r, routeIds()));
   }
 
   private URI upstreamUri(String url) throws ConfigException {
@@ -175,11 +175,16 @@ public final class ConfigLoader {
     return uri;
   }
 
+  private static Set<String> routeIds() {
+    Set<String> ids = new HashSet<>();
+    RouteTable.lmStudio().routes().forEach(x -> ids.add(x.id()));
+    return ids;
+  }
+
   private List<GatewayFilter> filters(ConfigReader r) throws ConfigException {
     List<GatewayFilter> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    Set<String> routeIds = new HashSet<>();
-    RouteTable.lmStudio().routes().forEach(x -> routeIds.add(x.id()));
+    Set<String> routeIds = routeIds();
     for (ConfigReader f : r.list("filters")) {
       String id = f.requiredString("id");
       FilterFactory factory =

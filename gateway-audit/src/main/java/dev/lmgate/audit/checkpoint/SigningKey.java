@@ -70,7 +70,7 @@ public final class SigningKey {
       throw new IOException(file + " is not an lmgate audit signing key");
     }
     try {
-      String[] f = lines.get(0).split("\\+");
+      String[] f = lines.get(0).split("\\+", 5); // base64 may contain '+'
       if (f.length != 5) {
         throw new IOException(file + " is not an lmgate audit signing key");
       }

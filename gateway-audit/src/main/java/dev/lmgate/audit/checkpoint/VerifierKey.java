@@ -51,7 +51,7 @@ public final class VerifierKey {
 
   /** Parses {@code name+hash+base64}; throws {@link IllegalArgumentException} when malformed. */
   public static VerifierKey parse(String encoded) {
-    String[] f = encoded.trim().split("\\+");
+    String[] f = encoded.trim().split("\\+", 3); // base64 may contain '+'
     if (f.length != 3) {
       throw new IllegalArgumentException("a verifier key is name+hash+key");
     }

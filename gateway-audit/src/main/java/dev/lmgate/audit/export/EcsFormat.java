@@ -81,7 +81,17 @@ public final class EcsFormat {
       }
     }
     if (r.has("client")) {
-      e.putObject("source").put("address", r.path("client").asText());
+      String c = r.path("client").asText();
+      int colon = c.lastIndexOf(':');
+      ObjectNode source = e.putObject("source");
+      if (colon > 0 && c.substring(colon + 1).matches("\\d{1,5}")) {
+        String host = c.substring(0, colon);
+        source.put("address", host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+        source.put("ip", host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+        source.put("port", Integer.parseInt(c.substring(colon + 1)));
+      } else {
+        source.put("address", c);
+      }
     }
     e.set("lmgate", lm);
     return e;

@@ -142,6 +142,8 @@ public final class AuditLog implements AutoCloseable {
   private SegmentFile segment;
   private long segmentSize;
   private boolean failing;
+  private Instant failingSince;
+  private String failingCause;
   private long checkpointedSize = -1;
   private long lastCheckpointNanos = System.nanoTime();
   private volatile boolean closed;
@@ -311,6 +313,8 @@ public final class AuditLog implements AutoCloseable {
       if (!batch.isEmpty()) {
         write(batch);
         batch.clear();
+      } else if (failing && !stopping) {
+        probe();
       }
       if (System.nanoTime() - lastCheckpointNanos >= settings.checkpointInterval().toNanos()) {
         checkpoint();
@@ -376,6 +380,8 @@ public final class AuditLog implements AutoCloseable {
       }
       if (!failing) {
         log.error("audit log write failed: {}", cause.toString());
+        failingSince = clock.instant();
+        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
       }
       failing = true;
       observer.writeFailed(cause);
@@ -399,6 +405,26 @@ public final class AuditLog implements AutoCloseable {
         p.done().complete(new Appended(base + i, hashes.get(i)));
       }
     }
+  }
+
+  /**
+   * While writes fail and nothing else arrives, tries (every 250 ms) to write a record of the
+   * outage itself; the first that succeeds ends the outage, so a strict gateway that refuses
+   * requests meanwhile starts serving again on its own.
+   */
+  private void probe() {
+    ObjectNode n = NODES.objectNode();
+    n.put("kind", "outage");
+    n.put("time", clock.instant().toString());
+    n.put("since", failingSince.toString());
+    n.put(
+        "detail",
+        "the audit log could not be written ("
+            + failingCause
+            + "); meanwhile strict mode refused answers and async mode dropped records");
+    List<Pending> one = new ArrayList<>(1);
+    one.add(new Pending(n, null));
+    write(one);
   }
 
   private void roll(long firstSeq) throws IOException {

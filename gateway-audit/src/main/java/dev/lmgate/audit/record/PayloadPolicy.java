@@ -68,7 +68,8 @@ public record PayloadPolicy(PayloadMode payloads, List<Rule> rules) {
         || rules.stream().anyMatch(r -> r.payloads() != null && r.payloads() != PayloadMode.NONE);
   }
 
-  static boolean glob(String pattern, String s) {
+  /** Whether a route glob ({@code *} matches any run of characters) matches a route id. */
+  public static boolean glob(String pattern, String s) {
     if (!pattern.contains("*")) {
       return pattern.equals(s);
     }

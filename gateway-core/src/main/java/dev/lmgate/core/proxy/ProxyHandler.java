@@ -76,7 +76,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The peer's address, rendered once per connection. */
   String clientAddress(ChannelHandlerContext ctx) {
     if (clientAddress == null) {
-      clientAddress = String.valueOf(ctx.channel().remoteAddress());
+      java.net.SocketAddress a = ctx.channel().remoteAddress();
+      clientAddress =
+          a instanceof java.net.InetSocketAddress i && i.getAddress() != null
+              ? (i.getAddress() instanceof java.net.Inet6Address
+                      ? "[" + i.getAddress().getHostAddress() + "]"
+                      : i.getAddress().getHostAddress())
+                  + ":"
+                  + i.getPort() // 127.0.0.1:51000 or [0:0:0:0:0:0:0:1]:51000
+              : String.valueOf(a);
     }
     return clientAddress;
   }

@@ -1,0 +1,371 @@
+package dev.lmgate.app.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.app.config.AuditSettings;
+import dev.lmgate.audit.checkpoint.Checkpoint;
+import dev.lmgate.audit.checkpoint.CheckpointStore;
+import dev.lmgate.audit.checkpoint.VerifierKey;
+import dev.lmgate.audit.crypto.PeriodKeys;
+import dev.lmgate.audit.export.EcsFormat;
+import dev.lmgate.audit.log.LogReader;
+import dev.lmgate.audit.verify.AuditVerifier;
+import dev.lmgate.audit.verify.InclusionProof;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lmgate audit}: verify, read, export and prove the audit log, offline.
+ *
+ * <p>A command-line entry point: results go to stdout, diagnostics to stderr; exit 0 means success
+ * (for {@code verify}: the log is intact), 1 a failed check, 2 a usage or I/O error.
+ */
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    description = "Verify, show, export and prove the audit log.",
+    subcommands = {
+      AuditCommand.Verify.class,
+      AuditCommand.Show.class,
+      AuditCommand.Export.class,
+      AuditCommand.Prove.class,
+      AuditCommand.CheckProof.class
+    })
+final class AuditCommand {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Options every subcommand that reads a log shares. */
+  static class LogOptions {
+    @Parameters(index = "0", paramLabel = "DIR", description = "The audit log directory.")
+    Path dir;
+
+    @Option(
+        names = "--checkpoints",
+        paramLabel = "DIR",
+        description = "Where the signed checkpoints are (default: DIR/checkpoints).")
+    Path checkpoints;
+
+    Path segments() {
+      return dir.resolve("segments");
+    }
+
+    Path checkpointDir() {
+      return checkpoints != null ? checkpoints : dir.resolve("checkpoints");
+    }
+
+    void requireLog() throws IOException {
+      if (!Files.isDirectory(segments())) {
+        throw new IOException(dir + " is not an lmgate audit log (no segments directory)");
+      }
+    }
+  }
+
+  /** A verifier key given as text or as a file, else the copy in the log directory. */
+  static VerifierKey verifierKey(String given, Path dir) throws IOException {
+    String text;
+    if (given == null) {
+      Path f = dir.resolve("verifier.key");
+      System.err.println(
+          "note: using the verifier key stored in the log directory; pin a copy kept elsewhere"
+              + " with --key");
+      text = Files.readString(f);
+    } else if (Files.isRegularFile(Path.of(given))) {
+      text = Files.readString(Path.of(given));
+    } else {
+      text = given;
+    }
+    try {
+      return VerifierKey.parse(text.strip());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("the verifier key is not valid: " + e.getMessage());
+    }
+  }
+
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check every record, the hash chain, and every checkpoint's signature and root. Exit 0"
+              + " when intact, 1 with the first problem otherwise.")
+  static final class Verify extends LogOptions implements Callable<Integer> {
+    @Option(
+        names = "--key",
+        paramLabel = "KEY",
+        description = "The verifier key (name+hash+key, or a file holding it).")
+    String key;
+
+    @Override
+    public Integer call() {
+      try {
+        requireLog();
+        AuditVerifier.Report r =
+            AuditVerifier.verify(segments(), checkpointDir(), verifierKey(key, dir));
+        if (!r.intact()) {
+          System.out.println("TAMPERED: " + r.problem());
+          System.out.println(
+              r.records()
+                  + " records read before it; "
+                  + r.checkpoints()
+                  + " checkpoints verified.");
+          return 1;
+        }
+        System.out.println(
+            "intact: "
+                + r.records()
+                + " records, "
+                + r.checkpoints()
+                + " signed checkpoints"
+                + (r.unsigned() > 0
+                    ? ", " + r.unsigned() + " records after the newest checkpoint"
+                    : ""));
+        if (r.note() != null) {
+          System.out.println("note: " + r.note());
+        }
+        return 0;
+      } catch (IOException e) {
+        System.err.println("lmgate audit verify: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  /** Options of the commands that print records. */
+  static class ReadOptions extends LogOptions {
+    @Option(
+        names = "--master-key",
+        paramLabel = "REF",
+        description =
+            "env:NAME or file:PATH of the master key, to decrypt encrypted payloads (authorized"
+                + " use only).")
+    String masterKey;
+
+    @Option(names = "--from", description = "First record (seq) to print.", defaultValue = "0")
+    long from;
+
+    @Option(names = "--to", description = "Last record (seq) to print.", defaultValue = "-1")
+    long to;
+
+    @Option(
+        names = "--request",
+        paramLabel = "ID",
+        description = "Only records of this request id.")
+    String request;
+
+    /** Prints the selected records; returns the exit code. */
+    int print(boolean ecs) throws IOException {
+      requireLog();
+      LogReader.Result r = LogReader.read(segments());
+      if (!r.intact() && !r.tornTail()) {
+        System.err.println("warning: the log fails verification: " + r.problem());
+      }
+      PeriodKeys keys =
+          masterKey == null
+              ? null
+              : new PeriodKeys(
+                  dir.resolve("keys"), AuditSettings.masterKey(masterKey, System::getenv));
+      int code = 0;
+      for (LogReader.Entry e : r.entries()) {
+        if (e.seq() < from || (to >= 0 && e.seq() > to)) {
+          continue;
+        }
+        if (request != null && !request.equals(e.json().path("request_id").asText())) {
+          continue;
+        }
+        JsonNode out;
+        if (ecs) {
+          out = EcsFormat.toEcs(e.json());
+        } else {
+          ObjectNode n = (ObjectNode) e.json().deepCopy();
+          if (keys != null && "encrypted".equals(n.path("payloads").asText())) {
+            for (String field : List.of("prompt", "response")) {
+              if (!decrypt(keys, n, field)) {
+                code = 1;
+              }
+            }
+          }
+          out = n;
+        }
+        System.out.println(JSON.writeValueAsString(out));
+      }
+      return code;
+    }
+
+    private static boolean decrypt(PeriodKeys keys, ObjectNode n, String field) throws IOException {
+      JsonNode sealed = n.path(field);
+      if (!sealed.isObject() || !sealed.has("ct")) {
+        return true;
+      }
+      String context = n.path("request_id").asText() + "/" + field;
+      try {
+        Optional<byte[]> plain = keys.open(context, sealed);
+        if (plain.isEmpty()) {
+          n.putObject(field).put("destroyed", sealed.path("key").asText());
+        } else {
+          n.set(field, JSON.readTree(plain.get()));
+        }
+        return true;
+      } catch (GeneralSecurityException e) {
+        n.putObject(field).put("error", "does not decrypt: altered, or another master key");
+        System.err.println(
+            "record " + n.path("seq").asLong() + ": the " + field + " does not decrypt");
+        return false;
+      }
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Print records as JSON lines; with --master-key, payloads decrypted.")
+  static final class Show extends ReadOptions implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      try {
+        return print(false);
+      } catch (IOException | IllegalArgumentException e) {
+        System.err.println("lmgate audit show: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print records for a SIEM: --format ecs (Elastic Common Schema, no payloads) or records"
+              + " (as stored; with --master-key, decrypted).")
+  static final class Export extends ReadOptions implements Callable<Integer> {
+    @Option(
+        names = "--format",
+        defaultValue = "ecs",
+        description = "ecs or records (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Override
+    public Integer call() {
+      if (!"ecs".equals(format) && !"records".equals(format)) {
+        System.err.println(
+            "lmgate audit export: --format " + format + " (expected: ecs or records)");
+        return 2;
+      }
+      try {
+        return print("ecs".equals(format));
+      } catch (IOException | IllegalArgumentException e) {
+        System.err.println("lmgate audit export: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  @Command(
+      name = "prove",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print an inclusion proof for a record (by seq or request id) against the newest signed"
+              + " checkpoint; check it with `lmgate audit check-proof`.")
+  static final class Prove extends LogOptions implements Callable<Integer> {
+    @Parameters(index = "1", paramLabel = "ID", description = "A record's seq or a request id.")
+    String id;
+
+    @Override
+    public Integer call() {
+      try {
+        requireLog();
+        LogReader.Result r = LogReader.read(segments());
+        LogReader.Entry entry = null;
+        for (LogReader.Entry e : r.entries()) {
+          boolean bySeq = id.matches("\\d{1,18}") && e.seq() == Long.parseLong(id);
+          if (bySeq || id.equals(e.json().path("request_id").asText())) {
+            entry = e;
+            break;
+          }
+        }
+        if (entry == null) {
+          System.err.println("lmgate audit prove: no record " + id);
+          return 1;
+        }
+        List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
+        CheckpointStore.Stored latest = cps.isEmpty() ? null : cps.get(cps.size() - 1);
+        if (latest == null || latest.namedSize() <= entry.seq()) {
+          System.err.println(
+              "lmgate audit prove: record "
+                  + entry.seq()
+                  + " is not yet covered by a signed checkpoint (one is signed every few seconds"
+                  + " while records arrive, and on shutdown)");
+          return 1;
+        }
+        Checkpoint cp = parseUnverified(latest.note());
+        if (cp == null || cp.size() > r.entries().size()) {
+          System.err.println(
+              "lmgate audit prove: the newest checkpoint does not match the log; run verify");
+          return 1;
+        }
+        System.out.println(
+            JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(
+                    InclusionProof.build(
+                        entry.seq(), entry.line(), r.leafHashes(), cp, latest.note())));
+        return 0;
+      } catch (IOException e) {
+        System.err.println("lmgate audit prove: " + e.getMessage());
+        return 2;
+      }
+    }
+
+    /** The body of a note, read without checking its signature (the proof's checker does). */
+    private static Checkpoint parseUnverified(String note) {
+      int split = note.lastIndexOf("\n\n");
+      return split < 0 ? null : Checkpoint.parse(note.substring(0, split + 1)).orElse(null);
+    }
+  }
+
+  @Command(
+      name = "check-proof",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check an inclusion proof (from `audit prove`) against a verifier key. Exit 0 when it holds.")
+  static final class CheckProof implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The proof (JSON), or - for stdin.")
+    String file;
+
+    @Option(
+        names = "--key",
+        required = true,
+        paramLabel = "KEY",
+        description = "The verifier key (name+hash+key, or a file holding it).")
+    String key;
+
+    @Override
+    public Integer call() {
+      try {
+        JsonNode proof =
+            "-".equals(file) ? JSON.readTree(System.in) : JSON.readTree(Path.of(file).toFile());
+        Optional<String> problem = InclusionProof.check(proof, verifierKey(key, Path.of(".")));
+        if (problem.isPresent()) {
+          System.out.println("INVALID: " + problem.get());
+          return 1;
+        }
+        System.out.println(
+            "valid: record "
+                + proof.path("seq").asLong()
+                + " is in the signed log of "
+                + proof.path("tree_size").asLong()
+                + " records");
+        return 0;
+      } catch (IOException e) {
+        System.err.println("lmgate audit check-proof: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+}
