@@ -85,12 +85,13 @@ public final class PeriodKeys {
     if (!FILE.matcher(id + ".key").matches() || !"A256GCM".equals(sealed.path("alg").asText())) {
       throw new GeneralSecurityException("not a sealed payload");
     }
+    Path f = dir.resolve(id + ".key");
+    if (!Files.exists(f)) { // destroyed, perhaps by another process: never serve it from memory
+      cache.remove(id);
+      return Optional.empty();
+    }
     SecretKey k = cache.get(id);
     if (k == null) {
-      Path f = dir.resolve(id + ".key");
-      if (!Files.exists(f)) {
-        return Optional.empty();
-      }
       k = unwrap(id, Files.readString(f, StandardCharsets.UTF_8));
       cache.put(id, k);
     }
