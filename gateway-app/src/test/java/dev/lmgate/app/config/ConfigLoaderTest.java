@@ -99,6 +99,42 @@ class ConfigLoaderTest {
     assertError("server: [1, 2\n", "yaml: ");
   }
 
+  @Test
+  void theAuditSectionIsValidatedAndTheShippedOneEncrypts() throws Exception {
+    GatewayConfig shipped = ConfigLoader.fromEnvironment().load(Path.of("../config/gateway.yaml"));
+    assertThat(shipped.audit().policy().payloads().id()).isEqualTo("encrypted");
+    assertThat(shipped.audit().retention().get("compliance")).isEqualTo(Duration.ofDays(2555));
+    assertThat(shipped.audit().mode().name()).isEqualTo("ASYNC");
+    assertThat(loader.parse("").audit()).isNull();
+    assertThat(loader.parse("audit:\n  enabled: false\n").audit()).isNull();
+    assertThat(loader.parse("audit:\n  payloads: hash-only\n").audit().dir())
+        .isEqualTo(Path.of("lmgate-audit"));
+    assertError(
+        "audit:\n  payloads: encrypted\n",
+        "audit.master-key: (missing) (expected: env:NAME or file:PATH");
+    assertError(
+        "audit:\n  master-key: c2VjcmV0\n", "audit.master-key: (hidden) (expected: env:NAME");
+    assertError("audit:\n  payloads: all\n", "audit.payloads: all (expected: encrypted, redacted");
+    assertError("audit:\n  mode: sync\n  payloads: none\n", "audit.mode: sync (expected: one of");
+    assertError(
+        "audit:\n  payloads: none\n  rules:\n    - routes: [openai-chats]\n      payloads: none\n",
+        "audit.rules[0].routes: openai-chats (expected: a route id or glob");
+    assertError(
+        "audit:\n  payloads: none\n  rules:\n    - roles: [x]\n      class: legal\n",
+        "audit.rules.class: legal (expected: a class listed under audit.retention");
+    assertError(
+        "audit:\n  payloads: none\n  alerts:\n    webhook: ftp://x\n",
+        "audit.alerts.webhook: ftp://x");
+    assertError(
+        "audit:\n  payloads: none\n  alerts:\n    webhook: https://x\n",
+        "audit.alerts.secret: (missing)");
+    assertError(
+        "audit:\n  payloads: none\n  export:\n    - type: kafka\n", "audit.export[0].type: kafka");
+    assertError(
+        "audit:\n  payloads: none\n  retention:\n    operational: forever\n",
+        "audit.retention.operational: forever");
+  }
+
   void assertError(String yaml, String messageStart) {
     assertThatThrownBy(() -> loader.parse(yaml))
         .isInstanceOf(ConfigException.class)
