@@ -8,6 +8,8 @@
 #   gateway-bench/bench.sh --quick         # smoke run
 #   gateway-bench/bench.sh --auth [...]    # instead: passthrough, API-key and JWT authentication
 #                                          #   (keys and signing key generated here, thrown away)
+#   gateway-bench/bench.sh --audit [...]   # instead: audit off, async and strict (encrypted payloads),
+#                                          #   then durable appends/s of the log alone
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
 #   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
 #
@@ -109,6 +111,34 @@ YAML
   run_one auth-key "$work/auth-key.yaml" --header "Authorization: Bearer $key" "$@"
   run_one auth-jwt "$work/auth-jwt.yaml" --header "Authorization: Bearer $token" "$@"
   echo "results: $out/$stamp-{passthrough,auth-key,auth-jwt}/summary.md"
+  exit 0
+fi
+
+if [ "${1:-}" = "--audit" ]; then
+  shift
+  for mode in async strict; do
+    cat > "$work/audit-$mode.yaml" <<YAML
+server: {access-log: false, worker-threads: 1}
+filters: []
+audit:
+  dir: $work/audit-$mode
+  signing-key: $work/audit-$mode.signing.key
+  master-key: file:$work/audit-$mode.master.key
+  mode: $mode
+  payloads: encrypted
+YAML
+  done
+  run_one audit-off "$work/passthrough.yaml" "$@"
+  run_one audit-async "$work/audit-async.yaml" "$@"
+  run_one audit-strict "$work/audit-strict.yaml" "$@"
+  for mode in async strict; do
+    java -jar "$jar" audit verify "$work/audit-$mode" --key "$work/audit-$mode/verifier.key" \
+      | sed "s/^/audit-$mode log: /"
+  done
+  for writers in 1 16 64; do
+    java -cp "$jar" "$here/gateway-bench/AuditAppendBench.java" "$work/append-$writers" "$writers" 10
+  done
+  echo "results: $out/$stamp-{audit-off,audit-async,audit-strict}/summary.md"
   exit 0
 fi
 

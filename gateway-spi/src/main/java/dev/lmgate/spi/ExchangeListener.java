@@ -33,8 +33,8 @@ public interface ExchangeListener {
   }
 
   /**
-   * Whether the gateway should refuse new requests now (503) because answers could not be
-   * recorded; checked once per request before it is forwarded.
+   * Whether the gateway should refuse new requests now (503) because answers could not be recorded;
+   * checked once per request before it is forwarded.
    */
   default boolean refusesRequests() {
     return false;

@@ -23,9 +23,9 @@ import java.util.List;
  *     {@code null} otherwise
  * @param conversation the request as forwarded (after filter edits), or {@link
  *     Conversation#empty()} when the body was not parsed
- * @param response the answer's texts as the client received them (for a stream: assembled from
- *     the events released, redactions applied; for a blocked answer: what went out before the
- *     block, usually nothing); empty when the answer was not inspected
+ * @param response the answer's texts as the client received them (for a stream: assembled from the
+ *     events released, redactions applied; for a blocked answer: what went out before the block,
+ *     usually nothing); empty when the answer was not inspected
  */
 public record ExchangeSummary(
     String requestId,
