@@ -337,6 +337,8 @@ class AuditTrailTest {
   void aBurstOfAuthenticationFailuresReachesTheWebhookSignedAndTheSiemOverSyslog()
       throws Exception {
     LinkedBlockingQueue<String[]> hooks = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicInteger deliveries =
+        new java.util.concurrent.atomic.AtomicInteger();
     HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     hook.createContext(
         "/alerts",
@@ -348,7 +350,10 @@ class AuditTrailTest {
                 ex.getRequestHeaders().getFirst("x-lmgate-timestamp"),
                 ex.getRequestHeaders().getFirst("x-lmgate-signature")
               });
-          ex.sendResponseHeaders(hooks.size() == 1 ? 500 : 204, -1); // the first try fails: retried
+          byte[] answer = "ok".getBytes(StandardCharsets.UTF_8);
+          int n = deliveries.incrementAndGet();
+          ex.sendResponseHeaders(n == 1 ? 500 : 200, answer.length); // the first fails: retried
+          ex.getResponseBody().write(answer);
           ex.close();
         });
     hook.start();
@@ -426,6 +431,64 @@ class AuditTrailTest {
       hook.stop(0);
       siem.close();
       siemThread.join(5_000);
+    }
+  }
+
+  @Test
+  void revokingAKeyIsRecordedAndAlerted() throws Exception {
+    LinkedBlockingQueue<String> hooks = new LinkedBlockingQueue<>();
+    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext(
+        "/alerts",
+        ex -> {
+          hooks.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
+    hook.start();
+    Path keys = tmp.resolve("keys.json");
+    String id;
+    try (dev.lmgate.filters.auth.FileKeyStore store =
+        dev.lmgate.filters.auth.FileKeyStore.open(keys, "", false)) {
+      id =
+          new dev.lmgate.filters.auth.KeyAdmin(store, Clock.systemUTC())
+              .create("ci", "ops", List.of("developer"), List.of(), null)
+              .record()
+              .id();
+    }
+    String filters = "filters:\n  - id: authenticate\n    api-keys:\n      store: " + keys + "\n";
+    String audit =
+        "  payloads: none\n  alerts:\n    webhook: http://127.0.0.1:"
+            + hook.getAddress().getPort()
+            + "/alerts\n    secret: env:HOOK_SECRET\n";
+    try (Gateway gw = start(yaml(filters, audit), Map.of("HOOK_SECRET", "another-secret"))) {
+      try (dev.lmgate.filters.auth.FileKeyStore store =
+          dev.lmgate.filters.auth.FileKeyStore.open(keys, "", false)) {
+        new dev.lmgate.filters.auth.KeyAdmin(store, Clock.systemUTC()).revoke(id);
+      }
+      String alert = hooks.poll(10, TimeUnit.SECONDS);
+      assertThat(alert).isNotNull();
+      assertThat(JSON.readTree(alert).path("alert").asText()).isEqualTo("key_revoked");
+      assertThat(JSON.readTree(alert).path("summary").asText()).contains(id);
+      Eventually.within(
+          Duration.ofSeconds(5),
+          () -> {
+            try {
+              return records().stream()
+                  .anyMatch(r -> "key_revoked".equals(r.path("reason").asText()));
+            } catch (IOException e) {
+              return false;
+            }
+          });
+      JsonNode rec =
+          records().stream()
+              .filter(r -> "key_revoked".equals(r.path("reason").asText()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(rec.path("type").asText()).isEqualTo("credential_changed");
+      assertThat(rec.path("principal").asText()).isEqualTo("key:" + id);
+    } finally {
+      hook.stop(0);
     }
   }
 

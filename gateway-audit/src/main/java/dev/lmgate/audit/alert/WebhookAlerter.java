@@ -44,7 +44,11 @@ public final class WebhookAlerter implements AlertSink, AutoCloseable {
     this.url = url;
     this.secret = secret.clone();
     this.firstBackoff = firstBackoff;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with plain-HTTP receivers
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     this.retries =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -264,7 +264,21 @@ public final class AuthenticateFilter implements GatewayFilter {
                   FileKeyStore.class,
                   () -> {
                     try {
-                      return FileKeyStore.open(file, pepper, true);
+                      FileKeyStore opened = FileKeyStore.open(file, pepper, true);
+                      opened.onChange(
+                          (reason, rec) ->
+                              env.events()
+                                  .emit(
+                                      new SecurityEvent(
+                                          env.clock().instant(),
+                                          SecurityEvent.Type.CREDENTIAL_CHANGED,
+                                          reason,
+                                          "",
+                                          "key:" + rec.id(),
+                                          "",
+                                          "",
+                                          "key " + rec.id() + " (" + rec.name() + ")")));
+                      return opened;
                     } catch (IOException e) {
                       throw new UncheckedIOException(e);
                     }

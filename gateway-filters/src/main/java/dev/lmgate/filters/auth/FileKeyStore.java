@@ -107,6 +107,8 @@ public final class FileKeyStore implements KeyStore {
     return s;
   }
 
+  private volatile java.util.function.BiConsumer<String, KeyRecord> changes;
+
   public Path file() {
     return file;
   }
@@ -216,9 +218,47 @@ public final class FileKeyStore implements KeyStore {
     List<KeyRecord> records = read(Files.readAllBytes(file));
     Map<String, KeyRecord> m = new HashMap<>();
     records.forEach(r -> m.put(r.id(), r));
+    Map<String, KeyRecord> before = snapshot;
+    boolean first = loadedTime == null && before.isEmpty();
     snapshot = Map.copyOf(m);
     loadedTime = t;
     loadedSize = size;
+    if (!first) {
+      announce(before, snapshot);
+    }
+  }
+
+  /** What changed between two loads, told to the change listener (the audit trail hears it). */
+  private void announce(Map<String, KeyRecord> before, Map<String, KeyRecord> after) {
+    java.util.function.BiConsumer<String, KeyRecord> l = changes;
+    if (l == null) {
+      return;
+    }
+    for (KeyRecord r : after.values()) {
+      KeyRecord old = before.get(r.id());
+      if (old == null) {
+        l.accept("key_created", r);
+      }
+      if (r.revoked() != null && (old == null || old.revoked() == null)) {
+        l.accept("key_revoked", r);
+      } else if (r.replacedBy() != null && (old == null || old.replacedBy() == null)) {
+        l.accept("key_rotated", r);
+      }
+    }
+    for (KeyRecord old : before.values()) {
+      if (!after.containsKey(old.id())) {
+        l.accept("key_removed", old);
+      }
+    }
+  }
+
+  /**
+   * Hears changes the watcher finds in the file: {@code key_created}, {@code key_rotated}, {@code
+   * key_revoked}, {@code key_removed}, with the key's record (never its secret). Not called for the
+   * first load.
+   */
+  public void onChange(java.util.function.BiConsumer<String, KeyRecord> listener) {
+    this.changes = listener;
   }
 
   private List<KeyRecord> read(byte[] bytes) throws IOException {
