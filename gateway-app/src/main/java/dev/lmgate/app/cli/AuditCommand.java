@@ -11,6 +11,7 @@ import dev.lmgate.audit.crypto.PeriodKeys;
 import dev.lmgate.audit.export.EcsFormat;
 import dev.lmgate.audit.log.LogReader;
 import dev.lmgate.audit.verify.AuditVerifier;
+import dev.lmgate.audit.verify.ConsistencyProof;
 import dev.lmgate.audit.verify.InclusionProof;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Parameters;
       AuditCommand.Show.class,
       AuditCommand.Export.class,
       AuditCommand.Prove.class,
+      AuditCommand.Consistency.class,
       AuditCommand.CheckProof.class
     })
 final class AuditCommand {
@@ -323,9 +325,69 @@ final class AuditCommand {
     }
 
     /** The body of a note, read without checking its signature (the proof's checker does). */
-    private static Checkpoint parseUnverified(String note) {
+    static Checkpoint parseUnverified(String note) {
       int split = note.lastIndexOf("\n\n");
       return split < 0 ? null : Checkpoint.parse(note.substring(0, split + 1)).orElse(null);
+    }
+  }
+
+  @Command(
+      name = "consistency",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print a consistency proof between two signed checkpoints (by tree size; default: the"
+              + " oldest and the newest); check it with `lmgate audit check-proof`.")
+  static final class Consistency extends LogOptions implements Callable<Integer> {
+    @Option(names = "--from", paramLabel = "SIZE", description = "The older checkpoint's size.")
+    Long from;
+
+    @Option(names = "--to", paramLabel = "SIZE", description = "The newer checkpoint's size.")
+    Long to;
+
+    @Override
+    public Integer call() {
+      try {
+        requireLog();
+        List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
+        if (cps.isEmpty()) {
+          System.err.println("lmgate audit consistency: no checkpoints in " + checkpointDir());
+          return 1;
+        }
+        CheckpointStore.Stored older = pick(cps, from, cps.get(0));
+        CheckpointStore.Stored newer = pick(cps, to, cps.get(cps.size() - 1));
+        if (older == null || newer == null) {
+          System.err.println("lmgate audit consistency: no checkpoint of that size");
+          return 1;
+        }
+        Checkpoint o = Prove.parseUnverified(older.note());
+        Checkpoint n = Prove.parseUnverified(newer.note());
+        LogReader.Result r = LogReader.read(segments());
+        if (o == null
+            || n == null
+            || o.size() < 1
+            || o.size() > n.size()
+            || n.size() > r.entries().size()) {
+          System.err.println(
+              "lmgate audit consistency: the checkpoints do not fit the log; run verify");
+          return 1;
+        }
+        System.out.println(
+            JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(
+                    ConsistencyProof.build(r.leafHashes(), o, older.note(), n, newer.note())));
+        return 0;
+      } catch (IOException e) {
+        System.err.println("lmgate audit consistency: " + e.getMessage());
+        return 2;
+      }
+    }
+
+    private static CheckpointStore.Stored pick(
+        List<CheckpointStore.Stored> cps, Long size, CheckpointStore.Stored dflt) {
+      if (size == null) {
+        return dflt;
+      }
+      return cps.stream().filter(c -> c.namedSize() == size).findFirst().orElse(null);
     }
   }
 
@@ -333,7 +395,8 @@ final class AuditCommand {
       name = "check-proof",
       mixinStandardHelpOptions = true,
       description =
-          "Check an inclusion proof (from `audit prove`) against a verifier key. Exit 0 when it holds.")
+          "Check an inclusion proof (`audit prove`) or a consistency proof (`audit consistency`)"
+              + " against a verifier key. Exit 0 when it holds.")
   static final class CheckProof implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The proof (JSON), or - for stdin.")
     String file;
@@ -350,10 +413,21 @@ final class AuditCommand {
       try {
         JsonNode proof =
             "-".equals(file) ? JSON.readTree(System.in) : JSON.readTree(Path.of(file).toFile());
-        Optional<String> problem = InclusionProof.check(proof, verifierKey(key, Path.of(".")));
+        VerifierKey vk = verifierKey(key, Path.of("."));
+        boolean consistency = ConsistencyProof.FORMAT.equals(proof.path("format").asText());
+        Optional<String> problem =
+            consistency ? ConsistencyProof.check(proof, vk) : InclusionProof.check(proof, vk);
         if (problem.isPresent()) {
           System.out.println("INVALID: " + problem.get());
           return 1;
+        }
+        if (consistency) {
+          System.out.println(
+              "valid: the signed log of "
+                  + proof.path("new_size").asLong()
+                  + " records extends the signed log of "
+                  + proof.path("old_size").asLong());
+          return 0;
         }
         System.out.println(
             "valid: record "

@@ -135,6 +135,26 @@ class AuditCommandTest {
   }
 
   @Test
+  void consistencyProofsBetweenCheckpointsHoldAndForgedOnesDoNot() throws Exception {
+    writeLog(3); // closing signs a checkpoint of 3
+    Path log = writeLog(4); // reopened, 4 more: a checkpoint of 7
+    String key = log.resolve("verifier.key").toString();
+    Run proof = KeysCommandTest.lmgate("audit", "consistency", log.toString());
+    assertThat(proof.code()).isZero();
+    Path file = dir.resolve("consistency.json");
+    Files.writeString(file, proof.out());
+    Run checked = KeysCommandTest.lmgate("audit", "check-proof", file.toString(), "--key", key);
+    assertThat(checked.out())
+        .startsWith("valid: the signed log of 7 records extends the signed log of 3");
+    ObjectNode forged = (ObjectNode) JSON.readTree(proof.out());
+    forged.withArray("path").set(0, JSON.getNodeFactory().textNode("11".repeat(32)));
+    Files.writeString(file, forged.toString());
+    Run refused = KeysCommandTest.lmgate("audit", "check-proof", file.toString(), "--key", key);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.out()).contains("does not extend");
+  }
+
+  @Test
   void verifyNamesTheFirstBadRecordAndExitsOne() throws Exception {
     Path log = writeLog(4);
     Path seg = Files.list(log.resolve("segments")).findFirst().orElseThrow();
