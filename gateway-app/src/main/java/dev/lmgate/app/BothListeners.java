@@ -33,6 +33,11 @@ final class BothListeners implements ExchangeListener {
   }
 
   @Override
+  public boolean capturesAnswer(dev.lmgate.spi.RequestView request) {
+    return audit.capturesAnswer(request) || other.capturesAnswer(request);
+  }
+
+  @Override
   public boolean refusesRequests() {
     return audit.refusesRequests() || other.refusesRequests();
   }

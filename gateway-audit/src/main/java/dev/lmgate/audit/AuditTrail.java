@@ -17,6 +17,7 @@ import dev.lmgate.audit.record.RecordBuilder;
 import dev.lmgate.audit.record.Redactor;
 import dev.lmgate.spi.ExchangeListener;
 import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.SecurityEvent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -183,6 +184,11 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
   @Override
   public boolean capturesPayloads() {
     return builder.capturesPayloads();
+  }
+
+  @Override
+  public boolean capturesAnswer(RequestView request) {
+    return builder.capturesAnswer(request.route(), request.principal().orElse(null));
   }
 
   @Override

@@ -33,6 +33,15 @@ public interface ExchangeListener {
   }
 
   /**
+   * Whether this listener needs the answer's texts of this (authenticated, authorized) request;
+   * when it does, the core inspects the answer. Called after the request filters; by default {@link
+   * #capturesPayloads()}.
+   */
+  default boolean capturesAnswer(RequestView request) {
+    return capturesPayloads();
+  }
+
+  /**
    * Whether the gateway should refuse new requests now (503) because answers could not be recorded;
    * checked once per request before it is forwarded.
    */

@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One writer thread takes records from a bounded queue, gives each its {@code seq} (its leaf
  * index) and {@code prev} (the previous record's leaf hash), appends the batch as JSON lines to the
- * current segment and syncs once for the batch (group commit). {@link #append} completes when the
- * record is durable; {@link #offer} never waits and counts what a full queue drops. A write the
- * disk refuses fails that batch's futures and is undone; the next batch tries again.
+ * current segment and, when anyone waits for a record of the batch, syncs once for all of it (group
+ * commit). {@link #append} completes when the record is durable; {@link #offer} never waits, counts
+ * what a full queue drops, and its records are synced within {@value #LAZY_SYNC_NANOS} ns (a crash
+ * may take the last of them; a checkpoint never covers unsynced records). A write the disk refuses
+ * fails that batch's futures and is undone; the next batch tries again.
  *
  * <p>Every {@code checkpointInterval} with new records, and on {@link #close}, the writer signs a
  * checkpoint of the tree into the checkpoint directory. Opening a log re-reads and checks it: an
@@ -126,6 +128,12 @@ public final class AuditLog implements AutoCloseable {
 
   private static final Pending STOP = new Pending(null, null);
 
+  /**
+   * How long records nobody waits for (async mode, security events) may sit unsynced: their batches
+   * share one sync at most this often, since a sync costs far more than a write.
+   */
+  static final long LAZY_SYNC_NANOS = 200_000_000L;
+
   private final Settings settings;
   private final SigningKey signer;
   private final Clock clock;
@@ -146,6 +154,8 @@ public final class AuditLog implements AutoCloseable {
   private String failingCause;
   private long checkpointedSize = -1;
   private long lastCheckpointNanos = System.nanoTime();
+  private boolean dirty; // appended but not yet synced
+  private long lastSyncNanos = System.nanoTime();
   private volatile boolean closed;
 
   private AuditLog(Settings settings, SigningKey signer, Clock clock, Observer observer) {
@@ -296,7 +306,7 @@ public final class AuditLog implements AutoCloseable {
     boolean stopping = false;
     while (!stopping) {
       try {
-        Pending first = queue.poll(250, TimeUnit.MILLISECONDS);
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, 4095);
@@ -315,6 +325,9 @@ public final class AuditLog implements AutoCloseable {
         batch.clear();
       } else if (failing && !stopping) {
         probe();
+      }
+      if (dirty && System.nanoTime() - lastSyncNanos >= LAZY_SYNC_NANOS) {
+        lazySync();
       }
       if (System.nanoTime() - lastCheckpointNanos >= settings.checkpointInterval().toNanos()) {
         checkpoint();
@@ -360,7 +373,14 @@ public final class AuditLog implements AutoCloseable {
       }
       before = segmentSize;
       segment.append(ByteBuffer.wrap(out.toByteArray()));
-      segment.sync();
+      boolean awaited = failing || batch.stream().anyMatch(p -> p.done() != null);
+      if (awaited) {
+        segment.sync(); // group commit: one sync for everyone waiting
+        dirty = false;
+        lastSyncNanos = System.nanoTime();
+      } else {
+        dirty = true;
+      }
       segmentSize = before + out.size();
     } catch (IOException | RuntimeException e) {
       IOException cause = e instanceof IOException io ? io : new IOException(e);
@@ -427,8 +447,30 @@ public final class AuditLog implements AutoCloseable {
     write(one);
   }
 
+  /** Syncs records nobody waited for; a failure is reported like a failed write. */
+  private void lazySync() {
+    try {
+      segment.sync();
+      dirty = false;
+      lastSyncNanos = System.nanoTime();
+    } catch (IOException | RuntimeException e) {
+      IOException cause = e instanceof IOException io ? io : new IOException(e);
+      log.error("audit log sync failed: {}", cause.toString());
+      if (!failing) {
+        failingSince = clock.instant();
+        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      }
+      failing = true;
+      observer.writeFailed(cause);
+    }
+  }
+
   private void roll(long firstSeq) throws IOException {
     if (segment != null) {
+      if (dirty) {
+        segment.sync();
+        dirty = false;
+      }
       segment.close();
       segment = null;
     }
@@ -444,6 +486,12 @@ public final class AuditLog implements AutoCloseable {
     long size = frontier.size();
     if (size == checkpointedSize) {
       return;
+    }
+    if (dirty) {
+      lazySync(); // a checkpoint never covers records that a crash could still take away
+      if (dirty) {
+        return;
+      }
     }
     Checkpoint cp = new Checkpoint(settings.origin(), size, frontier.root(), clock.instant());
     try {

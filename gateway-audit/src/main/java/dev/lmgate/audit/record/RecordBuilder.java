@@ -9,8 +9,10 @@ import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.Message;
+import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.Route;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.TextPart;
 import dev.lmgate.spi.ToolCall;
@@ -55,6 +57,26 @@ public final class RecordBuilder {
   public boolean capturesPayloads() {
     return policy.capturesPayloads();
   }
+
+  /**
+   * Whether an answer on this route to this caller is recorded with text: not when the policy keeps
+   * no payloads for it, nor for operations whose answers carry no text (embeddings, model lists),
+   * so that those answers are relayed without being buffered.
+   */
+  public boolean capturesAnswer(Route route, Principal principal) {
+    if (route == null || !TEXT_ANSWERS.contains(route.operation())) {
+      return false;
+    }
+    return policy.choose(route.id(), principal, false).payloads() != PayloadMode.NONE;
+  }
+
+  private static final java.util.Set<Operation> TEXT_ANSWERS =
+      java.util.EnumSet.of(
+          Operation.CHAT,
+          Operation.COMPLETION,
+          Operation.RESPONSES,
+          Operation.MESSAGES,
+          Operation.NATIVE_CHAT);
 
   /** The record of a finished exchange. */
   public ObjectNode exchange(ExchangeSummary s) throws IOException {

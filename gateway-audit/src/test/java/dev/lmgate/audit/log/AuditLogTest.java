@@ -307,6 +307,65 @@ class AuditLogTest {
   }
 
   @Test
+  void offeringToAFullQueueDropsCountsAndTellsTheObserver() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    SegmentFile.Opener slow =
+        file -> {
+          SegmentFile real = SegmentFile.FILES.open(file);
+          return new SegmentFile() {
+            public long size() throws IOException {
+              return real.size();
+            }
+
+            public void append(ByteBuffer b) throws IOException {
+              try {
+                release.await(); // the disk stalls until the test lets it go
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              real.append(b);
+            }
+
+            public void sync() throws IOException {
+              real.sync();
+            }
+
+            public void truncate(long size) throws IOException {
+              real.truncate(size);
+            }
+
+            public void close() throws IOException {
+              real.close();
+            }
+          };
+        };
+    List<Long> drops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AuditLog.Observer obs =
+        new AuditLog.Observer() {
+          public void dropped(long total) {
+            drops.add(total);
+          }
+        };
+    int offered = 100;
+    try (AuditLog log =
+        AuditLog.open(
+            settings.withOpener(slow).withQueueCapacity(16), key, Clock.systemUTC(), obs)) {
+      int accepted = 0;
+      for (int i = 0; i < offered; i++) {
+        if (log.offer(record(i))) {
+          accepted++;
+        }
+      }
+      assertThat(log.dropped()).isEqualTo(offered - accepted).isPositive();
+      assertThat(drops).last().isEqualTo(log.dropped());
+      release.countDown();
+    }
+    // What was accepted is all there, in order, and verifies.
+    assertThat(verify().intact()).isTrue();
+    assertThat(verify().records()).isEqualTo(offered - drops.get(drops.size() - 1));
+  }
+
+  @Test
   void filesAreOwnerOnly() throws Exception {
     write(0, 3);
     assertThat(Files.getPosixFilePermissions(settings.segments()))

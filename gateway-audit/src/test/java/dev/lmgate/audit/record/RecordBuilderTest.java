@@ -209,6 +209,34 @@ class RecordBuilderTest {
   }
 
   @Test
+  void onlyTextAnswersUnderAPayloadModeAreCaptured() {
+    PayloadPolicy p =
+        new PayloadPolicy(
+            PayloadMode.HASH_ONLY,
+            List.of(new PayloadPolicy.Rule(List.of(), List.of("admin"), PayloadMode.NONE, null)));
+    RecordBuilder b = new RecordBuilder(p, null, null);
+    Principal admin =
+        new Principal(
+            "key:adm",
+            Principal.Kind.API_KEY,
+            "adm",
+            Set.of("admin"),
+            Set.of(),
+            List.of(),
+            "",
+            null);
+    assertThat(b.capturesAnswer(CHAT, dev())).isTrue();
+    assertThat(b.capturesAnswer(CHAT, admin)).isFalse();
+    assertThat(
+            b.capturesAnswer(
+                new Route("openai-embeddings", Dialect.OPENAI, Operation.EMBEDDINGS), dev()))
+        .isFalse();
+    assertThat(
+            b.capturesAnswer(new Route("openai-models", Dialect.OPENAI, Operation.MODELS), dev()))
+        .isFalse();
+  }
+
+  @Test
   void securityEventsAreComplianceRecordsWithoutCredentials() {
     ObjectNode r =
         new RecordBuilder(PayloadPolicy.of(PayloadMode.NONE), null, null)

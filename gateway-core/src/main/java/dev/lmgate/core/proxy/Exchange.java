@@ -216,7 +216,7 @@ final class Exchange implements UpstreamHandler.Sink {
       reject(route.dialect(), AUDIT_UNAVAILABLE, Decision.REJECTED);
       return;
     }
-    inspected = gw.listener().capturesPayloads() || chain.inspectsResponse(requestCtx);
+    inspected = gw.listener().capturesAnswer(requestCtx) || chain.inspectsResponse(requestCtx);
     if (streaming && inspected) {
       usageAskedByGateway = requestCtx.askForStreamUsage();
     }

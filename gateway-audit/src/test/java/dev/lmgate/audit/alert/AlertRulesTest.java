@@ -1,0 +1,79 @@
+package dev.lmgate.audit.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmgate.audit.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AlertRulesTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final List<Alert> raised = new ArrayList<>();
+  final TestClock clock = new TestClock(Instant.parse("2026-11-25T10:00:00Z"));
+  final AlertRules rules =
+      new AlertRules(
+          new AlertRules.Settings(3, 2, List.of("injection"), Duration.ofMinutes(1)),
+          raised::add,
+          clock);
+
+  static JsonNode blocked(String filter) throws Exception {
+    return JSON.readTree(
+        "{\"kind\":\"exchange\",\"decision\":\"blocked_request\",\"filters\":[{\"id\":\"authenticate\",\"verdict\":\"pass\"},{\"id\":\""
+            + filter
+            + "\",\"verdict\":\"block\"}]}");
+  }
+
+  @Test
+  void blocksByTheChosenFiltersAlertOncePerWindow() throws Exception {
+    rules.record(blocked("rate-limit"));
+    rules.record(blocked("rate-limit"));
+    assertThat(raised).isEmpty(); // not an injection filter
+    rules.record(blocked("injection"));
+    clock.now = clock.now.plusSeconds(61);
+    rules.record(blocked("injection")); // the first fell out of the window
+    assertThat(raised).isEmpty();
+    rules.record(blocked("injection"));
+    assertThat(raised).extracting(Alert::name).containsExactly("blocked_burst");
+    rules.record(blocked("injection"));
+    rules.record(blocked("injection"));
+    assertThat(raised).hasSize(1); // quiet for a window
+    clock.now = clock.now.plusSeconds(61);
+    rules.record(blocked("injection"));
+    rules.record(blocked("injection"));
+    assertThat(raised).hasSize(2);
+  }
+
+  @Test
+  void logHealthAlertsAreCriticalAndRateLimited() {
+    rules.writeFailed("No space left on device");
+    rules.writeFailed("No space left on device");
+    rules.dropped(10);
+    rules.tampered("seq is 4, expected 3");
+    assertThat(raised)
+        .extracting(Alert::name)
+        .containsExactly("audit_write_failed", "audit_records_dropped", "audit_tampered");
+    assertThat(raised).allSatisfy(a -> assertThat(a.severity()).isEqualTo("critical"));
+    assertThat(raised.get(0).summary()).contains("No space left on device");
+  }
+
+  @Test
+  void authenticationFailuresBurstAndSuccessesDoNot() throws Exception {
+    JsonNode ok = JSON.readTree("{\"kind\":\"security\",\"type\":\"authentication_succeeded\"}");
+    JsonNode bad = JSON.readTree("{\"kind\":\"security\",\"type\":\"authentication_failed\"}");
+    for (int i = 0; i < 10; i++) {
+      rules.record(ok);
+    }
+    rules.record(bad);
+    rules.record(bad);
+    assertThat(raised).isEmpty();
+    rules.record(bad);
+    assertThat(raised).extracting(Alert::name).containsExactly("auth_failure_burst");
+    assertThat(raised.get(0).summary()).startsWith("3 authentication failures");
+  }
+}
