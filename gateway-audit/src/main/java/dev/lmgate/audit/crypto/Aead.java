@@ -9,16 +9,36 @@ import javax.crypto.spec.GCMParameterSpec;
 
 /** AES-256-GCM with a random 96-bit nonce and a 128-bit tag; the output is nonce || ciphertext. */
 final class Aead {
-  private static final SecureRandom RANDOM = new SecureRandom();
   static final int NONCE = 12;
+
+  // Per thread: the event loops seal concurrently, and a shared generator or a provider lookup per
+  // call costs more than the encryption of a typical payload.
+  private static final ThreadLocal<SecureRandom> RANDOM =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return SecureRandom.getInstance("DRBG");
+            } catch (java.security.NoSuchAlgorithmException e) {
+              return new SecureRandom();
+            }
+          });
+  private static final ThreadLocal<Cipher> CIPHER =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("AES-GCM is required by every JDK", e);
+            }
+          });
 
   private Aead() {}
 
   static byte[] seal(SecretKey key, byte[] plain, byte[] aad) {
     byte[] nonce = new byte[NONCE];
-    RANDOM.nextBytes(nonce);
+    RANDOM.get().nextBytes(nonce);
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      Cipher c = CIPHER.get();
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
       c.updateAAD(aad);
       byte[] ct = c.doFinal(plain);
