@@ -38,6 +38,11 @@ final class BothListeners implements ExchangeListener {
   }
 
   @Override
+  public boolean holdsAnswers() {
+    return audit.holdsAnswers() || other.holdsAnswers();
+  }
+
+  @Override
   public boolean refusesRequests() {
     return audit.refusesRequests() || other.refusesRequests();
   }

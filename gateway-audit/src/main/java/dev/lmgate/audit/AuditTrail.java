@@ -192,6 +192,11 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
   }
 
   @Override
+  public boolean holdsAnswers() {
+    return config.mode() == Mode.STRICT;
+  }
+
+  @Override
   public boolean refusesRequests() {
     return config.mode() == Mode.STRICT && !auditLog.healthy();
   }

@@ -42,6 +42,15 @@ public interface ExchangeListener {
   }
 
   /**
+   * Whether answers must not look complete to the client before {@link #record}'s stage completes:
+   * the core then also holds a stream's final event and a relayed answer's last chunk, not only the
+   * transfer's terminator (the strict audit).
+   */
+  default boolean holdsAnswers() {
+    return false;
+  }
+
+  /**
    * Whether the gateway should refuse new requests now (503) because answers could not be recorded;
    * checked once per request before it is forwarded.
    */

@@ -130,6 +130,8 @@ final class Exchange implements UpstreamHandler.Sink {
   private boolean waitingForFirstByte;
   private List<dev.lmgate.spi.OutputText> delivered = List.of(); // a buffered answer's texts
   private ExchangeSummary recorded; // set once the listener has the exchange
+  private boolean holdAnswers; // the listener wants answers' last bytes held until recorded
+  private ByteBuf heldChunk; // RELAY with holdAnswers: the latest chunk, not yet written
   private Dialect failDialect; // the dialect of a pending error answer
 
   Exchange(
@@ -217,6 +219,7 @@ final class Exchange implements UpstreamHandler.Sink {
       return;
     }
     inspected = gw.listener().capturesAnswer(requestCtx) || chain.inspectsResponse(requestCtx);
+    holdAnswers = gw.listener().holdsAnswers();
     if (streaming && inspected) {
       usageAskedByGateway = requestCtx.askForStreamUsage();
     }
@@ -390,6 +393,9 @@ final class Exchange implements UpstreamHandler.Sink {
               inspectors,
               gw.settings().maxSseEventBytes(),
               usageAskedByGateway);
+      if (holdAnswers) {
+        guard.holdEnding();
+      }
     } else if (!sse && inspected && status / 100 == 2) {
       mode = Mode.BUFFERED;
       bufferedHead = res;
@@ -461,13 +467,33 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     switch (mode) {
       case RELAY -> {
-        if (content.content().isReadable()) {
+        if (holdAnswers) { // one chunk behind, so the last bytes wait for the record
+          ByteBuf previous = heldChunk;
+          heldChunk = content.content().isReadable() ? content.content().retain() : null;
+          if (previous != null) {
+            ctx.write(new DefaultHttpContent(previous)); // released by the write
+          }
+        } else if (content.content().isReadable()) {
           ctx.write(new DefaultHttpContent(content.content().retain())); // released by the write
         }
         content.release();
         if (last) {
           releaseUpstream();
-          commitThen(Decision.FORWARDED, this::writeLast);
+          ByteBuf tail = heldChunk;
+          heldChunk = null;
+          commitThen(
+              Decision.FORWARDED,
+              () -> {
+                if (tail != null) {
+                  ctx.write(new DefaultHttpContent(tail));
+                }
+                writeLast();
+              },
+              () -> {
+                if (tail != null) {
+                  tail.release();
+                }
+              });
         }
       }
       case GUARDED_STREAM -> onStreamContent(content, last);
@@ -505,16 +531,23 @@ final class Exchange implements UpstreamHandler.Sink {
       writeStreamBytes(step.release());
       step = guard.onEnd();
     }
-    writeStreamBytes(step.release());
     if (step.blocked()) {
-      endBlockedStream(step.blockedBy(), step.reason());
+      endBlockedStream(step.release(), step.blockedBy(), step.reason());
       return;
     }
     if (last) {
+      byte[] ending = step.release(); // held until the exchange is recorded (strict audit)
       trace.addAll(guard.outcomes());
       releaseUpstream();
-      commitThen(Decision.FORWARDED, this::writeLast);
+      commitThen(
+          Decision.FORWARDED,
+          () -> {
+            writeStreamBytes(ending);
+            writeLast();
+          });
+      return;
     }
+    writeStreamBytes(step.release());
   }
 
   private void writeStreamBytes(byte[] bytes) {
@@ -524,7 +557,7 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   /** Ends a stream the guard blocked: the ending is written, LM Studio stops generating. */
-  private void endBlockedStream(String filterId, String reason) {
+  private void endBlockedStream(byte[] ending, String filterId, String reason) {
     trace.addAll(guard.outcomes());
     if (!upstreamComplete && upstream != null) {
       UpstreamHandler.detach(upstream);
@@ -534,9 +567,11 @@ final class Exchange implements UpstreamHandler.Sink {
     log.info("stream blocked by {}: {}", filterId, reason);
     commitThen(
         Decision.BLOCKED_RESPONSE,
-        () ->
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                .addListener(f -> complete(Decision.BLOCKED_RESPONSE)));
+        () -> {
+          writeStreamBytes(ending);
+          ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+              .addListener(f -> complete(Decision.BLOCKED_RESPONSE));
+        });
   }
 
   private void writeLast() {
@@ -775,6 +810,10 @@ final class Exchange implements UpstreamHandler.Sink {
     finished = true;
     cancelTimer();
     releaseRequest();
+    if (heldChunk != null) {
+      heldChunk.release();
+      heldChunk = null;
+    }
     if (streamCounted) {
       gw.metrics().streamEnded();
     }

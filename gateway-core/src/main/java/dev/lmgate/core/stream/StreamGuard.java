@@ -69,6 +69,8 @@ public final class StreamGuard {
   private final FilterOutcome.Outcome[] worst;
   private final String[] reasons;
   private boolean done;
+  private boolean holdEnding; // keep the final event(s) until onEnd (strict audit)
+  private boolean endingSeen;
   private UsageReader.Counts usage = UsageReader.Counts.NONE;
   private long outputChars;
   private final boolean dropUsageChunks;
@@ -96,6 +98,15 @@ public final class StreamGuard {
     this.reasons = new String[entries.size()];
     java.util.Arrays.fill(worst, FilterOutcome.Outcome.PASS);
     java.util.Arrays.fill(reasons, "");
+  }
+
+  /**
+   * Withholds the stream's final event (and anything after it) until {@link #onEnd}, so that the
+   * caller decides when the client learns that the answer is complete (the strict audit releases it
+   * once the exchange's record is durable).
+   */
+  public void holdEnding() {
+    this.holdEnding = true;
   }
 
   /** The largest number of characters per output this guard holds back. */
@@ -149,6 +160,10 @@ public final class StreamGuard {
       return new Step(release(), null, "");
     }
     Pending p = new Pending(event, data);
+    if (holdEnding && (endingSeen || event.isDone() || adapter.isFinal(event, data))) {
+      endingSeen = true;
+      p.ending = true;
+    }
     for (OutputText piece : adapter.pieces(event, data)) {
       outputChars += piece.text().length();
       Output out = outputs.computeIfAbsent(piece.key(), k -> new Output(k, piece.channel()));
@@ -341,7 +356,7 @@ public final class StreamGuard {
     ByteArrayOutputStream b = null;
     while (!pending.isEmpty()) {
       Pending p = pending.peekFirst();
-      if (!done && !releasable(p)) {
+      if (!done && (!releasable(p) || p.ending)) {
         break;
       }
       pending.removeFirst();
@@ -397,6 +412,7 @@ public final class StreamGuard {
     final SseEvent event;
     final JsonNode data;
     final List<PieceRef> pieces = new ArrayList<>(1);
+    boolean ending; // the stream's final event, or after it: held when holdEnding is set
     boolean rewritten;
 
     Pending(SseEvent event, JsonNode data) {

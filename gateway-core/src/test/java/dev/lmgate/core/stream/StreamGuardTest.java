@@ -160,6 +160,52 @@ class StreamGuardTest {
   }
 
   @Test
+  void heldEndingsWaitForTheEndAndDeliveredTextIsWhatWasReleased() {
+    for (var e : FIXTURE_ROUTE.entrySet()) {
+      byte[] bytes = SharedFixtures.bytes(e.getKey());
+      StreamGuard g =
+          guard(e.getValue(), new Literal("\u0000never", false, 32), FilterSettings.Action.BLOCK);
+      g.holdEnding();
+      ByteArrayOutputStream before = new ByteArrayOutputStream();
+      for (int i = 0; i < bytes.length; i += 7) {
+        before.writeBytes(
+            g.onBytes(java.util.Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 7)))
+                .release());
+      }
+      String all = new String(bytes, StandardCharsets.UTF_8);
+      String early = before.toString(StandardCharsets.UTF_8);
+      assertThat(all).as(e.getKey()).startsWith(early);
+      assertThat(early.length()).as(e.getKey()).isLessThan(all.length()); // the ending waits
+      assertThat(early).as(e.getKey()).doesNotContain("[DONE]");
+      String rest = new String(g.onEnd().release(), StandardCharsets.UTF_8);
+      assertThat(early + rest).as(e.getKey()).isEqualTo(all);
+      String delivered =
+          g.delivered().stream()
+              .filter(o -> o.channel() == dev.lmgate.spi.OutputChannel.CONTENT)
+              .map(dev.lmgate.spi.OutputText::text)
+              .collect(java.util.stream.Collectors.joining());
+      assertThat(delivered).as(e.getKey()).isEqualTo(contentOf(e.getValue(), all));
+    }
+  }
+
+  /** The assistant content a client assembles from a stream. */
+  static String contentOf(String path, String sse) {
+    StreamAdapter a = StreamAdapter.forRoute(route(path));
+    StringBuilder sb = new StringBuilder();
+    byte[] b = sse.getBytes(StandardCharsets.UTF_8);
+    for (SseEvent e : new SseParser(1 << 20).feed(b, 0, b.length)) {
+      JsonNode data =
+          e.data().isEmpty() || e.isDone()
+              ? null
+              : Json.parse(e.data().getBytes(StandardCharsets.UTF_8)).orElseThrow();
+      a.pieces(e, data).stream()
+          .filter(p -> p.channel() == dev.lmgate.spi.OutputChannel.CONTENT)
+          .forEach(p -> sb.append(p.text()));
+    }
+    return sb.toString();
+  }
+
+  @Test
   void anEventTooLargeToInspectEndsTheStreamWellFormed() {
     StreamGuard g =
         new StreamGuard(
