@@ -162,6 +162,16 @@ final class AuditCommand {
         description = "Only records of this request id.")
     String request;
 
+    /** Prints the selected records and returns the exit code; errors go to stderr (exit 2). */
+    int printOrReport(String command, boolean ecs) {
+      try {
+        return print(ecs);
+      } catch (IOException | IllegalArgumentException e) {
+        System.err.println("lmgate audit " + command + ": " + e.getMessage());
+        return 2;
+      }
+    }
+
     /** Prints the selected records; returns the exit code. */
     int print(boolean ecs) throws IOException {
       requireLog();
@@ -231,12 +241,7 @@ final class AuditCommand {
   static final class Show extends ReadOptions implements Callable<Integer> {
     @Override
     public Integer call() {
-      try {
-        return print(false);
-      } catch (IOException | IllegalArgumentException e) {
-        System.err.println("lmgate audit show: " + e.getMessage());
-        return 2;
-      }
+      return printOrReport("show", false);
     }
   }
 
@@ -260,12 +265,7 @@ final class AuditCommand {
             "lmgate audit export: --format " + format + " (expected: ecs or records)");
         return 2;
       }
-      try {
-        return print("ecs".equals(format));
-      } catch (IOException | IllegalArgumentException e) {
-        System.err.println("lmgate audit export: " + e.getMessage());
-        return 2;
-      }
+      return printOrReport("export", "ecs".equals(format));
     }
   }
 

@@ -153,7 +153,7 @@ class AuditCrashTest {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (answered.size() < 200 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
+      Thread.sleep(10); // waiting for enough answered requests, with a deadline
     }
     Process first = processes.get(0);
     first.destroyForcibly(); // SIGKILL, mid-traffic

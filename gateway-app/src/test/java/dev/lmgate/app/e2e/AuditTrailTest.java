@@ -276,29 +276,13 @@ class AuditTrailTest {
     AtomicBoolean full = new AtomicBoolean();
     SegmentFile.Opener flaky =
         file -> {
-          SegmentFile real = SegmentFile.FILES.open(file);
-          return new SegmentFile() {
-            public long size() throws IOException {
-              return real.size();
-            }
-
+          return new SegmentFile.Delegating(SegmentFile.FILES.open(file)) {
+            @Override
             public void append(ByteBuffer b) throws IOException {
               if (full.get()) {
                 throw new IOException("No space left on device");
               }
-              real.append(b);
-            }
-
-            public void sync() throws IOException {
-              real.sync();
-            }
-
-            public void truncate(long size) throws IOException {
-              real.truncate(size);
-            }
-
-            public void close() throws IOException {
-              real.close();
+              super.append(b);
             }
           };
         };

@@ -142,7 +142,7 @@ public final class WebhookAlerter implements AlertSink, AutoCloseable {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (pending.get() > 0 && System.nanoTime() < end) {
       try {
-        Thread.sleep(20);
+        Thread.sleep(20); // shutdown only: waits for deliveries in flight, bounded above
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

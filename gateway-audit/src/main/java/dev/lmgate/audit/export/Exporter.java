@@ -103,7 +103,7 @@ public final class Exporter implements AutoCloseable {
                 backoff,
                 e.toString());
             try {
-              Thread.sleep(backoff);
+              Thread.sleep(backoff); // the export thread's own backoff; never a request's
             } catch (InterruptedException ie) {
               return;
             }

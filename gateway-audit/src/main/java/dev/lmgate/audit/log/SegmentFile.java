@@ -25,6 +25,40 @@ public interface SegmentFile extends AutoCloseable {
   @Override
   void close() throws IOException;
 
+  /** A segment file that forwards to another; override what should behave differently. */
+  class Delegating implements SegmentFile {
+    private final SegmentFile target;
+
+    public Delegating(SegmentFile target) {
+      this.target = target;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return target.size();
+    }
+
+    @Override
+    public void append(ByteBuffer bytes) throws IOException {
+      target.append(bytes);
+    }
+
+    @Override
+    public void sync() throws IOException {
+      target.sync();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+      target.truncate(size);
+    }
+
+    @Override
+    public void close() throws IOException {
+      target.close();
+    }
+  }
+
   /** Opens segment files. */
   @FunctionalInterface
   interface Opener {

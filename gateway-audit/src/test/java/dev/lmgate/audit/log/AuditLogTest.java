@@ -241,30 +241,14 @@ class AuditLogTest {
     AtomicBoolean full = new AtomicBoolean();
     SegmentFile.Opener flaky =
         file -> {
-          SegmentFile real = SegmentFile.FILES.open(file);
-          return new SegmentFile() {
-            public long size() throws IOException {
-              return real.size();
-            }
-
+          return new SegmentFile.Delegating(SegmentFile.FILES.open(file)) {
+            @Override
             public void append(ByteBuffer b) throws IOException {
               if (full.get()) {
-                real.append(ByteBuffer.wrap("{\"partial".getBytes(StandardCharsets.UTF_8)));
+                super.append(ByteBuffer.wrap("{\"partial".getBytes(StandardCharsets.UTF_8)));
                 throw new IOException("No space left on device");
               }
-              real.append(b);
-            }
-
-            public void sync() throws IOException {
-              real.sync();
-            }
-
-            public void truncate(long size) throws IOException {
-              real.truncate(size);
-            }
-
-            public void close() throws IOException {
-              real.close();
+              super.append(b);
             }
           };
         };
@@ -290,7 +274,7 @@ class AuditLogTest {
       // Idle, the writer probes by recording the outage itself; that ends it.
       long deadline = System.nanoTime() + 5_000_000_000L;
       while (!log.healthy() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
+        Thread.sleep(20); // polling an outcome with a deadline, not timing behaviour
       }
       assertThat(log.healthy()).isTrue();
       assertThat(log.append(record(2)).get().seq()).isEqualTo(2);
@@ -311,31 +295,15 @@ class AuditLogTest {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     SegmentFile.Opener slow =
         file -> {
-          SegmentFile real = SegmentFile.FILES.open(file);
-          return new SegmentFile() {
-            public long size() throws IOException {
-              return real.size();
-            }
-
+          return new SegmentFile.Delegating(SegmentFile.FILES.open(file)) {
+            @Override
             public void append(ByteBuffer b) throws IOException {
               try {
                 release.await(); // the disk stalls until the test lets it go
               } catch (InterruptedException e) {
                 throw new IOException(e);
               }
-              real.append(b);
-            }
-
-            public void sync() throws IOException {
-              real.sync();
-            }
-
-            public void truncate(long size) throws IOException {
-              real.truncate(size);
-            }
-
-            public void close() throws IOException {
-              real.close();
+              super.append(b);
             }
           };
         };
