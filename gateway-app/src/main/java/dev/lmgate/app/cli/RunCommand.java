@@ -51,7 +51,13 @@ final class RunCommand implements Callable<Integer> {
       return 2;
     }
     cfg = override(cfg, port, upstream, adminPort);
-    Gateway gw = new Gateway(cfg, config, loader, s -> {}).start();
+    Gateway gw;
+    try {
+      gw = new Gateway(cfg, config, loader, s -> {}).start();
+    } catch (java.io.IOException e) { // the audit log cannot be opened, or fails verification
+      System.err.println("lmgate: audit log: " + e.getMessage());
+      return 2;
+    }
     serve(gw);
     return 0;
   }
