@@ -25,9 +25,7 @@ import dev.lmgate.testkit.Eventually;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
 import dev.lmgate.testkit.LmStudioSimulator.Scripted;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -343,34 +341,7 @@ class AuditTrailTest {
     hook.start();
     LinkedBlockingQueue<String> syslog = new LinkedBlockingQueue<>();
     ServerSocket siem = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    Thread siemThread =
-        new Thread(
-            () -> {
-              try (Socket s = siem.accept();
-                  BufferedReader in =
-                      new BufferedReader(
-                          new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))) {
-                while (true) { // octet counting: "<len> <msg>"
-                  StringBuilder len = new StringBuilder();
-                  int c;
-                  while ((c = in.read()) != ' ') {
-                    if (c < 0) {
-                      return;
-                    }
-                    len.append((char) c);
-                  }
-                  char[] msg = new char[Integer.parseInt(len.toString())];
-                  int n = 0;
-                  while (n < msg.length) { // the JSON is ASCII here, so chars = bytes
-                    n += in.read(msg, n, msg.length - n);
-                  }
-                  syslog.add(new String(msg));
-                }
-              } catch (IOException e) {
-                // closed
-              }
-            });
-    siemThread.start();
+    Thread siemThread = receiveSyslog(siem, syslog);
     Path keys = tmp.resolve("keys.json");
     Files.writeString(tmp.resolve("hook.secret"), "s3cret-for-test\n");
     String filters = "filters:\n  - id: authenticate\n    api-keys:\n      store: " + keys + "\n";
@@ -473,6 +444,118 @@ class AuditTrailTest {
       assertThat(rec.path("principal").asText()).isEqualTo("key:" + id);
     } finally {
       hook.stop(0);
+    }
+  }
+
+  /**
+   * Accepts one connection on {@code server} and queues each RFC 6587 octet-counted frame ("LEN
+   * MSG"); the thread ends when the connection closes.
+   */
+  static Thread receiveSyslog(ServerSocket server, LinkedBlockingQueue<String> frames) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (Socket s = server.accept();
+                  java.io.InputStream in = s.getInputStream()) {
+                while (true) {
+                  StringBuilder len = new StringBuilder();
+                  int c;
+                  while ((c = in.read()) != ' ') {
+                    if (c < 0) {
+                      return;
+                    }
+                    len.append((char) c);
+                  }
+                  frames.add(
+                      new String(
+                          in.readNBytes(Integer.parseInt(len.toString())), StandardCharsets.UTF_8));
+                }
+              } catch (IOException e) {
+                // closed
+              }
+            });
+    t.start();
+    return t;
+  }
+
+  @Test
+  void syslogOverTlsTrustsTheConfiguredCa() throws Exception {
+    // A throwaway self-signed certificate for 127.0.0.1, made at test time with the JDK keytool.
+    Path ks = tmp.resolve("siem.p12");
+    Path pem = tmp.resolve("siem.pem");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    String pass = java.util.UUID.randomUUID().toString();
+    for (String[] cmd :
+        List.of(
+            new String[] {
+              keytool,
+              "-genkeypair",
+              "-alias",
+              "siem",
+              "-keyalg",
+              "EC",
+              "-groupname",
+              "secp256r1",
+              "-dname",
+              "CN=127.0.0.1",
+              "-ext",
+              "SAN=ip:127.0.0.1",
+              "-validity",
+              "1",
+              "-keystore",
+              ks.toString(),
+              "-storetype",
+              "PKCS12",
+              "-storepass",
+              pass
+            },
+            new String[] {
+              keytool,
+              "-exportcert",
+              "-rfc",
+              "-alias",
+              "siem",
+              "-keystore",
+              ks.toString(),
+              "-storepass",
+              pass,
+              "-file",
+              pem.toString()
+            })) {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+    }
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(ks)) {
+      store.load(in, pass.toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf =
+        javax.net.ssl.KeyManagerFactory.getInstance(
+            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, pass.toCharArray());
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    try (ServerSocket siem =
+        ctx.getServerSocketFactory()
+            .createServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread receiver = receiveSyslog(siem, frames);
+      String audit =
+          "  payloads: none\n  export:\n    - type: syslog\n      host: 127.0.0.1\n      port: "
+              + siem.getLocalPort()
+              + "\n      tls: true\n      ca-file: "
+              + pem
+              + "\n";
+      try (Gateway gw = start(yaml("", audit), Map.of())) {
+        String id = chat(gw, CHAT).headers().firstValue("x-request-id").orElseThrow();
+        String msg = frames.poll(10, TimeUnit.SECONDS);
+        assertThat(msg).isNotNull().startsWith("<134>1 "); // local0.info
+        JsonNode ecs = JSON.readTree(msg.substring(msg.indexOf('{')));
+        assertThat(ecs.path("event").path("id").asText()).isEqualTo(id);
+        assertThat(ecs.path("http").path("response").path("status_code").asInt()).isEqualTo(200);
+      }
+      receiver.join(5_000);
     }
   }
 
