@@ -385,7 +385,7 @@ final class Exchange implements UpstreamHandler.Sink {
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
-    if (sse && (!inspectors.isEmpty() || inspected)) {
+    if (sse && (!inspectors.isEmpty() || inspected || holdAnswers)) { // held: only the ending waits
       mode = Mode.GUARDED_STREAM;
       guard =
           new StreamGuard(
