@@ -1,6 +1,7 @@
 /**
- * Secret references ({@code ${secret:env:NAME}}, {@code file:}, {@code aws-sm:}, {@code vault:}
- * ...) and their providers (the secrets issue). Not built yet: the config loader leaves {@code
- * ${secret:...}} untouched for now.
+ * Secret references ({@code ${secret:env:NAME}}, {@code ${secret:file:PATH}}, and the secret
+ * managers' schemes) and their providers, resolved once at start and refreshed in the background
+ * ({@link dev.lmgate.secrets.Secrets}). Environment variables and files work today; the managers'
+ * providers are the rest of the secrets issue.
  */
 package dev.lmgate.secrets;

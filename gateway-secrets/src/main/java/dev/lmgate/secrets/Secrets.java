@@ -1,0 +1,101 @@
+package dev.lmgate.secrets;
+
+import dev.lmgate.spi.Secret;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves secret references through their providers and keeps them fresh: each resolved secret is
+ * re-fetched every {@code refresh} on this registry's own thread (never an event loop). A failed
+ * refresh keeps the last good value, is logged (with the reference, never the value) and reported
+ * to the failure listener; the first resolution must succeed, so a gateway never starts with a
+ * secret it cannot read.
+ */
+public final class Secrets implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Secrets.class);
+
+  private final Map<String, SecretProvider> providers;
+  private final Duration refresh;
+  private final BiConsumer<SecretRef, IOException> onFailure;
+  private final Map<SecretRef, RefreshingSecret> resolved = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService refresher =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "lmgate-secrets-refresh");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public Secrets(
+      List<SecretProvider> providers,
+      Duration refresh,
+      BiConsumer<SecretRef, IOException> onFailure) {
+    this.providers =
+        providers.stream().collect(Collectors.toMap(SecretProvider::scheme, Function.identity()));
+    this.refresh = refresh;
+    this.onFailure = onFailure;
+    refresher.scheduleWithFixedDelay(
+        this::refreshAll, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The built-in providers: environment variables and files. */
+  public static Secrets local(Function<String, String> env, Duration refresh) {
+    return new Secrets(
+        List.of(new EnvSecretProvider(env), new FileSecretProvider()), refresh, (ref, e) -> {});
+  }
+
+  /** Resolves a reference now (blocking); the same reference resolves to the same handle. */
+  public RefreshingSecret resolve(SecretRef ref) throws IOException {
+    RefreshingSecret existing = resolved.get(ref);
+    if (existing != null) {
+      return existing;
+    }
+    SecretProvider p = providers.get(ref.scheme());
+    if (p == null) {
+      throw new IOException(
+          ref.scheme()
+              + ": secrets are not available from this provider in this build (available: "
+              + providers.keySet().stream().sorted().toList()
+              + ")");
+    }
+    Secret first = p.fetch(ref);
+    return resolved.computeIfAbsent(ref, r -> new RefreshingSecret(r, p, first));
+  }
+
+  /** Refreshes every resolved secret now (also what the background thread does). */
+  public void refreshAll() {
+    for (RefreshingSecret s : resolved.values()) {
+      try {
+        if (s.refresh()) {
+          log.info("secret {} changed: the new value is in use", s.ref());
+        }
+      } catch (IOException e) {
+        log.warn(
+            "secret {} could not be refreshed, the last good value stays: {}",
+            s.ref(),
+            e.getMessage());
+        onFailure.accept(s.ref(), e);
+      }
+    }
+  }
+
+  public Duration refreshInterval() {
+    return refresh;
+  }
+
+  @Override
+  public void close() {
+    refresher.shutdownNow();
+  }
+}
