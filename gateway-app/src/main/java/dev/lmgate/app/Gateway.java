@@ -7,6 +7,8 @@ import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.proxy.GatewayServer;
+import dev.lmgate.secrets.RefreshingSecret;
+import dev.lmgate.secrets.Secrets;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ExchangeListener;
 import java.io.IOException;
@@ -38,6 +40,7 @@ public final class Gateway implements AutoCloseable {
   private final Path configFile;
   private final ConfigLoader loader;
   private final AuditTrail audit;
+  private final Secrets secrets;
   private ScheduledExecutorService watcher;
   private FileTime lastModified;
   private InetSocketAddress address;
@@ -54,6 +57,14 @@ public final class Gateway implements AutoCloseable {
     this.initial = config;
     this.configFile = configFile;
     this.loader = loader;
+    this.secrets = Secrets.local(loader.env(), config.secretRefresh());
+    RefreshingSecret upstreamKey = null;
+    try {
+      upstreamKey = config.upstreamKey() == null ? null : secrets.resolve(config.upstreamKey());
+    } catch (IOException e) {
+      secrets.close();
+      throw new IOException("upstream.api-key " + config.upstreamKey() + ": " + e.getMessage(), e);
+    }
     this.audit =
         config.audit() == null ? null : config.audit().open(Clock.systemUTC(), loader.env());
     ExchangeListener all = audit == null ? listener : new BothListeners(audit, listener);
@@ -65,7 +76,13 @@ public final class Gateway implements AutoCloseable {
     loader.environment().attach(all::onSecurityEvent);
     this.server =
         new GatewayServer(
-            config.server(), chain::get, metrics, all, Clock.systemUTC(), config.workerThreads());
+            config.server(),
+            chain::get,
+            metrics,
+            all,
+            Clock.systemUTC(),
+            config.workerThreads(),
+            upstreamKey);
     this.admin =
         config.adminPort() < 0
             ? null
@@ -101,6 +118,11 @@ public final class Gateway implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return adminAddress;
+  }
+
+  /** The secrets this gateway resolved (refreshed in the background). */
+  public Secrets secrets() {
+    return secrets;
   }
 
   /** The audit trail, or {@code null} when auditing is off. */
@@ -171,5 +193,6 @@ public final class Gateway implements AutoCloseable {
     if (audit != null) {
       audit.close();
     }
+    secrets.close();
   }
 }

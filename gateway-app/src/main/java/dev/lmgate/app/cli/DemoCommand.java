@@ -73,6 +73,8 @@ final class DemoCommand implements Callable<Integer> {
                 switch (name) {
                   case "LMGATE_DEMO_KEY_STORE" -> keyStore.toString();
                   case "LMGATE_DEMO_AUDIT" -> auditHome.toString();
+                  case "LMSTUDIO_API_KEY" ->
+                      System.getenv(name) != null ? System.getenv(name) : "demo-upstream-key";
                   default -> System.getenv(name);
                 });
     GatewayConfig cfg =

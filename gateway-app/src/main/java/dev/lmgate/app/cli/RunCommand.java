@@ -54,8 +54,8 @@ final class RunCommand implements Callable<Integer> {
     Gateway gw;
     try {
       gw = new Gateway(cfg, config, loader, s -> {}).start();
-    } catch (java.io.IOException e) { // the audit log cannot be opened, or fails verification
-      System.err.println("lmgate: audit log: " + e.getMessage());
+    } catch (java.io.IOException e) { // a secret cannot be read; the audit log fails to open
+      System.err.println("lmgate: " + e.getMessage());
       return 2;
     }
     serve(gw);
@@ -71,7 +71,9 @@ final class RunCommand implements Callable<Integer> {
         cfg.adminHost(),
         adminPort == null ? cfg.adminPort() : adminPort,
         cfg.filters(),
-        cfg.audit());
+        cfg.audit(),
+        cfg.upstreamKey(),
+        cfg.secretRefresh());
   }
 
   /** Prints the ready line, then serves until the process is told to stop (graceful drain). */

@@ -12,6 +12,7 @@ import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
+import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterFactory;
@@ -42,7 +43,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
   private static final Pattern VAR =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
-  private static final Set<String> TOP = Set.of("server", "upstream", "admin", "filters", "audit");
+  private static final Set<String> TOP =
+      Set.of("server", "upstream", "admin", "filters", "audit", "secrets");
   private static final Set<String> SERVER =
       Set.of(
           "host",
@@ -117,7 +119,8 @@ public final class ConfigLoader {
     interpolate(root, "");
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
-    ConfigReader u = r.child("upstream").only(Set.of("url"));
+    ConfigReader u = r.child("upstream").only(Set.of("url", "api-key"));
+    ConfigReader sec = r.child("secrets").only(Set.of("refresh"));
     ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled"));
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
@@ -153,7 +156,9 @@ public final class ConfigLoader {
         a.string("host", "127.0.0.1"),
         adminPort,
         filters(r),
-        AuditSettings.parse(r, routeIds()));
+        AuditSettings.parse(r, routeIds()),
+        secretRef(u, "api-key"),
+        sec.duration("refresh", Duration.ofMinutes(5)));
   }
 
   private URI upstreamUri(String url) throws ConfigException {
@@ -173,6 +178,31 @@ public final class ConfigLoader {
           "upstream.url", url, "http://host:port without path, query or credentials");
     }
     return uri;
+  }
+
+  /**
+   * A setting that holds a secret: {@code ${secret:SCHEME:LOCATION}} (see docs/secrets.md), or
+   * absent. A plain value is refused, so that no key is ever written into a config file.
+   */
+  static SecretRef secretRef(ConfigReader r, String key) throws ConfigException {
+    String v = r.string(key, null);
+    if (v == null) {
+      return null;
+    }
+    SecretRef ref;
+    try {
+      ref = SecretRef.fromConfigValue(v);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(r.path().isEmpty() ? key : r.path() + "." + key, v, e.getMessage());
+    }
+    if (ref == null) {
+      throw new ConfigException(
+          r.path().isEmpty() ? key : r.path() + "." + key,
+          "***",
+          "a secret reference such as ${secret:env:LMSTUDIO_API_KEY} or ${secret:file:/run/secrets/lmstudio};"
+              + " plain secrets are refused");
+    }
+    return ref;
   }
 
   private static Set<String> routeIds() {

@@ -1,6 +1,7 @@
 package dev.lmgate.app.config;
 
 import dev.lmgate.core.proxy.ServerSettings;
+import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.GatewayFilter;
 import java.util.List;
 
@@ -13,6 +14,8 @@ import java.util.List;
  * @param adminPort admin port (0: any free port; -1: disabled)
  * @param filters the filters in chain order, built and validated
  * @param audit the audit trail's settings, or {@code null} when auditing is off
+ * @param upstreamKey where LM Studio's API key comes from, or {@code null} when it needs none
+ * @param secretRefresh how often secrets are re-read
  */
 public record GatewayConfig(
     ServerSettings server,
@@ -20,7 +23,9 @@ public record GatewayConfig(
     String adminHost,
     int adminPort,
     List<GatewayFilter> filters,
-    AuditSettings audit) {
+    AuditSettings audit,
+    SecretRef upstreamKey,
+    java.time.Duration secretRefresh) {
   public GatewayConfig {
     filters = List.copyOf(filters);
   }

@@ -135,6 +135,20 @@ class ConfigLoaderTest {
         "audit.retention.operational: forever");
   }
 
+  @Test
+  void secretSettingsTakeReferencesAndRefusePlainValues() throws Exception {
+    GatewayConfig c = loader.parse("upstream:\n  api-key: ${secret:vault:kv/data/lm#key}\n");
+    assertThat(c.upstreamKey().toString()).isEqualTo("vault:kv/data/lm#key");
+    assertThat(c.secretRefresh()).isEqualTo(Duration.ofMinutes(5));
+    assertThatThrownBy(() -> loader.parse("upstream:\n  api-key: sk-plain-value\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("upstream.api-key: *** (expected: a secret reference")
+        .hasMessageNotContaining("sk-plain-value");
+    assertError(
+        "upstream:\n  api-key: ${secret:s3:bucket}\n",
+        "upstream.api-key: ${secret:s3:bucket} (expected: unknown secret scheme s3");
+  }
+
   void assertError(String yaml, String messageStart) {
     assertThatThrownBy(() -> loader.parse(yaml))
         .isInstanceOf(ConfigException.class)

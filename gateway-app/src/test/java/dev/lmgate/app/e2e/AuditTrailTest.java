@@ -290,7 +290,15 @@ class AuditTrailTest {
     try (AuditTrail trail =
         a.open(Clock.systemUTC(), k -> null, a.logSettings().withOpener(flaky))) {
       GatewayConfig noAudit =
-          new GatewayConfig(cfg.server(), 0, cfg.adminHost(), cfg.adminPort(), cfg.filters(), null);
+          new GatewayConfig(
+              cfg.server(),
+              0,
+              cfg.adminHost(),
+              cfg.adminPort(),
+              cfg.filters(),
+              null,
+              null,
+              cfg.secretRefresh());
       try (Gateway gw = new Gateway(noAudit, null, loader, trail).start()) {
         assertThat(chat(gw, CHAT).statusCode()).isEqualTo(200);
         full.set(true);

@@ -286,9 +286,13 @@ final class Exchange implements UpstreamHandler.Sink {
         AsciiString.cached("content-length"),
         AsciiString.cached("expect"));
     out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
-    if (requestCtx.principal().isPresent()) {
+    dev.lmgate.spi.Secret upstreamKey = gw.upstreamKeyNow();
+    if (requestCtx.principal().isPresent() || upstreamKey != null) {
       // The client's credential was the gateway's to check; LM Studio never sees it.
       out.headers().remove(HttpHeaderNames.AUTHORIZATION).remove(X_API_KEY);
+    }
+    if (upstreamKey != null) {
+      out.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + upstreamKey.reveal());
     }
     if (tunnel) {
       out.headers()

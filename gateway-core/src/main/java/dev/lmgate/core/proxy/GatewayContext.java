@@ -4,6 +4,7 @@ import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.spi.ExchangeListener;
+import dev.lmgate.spi.Secret;
 import java.time.Clock;
 import java.util.function.Supplier;
 
@@ -19,4 +20,11 @@ record GatewayContext(
     GatewayMetrics metrics,
     ExchangeListener listener,
     Clock clock,
-    Supplier<String> ids) {}
+    Supplier<String> ids,
+    Supplier<Secret> upstreamKey) {
+
+  /** The key to present to LM Studio, or {@code null} when none is configured. */
+  Secret upstreamKeyNow() {
+    return upstreamKey == null ? null : upstreamKey.get();
+  }
+}

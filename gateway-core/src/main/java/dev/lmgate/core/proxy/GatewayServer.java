@@ -42,6 +42,22 @@ public final class GatewayServer implements AutoCloseable {
       ExchangeListener listener,
       Clock clock,
       int workerThreads) {
+    this(settings, chain, metrics, listener, clock, workerThreads, null);
+  }
+
+  /**
+   * @param upstreamKey the API key LM Studio requires (sent as {@code Authorization: Bearer}, in
+   *     place of any client credential), read per request so that a rotated key applies at once; or
+   *     {@code null}
+   */
+  public GatewayServer(
+      ServerSettings settings,
+      Supplier<FilterChain> chain,
+      GatewayMetrics metrics,
+      ExchangeListener listener,
+      Clock clock,
+      int workerThreads,
+      Supplier<dev.lmgate.spi.Secret> upstreamKey) {
     this.gw =
         new GatewayContext(
             settings,
@@ -51,7 +67,8 @@ public final class GatewayServer implements AutoCloseable {
             metrics,
             listener,
             clock,
-            requestIds());
+            requestIds(),
+            upstreamKey);
     this.boss = Transport.group(1);
     this.workers = Transport.group(workerThreads);
   }

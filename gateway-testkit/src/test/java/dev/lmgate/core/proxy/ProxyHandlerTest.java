@@ -36,7 +36,8 @@ class ProxyHandlerTest {
             new GatewayMetrics(),
             exchanges::add,
             Clock.systemUTC(),
-            () -> "req-1");
+            () -> "req-1",
+            null);
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.config().setAutoRead(false);
     ch.pipeline()

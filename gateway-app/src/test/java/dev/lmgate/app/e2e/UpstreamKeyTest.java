@@ -1,0 +1,117 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** LM Studio's own API key comes from a secret reference and rotates without a restart. */
+class UpstreamKeyTest {
+  @TempDir Path tmp;
+  LmStudioSimulator sim;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+  }
+
+  @AfterEach
+  void stop() {
+    sim.close();
+  }
+
+  Gateway gateway(String apiKey, Map<String, String> env) throws Exception {
+    ConfigLoader loader = new ConfigLoader(env::get);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: "
+            + sim.baseUrl()
+            + "\n  api-key: "
+            + apiKey
+            + "\nsecrets:\n  refresh: 1h\n";
+    return new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+  }
+
+  int models(Gateway gw, String clientAuth) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gw.address().getPort() + "/v1/models"))
+                .header("authorization", clientAuth)
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  @Test
+  void theKeyFromAFileReachesLmStudioInPlaceOfTheClientsAndARotationAppliesWithoutARestart()
+      throws Exception {
+    Path key = tmp.resolve("lmstudio.key");
+    Files.writeString(key, "lm-key-one\n");
+    try (Gateway gw = gateway("${secret:file:" + key + "}", Map.of())) {
+      assertThat(models(gw, "Bearer client-token")).isEqualTo(200);
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer lm-key-one");
+
+      // Rotation under traffic: requests keep flowing while the file changes and is re-read.
+      AtomicInteger failed = new AtomicInteger();
+      Thread traffic =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 50; i++) {
+                  try {
+                    if (models(gw, "Bearer client-token") != 200) {
+                      failed.incrementAndGet();
+                    }
+                  } catch (Exception e) {
+                    failed.incrementAndGet();
+                  }
+                }
+              });
+      traffic.start();
+      Files.writeString(key, "lm-key-two\n");
+      gw.secrets().refreshAll();
+      traffic.join(30_000);
+      assertThat(failed).hasValue(0);
+      while (sim.pendingRequests() > 0) {
+        sim.takeRequest();
+      }
+      assertThat(models(gw, "Bearer client-token")).isEqualTo(200);
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer lm-key-two");
+    }
+  }
+
+  @Test
+  void aKeyThatCannotBeReadStopsTheStartWithTheReferenceNotAValue() {
+    assertThatThrownBy(() -> gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "upstream.api-key env:LMSTUDIO_API_KEY: environment variable LMSTUDIO_API_KEY is not set");
+  }
+
+  @Test
+  void anEnvironmentVariableKeyIsUsedAsIs() throws Exception {
+    try (Gateway gw =
+        gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of("LMSTUDIO_API_KEY", "from-env"))) {
+      assertThat(models(gw, "Bearer client-token")).isEqualTo(200);
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer from-env");
+    }
+  }
+}
