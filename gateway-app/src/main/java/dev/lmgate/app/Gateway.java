@@ -120,6 +120,11 @@ public final class Gateway implements AutoCloseable {
     return adminAddress;
   }
 
+  /** The listener's TLS once started, or {@code null} for plain HTTP. */
+  public dev.lmgate.core.tls.ServerTls tls() {
+    return server.tls();
+  }
+
   /** The secrets this gateway resolved (refreshed in the background). */
   public Secrets secrets() {
     return secrets;

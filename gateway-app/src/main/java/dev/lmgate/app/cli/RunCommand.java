@@ -54,7 +54,8 @@ final class RunCommand implements Callable<Integer> {
     Gateway gw;
     try {
       gw = new Gateway(cfg, config, loader, s -> {}).start();
-    } catch (java.io.IOException e) { // a secret cannot be read; the audit log fails to open
+    } catch (java.io.IOException | IllegalStateException e) {
+      // a secret or the TLS certificate cannot be read; the audit log fails to open
       System.err.println("lmgate: " + e.getMessage());
       return 2;
     }
@@ -103,7 +104,8 @@ final class RunCommand implements Callable<Integer> {
               + " (/healthz /readyz /metrics)");
     }
     System.out.println(
-        "lmgate listening on http://"
+        "lmgate listening on "
+            + (gw.tls() != null ? "https://" : "http://")
             + gw.address().getHostString()
             + ":"
             + gw.address().getPort());

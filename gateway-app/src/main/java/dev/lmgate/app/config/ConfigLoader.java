@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.core.tls.TlsSettings;
 import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
@@ -59,7 +60,8 @@ public final class ConfigLoader {
           "drain-timeout",
           "websocket",
           "access-log",
-          "worker-threads");
+          "worker-threads",
+          "tls");
   private static final Set<String> COMMON = Set.of("id", "action", "timeout", "on-error");
 
   private final Function<String, String> env;
@@ -140,7 +142,8 @@ public final class ConfigLoader {
             s.duration("upstream-idle-evict", d.upstreamIdleEvict()),
             s.duration("drain-timeout", d.drainTimeout()),
             s.bool("websocket", false),
-            s.bool("access-log", true));
+            s.bool("access-log", true),
+            tls(s.child("tls").only(Set.of("certificate", "key", "reload-check"))));
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
       throw new ConfigException(
           "server.upstream-idle-evict",
@@ -203,6 +206,24 @@ public final class ConfigLoader {
               + " plain secrets are refused");
     }
     return ref;
+  }
+
+  /** {@code server.tls}: both files, or neither (plain HTTP). */
+  private static TlsSettings tls(ConfigReader t) throws ConfigException {
+    if (t.node().isMissingNode() || t.node().isNull()) {
+      return null;
+    }
+    TlsSettings tls =
+        new TlsSettings(
+            Path.of(t.requiredString("certificate")),
+            Path.of(t.requiredString("key")),
+            t.duration("reload-check", Duration.ofSeconds(10)));
+    for (Path p : List.of(tls.certificate(), tls.key())) {
+      if (!Files.isReadable(p)) {
+        throw new ConfigException(t.path(), p, "a readable PEM file");
+      }
+    }
+    return tls;
   }
 
   private static Set<String> routeIds() {

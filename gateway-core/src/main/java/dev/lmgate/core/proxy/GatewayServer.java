@@ -3,6 +3,7 @@ package dev.lmgate.core.proxy;
 import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.core.tls.ServerTls;
 import dev.lmgate.spi.ExchangeListener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -34,6 +35,7 @@ public final class GatewayServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private Channel serverChannel;
+  private ServerTls tls; // null: plain HTTP
 
   public GatewayServer(
       ServerSettings settings,
@@ -85,9 +87,16 @@ public final class GatewayServer implements AutoCloseable {
     return () -> prefix + "-" + Long.toHexString(n.incrementAndGet());
   }
 
-  /** Binds and returns the bound address. */
+  /** Binds and returns the bound address; with TLS settings, loads the certificate first. */
   public InetSocketAddress start() throws InterruptedException {
     ServerSettings s = gw.settings();
+    if (s.tls() != null && tls == null) {
+      try {
+        tls = new ServerTls(s.tls()).watch();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    }
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -106,6 +115,9 @@ public final class GatewayServer implements AutoCloseable {
                             .setMaxChunkSize(64 * 1024)
                             .setAllowDuplicateContentLengths(false)
                             .setValidateHeaders(true);
+                    if (tls != null) {
+                      ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(Pipelines.DECODER, new HttpRequestDecoder(decoder))
                         .addLast(Pipelines.ENCODER, new HttpResponseEncoder())
@@ -116,6 +128,11 @@ public final class GatewayServer implements AutoCloseable {
                 });
     serverChannel = b.bind(s.host(), s.port()).sync().channel();
     return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** The listener's TLS, or {@code null} for plain HTTP (tests trigger a reload through it). */
+  public ServerTls tls() {
+    return tls;
   }
 
   /** Readiness: whether LM Studio accepts a TCP connection now. */
@@ -154,6 +171,9 @@ public final class GatewayServer implements AutoCloseable {
       log.warn("shutdown: {} exchanges still running at the drain deadline are cut", left);
     }
     gw.pool().closeIdle();
+    if (tls != null) {
+      tls.close();
+    }
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
   }

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param allowWebSocket whether WebSocket upgrades (LM Studio SDK channel) are tunnelled; refused
  *     with a clear message otherwise
  * @param accessLog whether one log line per exchange is written
+ * @param tls TLS for the listener (then no plaintext), or {@code null} for plain HTTP
  */
 public record ServerSettings(
     String host,
@@ -37,7 +38,8 @@ public record ServerSettings(
     Duration upstreamIdleEvict,
     Duration drainTimeout,
     boolean allowWebSocket,
-    boolean accessLog) {
+    boolean accessLog,
+    dev.lmgate.core.tls.TlsSettings tls) {
 
   public ServerSettings {
     Objects.requireNonNull(host, "host");
@@ -59,7 +61,8 @@ public record ServerSettings(
         Duration.ofSeconds(4),
         Duration.ofSeconds(30),
         false,
-        true);
+        true,
+        null);
   }
 
   public String upstreamHost() {
@@ -92,6 +95,7 @@ public record ServerSettings(
         upstreamIdleEvict,
         drainTimeout,
         allowWebSocket,
-        accessLog);
+        accessLog,
+        tls);
   }
 }

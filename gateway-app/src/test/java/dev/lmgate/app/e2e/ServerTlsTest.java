@@ -1,0 +1,209 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The listener over TLS: 1.3 and 1.2 accepted, 1.1 refused, a rotated certificate used for new
+ * connections while an open stream finishes on the old one. Certificates are made at test time.
+ */
+class ServerTlsTest {
+  @TempDir Path tmp;
+  LmStudioSimulator sim;
+  Gateway gw;
+
+  @BeforeEach
+  void start() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+    makeCertificate("first", tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
+    ConfigLoader loader = new ConfigLoader(k -> null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\n  tls:\n    certificate: "
+            + tmp.resolve("cert.pem")
+            + "\n    key: "
+            + tmp.resolve("key.pem")
+            + "\n    reload-check: 1h\nadmin:\n  enabled: false\nupstream:\n  url: "
+            + sim.baseUrl()
+            + "\n";
+    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+  }
+
+  @AfterEach
+  void stop() {
+    gw.close();
+    sim.close();
+  }
+
+  /** A self-signed P-256 certificate for 127.0.0.1 whose subject names {@code tag}. */
+  void makeCertificate(String tag, Path cert, Path key) throws Exception {
+    Path c = tmp.resolve(tag + ".cert.tmp");
+    Path k = tmp.resolve(tag + ".key.tmp");
+    run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        k.toString(),
+        "-out",
+        c.toString(),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=" + tag,
+        "-addext",
+        "subjectAltName=IP:127.0.0.1");
+    Files.move(k, key, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(c, cert, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return p.exitValue() + "\n" + out;
+  }
+
+  SSLContext trusting(Path certPem) throws Exception {
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    try (InputStream in = Files.newInputStream(certPem)) {
+      ks.setCertificateEntry("gw", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  HttpResponse<String> get(SSLContext ctx, String protocol, String path) throws Exception {
+    SSLParameters params = new SSLParameters();
+    params.setProtocols(new String[] {protocol});
+    HttpClient c =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(ctx)
+            .sslParameters(params)
+            .build();
+    return c.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + gw.address().getPort() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  String subjectSeenBy(SSLContext ctx) throws Exception {
+    try (SSLSocket s =
+        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", gw.address().getPort())) {
+      s.startHandshake();
+      Certificate[] chain = s.getSession().getPeerCertificates();
+      return ((X509Certificate) chain[0]).getSubjectX500Principal().getName();
+    }
+  }
+
+  @Test
+  void tls13And12AreAcceptedAndOlderProtocolsAndPlaintextAreNot() throws Exception {
+    SSLContext ctx = trusting(tmp.resolve("cert.pem"));
+    assertThat(get(ctx, "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
+    assertThat(get(ctx, "TLSv1.2", "/v1/models").statusCode()).isEqualTo(200);
+    String port = "127.0.0.1:" + gw.address().getPort();
+    // openssl as the old client, its own minimum lowered so that only the server can say no.
+    String tls11 =
+        run("openssl", "s_client", "-connect", port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+    assertThat(tls11).doesNotStartWith("0\n").containsIgnoringCase("alert protocol version");
+    String tls12 = run("openssl", "s_client", "-connect", port, "-tls1_2");
+    assertThat(tls12).startsWith("0\n").contains("Protocol  : TLSv1.2");
+    // A plaintext request on the TLS port gets no HTTP answer.
+    HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    boolean answered;
+    try {
+      plain.send(
+          HttpRequest.newBuilder(URI.create("http://" + port + "/v1/models"))
+              .timeout(Duration.ofSeconds(5))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      answered = true;
+    } catch (java.io.IOException e) {
+      answered = false;
+    }
+    assertThat(answered).isFalse();
+  }
+
+  @Test
+  void aRotatedCertificateServesNewConnectionsWhileAnOpenStreamFinishes() throws Exception {
+    SSLContext first = trusting(tmp.resolve("cert.pem"));
+    sim.pauseBetweenPieces(100); // a stream that stays open across the rotation
+    HttpClient c =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(first).build();
+    var open =
+        c.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "https://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"qwen/qwen3-4b-2507\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(200); // the stream is under way (its pieces are 100 ms apart)
+    assertThat(subjectSeenBy(first)).isEqualTo("CN=first");
+
+    makeCertificate("second", tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
+    Files.setLastModifiedTime(
+        tmp.resolve("cert.pem"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+    assertThat(gw.tls().reloadIfChanged()).isTrue();
+    SSLContext second = trusting(tmp.resolve("cert.pem"));
+    assertThat(subjectSeenBy(second)).isEqualTo("CN=second");
+
+    HttpResponse<String> streamed = open.get(30, TimeUnit.SECONDS);
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    assertThat(streamed.body()).contains("data: [DONE]");
+    // A broken pair (key of another certificate) is refused; the current one stays.
+    makeCertificate("third", tmp.resolve("other.pem"), tmp.resolve("key.pem"));
+    Files.setLastModifiedTime(
+        tmp.resolve("key.pem"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10000));
+    assertThat(gw.tls().reloadIfChanged()).isFalse();
+    assertThat(subjectSeenBy(second)).isEqualTo("CN=second");
+    assertThat(List.of(tmp.resolve("cert.pem"))).allSatisfy(p -> assertThat(p).exists());
+  }
+}

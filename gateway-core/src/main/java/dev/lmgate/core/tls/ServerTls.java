@@ -1,0 +1,164 @@
+package dev.lmgate.core.tls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener's TLS: TLS 1.3 and 1.2 only, forward-secret AEAD cipher suites only, certificate and
+ * key from PEM files that are checked for rotation on a background thread. A new pair applies to
+ * new connections; open connections (a stream in progress) keep the context they started with. A
+ * pair that does not load (half-written, mismatched) is logged and the previous one stays.
+ */
+public final class ServerTls implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+
+  /** TLS 1.3 suites, then TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305. */
+  public static final List<String> CIPHERS =
+      List.of(
+          "TLS_AES_128_GCM_SHA256",
+          "TLS_AES_256_GCM_SHA384",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+          "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+  public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+  private final TlsSettings settings;
+  private volatile SslContext context;
+  private FileTime certTime;
+  private FileTime keyTime;
+  private ScheduledExecutorService watcher;
+
+  /** Loads the pair now; a pair that does not load is an {@link IOException} (start fails). */
+  public ServerTls(TlsSettings settings) throws IOException {
+    this.settings = settings;
+    this.certTime = Files.getLastModifiedTime(settings.certificate());
+    this.keyTime = Files.getLastModifiedTime(settings.key());
+    this.context = load();
+  }
+
+  private SslContext load() throws IOException {
+    try {
+      checkPair();
+      return SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
+          .sslProvider(SslProvider.JDK)
+          .protocols(PROTOCOLS)
+          .ciphers(CIPHERS)
+          .build();
+    } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
+      throw new IOException(
+          "TLS certificate "
+              + settings.certificate()
+              + " and key "
+              + settings.key()
+              + " do not load: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * The key must belong to the leaf certificate (a rotation that replaced one file but not yet the
+   * other must not go live): a probe signed with the key has to verify with the certificate.
+   */
+  private void checkPair() throws IOException, java.security.GeneralSecurityException {
+    java.security.cert.X509Certificate leaf;
+    try (java.io.InputStream in = Files.newInputStream(settings.certificate())) {
+      leaf =
+          (java.security.cert.X509Certificate)
+              java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    String pem = Files.readString(settings.key(), java.nio.charset.StandardCharsets.US_ASCII);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----")
+            .matcher(pem);
+    if (!m.find()) {
+      throw new IOException("the key is not an unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY)");
+    }
+    byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
+    String alg = leaf.getPublicKey().getAlgorithm();
+    java.security.PrivateKey key =
+        java.security.KeyFactory.getInstance(alg)
+            .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+    String sigAlg =
+        switch (alg) {
+          case "EC" -> "SHA256withECDSA";
+          case "RSA" -> "SHA256withRSA";
+          default -> alg; // Ed25519, Ed448
+        };
+    byte[] probe = "lmgate tls key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.security.Signature sign = java.security.Signature.getInstance(sigAlg);
+    sign.initSign(key);
+    sign.update(probe);
+    byte[] sig = sign.sign();
+    java.security.Signature verify = java.security.Signature.getInstance(sigAlg);
+    verify.initVerify(leaf.getPublicKey());
+    verify.update(probe);
+    if (!verify.verify(sig)) {
+      throw new IOException("the key does not belong to the certificate");
+    }
+  }
+
+  /** Starts checking the files for rotation. */
+  public ServerTls watch() {
+    watcher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "lmgate-tls-reload");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = settings.reloadCheck().toMillis();
+    watcher.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** Reloads the pair if either file changed; returns whether a new pair is in use. */
+  public boolean reloadIfChanged() {
+    try {
+      FileTime c = Files.getLastModifiedTime(settings.certificate());
+      FileTime k = Files.getLastModifiedTime(settings.key());
+      if (c.equals(certTime) && k.equals(keyTime)) {
+        return false;
+      }
+      SslContext next = load();
+      context = next;
+      certTime = c;
+      keyTime = k;
+      log.info("TLS certificate {} reloaded: new connections use it", settings.certificate());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      log.error("TLS reload failed, the previous certificate stays in use: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  /** A handler for a new connection, with the current certificate. */
+  public SslHandler newHandler(ByteBufAllocator alloc) {
+    return context.newHandler(alloc);
+  }
+
+  @Override
+  public void close() {
+    if (watcher != null) {
+      watcher.shutdownNow();
+    }
+  }
+}

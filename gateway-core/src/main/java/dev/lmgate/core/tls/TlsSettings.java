@@ -1,0 +1,21 @@
+package dev.lmgate.core.tls;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Server TLS: the listener speaks only TLS 1.3 and 1.2 when this is set (no plaintext on the port).
+ *
+ * @param certificate PEM certificate chain, leaf first
+ * @param key PEM private key (PKCS#8)
+ * @param reloadCheck how often the two files are checked for a rotation; a changed pair applies to
+ *     new connections, open ones keep theirs
+ */
+public record TlsSettings(Path certificate, Path key, Duration reloadCheck) {
+  public TlsSettings {
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(reloadCheck, "reloadCheck");
+  }
+}
