@@ -57,7 +57,13 @@ public final class Gateway implements AutoCloseable {
     this.initial = config;
     this.configFile = configFile;
     this.loader = loader;
-    this.secrets = Secrets.local(loader.env(), config.secretRefresh());
+    this.secrets =
+        Secrets.create(
+            loader.env(),
+            config.secrets().refresh(),
+            config.secrets().awsRegion(),
+            config.secrets().awsEndpoint(),
+            (ref, e) -> metrics.secretRefreshFailed());
     RefreshingSecret upstreamKey = null;
     try {
       upstreamKey = config.upstreamKey() == null ? null : secrets.resolve(config.upstreamKey());

@@ -55,6 +55,28 @@ public final class Secrets implements AutoCloseable {
         List.of(new EnvSecretProvider(env), new FileSecretProvider()), refresh, (ref, e) -> {});
   }
 
+  /**
+   * Environment variables, files and AWS Secrets Manager (set up on first use).
+   *
+   * @param awsRegion the region, or {@code null} for the SDK's default chain
+   * @param awsEndpoint an endpoint override, or {@code null}
+   */
+  public static Secrets create(
+      Function<String, String> env,
+      Duration refresh,
+      String awsRegion,
+      java.net.URI awsEndpoint,
+      BiConsumer<SecretRef, IOException> onFailure) {
+    return new Secrets(
+        List.of(
+            new EnvSecretProvider(env),
+            new FileSecretProvider(),
+            new LazyProvider(
+                "aws-sm", () -> AwsSecretsManagerProvider.create(awsRegion, awsEndpoint, null))),
+        refresh,
+        onFailure);
+  }
+
   /** Resolves a reference now (blocking); the same reference resolves to the same handle. */
   public RefreshingSecret resolve(SecretRef ref) throws IOException {
     RefreshingSecret existing = resolved.get(ref);
@@ -97,5 +119,14 @@ public final class Secrets implements AutoCloseable {
   @Override
   public void close() {
     refresher.shutdownNow();
+    for (SecretProvider p : providers.values()) {
+      if (p instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          log.warn("closing the {} secret provider failed: {}", p.scheme(), e.toString());
+        }
+      }
+    }
   }
 }

@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
         cfg.filters(),
         cfg.audit(),
         cfg.upstreamKey(),
-        cfg.secretRefresh());
+        cfg.secrets());
   }
 
   /** Prints the ready line, then serves until the process is told to stop (graceful drain). */

@@ -122,7 +122,8 @@ public final class ConfigLoader {
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
     ConfigReader u = r.child("upstream").only(Set.of("url", "api-key"));
-    ConfigReader sec = r.child("secrets").only(Set.of("refresh"));
+    ConfigReader sec = r.child("secrets").only(Set.of("refresh", "aws"));
+    ConfigReader aws = sec.child("aws").only(Set.of("region", "endpoint"));
     ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled"));
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
@@ -161,7 +162,10 @@ public final class ConfigLoader {
         filters(r),
         AuditSettings.parse(r, routeIds()),
         secretRef(u, "api-key"),
-        sec.duration("refresh", Duration.ofMinutes(5)));
+        new SecretSettings(
+            sec.duration("refresh", Duration.ofMinutes(5)),
+            aws.string("region", null),
+            awsEndpoint(aws)));
   }
 
   private URI upstreamUri(String url) throws ConfigException {
@@ -206,6 +210,22 @@ public final class ConfigLoader {
               + " plain secrets are refused");
     }
     return ref;
+  }
+
+  private static URI awsEndpoint(ConfigReader aws) throws ConfigException {
+    String e = aws.string("endpoint", null);
+    if (e == null) {
+      return null;
+    }
+    try {
+      URI u = new URI(e);
+      if (u.getScheme() == null || u.getHost() == null) {
+        throw new IllegalArgumentException("no scheme or host");
+      }
+      return u;
+    } catch (Exception ex) {
+      throw new ConfigException(aws.path() + ".endpoint", e, "an https:// (or http://) URL");
+    }
   }
 
   /** {@code server.tls}: both files, or neither (plain HTTP). */

@@ -15,7 +15,7 @@ import java.util.List;
  * @param filters the filters in chain order, built and validated
  * @param audit the audit trail's settings, or {@code null} when auditing is off
  * @param upstreamKey where LM Studio's API key comes from, or {@code null} when it needs none
- * @param secretRefresh how often secrets are re-read
+ * @param secrets how secrets are refreshed and where the secret managers are
  */
 public record GatewayConfig(
     ServerSettings server,
@@ -25,7 +25,7 @@ public record GatewayConfig(
     List<GatewayFilter> filters,
     AuditSettings audit,
     SecretRef upstreamKey,
-    java.time.Duration secretRefresh) {
+    SecretSettings secrets) {
   public GatewayConfig {
     filters = List.copyOf(filters);
   }

@@ -139,7 +139,15 @@ class ConfigLoaderTest {
   void secretSettingsTakeReferencesAndRefusePlainValues() throws Exception {
     GatewayConfig c = loader.parse("upstream:\n  api-key: ${secret:vault:kv/data/lm#key}\n");
     assertThat(c.upstreamKey().toString()).isEqualTo("vault:kv/data/lm#key");
-    assertThat(c.secretRefresh()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.secrets().refresh()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(
+            loader
+                .parse(
+                    "secrets:\n  aws:\n    region: eu-west-1\n    endpoint: https://vpce.example\n")
+                .secrets())
+        .isEqualTo(
+            new SecretSettings(
+                Duration.ofMinutes(5), "eu-west-1", java.net.URI.create("https://vpce.example")));
     assertThatThrownBy(() -> loader.parse("upstream:\n  api-key: sk-plain-value\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("upstream.api-key: *** (expected: a secret reference")

@@ -298,7 +298,7 @@ class AuditTrailTest {
               cfg.filters(),
               null,
               null,
-              cfg.secretRefresh());
+              cfg.secrets());
       try (Gateway gw = new Gateway(noAudit, null, loader, trail).start()) {
         assertThat(chat(gw, CHAT).statusCode()).isEqualTo(200);
         full.set(true);

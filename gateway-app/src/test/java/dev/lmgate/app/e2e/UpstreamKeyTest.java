@@ -99,6 +99,85 @@ class UpstreamKeyTest {
   }
 
   @Test
+  void aKeyInAwsSecretsManagerRotatesUnderTrafficWithoutAFailedRequest() throws Exception {
+    com.github.tomakehurst.wiremock.WireMockServer aws =
+        new com.github.tomakehurst.wiremock.WireMockServer(
+            com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort());
+    aws.start();
+    // The SDK's default credential chain reads these; throwaway values for the emulator.
+    System.setProperty("aws.accessKeyId", "AKIATESTTESTTESTTEST");
+    System.setProperty("aws.secretAccessKey", "test-only-secret-access-key");
+    try {
+      for (String[] v :
+          new String[][] {
+            {com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED, "aws-key-one"},
+            {"rotated", "aws-key-two"}
+          }) {
+        aws.stubFor(
+            com.github.tomakehurst.wiremock.client.WireMock.post("/")
+                .withHeader(
+                    "X-Amz-Target",
+                    com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                        "secretsmanager.GetSecretValue"))
+                .inScenario("rotation")
+                .whenScenarioStateIs(v[0])
+                .willReturn(
+                    com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                        .withHeader("Content-Type", "application/x-amz-json-1.1")
+                        .withBody(
+                            "{\"Name\":\"prod/lmstudio\",\"VersionId\":\"v\",\"VersionStages\":[\"AWSCURRENT\"],"
+                                + "\"SecretString\":\"{\\\"apiKey\\\":\\\""
+                                + v[1]
+                                + "\\\"}\"}")));
+      }
+      ConfigLoader loader = new ConfigLoader(k -> null);
+      String yaml =
+          "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: "
+              + sim.baseUrl()
+              + "\n  api-key: ${secret:aws-sm:prod/lmstudio#apiKey}\nsecrets:\n  refresh: 1h\n  aws:\n"
+              + "    region: eu-west-1\n    endpoint: http://127.0.0.1:"
+              + aws.port()
+              + "\n";
+      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+        assertThat(models(gw, "Bearer client")).isEqualTo(200);
+        assertThat(sim.takeRequest().headers())
+            .containsEntry("authorization", "Bearer aws-key-one");
+        AtomicInteger failed = new AtomicInteger();
+        Thread traffic =
+            new Thread(
+                () -> {
+                  for (int i = 0; i < 50; i++) {
+                    try {
+                      if (models(gw, "Bearer client") != 200) {
+                        failed.incrementAndGet();
+                      }
+                    } catch (Exception e) {
+                      failed.incrementAndGet();
+                    }
+                  }
+                });
+        traffic.start();
+        aws.setScenarioState("rotation", "rotated"); // a rotation function moved AWSCURRENT
+        gw.secrets().refreshAll();
+        traffic.join(30_000);
+        assertThat(failed).hasValue(0);
+        while (sim.pendingRequests() > 0) {
+          sim.takeRequest();
+        }
+        assertThat(models(gw, "Bearer client")).isEqualTo(200);
+        assertThat(sim.takeRequest().headers())
+            .containsEntry("authorization", "Bearer aws-key-two");
+      }
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+      aws.stop();
+    }
+  }
+
+  @Test
   void aKeyThatCannotBeReadStopsTheStartWithTheReferenceNotAValue() {
     assertThatThrownBy(() -> gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of()))
         .isInstanceOf(IOException.class)

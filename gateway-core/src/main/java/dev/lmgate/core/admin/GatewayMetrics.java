@@ -98,6 +98,14 @@ public final class GatewayMetrics implements FilterChain.Observer {
         .increment();
   }
 
+  /** A secret could not be re-read; the last good value stays in use. */
+  public void secretRefreshFailed() {
+    Counter.builder("lmgate.secret.refresh.failures")
+        .description("secret refreshes that failed (the last good value stayed in use)")
+        .register(registry)
+        .increment();
+  }
+
   public void configReload(boolean ok) {
     Counter.builder("lmgate.config.reloads")
         .tag("result", ok ? "applied" : "rejected")
