@@ -61,8 +61,7 @@ public final class Gateway implements AutoCloseable {
         Secrets.create(
             loader.env(),
             config.secrets().refresh(),
-            config.secrets().awsRegion(),
-            config.secrets().awsEndpoint(),
+            config.secrets().managers(loader.env()),
             (ref, e) -> metrics.secretRefreshFailed());
     RefreshingSecret upstreamKey = null;
     try {

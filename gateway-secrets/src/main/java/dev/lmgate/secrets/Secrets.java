@@ -56,25 +56,35 @@ public final class Secrets implements AutoCloseable {
   }
 
   /**
-   * Environment variables, files and AWS Secrets Manager (set up on first use).
+   * Where the secret managers are.
    *
-   * @param awsRegion the region, or {@code null} for the SDK's default chain
-   * @param awsEndpoint an endpoint override, or {@code null}
+   * @param awsRegion AWS region, or {@code null} for the SDK's default chain
+   * @param awsEndpoint AWS endpoint override, or {@code null}
+   * @param vault Vault's address and authentication, or {@code null} when not configured
    */
+  public record Managers(String awsRegion, java.net.URI awsEndpoint, VaultProvider.Settings vault) {
+    public static final Managers NONE = new Managers(null, null, null);
+  }
+
+  /** Environment variables, files, AWS Secrets Manager and Vault (each set up on first use). */
   public static Secrets create(
       Function<String, String> env,
       Duration refresh,
-      String awsRegion,
-      java.net.URI awsEndpoint,
+      Managers managers,
       BiConsumer<SecretRef, IOException> onFailure) {
-    return new Secrets(
-        List.of(
-            new EnvSecretProvider(env),
-            new FileSecretProvider(),
-            new LazyProvider(
-                "aws-sm", () -> AwsSecretsManagerProvider.create(awsRegion, awsEndpoint, null))),
-        refresh,
-        onFailure);
+    List<SecretProvider> providers = new java.util.ArrayList<>();
+    providers.add(new EnvSecretProvider(env));
+    providers.add(new FileSecretProvider());
+    providers.add(
+        new LazyProvider(
+            "aws-sm",
+            () ->
+                AwsSecretsManagerProvider.create(
+                    managers.awsRegion(), managers.awsEndpoint(), null)));
+    if (managers.vault() != null) {
+      providers.add(new LazyProvider("vault", () -> new VaultProvider(managers.vault())));
+    }
+    return new Secrets(providers, refresh, onFailure);
   }
 
   /** Resolves a reference now (blocking); the same reference resolves to the same handle. */

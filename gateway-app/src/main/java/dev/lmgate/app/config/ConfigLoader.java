@@ -122,8 +122,11 @@ public final class ConfigLoader {
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
     ConfigReader u = r.child("upstream").only(Set.of("url", "api-key"));
-    ConfigReader sec = r.child("secrets").only(Set.of("refresh", "aws"));
+    ConfigReader sec = r.child("secrets").only(Set.of("refresh", "aws", "vault"));
     ConfigReader aws = sec.child("aws").only(Set.of("region", "endpoint"));
+    ConfigReader vault =
+        sec.child("vault")
+            .only(Set.of("address", "namespace", "token-file", "role-id", "secret-id-file"));
     ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled"));
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
@@ -165,7 +168,12 @@ public final class ConfigLoader {
         new SecretSettings(
             sec.duration("refresh", Duration.ofMinutes(5)),
             aws.string("region", null),
-            awsEndpoint(aws)));
+            endpoint(aws, "endpoint"),
+            endpoint(vault, "address"),
+            vault.string("namespace", null),
+            optionalPath(vault, "token-file"),
+            vault.string("role-id", null),
+            optionalPath(vault, "secret-id-file")));
   }
 
   private URI upstreamUri(String url) throws ConfigException {
@@ -212,8 +220,13 @@ public final class ConfigLoader {
     return ref;
   }
 
-  private static URI awsEndpoint(ConfigReader aws) throws ConfigException {
-    String e = aws.string("endpoint", null);
+  private static Path optionalPath(ConfigReader r, String key) throws ConfigException {
+    String v = r.string(key, null);
+    return v == null ? null : Path.of(v);
+  }
+
+  private static URI endpoint(ConfigReader aws, String key) throws ConfigException {
+    String e = aws.string(key, null);
     if (e == null) {
       return null;
     }
@@ -224,7 +237,7 @@ public final class ConfigLoader {
       }
       return u;
     } catch (Exception ex) {
-      throw new ConfigException(aws.path() + ".endpoint", e, "an https:// (or http://) URL");
+      throw new ConfigException(aws.path() + "." + key, e, "an https:// (or http://) URL");
     }
   }
 

@@ -178,6 +178,40 @@ class UpstreamKeyTest {
   }
 
   @Test
+  void switchingToVaultIsOneLine() throws Exception {
+    com.github.tomakehurst.wiremock.WireMockServer vault =
+        new com.github.tomakehurst.wiremock.WireMockServer(
+            com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort());
+    vault.start();
+    try {
+      vault.stubFor(
+          com.github.tomakehurst.wiremock.client.WireMock.get("/v1/kv/data/lmstudio")
+              .withHeader(
+                  "X-Vault-Token",
+                  com.github.tomakehurst.wiremock.client.WireMock.equalTo("hvs.test"))
+              .willReturn(
+                  com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+                      .withBody(
+                          "{\"data\":{\"data\":{\"apiKey\":\"from-vault\"},\"metadata\":{\"version\":1}}}")));
+      ConfigLoader loader = new ConfigLoader(Map.of("VAULT_TOKEN", "hvs.test")::get);
+      String yaml =
+          "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: "
+              + sim.baseUrl()
+              + "\n  api-key: ${secret:vault:kv/lmstudio#apiKey}\nsecrets:\n  vault:\n    address: http://127.0.0.1:"
+              + vault.port()
+              + "\n";
+      try (Gateway gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start()) {
+        assertThat(models(gw, "Bearer client")).isEqualTo(200);
+        assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer from-vault");
+      }
+    } finally {
+      vault.stop();
+    }
+  }
+
+  @Test
   void aKeyThatCannotBeReadStopsTheStartWithTheReferenceNotAValue() {
     assertThatThrownBy(() -> gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of()))
         .isInstanceOf(IOException.class)
