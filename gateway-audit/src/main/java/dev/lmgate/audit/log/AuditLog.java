@@ -149,7 +149,7 @@ public final class AuditLog implements AutoCloseable {
   private byte[] lastLeaf;
   private SegmentFile segment;
   private long segmentSize;
-  private boolean failing;
+  private volatile boolean failing; // read by healthy() from any thread
   private Instant failingSince;
   private String failingCause;
   private long checkpointedSize = -1;
@@ -391,6 +391,13 @@ public final class AuditLog implements AutoCloseable {
           // The disk refuses even that; the torn tail is found and cut at the next open.
         }
       }
+      // Unhealthy before anyone hears of the failure, so that what they check next agrees.
+      if (!failing) {
+        log.error("audit log write failed: {}", cause.toString());
+        failingSince = clock.instant();
+        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      }
+      failing = true;
       for (Pending p : batch) {
         if (p.done() != null) {
           p.done()
@@ -398,12 +405,6 @@ public final class AuditLog implements AutoCloseable {
                   new AuditLogException("the audit log cannot be written", cause));
         }
       }
-      if (!failing) {
-        log.error("audit log write failed: {}", cause.toString());
-        failingSince = clock.instant();
-        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-      }
-      failing = true;
       observer.writeFailed(cause);
       return;
     }
