@@ -7,16 +7,19 @@ import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.proxy.GatewayServer;
+import dev.lmgate.core.proxy.UpstreamKey;
 import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.Secrets;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ExchangeListener;
+import dev.lmgate.spi.Secret;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +90,7 @@ public final class Gateway implements AutoCloseable {
             all,
             Clock.systemUTC(),
             config.workerThreads(),
-            upstreamKey);
+            upstreamKey == null ? null : upstreamKey(upstreamKey));
     this.admin =
         config.adminPort() < 0
             ? null
@@ -123,6 +126,21 @@ public final class Gateway implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return adminAddress;
+  }
+
+  /** The key the proxy presents to LM Studio, re-read on the secrets' thread when refused. */
+  private UpstreamKey upstreamKey(RefreshingSecret key) {
+    return new UpstreamKey() {
+      @Override
+      public Secret get() {
+        return key.get();
+      }
+
+      @Override
+      public CompletionStage<Boolean> refresh() {
+        return secrets.refreshAsync(key);
+      }
+    };
   }
 
   /** The listener's TLS once started, or {@code null} for plain HTTP. */

@@ -122,6 +122,37 @@ public final class Secrets implements AutoCloseable {
     }
   }
 
+  /**
+   * Re-reads one secret now on this registry's thread; completes with whether it changed, or
+   * exceptionally (the last good value stays) when it could not be read.
+   */
+  public java.util.concurrent.CompletableFuture<Boolean> refreshAsync(RefreshingSecret s) {
+    java.util.concurrent.CompletableFuture<Boolean> f =
+        new java.util.concurrent.CompletableFuture<>();
+    try {
+      refresher.execute(
+          () -> {
+            try {
+              boolean changed = s.refresh();
+              if (changed) {
+                log.info("secret {} changed: the new value is in use", s.ref());
+              }
+              f.complete(changed);
+            } catch (IOException | RuntimeException e) {
+              log.warn(
+                  "secret {} could not be refreshed, the last good value stays: {}",
+                  s.ref(),
+                  e.getMessage());
+              onFailure.accept(s.ref(), e instanceof IOException io ? io : new IOException(e));
+              f.completeExceptionally(e);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.completeExceptionally(e); // closing
+    }
+    return f;
+  }
+
   public Duration refreshInterval() {
     return refresh;
   }

@@ -82,6 +82,7 @@ public final class LmStudioSimulator implements AutoCloseable {
   private volatile int splitBytes = 0;
   private volatile long streamPauseMillis = 0;
   private volatile long headDelayMillis = 0;
+  private volatile String requiredKey; // null: no authentication, like LM Studio's default
   private Channel channel;
 
   public LmStudioSimulator(Fixtures fixtures) {
@@ -139,6 +140,14 @@ public final class LmStudioSimulator implements AutoCloseable {
     this.streamPauseMillis = millis;
   }
 
+  /**
+   * Answers 401 (LM Studio's error shape) unless a request carries {@code Authorization: Bearer
+   * key}, like LM Studio with "Require authentication" on; {@code null} turns it off.
+   */
+  public void requireApiKey(String key) {
+    this.requiredKey = key;
+  }
+
   /** Waits this long before answering at all (a model loading, a long prompt being processed). */
   public void delayAnswers(long millis) {
     this.headDelayMillis = millis;
@@ -191,6 +200,15 @@ public final class LmStudioSimulator implements AutoCloseable {
           .forEach(e -> headers.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
       received.add(new Received(req.method().name(), req.uri(), headers, body));
       String path = req.uri().split("\\?", 2)[0];
+      String key = requiredKey;
+      if (key != null && !("Bearer " + key).equals(headers.get("authorization"))) {
+        send(
+            ctx,
+            Scripted.json(
+                401,
+                "{\"error\":{\"message\":\"Invalid API key\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
+        return;
+      }
       Scripted s = scripts.get(path);
       if (s != null) {
         send(ctx, s);

@@ -212,6 +212,43 @@ class UpstreamKeyTest {
   }
 
   @Test
+  void whenLmStudioRefusesTheKeyItIsReReadAndTheRequestSentOnceMore() throws Exception {
+    Path key = tmp.resolve("lmstudio.key");
+    Files.writeString(key, "old-key\n");
+    try (Gateway gw = gateway("${secret:file:" + key + "}", Map.of())) {
+      // Rotated in LM Studio and in the file, but the gateway's hourly refresh has not run yet.
+      sim.requireApiKey("new-key");
+      Files.writeString(key, "new-key\n");
+      HttpResponse<String> chat =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                  .header("content-type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(chat.statusCode()).isEqualTo(200);
+      assertThat(chat.body()).contains("chat.completion");
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer old-key");
+      LmStudioSimulator.Received second = sim.takeRequest();
+      assertThat(second.headers()).containsEntry("authorization", "Bearer new-key");
+      assertThat(new String(second.body(), java.nio.charset.StandardCharsets.UTF_8))
+          .contains("\"hi\"");
+      // A key that is simply wrong: one re-read, one resend, then LM Studio's 401 reaches the
+      // client.
+      sim.requireApiKey("another-key");
+      assertThat(models(gw, "Bearer client")).isEqualTo(401);
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer new-key");
+      assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer new-key");
+      assertThat(sim.pendingRequests()).isZero();
+    }
+  }
+
+  @Test
   void aKeyThatCannotBeReadStopsTheStartWithTheReferenceNotAValue() {
     assertThatThrownBy(() -> gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of()))
         .isInstanceOf(IOException.class)

@@ -83,7 +83,9 @@ final class Exchange implements UpstreamHandler.Sink {
   private enum Mode {
     RELAY,
     GUARDED_STREAM,
-    BUFFERED
+    BUFFERED,
+    /** LM Studio's 401 to a key about to be re-read: consumed, never shown to the client. */
+    DISCARD
   }
 
   private final GatewayContext gw;
@@ -131,6 +133,8 @@ final class Exchange implements UpstreamHandler.Sink {
   private List<dev.lmgate.spi.OutputText> delivered = List.of(); // a buffered answer's texts
   private ExchangeSummary recorded; // set once the listener has the exchange
   private boolean holdAnswers; // the listener wants answers' last bytes held until recorded
+  private boolean
+      keyRetried; // LM Studio refused the key once; it was re-read and the request resent
   private ByteBuf heldChunk; // RELAY with holdAnswers: the latest chunk, not yet written
   private Dialect failDialect; // the dialect of a pending error answer
 
@@ -377,6 +381,13 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   private void onResponseHead(HttpResponse res) {
+    if (res.status().code() == 401 && !keyRetried && gw.upstreamKey() != null && !tunnel) {
+      // LM Studio refused the gateway's key: perhaps rotated since the last refresh. Nothing was
+      // generated, so after re-reading the key the request goes once more (any method).
+      keyRetried = true;
+      mode = Mode.DISCARD;
+      return;
+    }
     releaseRequest(); // no retry once LM Studio answered
     gw.metrics().upstreamLatency(route.id(), System.nanoTime() - upstreamSentNanos);
     waitingForFirstByte = false;
@@ -501,6 +512,28 @@ final class Exchange implements UpstreamHandler.Sink {
         }
       }
       case GUARDED_STREAM -> onStreamContent(content, last);
+      case DISCARD -> {
+        content.release();
+        if (last) {
+          releaseUpstream();
+          gw.upstreamKey()
+              .refresh()
+              .whenComplete(
+                  (changed, err) ->
+                      ctx.executor()
+                          .execute(
+                              () -> {
+                                if (finished) {
+                                  releaseRequest();
+                                  return;
+                                }
+                                mode = null;
+                                status = 0;
+                                upstreamComplete = false; // a new answer is awaited
+                                forward(); // with the key as it is now; a second 401 is relayed
+                              }));
+        }
+      }
       case BUFFERED -> {
         try {
           ByteBuf b = content.content();

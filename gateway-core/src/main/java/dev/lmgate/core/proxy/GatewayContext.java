@@ -21,7 +21,7 @@ record GatewayContext(
     ExchangeListener listener,
     Clock clock,
     Supplier<String> ids,
-    Supplier<Secret> upstreamKey) {
+    UpstreamKey upstreamKey) {
 
   /** The key to present to LM Studio, or {@code null} when none is configured. */
   Secret upstreamKeyNow() {

@@ -59,7 +59,7 @@ public final class GatewayServer implements AutoCloseable {
       ExchangeListener listener,
       Clock clock,
       int workerThreads,
-      Supplier<dev.lmgate.spi.Secret> upstreamKey) {
+      UpstreamKey upstreamKey) {
     this.gw =
         new GatewayContext(
             settings,
