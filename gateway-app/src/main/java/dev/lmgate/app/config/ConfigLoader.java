@@ -9,6 +9,7 @@ import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.core.tls.TlsSettings;
+import dev.lmgate.core.tls.UpstreamTls;
 import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
@@ -121,7 +122,7 @@ public final class ConfigLoader {
     interpolate(root, "");
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
-    ConfigReader u = r.child("upstream").only(Set.of("url", "api-key"));
+    ConfigReader u = r.child("upstream").only(Set.of("url", "api-key", "tls"));
     ConfigReader sec = r.child("secrets").only(Set.of("refresh", "aws", "vault"));
     ConfigReader aws = sec.child("aws").only(Set.of("region", "endpoint"));
     ConfigReader vault =
@@ -147,7 +148,8 @@ public final class ConfigLoader {
             s.duration("drain-timeout", d.drainTimeout()),
             s.bool("websocket", false),
             s.bool("access-log", true),
-            tls(s.child("tls").only(Set.of("certificate", "key", "reload-check"))));
+            tls(s.child("tls").only(Set.of("certificate", "key", "reload-check"))),
+            upstreamTls(u.child("tls").only(Set.of("ca-file", "pin-sha256")), upstream));
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
       throw new ConfigException(
           "server.upstream-idle-evict",
@@ -184,13 +186,13 @@ public final class ConfigLoader {
       throw new ConfigException(
           "upstream.url", url, "an http:// URL such as http://127.0.0.1:1234");
     }
-    if (!"http".equals(uri.getScheme())
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
         || uri.getHost() == null
         || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))
         || uri.getQuery() != null
         || uri.getUserInfo() != null) {
       throw new ConfigException(
-          "upstream.url", url, "http://host:port without path, query or credentials");
+          "upstream.url", url, "http(s)://host:port without path, query or credentials");
     }
     return uri;
   }
@@ -239,6 +241,28 @@ public final class ConfigLoader {
     } catch (Exception ex) {
       throw new ConfigException(aws.path() + "." + key, e, "an https:// (or http://) URL");
     }
+  }
+
+  /** {@code upstream.tls}: trust for an https:// upstream. */
+  private static UpstreamTls upstreamTls(ConfigReader t, URI upstream) throws ConfigException {
+    if (t.node().isMissingNode() || t.node().isNull()) {
+      return null;
+    }
+    if (!"https".equals(upstream.getScheme())) {
+      throw new ConfigException(t.path(), upstream, "an https:// upstream.url (tls is for https)");
+    }
+    String ca = t.string("ca-file", null);
+    if (ca != null && !Files.isReadable(Path.of(ca))) {
+      throw new ConfigException(t.path() + ".ca-file", ca, "a readable PEM file");
+    }
+    List<String> pins = t.has("pin-sha256") ? t.strings("pin-sha256") : List.of();
+    for (String p : pins) {
+      if (!p.matches("[A-Za-z0-9+/]{43}=")) {
+        throw new ConfigException(
+            t.path() + ".pin-sha256", p, "base64 of a SHA-256 digest (44 characters)");
+      }
+    }
+    return new UpstreamTls(ca == null ? null : Path.of(ca), pins);
   }
 
   /** {@code server.tls}: both files, or neither (plain HTTP). */

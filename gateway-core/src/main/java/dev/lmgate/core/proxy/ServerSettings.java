@@ -24,6 +24,8 @@ import java.util.Objects;
  *     with a clear message otherwise
  * @param accessLog whether one log line per exchange is written
  * @param tls TLS for the listener (then no plaintext), or {@code null} for plain HTTP
+ * @param upstreamTls trust settings for an {@code https://} upstream, or {@code null} for the JVM's
+ *     CAs without pinning
  */
 public record ServerSettings(
     String host,
@@ -39,7 +41,8 @@ public record ServerSettings(
     Duration drainTimeout,
     boolean allowWebSocket,
     boolean accessLog,
-    dev.lmgate.core.tls.TlsSettings tls) {
+    dev.lmgate.core.tls.TlsSettings tls,
+    dev.lmgate.core.tls.UpstreamTls upstreamTls) {
 
   public ServerSettings {
     Objects.requireNonNull(host, "host");
@@ -62,6 +65,7 @@ public record ServerSettings(
         Duration.ofSeconds(30),
         false,
         true,
+        null,
         null);
   }
 
@@ -70,7 +74,12 @@ public record ServerSettings(
   }
 
   public int upstreamPort() {
-    return upstream.getPort() > 0 ? upstream.getPort() : 80;
+    return upstream.getPort() > 0 ? upstream.getPort() : upstreamTlsOn() ? 443 : 80;
+  }
+
+  /** Whether LM Studio is reached over TLS ({@code https://} upstream). */
+  public boolean upstreamTlsOn() {
+    return "https".equals(upstream.getScheme());
   }
 
   /** The {@code Host} header sent upstream. */
@@ -96,6 +105,7 @@ public record ServerSettings(
         drainTimeout,
         allowWebSocket,
         accessLog,
-        tls);
+        tls,
+        upstreamTls);
   }
 }

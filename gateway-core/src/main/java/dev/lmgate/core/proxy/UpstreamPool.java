@@ -22,9 +22,26 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamPool {
   private final ServerSettings settings;
   private final Map<EventLoop, ArrayDeque<Channel>> idle = new ConcurrentHashMap<>();
+  private final io.netty.handler.ssl.SslContext tls; // null: plain HTTP to LM Studio
 
+  /**
+   * @throws IllegalStateException when an {@code https://} upstream's trust settings do not load
+   */
   public UpstreamPool(ServerSettings settings) {
     this.settings = settings;
+    if (settings.upstreamTlsOn()) {
+      dev.lmgate.core.tls.UpstreamTls t =
+          settings.upstreamTls() != null
+              ? settings.upstreamTls()
+              : new dev.lmgate.core.tls.UpstreamTls(null, java.util.List.of());
+      try {
+        this.tls = t.context();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+    } else {
+      this.tls = null;
+    }
   }
 
   /** A connection on {@code loop}: an idle pooled one, or a new one. Call on {@code loop}. */
@@ -66,6 +83,13 @@ public final class UpstreamPool {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(Channel ch) {
+                    if (tls != null) {
+                      ch.pipeline()
+                          .addLast(
+                              "tls",
+                              tls.newHandler(
+                                  ch.alloc(), settings.upstreamHost(), settings.upstreamPort()));
+                    }
                     ch.pipeline()
                         .addLast(
                             Pipelines.CLIENT_CODEC, new HttpClientCodec(8192, 64 * 1024, 64 * 1024))
