@@ -79,7 +79,16 @@ class ConfigLoaderTest {
         "server:\n  upstream-idle-evict: 5s\n", "server.upstream-idle-evict: PT5S (expected: < 5s");
     assertError(
         "upstream:\n  url: https://x/v1\n",
-        "upstream.url: https://x/v1 (expected: http://host:port");
+        "upstream.url: https://x/v1 (expected: http(s)://host:port without path");
+    assertError(
+        "upstream:\n  url: ftp://x:21\n",
+        "upstream.url: ftp://x:21 (expected: http(s)://host:port");
+    assertError(
+        "upstream:\n  url: http://x:1\n  tls:\n    ca-file: /nonexistent.pem\n",
+        "upstream.tls: http://x:1 (expected: an https:// upstream.url");
+    assertError(
+        "upstream:\n  url: https://x:1\n  tls:\n    pin-sha256: [abc]\n",
+        "upstream.tls.pin-sha256: abc (expected: base64 of a SHA-256 digest");
     assertError(
         "filters:\n  - id: magic\n",
         "filters[0].id: magic (expected: one of [authenticate, authorize, rate-limit,"
