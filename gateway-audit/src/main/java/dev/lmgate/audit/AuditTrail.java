@@ -65,6 +65,7 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
    * @param sinks SIEM exports
    * @param alerts thresholds for alerts
    * @param alertSink where alerts go, or {@code null}
+   * @param previousMasterKeys master keys rotated out, still tried when opening day keys
    */
   public record Config(
       AuditLog.Settings log,
@@ -76,7 +77,8 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
       Redactor redactor,
       List<RecordSink> sinks,
       AlertRules.Settings alerts,
-      AlertSink alertSink) {}
+      AlertSink alertSink,
+      List<MasterKey> previousMasterKeys) {}
 
   private final Config config;
   private final Clock clock;
@@ -95,7 +97,9 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
         new AlertRules(
             config.alerts(), config.alertSink() == null ? a -> {} : config.alertSink(), clock);
     this.keys =
-        config.masterKey() == null ? null : new PeriodKeys(config.keysDir(), config.masterKey());
+        config.masterKey() == null
+            ? null
+            : new PeriodKeys(config.keysDir(), config.masterKey(), config.previousMasterKeys());
     this.builder = new RecordBuilder(config.policy(), keys, config.redactor());
     this.exporter = config.sinks().isEmpty() ? null : new Exporter(config.sinks(), 65_536);
     AuditLog opened;

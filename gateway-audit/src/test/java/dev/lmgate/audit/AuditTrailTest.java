@@ -49,7 +49,8 @@ class AuditTrailTest {
             null,
             List.of(JsonLinesSink.file(ecs)),
             AlertRules.Settings.defaults(),
-            null),
+            null,
+            List.of()),
         key,
         clock);
   }

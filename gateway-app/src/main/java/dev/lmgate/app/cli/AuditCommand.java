@@ -147,8 +147,8 @@ final class AuditCommand {
         paramLabel = "REF",
         description =
             "env:NAME or file:PATH of the master key, to decrypt encrypted payloads (authorized"
-                + " use only).")
-    String masterKey;
+                + " use only); repeat it for master keys rotated out.")
+    List<String> masterKeys;
 
     @Option(names = "--from", description = "First record (seq) to print.", defaultValue = "0")
     long from;
@@ -179,11 +179,14 @@ final class AuditCommand {
       if (!r.intact() && !r.tornTail()) {
         System.err.println("warning: the log fails verification: " + r.problem());
       }
-      PeriodKeys keys =
-          masterKey == null
-              ? null
-              : new PeriodKeys(
-                  dir.resolve("keys"), AuditSettings.masterKey(masterKey, System::getenv));
+      PeriodKeys keys = null;
+      if (masterKeys != null && !masterKeys.isEmpty()) {
+        List<dev.lmgate.audit.crypto.MasterKey> all = new java.util.ArrayList<>();
+        for (String ref : masterKeys) {
+          all.add(AuditSettings.existingMasterKey(ref, System::getenv)); // never creates one
+        }
+        keys = new PeriodKeys(dir.resolve("keys"), all.get(0), all.subList(1, all.size()));
+      }
       int code = 0;
       for (LogReader.Entry e : r.entries()) {
         if (e.seq() < from || (to >= 0 && e.seq() > to)) {

@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
  * @param webhook the alert webhook, or {@code null}
  * @param webhookSecret {@code env:NAME} or {@code file:PATH} of the webhook's HMAC secret
  * @param alerts alert thresholds
+ * @param previousMasterKeys {@code env:}/{@code file:} references of master keys rotated out, still
+ *     tried when opening older day keys
  */
 public record AuditSettings(
     Path dir,
@@ -74,7 +76,8 @@ public record AuditSettings(
     List<Export> exports,
     URI webhook,
     String webhookSecret,
-    AlertRules.Settings alerts) {
+    AlertRules.Settings alerts,
+    List<String> previousMasterKeys) {
   private static final Logger log = LoggerFactory.getLogger(AuditSettings.class);
   private static final Set<String> KEYS =
       Set.of(
@@ -83,6 +86,7 @@ public record AuditSettings(
           "checkpoints",
           "signing-key",
           "master-key",
+          "previous-master-keys",
           "mode",
           "payloads",
           "rules",
@@ -156,6 +160,14 @@ public record AuditSettings(
     if (!master.isEmpty() && !master.startsWith("env:") && !master.startsWith("file:")) {
       throw new ConfigException("audit.master-key", "(hidden)", "env:NAME or file:PATH");
     }
+    List<String> previous =
+        a.has("previous-master-keys") ? a.strings("previous-master-keys") : List.of();
+    for (String p : previous) {
+      if (!p.startsWith("env:") && !p.startsWith("file:")) {
+        throw new ConfigException(
+            "audit.previous-master-keys", "(hidden)", "env:NAME or file:PATH");
+      }
+    }
     List<Export> exports = new ArrayList<>();
     for (ConfigReader e : a.list("export")) {
       e.only(Set.of("type", "path", "host", "port", "tls", "ca-file"));
@@ -222,7 +234,8 @@ public record AuditSettings(
         exports,
         webhook,
         secret,
-        alerts);
+        alerts,
+        previous);
   }
 
   private static PayloadMode payloadMode(ConfigReader r, String key, PayloadMode dflt)
@@ -294,9 +307,31 @@ public record AuditSettings(
             SensitiveData::redact,
             sinks,
             alerts,
-            alertSink),
+            alertSink,
+            previousMasterKeys(env)),
         signer,
         clock);
+  }
+
+  private List<MasterKey> previousMasterKeys(Function<String, String> env) throws IOException {
+    List<MasterKey> keys = new ArrayList<>();
+    for (String ref : previousMasterKeys) {
+      keys.add(existingMasterKey(ref, env));
+    }
+    return keys;
+  }
+
+  /** Resolves {@code env:NAME} or {@code file:PATH} to a master key that must already exist. */
+  public static MasterKey existingMasterKey(String ref, Function<String, String> env)
+      throws IOException {
+    if (!ref.startsWith("env:") && !ref.startsWith("file:")) {
+      throw new IOException("a master key reference is env:NAME or file:PATH");
+    }
+    try {
+      return MasterKey.fromBase64(secret(ref, env));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(ref + ": " + e.getMessage());
+    }
   }
 
   /** Resolves {@code env:NAME} or {@code file:PATH} to a master key; a missing file is created. */

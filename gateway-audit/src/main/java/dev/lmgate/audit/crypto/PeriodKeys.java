@@ -45,11 +45,22 @@ public final class PeriodKeys {
 
   private final Path dir;
   private final MasterKey master;
+  private final List<MasterKey> previous;
   private final Map<String, SecretKey> cache = new ConcurrentHashMap<>();
 
   public PeriodKeys(Path dir, MasterKey master) throws IOException {
+    this(dir, master, List.of());
+  }
+
+  /**
+   * @param master wraps new day keys and is tried first when unwrapping
+   * @param previous master keys rotated out: day keys they wrapped still open (a master key
+   *     rotation never makes old payloads unreadable; retention does)
+   */
+  public PeriodKeys(Path dir, MasterKey master, List<MasterKey> previous) throws IOException {
     this.dir = FilePermissions.directory(dir);
     this.master = master;
+    this.previous = List.copyOf(previous);
   }
 
   /** The key id for a time and class, e.g. {@code 2026-11-25.operational}. */
@@ -146,7 +157,18 @@ public final class PeriodKeys {
     } catch (IllegalArgumentException e) {
       throw new GeneralSecurityException("key file is not base64");
     }
-    return new SecretKeySpec(Aead.open(master.key(), sealed, aad(id)), "AES");
+    try {
+      return new SecretKeySpec(Aead.open(master.key(), sealed, aad(id)), "AES");
+    } catch (GeneralSecurityException current) {
+      for (MasterKey old : previous) {
+        try {
+          return new SecretKeySpec(Aead.open(old.key(), sealed, aad(id)), "AES");
+        } catch (GeneralSecurityException e) {
+          // not this one either
+        }
+      }
+      throw current;
+    }
   }
 
   private static byte[] aad(String id) {

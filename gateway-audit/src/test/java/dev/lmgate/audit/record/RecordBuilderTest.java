@@ -237,6 +237,22 @@ class RecordBuilderTest {
   }
 
   @Test
+  void aRotatedMasterKeyStillOpensTheDayKeysItWrappedWhenListedAsPrevious() throws Exception {
+    PeriodKeys before = new PeriodKeys(dir.resolve("keys"), master());
+    ObjectNode r =
+        new RecordBuilder(PayloadPolicy.of(PayloadMode.ENCRYPTED), before, null)
+            .exchange(summary(Decision.FORWARDED, dev()));
+    byte[] raw = new byte[32];
+    raw[0] = 9;
+    MasterKey next = MasterKey.fromBase64(Base64.getEncoder().encodeToString(raw));
+    PeriodKeys onlyNew = new PeriodKeys(dir.resolve("keys"), next);
+    assertThatThrownBy(() -> onlyNew.open("req-1/prompt", r.path("prompt")))
+        .isInstanceOf(GeneralSecurityException.class);
+    PeriodKeys rotated = new PeriodKeys(dir.resolve("keys"), next, List.of(master()));
+    assertThat(rotated.open("req-1/prompt", r.path("prompt"))).isPresent();
+  }
+
+  @Test
   void securityEventsAreComplianceRecordsWithoutCredentials() {
     ObjectNode r =
         new RecordBuilder(PayloadPolicy.of(PayloadMode.NONE), null, null)
