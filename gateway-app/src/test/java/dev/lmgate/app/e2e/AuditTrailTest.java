@@ -488,52 +488,11 @@ class AuditTrailTest {
 
   @Test
   void syslogOverTlsTrustsTheConfiguredCa() throws Exception {
-    // A throwaway self-signed certificate for 127.0.0.1, made at test time with the JDK keytool.
-    Path ks = tmp.resolve("siem.p12");
-    Path pem = tmp.resolve("siem.pem");
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    String pass = java.util.UUID.randomUUID().toString();
-    for (String[] cmd :
-        List.of(
-            new String[] {
-              keytool,
-              "-genkeypair",
-              "-alias",
-              "siem",
-              "-keyalg",
-              "EC",
-              "-groupname",
-              "secp256r1",
-              "-dname",
-              "CN=127.0.0.1",
-              "-ext",
-              "SAN=ip:127.0.0.1",
-              "-validity",
-              "1",
-              "-keystore",
-              ks.toString(),
-              "-storetype",
-              "PKCS12",
-              "-storepass",
-              pass
-            },
-            new String[] {
-              keytool,
-              "-exportcert",
-              "-rfc",
-              "-alias",
-              "siem",
-              "-keystore",
-              ks.toString(),
-              "-storepass",
-              pass,
-              "-file",
-              pem.toString()
-            })) {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor()).as(out).isZero();
-    }
+    dev.lmgate.testkit.TestCertificates.SelfSigned cert =
+        dev.lmgate.testkit.TestCertificates.selfSigned(tmp, "siem");
+    Path ks = cert.keyStore();
+    Path pem = cert.certificatePem();
+    String pass = cert.password();
     java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
     try (var in = Files.newInputStream(ks)) {
       store.load(in, pass.toCharArray());

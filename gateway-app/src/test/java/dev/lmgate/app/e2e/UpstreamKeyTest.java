@@ -61,6 +61,32 @@ class UpstreamKeyTest {
         .statusCode();
   }
 
+  /** Sends 50 requests while {@code rotation} runs; returns how many failed. */
+  int failedRequestsWhile(Gateway gw, ThrowingRunnable rotation) throws Exception {
+    AtomicInteger failed = new AtomicInteger();
+    Thread traffic =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 50; i++) {
+                try {
+                  if (models(gw, "Bearer client") != 200) {
+                    failed.incrementAndGet();
+                  }
+                } catch (Exception e) {
+                  failed.incrementAndGet();
+                }
+              }
+            });
+    traffic.start();
+    rotation.run();
+    traffic.join(30_000);
+    return failed.get();
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
   @Test
   void theKeyFromAFileReachesLmStudioInPlaceOfTheClientsAndARotationAppliesWithoutARestart()
       throws Exception {
@@ -71,25 +97,14 @@ class UpstreamKeyTest {
       assertThat(sim.takeRequest().headers()).containsEntry("authorization", "Bearer lm-key-one");
 
       // Rotation under traffic: requests keep flowing while the file changes and is re-read.
-      AtomicInteger failed = new AtomicInteger();
-      Thread traffic =
-          new Thread(
-              () -> {
-                for (int i = 0; i < 50; i++) {
-                  try {
-                    if (models(gw, "Bearer client-token") != 200) {
-                      failed.incrementAndGet();
-                    }
-                  } catch (Exception e) {
-                    failed.incrementAndGet();
-                  }
-                }
-              });
-      traffic.start();
-      Files.writeString(key, "lm-key-two\n");
-      gw.secrets().refreshAll();
-      traffic.join(30_000);
-      assertThat(failed).hasValue(0);
+      assertThat(
+              failedRequestsWhile(
+                  gw,
+                  () -> {
+                    Files.writeString(key, "lm-key-two\n");
+                    gw.secrets().refreshAll();
+                  }))
+          .isZero();
       while (sim.pendingRequests() > 0) {
         sim.takeRequest();
       }
@@ -144,25 +159,15 @@ class UpstreamKeyTest {
         assertThat(models(gw, "Bearer client")).isEqualTo(200);
         assertThat(sim.takeRequest().headers())
             .containsEntry("authorization", "Bearer aws-key-one");
-        AtomicInteger failed = new AtomicInteger();
-        Thread traffic =
-            new Thread(
-                () -> {
-                  for (int i = 0; i < 50; i++) {
-                    try {
-                      if (models(gw, "Bearer client") != 200) {
-                        failed.incrementAndGet();
-                      }
-                    } catch (Exception e) {
-                      failed.incrementAndGet();
-                    }
-                  }
-                });
-        traffic.start();
-        aws.setScenarioState("rotation", "rotated"); // a rotation function moved AWSCURRENT
-        gw.secrets().refreshAll();
-        traffic.join(30_000);
-        assertThat(failed).hasValue(0);
+        assertThat(
+                failedRequestsWhile(
+                    gw,
+                    () -> {
+                      // a rotation function moved AWSCURRENT
+                      aws.setScenarioState("rotation", "rotated");
+                      gw.secrets().refreshAll();
+                    }))
+            .isZero();
         while (sim.pendingRequests() > 0) {
           sim.takeRequest();
         }

@@ -14,14 +14,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,53 +35,11 @@ class UpstreamTlsTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path ks = tmp.resolve("lm.p12");
-    pem = tmp.resolve("lm.pem");
-    String pass = UUID.randomUUID().toString();
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    for (String[] cmd :
-        new String[][] {
-          {
-            keytool,
-            "-genkeypair",
-            "-alias",
-            "lm",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=127.0.0.1",
-            "-ext",
-            "SAN=ip:127.0.0.1",
-            "-validity",
-            "1",
-            "-keystore",
-            ks.toString(),
-            "-storetype",
-            "PKCS12",
-            "-storepass",
-            pass
-          },
-          {
-            keytool,
-            "-exportcert",
-            "-rfc",
-            "-alias",
-            "lm",
-            "-keystore",
-            ks.toString(),
-            "-storepass",
-            pass,
-            "-file",
-            pem.toString()
-          }
-        }) {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).as(out).isZero();
-    }
+    dev.lmgate.testkit.TestCertificates.SelfSigned cert =
+        dev.lmgate.testkit.TestCertificates.selfSigned(tmp, "lm");
+    pem = cert.certificatePem();
+    Path ks = cert.keyStore();
+    String pass = cert.password();
     lm =
         new WireMockServer(
             WireMockConfiguration.wireMockConfig()
