@@ -32,7 +32,9 @@ public record Principal(
   /** How a caller proved who they are. */
   public enum Kind {
     API_KEY,
-    JWT
+    JWT,
+    /** A TLS client certificate the listener verified (mTLS). */
+    CLIENT_CERTIFICATE
   }
 
   public Principal {

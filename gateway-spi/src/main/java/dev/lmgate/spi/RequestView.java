@@ -45,4 +45,12 @@ public interface RequestView {
     List<String> values = headers().get(name.toLowerCase(java.util.Locale.ROOT));
     return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
+
+  /**
+   * The subject (RFC 2253) of the TLS client certificate the listener verified for this connection,
+   * or empty (plain HTTP, no certificate, or client certificates not requested).
+   */
+  default java.util.Optional<String> clientCertificate() {
+    return java.util.Optional.empty();
+  }
 }

@@ -148,7 +148,10 @@ public final class ConfigLoader {
             s.duration("drain-timeout", d.drainTimeout()),
             s.bool("websocket", false),
             s.bool("access-log", true),
-            tls(s.child("tls").only(Set.of("certificate", "key", "reload-check"))),
+            tls(
+                s.child("tls")
+                    .only(
+                        Set.of("certificate", "key", "reload-check", "client-auth", "client-ca"))),
             upstreamTls(u.child("tls").only(Set.of("ca-file", "pin-sha256")), upstream));
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
       throw new ConfigException(
@@ -270,12 +273,28 @@ public final class ConfigLoader {
     if (t.node().isMissingNode() || t.node().isNull()) {
       return null;
     }
+    TlsSettings.ClientAuth clientAuth =
+        t.enumValue("client-auth", TlsSettings.ClientAuth.class, TlsSettings.ClientAuth.NONE);
+    String ca = t.string("client-ca", null);
+    if (clientAuth != TlsSettings.ClientAuth.NONE && ca == null) {
+      throw new ConfigException(
+          t.path() + ".client-ca",
+          "(missing)",
+          "a PEM CA file when client-auth is "
+              + clientAuth.name().toLowerCase(java.util.Locale.ROOT));
+    }
     TlsSettings tls =
         new TlsSettings(
             Path.of(t.requiredString("certificate")),
             Path.of(t.requiredString("key")),
-            t.duration("reload-check", Duration.ofSeconds(10)));
-    for (Path p : List.of(tls.certificate(), tls.key())) {
+            t.duration("reload-check", Duration.ofSeconds(10)),
+            clientAuth,
+            ca == null ? null : Path.of(ca));
+    List<Path> files = new ArrayList<>(List.of(tls.certificate(), tls.key()));
+    if (tls.clientCa() != null) {
+      files.add(tls.clientCa());
+    }
+    for (Path p : files) {
       if (!Files.isReadable(p)) {
         throw new ConfigException(t.path(), p, "a readable PEM file");
       }

@@ -109,6 +109,18 @@ public final class RequestContext implements RequestView {
     return clientAddress;
   }
 
+  private String clientCertificate; // null: none
+
+  /** Set once by the proxy, before the filters run. */
+  public void clientCertificate(String subject) {
+    this.clientCertificate = subject;
+  }
+
+  @Override
+  public Optional<String> clientCertificate() {
+    return Optional.ofNullable(clientCertificate);
+  }
+
   /**
    * Attaches the caller an authentication filter established. Only one principal per exchange: a
    * second filter cannot replace the first's.

@@ -175,6 +175,7 @@ final class Exchange implements UpstreamHandler.Sink {
     }
     RequestAdmission.Admitted admitted = (RequestAdmission.Admitted) admission;
     requestCtx = admitted.context();
+    requestCtx.clientCertificate(handler.clientCertificate(ctx));
     route = requestCtx.route();
     tunnel = admitted.tunnel();
     streaming = requestCtx.conversation().stream();

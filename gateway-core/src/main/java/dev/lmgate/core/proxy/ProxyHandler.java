@@ -74,6 +74,29 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The peer's address, rendered once per connection. */
+  /** The verified client certificate's subject, or null; read once per connection. */
+  String clientCertificate(ChannelHandlerContext ctx) {
+    if (!certificateRead) {
+      certificateRead = true;
+      io.netty.handler.ssl.SslHandler ssl =
+          ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+      if (ssl != null) {
+        try {
+          java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+          if (chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x) {
+            clientCertificate = x.getSubjectX500Principal().getName();
+          }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+          // no certificate presented (client-auth: optional)
+        }
+      }
+    }
+    return clientCertificate;
+  }
+
+  private boolean certificateRead;
+  private String clientCertificate;
+
   String clientAddress(ChannelHandlerContext ctx) {
     if (clientAddress == null) {
       java.net.SocketAddress a = ctx.channel().remoteAddress();

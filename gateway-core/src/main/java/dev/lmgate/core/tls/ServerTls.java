@@ -56,11 +56,19 @@ public final class ServerTls implements AutoCloseable {
   private SslContext load() throws IOException {
     try {
       checkPair();
-      return SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
-          .sslProvider(SslProvider.JDK)
-          .protocols(PROTOCOLS)
-          .ciphers(CIPHERS)
-          .build();
+      SslContextBuilder b =
+          SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
+              .sslProvider(SslProvider.JDK)
+              .protocols(PROTOCOLS)
+              .ciphers(CIPHERS);
+      if (settings.clientAuth() != TlsSettings.ClientAuth.NONE) {
+        b.trustManager(settings.clientCa().toFile())
+            .clientAuth(
+                settings.clientAuth() == TlsSettings.ClientAuth.REQUIRE
+                    ? io.netty.handler.ssl.ClientAuth.REQUIRE
+                    : io.netty.handler.ssl.ClientAuth.OPTIONAL);
+      }
+      return b.build();
     } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
       throw new IOException(
           "TLS certificate "

@@ -11,11 +11,31 @@ import java.util.Objects;
  * @param key PEM private key (PKCS#8)
  * @param reloadCheck how often the two files are checked for a rotation; a changed pair applies to
  *     new connections, open ones keep theirs
+ * @param clientAuth whether clients present certificates (mTLS)
+ * @param clientCa PEM CA certificates that client certificates must chain to; required unless
+ *     {@code clientAuth} is {@code NONE}
  */
-public record TlsSettings(Path certificate, Path key, Duration reloadCheck) {
+public record TlsSettings(
+    Path certificate, Path key, Duration reloadCheck, ClientAuth clientAuth, Path clientCa) {
+
+  /** Client certificates: not asked for, asked for, or required at the handshake. */
+  public enum ClientAuth {
+    NONE,
+    OPTIONAL,
+    REQUIRE
+  }
+
   public TlsSettings {
     Objects.requireNonNull(certificate, "certificate");
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(reloadCheck, "reloadCheck");
+    clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
+    if (clientAuth != ClientAuth.NONE) {
+      Objects.requireNonNull(clientCa, "clientCa");
+    }
+  }
+
+  public TlsSettings(Path certificate, Path key, Duration reloadCheck) {
+    this(certificate, key, reloadCheck, ClientAuth.NONE, null);
   }
 }

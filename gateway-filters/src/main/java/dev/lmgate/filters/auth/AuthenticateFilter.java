@@ -55,16 +55,19 @@ public final class AuthenticateFilter implements GatewayFilter {
   private final KeyStore keys; // null: API keys not accepted
   private final Map<String, OidcIssuer> issuers; // by exact issuer string
   private final VerifiedTokens verifiedTokens = new VerifiedTokens();
+  private final Map<String, Principal> certificates; // by subject DN (RFC 2253)
 
   AuthenticateFilter(
       FilterSettings settings,
       FilterEnvironment env,
       KeyStore keys,
-      Map<String, OidcIssuer> issuers) {
+      Map<String, OidcIssuer> issuers,
+      Map<String, Principal> certificates) {
     this.settings = settings;
     this.env = env;
     this.keys = keys;
     this.issuers = Map.copyOf(issuers);
+    this.certificates = Map.copyOf(certificates);
   }
 
   @Override
@@ -79,6 +82,11 @@ public final class AuthenticateFilter implements GatewayFilter {
 
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
+    Optional<String> cert = request.clientCertificate();
+    if (cert.isPresent() && certificates.containsKey(cert.get())) {
+      // The listener verified the certificate chain (mTLS); the mapping names the caller.
+      return done(succeed(request, certificates.get(cert.get()), "client_certificate"));
+    }
     List<String> auth = request.headers().getOrDefault("authorization", List.of());
     List<String> apiKey = request.headers().getOrDefault("x-api-key", List.of());
     if (auth.size() > 1 || apiKey.size() > 1) {
@@ -247,7 +255,8 @@ public final class AuthenticateFilter implements GatewayFilter {
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("api-keys", "oidc"));
+      ConfigReader r =
+          new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
       FileKeyStore store = null;
       if (r.has("api-keys")) {
         ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper"));
@@ -305,8 +314,33 @@ public final class AuthenticateFilter implements GatewayFilter {
                 });
         issuers.put(s.issuer(), issuer);
       }
-      if (store == null && issuers.isEmpty()) {
-        throw new ConfigException(path, "{}", "api-keys, oidc or both");
+      Map<String, Principal> certificates = new HashMap<>();
+      ConfigReader certs = r.child("client-certificates");
+      if (certs.node().isObject()) {
+        for (var it = certs.node().fieldNames(); it.hasNext(); ) {
+          String subject = it.next();
+          ConfigReader c = certs.child(subject).only(Set.of("id", "roles", "scopes"));
+          String id = c.requiredString("id");
+          List<String> roles = c.strings("roles");
+          if (roles.isEmpty()) {
+            throw new ConfigException(c.path() + ".roles", "[]", "at least one role");
+          }
+          String dn = new javax.security.auth.x500.X500Principal(subject).getName();
+          certificates.put(
+              dn,
+              new Principal(
+                  "cert:" + id,
+                  Principal.Kind.CLIENT_CERTIFICATE,
+                  dn,
+                  Set.copyOf(roles),
+                  Set.copyOf(c.strings("scopes")),
+                  List.of(),
+                  "",
+                  null));
+        }
+      }
+      if (store == null && issuers.isEmpty() && certificates.isEmpty()) {
+        throw new ConfigException(path, "{}", "api-keys, oidc, client-certificates or a mix");
       }
       if (store != null && issuers.isEmpty() && store.list().isEmpty()) {
         log.warn(
@@ -315,7 +349,7 @@ public final class AuthenticateFilter implements GatewayFilter {
             store.file(),
             store.file());
       }
-      return new AuthenticateFilter(settings, env, store, issuers);
+      return new AuthenticateFilter(settings, env, store, issuers, certificates);
     }
 
     private static OidcIssuer.Settings issuer(ConfigReader o) throws ConfigException {

@@ -1,0 +1,219 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * mTLS: a client certificate issued by the configured CA and listed under {@code
+ * client-certificates} authenticates its caller with the roles given there. Certificates are made
+ * at test time with openssl.
+ */
+class ClientCertificateTest {
+  @TempDir Path tmp;
+  LmStudioSimulator sim;
+  String pass = UUID.randomUUID().toString();
+
+  static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  Path f(String name) {
+    return tmp.resolve(name);
+  }
+
+  @BeforeEach
+  void certificates() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+    String ec = "ec_paramgen_curve:P-256";
+    // the gateway's own certificate
+    run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        ec,
+        "-nodes",
+        "-keyout",
+        f("gw.key").toString(),
+        "-out",
+        f("gw.pem").toString(),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1");
+    // a client CA, and a client certificate it issues
+    run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        ec,
+        "-nodes",
+        "-keyout",
+        f("ca.key").toString(),
+        "-out",
+        f("ca.pem").toString(),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Test Client CA");
+    run(
+        "openssl",
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        ec,
+        "-nodes",
+        "-keyout",
+        f("client.key").toString(),
+        "-out",
+        f("client.csr").toString(),
+        "-subj",
+        "/O=Acme/CN=ci-bot");
+    run(
+        "openssl",
+        "x509",
+        "-req",
+        "-in",
+        f("client.csr").toString(),
+        "-CA",
+        f("ca.pem").toString(),
+        "-CAkey",
+        f("ca.key").toString(),
+        "-CAcreateserial",
+        "-out",
+        f("client.pem").toString(),
+        "-days",
+        "1");
+    run(
+        "openssl",
+        "pkcs12",
+        "-export",
+        "-inkey",
+        f("client.key").toString(),
+        "-in",
+        f("client.pem").toString(),
+        "-out",
+        f("client.p12").toString(),
+        "-passout",
+        "pass:" + pass);
+  }
+
+  @AfterEach
+  void stop() {
+    sim.close();
+  }
+
+  Gateway gateway(String clientAuth) throws Exception {
+    ConfigLoader loader = new ConfigLoader(k -> null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\n  tls:\n    certificate: "
+            + f("gw.pem")
+            + "\n    key: "
+            + f("gw.key")
+            + "\n    client-auth: "
+            + clientAuth
+            + "\n    client-ca: "
+            + f("ca.pem")
+            + "\nadmin:\n  enabled: false\nupstream:\n  url: "
+            + sim.baseUrl()
+            + "\nfilters:\n"
+            + "  - id: authenticate\n    client-certificates:\n      \"CN=ci-bot, O=Acme\":\n"
+            + "        id: ci-bot\n        roles: [developer]\n"
+            + "  - id: authorize\n    roles:\n      developer:\n        routes: [\"*\"]\n        models: [\"*\"]\n";
+    return new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+  }
+
+  SSLContext client(boolean withCertificate) throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(f("gw.pem"))) {
+      trust.setCertificateEntry(
+          "gw", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    KeyManagerFactory kmf = null;
+    if (withCertificate) {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(f("client.p12"))) {
+        ks.load(in, pass.toCharArray());
+      }
+      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pass.toCharArray());
+    }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  int models(Gateway gw, SSLContext ctx) throws Exception {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .sslContext(ctx)
+        .build()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + gw.address().getPort() + "/v1/models"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  @Test
+  void aMappedClientCertificateAuthenticatesAndNoCertificateIsA401() throws Exception {
+    try (Gateway gw = gateway("optional")) {
+      assertThat(models(gw, client(true))).isEqualTo(200);
+      assertThat(models(gw, client(false))).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void withClientAuthRequiredAConnectionWithoutACertificateIsRefused() throws Exception {
+    try (Gateway gw = gateway("require")) {
+      assertThat(models(gw, client(true))).isEqualTo(200);
+      assertThatThrownBy(() -> models(gw, client(false))).isInstanceOf(java.io.IOException.class);
+    }
+  }
+}
