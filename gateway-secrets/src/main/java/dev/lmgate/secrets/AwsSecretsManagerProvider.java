@@ -19,11 +19,19 @@ import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundExce
  * {@code aws-sm:NAME_OR_ARN[#json-key]}: AWS Secrets Manager through the AWS SDK for Java v2, on
  * the JDK's URL connection (no second Netty, no Apache client), with the standard credential chain
  * (environment, profile, web identity, container or instance role). Always reads the {@code
- * AWSCURRENT} stage, so a rotation by a rotation function is picked up at the next refresh. Needs
- * only {@code secretsmanager:GetSecretValue} on the secrets it reads (docs/secrets.md).
+ * AWSCURRENT} stage, so a rotation by a rotation function is picked up at the next refresh.
+ * Refreshes ask {@code DescribeSecret} first and fetch the value only when {@code AWSCURRENT}
+ * points at another version; without the {@code secretsmanager:DescribeSecret} permission they
+ * simply fetch every time (only {@code GetSecretValue} is required; docs/secrets.md).
  */
 public final class AwsSecretsManagerProvider implements SecretProvider, AutoCloseable {
   private final SecretsManagerClient client;
+  private final java.util.Map<String, Fetched> fetched =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean describeAllowed = true;
+
+  /** The value last fetched for a secret id, and the version it was. */
+  private record Fetched(String versionId, String value) {}
 
   public AwsSecretsManagerProvider(SecretsManagerClient client) {
     this.client = client;
@@ -58,6 +66,13 @@ public final class AwsSecretsManagerProvider implements SecretProvider, AutoClos
 
   @Override
   public Secret fetch(SecretRef ref) throws IOException {
+    Fetched last = fetched.get(ref.location());
+    if (last != null && describeAllowed) {
+      String current = currentVersion(ref.location());
+      if (last.versionId().equals(current)) {
+        return JsonField.pick(ref, last.value()); // AWSCURRENT has not moved
+      }
+    }
     GetSecretValueResponse r;
     try {
       r =
@@ -80,7 +95,35 @@ public final class AwsSecretsManagerProvider implements SecretProvider, AutoClos
     if (value == null || value.isEmpty()) {
       throw new IOException("aws-sm: " + ref.location() + " has no value");
     }
+    if (r.versionId() != null) {
+      fetched.put(ref.location(), new Fetched(r.versionId(), value));
+    }
     return JsonField.pick(ref, value);
+  }
+
+  /** The version id AWSCURRENT points at, or null when that cannot be told (then: fetch). */
+  private String currentVersion(String secretId) {
+    try {
+      var d =
+          client.describeSecret(
+              software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRequest.builder()
+                  .secretId(secretId)
+                  .build());
+      for (var e : d.versionIdsToStages().entrySet()) {
+        if (e.getValue().contains("AWSCURRENT")) {
+          return e.getKey();
+        }
+      }
+      return null;
+    } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
+      if (e.awsErrorDetails() != null
+          && "AccessDeniedException".equals(e.awsErrorDetails().errorCode())) {
+        describeAllowed = false; // least privilege: GetSecretValue only
+      }
+      return null;
+    } catch (SdkException e) {
+      return null;
+    }
   }
 
   @Override

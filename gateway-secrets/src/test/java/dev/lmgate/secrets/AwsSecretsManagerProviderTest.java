@@ -100,6 +100,65 @@ class AwsSecretsManagerProviderTest {
                     "AKIATESTTESTTESTTEST/")));
   }
 
+  static MappingBuilder describeSecret(String secretId) {
+    return post(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("secretsmanager.DescribeSecret"))
+        .withRequestBody(equalToJson("{\"SecretId\":\"" + secretId + "\"}"));
+  }
+
+  @Test
+  void refreshesDescribeFirstAndFetchOnlyWhenAwsCurrentMoved() throws Exception {
+    aws.stubFor(getSecretValue("prod/lm").willReturn(json(200, value("one", "v1"))));
+    aws.stubFor(
+        describeSecret("prod/lm")
+            .willReturn(
+                json(
+                    200,
+                    "{\"Name\":\"prod/lm\",\"VersionIdsToStages\":{\"v1\":[\"AWSCURRENT\"]}}")));
+    SecretRef ref = SecretRef.parse("aws-sm:prod/lm");
+    assertThat(provider.fetch(ref).reveal()).isEqualTo("one");
+    assertThat(provider.fetch(ref).reveal()).isEqualTo("one");
+    assertThat(provider.fetch(ref).reveal()).isEqualTo("one");
+    aws.verify(
+        1,
+        postRequestedFor(urlEqualTo("/"))
+            .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue")));
+    aws.verify(
+        2,
+        postRequestedFor(urlEqualTo("/"))
+            .withHeader("X-Amz-Target", equalTo("secretsmanager.DescribeSecret")));
+    // A rotation: AWSPENDING became AWSCURRENT.
+    aws.stubFor(getSecretValue("prod/lm").willReturn(json(200, value("two", "v2"))));
+    aws.stubFor(
+        describeSecret("prod/lm")
+            .willReturn(
+                json(
+                    200,
+                    "{\"Name\":\"prod/lm\",\"VersionIdsToStages\":{\"v1\":[\"AWSPREVIOUS\"],\"v2\":[\"AWSCURRENT\"]}}")));
+    assertThat(provider.fetch(ref).reveal()).isEqualTo("two");
+  }
+
+  @Test
+  void withoutDescribePermissionEveryRefreshFetches() throws Exception {
+    aws.stubFor(getSecretValue("prod/lm").willReturn(json(200, value("one", "v1"))));
+    aws.stubFor(
+        describeSecret("prod/lm")
+            .willReturn(
+                json(400, "{\"__type\":\"AccessDeniedException\",\"message\":\"not allowed\"}")));
+    SecretRef ref = SecretRef.parse("aws-sm:prod/lm");
+    for (int i = 0; i < 3; i++) {
+      assertThat(provider.fetch(ref).reveal()).isEqualTo("one");
+    }
+    aws.verify(
+        1,
+        postRequestedFor(urlEqualTo("/"))
+            .withHeader("X-Amz-Target", equalTo("secretsmanager.DescribeSecret")));
+    aws.verify(
+        3,
+        postRequestedFor(urlEqualTo("/"))
+            .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue")));
+  }
+
   @Test
   void aMissingSecretIsAClearErrorAndThrottlingIsRetried() throws Exception {
     aws.stubFor(
