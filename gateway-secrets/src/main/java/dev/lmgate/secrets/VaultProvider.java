@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * {@code vault:MOUNT/PATH#key}: HashiCorp Vault's KV version 2 engine over its HTTP API ({@code GET
  * /v1/MOUNT/data/PATH}, the latest version). Authenticates with a token ({@code VAULT_TOKEN} or a
  * token file, re-read at each login) or with AppRole ({@code role_id} and a {@code secret_id}
- * file); a token the server no longer accepts (403) is replaced by logging in again, once per
- * fetch. Needs only {@code read} on the paths it reads (docs/secrets.md).
+ * file); a renewable token is renewed ({@code renew-self}) once two thirds of its TTL have passed,
+ * and a token the server no longer accepts (403) is replaced by logging in again, once per fetch.
+ * Needs only {@code read} on the paths it reads (docs/secrets.md).
  */
 public final class VaultProvider implements SecretProvider {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,10 +39,17 @@ public final class VaultProvider implements SecretProvider {
 
   private final Settings settings;
   private final HttpClient http;
+  private final java.time.Clock clock;
   private volatile String token;
+  private java.time.Instant renewAt; // null: not renewable, or not known
 
   public VaultProvider(Settings settings) {
+    this(settings, java.time.Clock.systemUTC());
+  }
+
+  public VaultProvider(Settings settings, java.time.Clock clock) {
     this.settings = settings;
+    this.clock = clock;
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -63,7 +71,9 @@ public final class VaultProvider implements SecretProvider {
     String mount = ref.location().substring(0, slash);
     String path = ref.location().substring(slash + 1);
     URI uri = settings.address().resolve("/v1/" + mount + "/data/" + path);
-    HttpResponse<String> r = get(uri, token == null ? login() : token);
+    String t = token == null ? login() : token;
+    t = renewIfDue(t);
+    HttpResponse<String> r = get(uri, t);
     if (r.statusCode() == 403) {
       r = get(uri, login()); // expired or revoked: one fresh login
     }
@@ -109,6 +119,36 @@ public final class VaultProvider implements SecretProvider {
     }
   }
 
+  /** Renews a renewable token past two thirds of its TTL; a failed renewal logs in again. */
+  private synchronized String renewIfDue(String t) throws IOException {
+    if (renewAt == null || clock.instant().isBefore(renewAt)) {
+      return t;
+    }
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(settings.address().resolve("/v1/auth/token/renew-self"))
+                .header("X-Vault-Token", t)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")));
+    if (r.statusCode() != 200) {
+      return login();
+    }
+    schedule(JSON.readTree(r.body()).path("auth"));
+    return t;
+  }
+
+  /** Notes when to renew, from a lease ({@code lease_duration}/{@code ttl}, {@code renewable}). */
+  private void schedule(JsonNode lease) {
+    long ttl =
+        lease.has("lease_duration")
+            ? lease.path("lease_duration").asLong(0)
+            : lease.path("ttl").asLong(0);
+    renewAt =
+        lease.path("renewable").asBoolean(false) && ttl > 0
+            ? clock.instant().plusSeconds(ttl * 2 / 3)
+            : null;
+  }
+
   /** A fresh token: AppRole login when configured, else the configured token source. */
   private synchronized String login() throws IOException {
     if (settings.roleId() == null) {
@@ -117,6 +157,16 @@ public final class VaultProvider implements SecretProvider {
         throw new IOException("vault: no token (set VAULT_TOKEN, a token file, or AppRole)");
       }
       token = t.strip();
+      HttpResponse<String> self =
+          send(
+              HttpRequest.newBuilder(settings.address().resolve("/v1/auth/token/lookup-self"))
+                  .header("X-Vault-Token", token)
+                  .GET());
+      if (self.statusCode() == 200) {
+        schedule(JSON.readTree(self.body()).path("data"));
+      } else {
+        renewAt = null; // unknown lease: rely on re-login after a 403
+      }
       return token;
     }
     String secretId = Files.readString(settings.secretIdFile(), StandardCharsets.UTF_8).strip();
@@ -138,6 +188,7 @@ public final class VaultProvider implements SecretProvider {
       throw new IOException("vault: AppRole login returned no token");
     }
     token = t;
+    schedule(JSON.readTree(r.body()).path("auth"));
     return t;
   }
 

@@ -69,6 +69,48 @@ class VaultProviderTest {
   }
 
   @Test
+  void aRenewableTokenIsRenewedAfterTwoThirdsOfItsTtl() throws Exception {
+    vault.stubFor(
+        get(urlEqualTo("/v1/auth/token/lookup-self"))
+            .willReturn(aResponse().withBody("{\"data\":{\"ttl\":30,\"renewable\":true}}")));
+    vault.stubFor(
+        post(urlEqualTo("/v1/auth/token/renew-self"))
+            .withHeader("X-Vault-Token", equalTo("hvs.renewable"))
+            .willReturn(
+                aResponse().withBody("{\"auth\":{\"lease_duration\":30,\"renewable\":true}}")));
+    vault.stubFor(
+        get(urlEqualTo("/v1/kv/data/lm")).willReturn(aResponse().withBody(kv("{\"k\":\"v\"}", 1))));
+    java.time.Instant[] now = {java.time.Instant.parse("2026-11-25T10:00:00Z")};
+    java.time.Clock clock =
+        new java.time.Clock() {
+          public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+          }
+
+          public java.time.Clock withZone(java.time.ZoneId z) {
+            return this;
+          }
+
+          public java.time.Instant instant() {
+            return now[0];
+          }
+        };
+    VaultProvider p =
+        new VaultProvider(
+            new VaultProvider.Settings(address(), null, () -> "hvs.renewable", null, null), clock);
+    SecretRef ref = SecretRef.parse("vault:kv/lm#k");
+    p.fetch(ref);
+    now[0] = now[0].plusSeconds(10); // a third of the TTL: nothing to do
+    p.fetch(ref);
+    vault.verify(0, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+    now[0] = now[0].plusSeconds(15); // past two thirds
+    p.fetch(ref);
+    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+    p.fetch(ref); // renewed: the next renewal is 20 s away
+    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/renew-self")));
+  }
+
+  @Test
   void appRoleLogsInAndLogsInAgainWhenTheTokenExpires() throws Exception {
     Path secretId = tmp.resolve("secret-id");
     Files.writeString(secretId, "sid-123\n");
