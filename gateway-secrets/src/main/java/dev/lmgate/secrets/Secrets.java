@@ -109,16 +109,28 @@ public final class Secrets implements AutoCloseable {
   public void refreshAll() {
     for (RefreshingSecret s : resolved.values()) {
       try {
-        if (s.refresh()) {
-          log.info("secret {} changed: the new value is in use", s.ref());
-        }
+        refreshOne(s);
       } catch (IOException e) {
-        log.warn(
-            "secret {} could not be refreshed, the last good value stays: {}",
-            s.ref(),
-            e.getMessage());
-        onFailure.accept(s.ref(), e);
+        // reported by refreshOne; the next round tries again
       }
+    }
+  }
+
+  /** Refreshes one secret, logging a change or reporting a failure (never the value). */
+  private boolean refreshOne(RefreshingSecret s) throws IOException {
+    try {
+      boolean changed = s.refresh();
+      if (changed) {
+        log.info("secret {} changed: the new value is in use", s.ref());
+      }
+      return changed;
+    } catch (IOException e) {
+      log.warn(
+          "secret {} could not be refreshed, the last good value stays: {}",
+          s.ref(),
+          e.getMessage());
+      onFailure.accept(s.ref(), e);
+      throw e;
     }
   }
 
@@ -133,17 +145,8 @@ public final class Secrets implements AutoCloseable {
       refresher.execute(
           () -> {
             try {
-              boolean changed = s.refresh();
-              if (changed) {
-                log.info("secret {} changed: the new value is in use", s.ref());
-              }
-              f.complete(changed);
-            } catch (IOException | RuntimeException e) {
-              log.warn(
-                  "secret {} could not be refreshed, the last good value stays: {}",
-                  s.ref(),
-                  e.getMessage());
-              onFailure.accept(s.ref(), e instanceof IOException io ? io : new IOException(e));
+              f.complete(refreshOne(s));
+            } catch (IOException e) {
               f.completeExceptionally(e);
             }
           });

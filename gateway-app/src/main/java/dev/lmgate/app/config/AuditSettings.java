@@ -15,6 +15,10 @@ import dev.lmgate.audit.log.SegmentFile;
 import dev.lmgate.audit.record.PayloadMode;
 import dev.lmgate.audit.record.PayloadPolicy;
 import dev.lmgate.filters.sensitive.SensitiveData;
+import dev.lmgate.secrets.EnvSecretProvider;
+import dev.lmgate.secrets.FileSecretProvider;
+import dev.lmgate.secrets.SecretProvider;
+import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import java.io.IOException;
@@ -348,15 +352,21 @@ public record AuditSettings(
     return MasterKey.fromBase64(secret(ref, env));
   }
 
+  /** An {@code env:} or {@code file:} reference, read by the secrets module's providers. */
   static String secret(String ref, Function<String, String> env) throws IOException {
-    if (ref.startsWith("env:")) {
-      String v = env.apply(ref.substring(4));
-      if (v == null || v.isBlank()) {
-        throw new IOException("environment variable " + ref.substring(4) + " is not set");
-      }
-      return v.strip();
+    SecretRef r;
+    try {
+      r = SecretRef.parse(ref);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage());
     }
-    return Files.readString(Path.of(ref.substring(5)), StandardCharsets.UTF_8).strip();
+    SecretProvider p =
+        switch (r.scheme()) {
+          case "env" -> new EnvSecretProvider(env);
+          case "file" -> new FileSecretProvider();
+          default -> throw new IOException(ref.split(":", 2)[0] + ": expected env: or file: here");
+        };
+    return p.fetch(r).reveal().strip();
   }
 
   private static SSLSocketFactory tls(Path caFile) throws IOException {
