@@ -122,8 +122,8 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    enforceRetention();
-    housekeeping.scheduleWithFixedDelay(this::enforceRetention, 1, 1, TimeUnit.HOURS);
+    housekeeping();
+    housekeeping.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.HOURS);
   }
 
   /** Opens the log (checking it) and starts recording. */
@@ -208,6 +208,23 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
   @Override
   public void onSecurityEvent(SecurityEvent event) {
     auditLog.offer(builder.security(event));
+  }
+
+  /**
+   * Hourly, off the event loops: retention, and today's and tomorrow's payload keys created ahead,
+   * so that no request creates (and syncs) a key file.
+   */
+  private void housekeeping() {
+    enforceRetention();
+    if (keys != null) {
+      try {
+        java.time.Instant now = clock.instant();
+        keys.prepare(now, config.retention().keySet());
+        keys.prepare(now.plus(Duration.ofDays(1)), config.retention().keySet());
+      } catch (IOException | RuntimeException e) {
+        log.error("audit payload keys could not be prepared: {}", e.toString());
+      }
+    }
   }
 
   /** Destroys payload keys past their class's retention and notes it in the log. */

@@ -89,6 +89,9 @@ class AuditTrailTest {
     MasterKey master = MasterKey.fromBase64(Base64.getEncoder().encodeToString(new byte[32]));
     Path ecs = dir.resolve("ecs.jsonl");
     try (AuditTrail trail = open(master, ecs)) {
+      // Today's and tomorrow's keys exist before any request needs one.
+      assertThat(dir.resolve("keys/2026-01-10.operational.key")).exists();
+      assertThat(dir.resolve("keys/2026-01-11.compliance.key")).exists();
       trail
           .record(exchange("old-ok", ExchangeSummary.Decision.FORWARDED))
           .toCompletableFuture()

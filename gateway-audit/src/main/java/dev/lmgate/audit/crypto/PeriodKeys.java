@@ -87,6 +87,19 @@ public final class PeriodKeys {
   }
 
   /**
+   * Makes sure the keys for {@code time}'s day exist, so that sealing never writes a key file (and
+   * syncs it) on the caller's thread. The audit trail calls it hourly, for today and tomorrow.
+   */
+  public void prepare(Instant time, Iterable<String> retentionClasses) throws IOException {
+    for (String cls : retentionClasses) {
+      String id = keyId(time, cls);
+      if (!cache.containsKey(id)) {
+        loadOrCreate(id);
+      }
+    }
+  }
+
+  /**
    * Decrypts a sealed payload; empty when its key was destroyed by retention. Throws {@link
    * GeneralSecurityException} when the ciphertext, its context or the key file was altered.
    */
