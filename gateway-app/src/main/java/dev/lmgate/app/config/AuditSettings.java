@@ -22,13 +22,10 @@ import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +36,6 @@ import java.util.Set;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -374,19 +370,11 @@ public record AuditSettings(
       if (caFile == null) {
         return (SSLSocketFactory) SSLSocketFactory.getDefault();
       }
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      try (InputStream in = Files.newInputStream(caFile)) {
-        int i = 0;
-        for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-          ks.setCertificateEntry("ca" + i++, cert);
-        }
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
+      ctx.init(
+          null,
+          new javax.net.ssl.TrustManager[] {dev.lmgate.core.tls.UpstreamTls.trusting(caFile)},
+          null);
       return ctx.getSocketFactory();
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("syslog TLS setup failed: " + e.getMessage(), e);

@@ -35,7 +35,7 @@ public record UpstreamTls(Path caFile, List<String> pins) {
   /** Builds the client context; a CA file that does not load is an {@link IOException}. */
   public SslContext context() throws IOException {
     try {
-      X509TrustManager base = baseTrust();
+      X509TrustManager base = trusting(caFile);
       X509TrustManager trust = pins.isEmpty() ? base : new Pinned(base, pins);
       return SslContextBuilder.forClient()
           .sslProvider(SslProvider.JDK)
@@ -49,7 +49,12 @@ public record UpstreamTls(Path caFile, List<String> pins) {
     }
   }
 
-  private X509TrustManager baseTrust() throws IOException, GeneralSecurityException {
+  /**
+   * A trust manager for the CA certificates in a PEM file, or for the JVM's CAs when {@code caFile}
+   * is {@code null}. Shared by every TLS client in the gateway (LM Studio, syslog).
+   */
+  public static X509TrustManager trusting(Path caFile)
+      throws IOException, GeneralSecurityException {
     KeyStore ks = null;
     if (caFile != null) {
       ks = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -60,7 +65,7 @@ public record UpstreamTls(Path caFile, List<String> pins) {
           ks.setCertificateEntry("ca" + i++, c);
         }
         if (i == 0) {
-          throw new IOException("upstream TLS: no certificate in " + caFile);
+          throw new IOException("no certificate in " + caFile);
         }
       }
     }
