@@ -16,13 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -164,15 +162,6 @@ class ClientCertificateTest {
   }
 
   SSLContext client(boolean withCertificate) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(f("gw.pem"))) {
-      trust.setCertificateEntry(
-          "gw", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
     KeyManagerFactory kmf = null;
     if (withCertificate) {
       KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -183,7 +172,10 @@ class ClientCertificateTest {
       kmf.init(ks, pass.toCharArray());
     }
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    ctx.init(
+        kmf == null ? null : kmf.getKeyManagers(),
+        new javax.net.ssl.TrustManager[] {dev.lmgate.core.tls.UpstreamTls.trusting(f("gw.pem"))},
+        null);
     return ctx;
   }
 

@@ -6,7 +6,6 @@ import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,9 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,16 +95,11 @@ class ServerTlsTest {
   }
 
   SSLContext trusting(Path certPem) throws Exception {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    try (InputStream in = Files.newInputStream(certPem)) {
-      ks.setCertificateEntry("gw", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
+    ctx.init(
+        null,
+        new javax.net.ssl.TrustManager[] {dev.lmgate.core.tls.UpstreamTls.trusting(certPem)},
+        null);
     return ctx;
   }
 
