@@ -60,21 +60,27 @@ public final class Gateway implements AutoCloseable {
     this.initial = config;
     this.configFile = configFile;
     this.loader = loader;
-    this.secrets =
-        Secrets.create(
-            loader.env(),
-            config.secrets().refresh(),
-            config.secrets().managers(loader.env()),
-            (ref, e) -> metrics.secretRefreshFailed());
+    GatewayEnvironment environment = loader.environment();
+    this.secrets = environment.secrets();
+    environment.attach(
+        e -> {
+          if (e.type() == dev.lmgate.spi.SecurityEvent.Type.SECRET_REFRESH_FAILED) {
+            metrics.secretRefreshFailed();
+          }
+        });
     RefreshingSecret upstreamKey = null;
     try {
-      upstreamKey = config.upstreamKey() == null ? null : secrets.resolve(config.upstreamKey());
-    } catch (IOException e) {
-      secrets.close();
-      throw new IOException("upstream.api-key " + config.upstreamKey() + ": " + e.getMessage(), e);
+      upstreamKey =
+          config.upstreamKey() == null
+              ? null
+              : environment.resolve("upstream.api-key", config.upstreamKey());
+    } catch (ConfigException e) {
+      throw new IOException(e.getMessage(), e);
     }
     this.audit =
-        config.audit() == null ? null : config.audit().open(Clock.systemUTC(), loader.env());
+        config.audit() == null
+            ? null
+            : config.audit().open(Clock.systemUTC(), loader.env(), environment::secret);
     ExchangeListener all = audit == null ? listener : new BothListeners(audit, listener);
     if (audit != null) {
       AuditMetrics.register(metrics.registry(), audit);
@@ -217,10 +223,9 @@ public final class Gateway implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
-    loader.environment().close();
     if (audit != null) {
       audit.close();
     }
-    secrets.close();
+    loader.environment().close(); // the shared state and the secrets, last
   }
 }

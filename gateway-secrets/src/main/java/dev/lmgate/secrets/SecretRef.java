@@ -64,8 +64,22 @@ public record SecretRef(String scheme, String location, String field) {
     return m.matches() ? parse(m.group(1)) : null;
   }
 
+  /** The scheme of {@link #literal}: never written in a config, so never parsed. */
+  public static final String LITERAL = "literal";
+
+  /**
+   * A plain value standing in for a reference, where the operator allowed plain secrets for
+   * development ({@code secrets.allow-plain-values}); it prints as {@code literal:***}.
+   */
+  public static SecretRef literal(String value) {
+    return new SecretRef(LITERAL, value, "");
+  }
+
   @Override
   public String toString() {
+    if (LITERAL.equals(scheme)) {
+      return LITERAL + ":***";
+    }
     return scheme + ":" + location + (field.isEmpty() ? "" : "#" + field);
   }
 }

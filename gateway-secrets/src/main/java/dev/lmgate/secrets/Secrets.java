@@ -61,12 +61,28 @@ public final class Secrets implements AutoCloseable {
    * @param awsRegion AWS region, or {@code null} for the SDK's default chain
    * @param awsEndpoint AWS endpoint override, or {@code null}
    * @param vault Vault's address and authentication, or {@code null} when not configured
+   * @param azure where Azure Key Vaults are and which identity reads them
+   * @param gcp GCP Secret Manager's endpoint
    */
-  public record Managers(String awsRegion, java.net.URI awsEndpoint, VaultProvider.Settings vault) {
-    public static final Managers NONE = new Managers(null, null, null);
+  public record Managers(
+      String awsRegion,
+      java.net.URI awsEndpoint,
+      VaultProvider.Settings vault,
+      AzureKeyVaultProvider.Settings azure,
+      GcpSecretManagerProvider.Settings gcp) {
+    public static final Managers NONE =
+        new Managers(
+            null,
+            null,
+            null,
+            AzureKeyVaultProvider.Settings.DEFAULT,
+            GcpSecretManagerProvider.Settings.DEFAULT);
   }
 
-  /** Environment variables, files, AWS Secrets Manager and Vault (each set up on first use). */
+  /**
+   * Environment variables, files, AWS Secrets Manager, Vault, Azure Key Vault and GCP Secret
+   * Manager; each manager's SDK is loaded and set up only when a reference first names it.
+   */
   public static Secrets create(
       Function<String, String> env,
       Duration refresh,
@@ -75,6 +91,7 @@ public final class Secrets implements AutoCloseable {
     List<SecretProvider> providers = new java.util.ArrayList<>();
     providers.add(new EnvSecretProvider(env));
     providers.add(new FileSecretProvider());
+    providers.add(literals());
     providers.add(
         new LazyProvider(
             "aws-sm",
@@ -84,7 +101,24 @@ public final class Secrets implements AutoCloseable {
     if (managers.vault() != null) {
       providers.add(new LazyProvider("vault", () -> new VaultProvider(managers.vault())));
     }
+    providers.add(new LazyProvider("azure-kv", () -> new AzureKeyVaultProvider(managers.azure())));
+    providers.add(new LazyProvider("gcp-sm", () -> new GcpSecretManagerProvider(managers.gcp())));
     return new Secrets(providers, refresh, onFailure);
+  }
+
+  /** {@link SecretRef#literal} values: what the config holds (development only). */
+  private static SecretProvider literals() {
+    return new SecretProvider() {
+      @Override
+      public String scheme() {
+        return SecretRef.LITERAL;
+      }
+
+      @Override
+      public Secret fetch(SecretRef ref) {
+        return Secret.of(ref.location());
+      }
+    };
   }
 
   /** Resolves a reference now (blocking); the same reference resolves to the same handle. */

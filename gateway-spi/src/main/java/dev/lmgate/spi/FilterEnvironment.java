@@ -21,6 +21,20 @@ public interface FilterEnvironment {
    */
   <T> T shared(String key, Class<T> type, Supplier<T> create);
 
+  /**
+   * Reads a setting that holds a secret (a pepper, a signing key): {@code value} is a reference
+   * written {@code ${secret:SCHEME:LOCATION}} (docs/secrets.md), resolved now — this blocks, so
+   * call it while building a filter, never on an event loop. The gateway keeps the secret fresh in
+   * the background; a filter rebuilt by a reload gets the current value. A plain value is refused
+   * unless the operator allowed plain values for development.
+   *
+   * @param setting the setting's path, for the error message
+   * @throws ConfigException when the value is not a reference or the secret cannot be read
+   */
+  default Secret secret(String setting, String value) throws ConfigException {
+    throw new ConfigException(setting, "***", "no secret references in this environment");
+  }
+
   /** An environment for tests and tools: the given clock, no events, process-local state. */
   static FilterEnvironment of(Clock clock, SecurityEventSink events) {
     java.util.concurrent.ConcurrentHashMap<String, Object> state =

@@ -34,7 +34,9 @@ public record SecurityEvent(
     AUTHORIZATION_DENIED,
     LIMIT_EXCEEDED,
     /** Key administration: created, rotated, revoked. */
-    CREDENTIAL_CHANGED
+    CREDENTIAL_CHANGED,
+    /** A secret could not be re-read from its store; the last good value stays in use. */
+    SECRET_REFRESH_FAILED
   }
 
   public SecurityEvent {

@@ -71,8 +71,11 @@ final class AuditCommand {
     }
   }
 
-  /** A verifier key given as text or as a file, else the copy in the log directory. */
-  static VerifierKey verifierKey(String given, Path dir) throws IOException {
+  /**
+   * Verifier keys given as text or as a file (one per line: the current key, then those of signing
+   * keys it replaced), else the copy in the log directory.
+   */
+  static List<VerifierKey> verifierKeys(String given, Path dir) throws IOException {
     String text;
     if (given == null) {
       Path f = dir.resolve("verifier.key");
@@ -86,7 +89,7 @@ final class AuditCommand {
       text = given;
     }
     try {
-      return VerifierKey.parse(text.strip());
+      return VerifierKey.parseAll(text);
     } catch (IllegalArgumentException e) {
       throw new IOException("the verifier key is not valid: " + e.getMessage());
     }
@@ -102,7 +105,8 @@ final class AuditCommand {
     @Option(
         names = "--key",
         paramLabel = "KEY",
-        description = "The verifier key (name+hash+key, or a file holding it).")
+        description =
+            "The verifier key (name+hash+key), or a file holding it and the keys it replaced.")
     String key;
 
     @Override
@@ -110,7 +114,7 @@ final class AuditCommand {
       try {
         requireLog();
         AuditVerifier.Report r =
-            AuditVerifier.verify(segments(), checkpointDir(), verifierKey(key, dir));
+            AuditVerifier.verify(segments(), checkpointDir(), verifierKeys(key, dir));
         if (!r.intact()) {
           System.out.println("TAMPERED: " + r.problem());
           System.out.println(
@@ -408,7 +412,8 @@ final class AuditCommand {
         names = "--key",
         required = true,
         paramLabel = "KEY",
-        description = "The verifier key (name+hash+key, or a file holding it).")
+        description =
+            "The verifier key (name+hash+key), or a file holding it and the keys it replaced.")
     String key;
 
     @Override
@@ -416,7 +421,7 @@ final class AuditCommand {
       try {
         JsonNode proof =
             "-".equals(file) ? JSON.readTree(System.in) : JSON.readTree(Path.of(file).toFile());
-        VerifierKey vk = verifierKey(key, Path.of("."));
+        List<VerifierKey> vk = verifierKeys(key, Path.of("."));
         boolean consistency = ConsistencyProof.FORMAT.equals(proof.path("format").asText());
         Optional<String> problem =
             consistency ? ConsistencyProof.check(proof, vk) : InclusionProof.check(proof, vk);

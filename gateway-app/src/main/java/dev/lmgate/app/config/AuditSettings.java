@@ -6,6 +6,7 @@ import dev.lmgate.audit.alert.AlertSink;
 import dev.lmgate.audit.alert.WebhookAlerter;
 import dev.lmgate.audit.checkpoint.FilePermissions;
 import dev.lmgate.audit.checkpoint.SigningKey;
+import dev.lmgate.audit.checkpoint.VerifierKey;
 import dev.lmgate.audit.crypto.MasterKey;
 import dev.lmgate.audit.export.JsonLinesSink;
 import dev.lmgate.audit.export.RecordSink;
@@ -21,6 +22,7 @@ import dev.lmgate.secrets.SecretProvider;
 import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.Secret;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param dir the log directory (segments under {@code dir/segments})
  * @param checkpoints where signed checkpoints go (default {@code dir/checkpoints})
- * @param signingKey the Ed25519 signing key file (created when missing)
+ * @param signingKey the Ed25519 signing key file (created when missing), or a {@code ${secret:…}}
+ *     reference to a key file's text
  * @param masterKey {@code env:NAME} or {@code file:PATH} (created when missing) for the key that
  *     wraps payload keys; empty when no payload is encrypted
  * @param mode strict or async
@@ -61,11 +64,13 @@ import org.slf4j.LoggerFactory;
  * @param alerts alert thresholds
  * @param previousMasterKeys {@code env:}/{@code file:} references of master keys rotated out, still
  *     tried when opening older day keys
+ * @param previousVerifierKeys verifier keys of signing keys rotated out: checkpoints they signed
+ *     keep verifying
  */
 public record AuditSettings(
     Path dir,
     Path checkpoints,
-    Path signingKey,
+    String signingKey,
     String masterKey,
     AuditTrail.Mode mode,
     PayloadPolicy policy,
@@ -77,7 +82,8 @@ public record AuditSettings(
     URI webhook,
     String webhookSecret,
     AlertRules.Settings alerts,
-    List<String> previousMasterKeys) {
+    List<String> previousMasterKeys,
+    List<VerifierKey> previousVerifierKeys) {
   private static final Logger log = LoggerFactory.getLogger(AuditSettings.class);
   private static final Set<String> KEYS =
       Set.of(
@@ -87,6 +93,7 @@ public record AuditSettings(
           "signing-key",
           "master-key",
           "previous-master-keys",
+          "previous-verifier-keys",
           "mode",
           "payloads",
           "rules",
@@ -155,17 +162,16 @@ public record AuditSettings(
       throw new ConfigException(
           "audit.master-key",
           "(missing)",
-          "env:NAME or file:PATH for encrypted payloads (or payloads: redacted, hash-only, none)");
+          "${secret:…}, env:NAME or file:PATH for encrypted payloads (or payloads: redacted, hash-only, none)");
     }
-    if (!master.isEmpty() && !master.startsWith("env:") && !master.startsWith("file:")) {
-      throw new ConfigException("audit.master-key", "(hidden)", "env:NAME or file:PATH");
+    if (!master.isEmpty() && !isKeyReference(master)) {
+      throw new ConfigException("audit.master-key", "(hidden)", KEY_REFERENCE);
     }
     List<String> previous =
         a.has("previous-master-keys") ? a.strings("previous-master-keys") : List.of();
     for (String p : previous) {
-      if (!p.startsWith("env:") && !p.startsWith("file:")) {
-        throw new ConfigException(
-            "audit.previous-master-keys", "(hidden)", "env:NAME or file:PATH");
+      if (!isKeyReference(p)) {
+        throw new ConfigException("audit.previous-master-keys", "(hidden)", KEY_REFERENCE);
       }
     }
     List<Export> exports = new ArrayList<>();
@@ -212,18 +218,28 @@ public record AuditSettings(
       if (!"https".equals(webhook.getScheme()) && !"http".equals(webhook.getScheme())) {
         throw new ConfigException("audit.alerts.webhook", hook, "an http(s) URL");
       }
-      if (!secret.startsWith("env:") && !secret.startsWith("file:")) {
+      if (!isKeyReference(secret)) {
         throw new ConfigException(
-            "audit.alerts.secret",
-            secret.isEmpty() ? "(missing)" : "(hidden)",
-            "env:NAME or file:PATH");
+            "audit.alerts.secret", secret.isEmpty() ? "(missing)" : "(hidden)", KEY_REFERENCE);
+      }
+    }
+    List<VerifierKey> previousVerifiers = new ArrayList<>();
+    for (String v :
+        a.has("previous-verifier-keys") ? a.strings("previous-verifier-keys") : List.<String>of()) {
+      try {
+        previousVerifiers.add(VerifierKey.parse(v));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            "audit.previous-verifier-keys",
+            v,
+            "a verifier key name+hash+key (" + e.getMessage() + ")");
       }
     }
     String cps = a.string("checkpoints", null);
     return new AuditSettings(
         dir,
         cps == null ? dir.resolve("checkpoints") : Path.of(cps),
-        Path.of(a.string("signing-key", dir + "-signing.key")),
+        a.string("signing-key", dir + "-signing.key"),
         master,
         a.enumValue("mode", AuditTrail.Mode.class, AuditTrail.Mode.ASYNC),
         policy,
@@ -235,7 +251,8 @@ public record AuditSettings(
         webhook,
         secret,
         alerts,
-        previous);
+        previous,
+        previousVerifiers);
   }
 
   private static PayloadMode payloadMode(ConfigReader r, String key, PayloadMode dflt)
@@ -267,17 +284,54 @@ public record AuditSettings(
     return dir.resolve("keys");
   }
 
-  /** Opens the trail: creates what is missing, checks the log, starts writing. */
-  public AuditTrail open(Clock clock, Function<String, String> env) throws IOException {
-    return open(clock, env, logSettings());
+  private static final String KEY_REFERENCE =
+      "${secret:SCHEME:LOCATION} (docs/secrets.md), env:NAME or file:PATH";
+
+  private static boolean isKeyReference(String ref) {
+    return ref.startsWith("${secret:") || ref.startsWith("env:") || ref.startsWith("file:");
   }
 
-  public AuditTrail open(Clock clock, Function<String, String> env, AuditLog.Settings logSettings)
+  /** Reads a setting written {@code ${secret:…}}: the gateway's secrets. */
+  @FunctionalInterface
+  public interface SecretSource {
+    Secret read(String setting, String reference) throws ConfigException;
+
+    /** For tools without the gateway's secrets: {@code ${secret:…}} settings are refused. */
+    SecretSource NONE =
+        (setting, reference) -> {
+          throw new ConfigException(setting, reference, "env:NAME or file:PATH here");
+        };
+  }
+
+  /** Opens the trail: creates what is missing, checks the log, starts writing. */
+  public AuditTrail open(Clock clock, Function<String, String> env, SecretSource secrets)
       throws IOException {
-    SigningKey signer = SigningKey.loadOrCreate(signingKey, "lmgate.audit");
+    return open(clock, env, secrets, logSettings());
+  }
+
+  public AuditTrail open(
+      Clock clock,
+      Function<String, String> env,
+      SecretSource secrets,
+      AuditLog.Settings logSettings)
+      throws IOException {
+    SigningKey signer =
+        (signingKey.startsWith("${secret:")
+                ? SigningKey.parse(
+                    read(secrets, "audit.signing-key", signingKey),
+                    "audit.signing-key " + signingKey)
+                : SigningKey.loadOrCreate(Path.of(signingKey), "lmgate.audit"))
+            .withPreviousVerifiers(previousVerifierKeys);
     FilePermissions.directory(dir);
-    Files.writeString(dir.resolve("verifier.key"), signer.verifier().encoded() + "\n");
-    MasterKey master = masterKey.isEmpty() ? null : masterKey(masterKey, env);
+    StringBuilder verifiers = new StringBuilder();
+    signer.verifiers().forEach(v -> verifiers.append(v.encoded()).append('\n'));
+    Files.writeString(dir.resolve("verifier.key"), verifiers.toString());
+    MasterKey master =
+        masterKey.isEmpty()
+            ? null
+            : masterKey.startsWith("${secret:")
+                ? fromSecret(secrets, "audit.master-key", masterKey)
+                : masterKey(masterKey, env);
     List<RecordSink> sinks = new ArrayList<>();
     for (Export e : exports) {
       sinks.add(
@@ -291,7 +345,11 @@ public record AuditSettings(
     }
     AlertSink alertSink = null;
     if (webhook != null) {
-      byte[] s = secret(webhookSecret, env).getBytes(StandardCharsets.UTF_8);
+      String text =
+          webhookSecret.startsWith("${secret:")
+              ? read(secrets, "audit.alerts.secret", webhookSecret)
+              : secret(webhookSecret, env);
+      byte[] s = text.getBytes(StandardCharsets.UTF_8);
       alertSink = new WebhookAlerter(webhook, s, Duration.ofSeconds(1));
     } else {
       alertSink = a -> log.warn("ALERT {} ({}): {}", a.name(), a.severity(), a.summary());
@@ -308,17 +366,38 @@ public record AuditSettings(
             sinks,
             alerts,
             alertSink,
-            previousMasterKeys(env)),
+            previousMasterKeys(env, secrets)),
         signer,
         clock);
   }
 
-  private List<MasterKey> previousMasterKeys(Function<String, String> env) throws IOException {
+  private List<MasterKey> previousMasterKeys(Function<String, String> env, SecretSource secrets)
+      throws IOException {
     List<MasterKey> keys = new ArrayList<>();
     for (String ref : previousMasterKeys) {
-      keys.add(existingMasterKey(ref, env));
+      keys.add(
+          ref.startsWith("${secret:")
+              ? fromSecret(secrets, "audit.previous-master-keys", ref)
+              : existingMasterKey(ref, env));
     }
     return keys;
+  }
+
+  private static String read(SecretSource secrets, String setting, String ref) throws IOException {
+    try {
+      return secrets.read(setting, ref).reveal().strip();
+    } catch (ConfigException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  private static MasterKey fromSecret(SecretSource secrets, String setting, String ref)
+      throws IOException {
+    try {
+      return MasterKey.fromBase64(read(secrets, setting, ref));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(setting + " " + ref + ": " + e.getMessage());
+    }
   }
 
   /** Resolves {@code env:NAME} or {@code file:PATH} to a master key that must already exist. */

@@ -8,12 +8,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.core.tls.PemSource;
 import dev.lmgate.core.tls.TlsSettings;
 import dev.lmgate.core.tls.UpstreamTls;
 import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
+import dev.lmgate.secrets.AzureKeyVaultProvider;
+import dev.lmgate.secrets.GcpSecretManagerProvider;
+import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -123,7 +127,11 @@ public final class ConfigLoader {
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
     ConfigReader u = r.child("upstream").only(Set.of("url", "api-key", "tls"));
-    ConfigReader sec = r.child("secrets").only(Set.of("refresh", "aws", "vault"));
+    ConfigReader sec =
+        r.child("secrets")
+            .only(Set.of("refresh", "aws", "vault", "azure", "gcp", "allow-plain-values"));
+    ConfigReader azure = sec.child("azure").only(Set.of("vault-url", "managed-identity-client-id"));
+    ConfigReader gcp = sec.child("gcp").only(Set.of("endpoint"));
     ConfigReader aws = sec.child("aws").only(Set.of("region", "endpoint"));
     ConfigReader vault =
         sec.child("vault")
@@ -162,14 +170,7 @@ public final class ConfigLoader {
     int workers = (int) s.integer("worker-threads", 0, 0, 1024);
     boolean adminOn = a.bool("enabled", true);
     int adminPort = adminOn ? (int) a.integer("port", 9090, 0, 65535) : -1;
-    return new GatewayConfig(
-        server,
-        workers,
-        a.string("host", "127.0.0.1"),
-        adminPort,
-        filters(r),
-        AuditSettings.parse(r, routeIds()),
-        secretRef(u, "api-key"),
+    SecretSettings secrets =
         new SecretSettings(
             sec.duration("refresh", Duration.ofMinutes(5)),
             aws.string("region", null),
@@ -178,7 +179,21 @@ public final class ConfigLoader {
             vault.string("namespace", null),
             optionalPath(vault, "token-file"),
             vault.string("role-id", null),
-            optionalPath(vault, "secret-id-file")));
+            optionalPath(vault, "secret-id-file"),
+            azureSettings(azure),
+            new GcpSecretManagerProvider.Settings(gcp.string("endpoint", null)),
+            sec.bool("allow-plain-values", false));
+    filterEnv.useSecrets(secrets, env); // before the filters: they may resolve secrets
+    String apiKey = u.string("api-key", null);
+    return new GatewayConfig(
+        server,
+        workers,
+        a.string("host", "127.0.0.1"),
+        adminPort,
+        filters(r),
+        AuditSettings.parse(r, routeIds()),
+        apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
+        secrets);
   }
 
   private URI upstreamUri(String url) throws ConfigException {
@@ -200,29 +215,18 @@ public final class ConfigLoader {
     return uri;
   }
 
-  /**
-   * A setting that holds a secret: {@code ${secret:SCHEME:LOCATION}} (see docs/secrets.md), or
-   * absent. A plain value is refused, so that no key is ever written into a config file.
-   */
-  static SecretRef secretRef(ConfigReader r, String key) throws ConfigException {
-    String v = r.string(key, null);
-    if (v == null) {
-      return null;
-    }
-    SecretRef ref;
+  private static AzureKeyVaultProvider.Settings azureSettings(ConfigReader azure)
+      throws ConfigException {
+    String url = azure.string("vault-url", AzureKeyVaultProvider.Settings.DEFAULT_VAULT_URL);
     try {
-      ref = SecretRef.fromConfigValue(v);
+      return new AzureKeyVaultProvider.Settings(
+          url, azure.string("managed-identity-client-id", null));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(r.path().isEmpty() ? key : r.path() + "." + key, v, e.getMessage());
-    }
-    if (ref == null) {
       throw new ConfigException(
-          r.path().isEmpty() ? key : r.path() + "." + key,
-          "***",
-          "a secret reference such as ${secret:env:LMSTUDIO_API_KEY} or ${secret:file:/run/secrets/lmstudio};"
-              + " plain secrets are refused");
+          azure.path() + ".vault-url",
+          url,
+          "an https:// URL such as https://{vault}.vault.azure.net");
     }
-    return ref;
   }
 
   private static Path optionalPath(ConfigReader r, String key) throws ConfigException {
@@ -268,8 +272,8 @@ public final class ConfigLoader {
     return new UpstreamTls(ca == null ? null : Path.of(ca), pins);
   }
 
-  /** {@code server.tls}: both files, or neither (plain HTTP). */
-  private static TlsSettings tls(ConfigReader t) throws ConfigException {
+  /** {@code server.tls}: both files (or secrets holding PEM), or neither (plain HTTP). */
+  private TlsSettings tls(ConfigReader t) throws ConfigException {
     if (t.node().isMissingNode() || t.node().isNull()) {
       return null;
     }
@@ -285,21 +289,46 @@ public final class ConfigLoader {
     }
     TlsSettings tls =
         new TlsSettings(
-            Path.of(t.requiredString("certificate")),
-            Path.of(t.requiredString("key")),
+            pem(t, "certificate"),
+            pem(t, "key"),
             t.duration("reload-check", Duration.ofSeconds(10)),
             clientAuth,
             ca == null ? null : Path.of(ca));
-    List<Path> files = new ArrayList<>(List.of(tls.certificate(), tls.key()));
-    if (tls.clientCa() != null) {
-      files.add(tls.clientCa());
-    }
-    for (Path p : files) {
-      if (!Files.isReadable(p)) {
-        throw new ConfigException(t.path(), p, "a readable PEM file");
-      }
+    if (tls.clientCa() != null && !Files.isReadable(tls.clientCa())) {
+      throw new ConfigException(t.path() + ".client-ca", tls.clientCa(), "a readable PEM file");
     }
     return tls;
+  }
+
+  /**
+   * A PEM setting: a file, or a {@code ${secret:…}} holding the PEM text (kept fresh by the
+   * secrets' refresh, so a rotated certificate in a secret manager reaches new connections).
+   */
+  private PemSource pem(ConfigReader t, String key) throws ConfigException {
+    String v = t.requiredString(key);
+    String setting = t.path() + "." + key;
+    if (v.strip().startsWith("${secret:")) {
+      SecretRef ref = filterEnv.reference(setting, v);
+      return new SecretPem(ref, filterEnv.resolve(setting, ref));
+    }
+    Path p = Path.of(v);
+    if (!Files.isReadable(p)) {
+      throw new ConfigException(setting, p, "a readable PEM file or a ${secret:…} reference");
+    }
+    return PemSource.file(p);
+  }
+
+  /** PEM text held by a secret; equal for the same reference, so reloads see no change. */
+  record SecretPem(SecretRef ref, RefreshingSecret secret) implements PemSource {
+    @Override
+    public String read() {
+      return secret.get().reveal();
+    }
+
+    @Override
+    public String toString() {
+      return ref.toString();
+    }
   }
 
   private static Set<String> routeIds() {

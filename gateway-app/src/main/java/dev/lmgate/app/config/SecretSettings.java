@@ -1,5 +1,7 @@
 package dev.lmgate.app.config;
 
+import dev.lmgate.secrets.AzureKeyVaultProvider;
+import dev.lmgate.secrets.GcpSecretManagerProvider;
 import dev.lmgate.secrets.Secrets;
 import dev.lmgate.secrets.VaultProvider;
 import java.io.IOException;
@@ -24,6 +26,9 @@ import java.util.function.Supplier;
  * @param vaultRoleId AppRole role id (then {@code vaultSecretIdFile} holds the secret id), or
  *     {@code null}
  * @param vaultSecretIdFile AppRole secret id file, or {@code null}
+ * @param azure Key Vault URL template and managed identity for {@code azure-kv:} references
+ * @param gcp Secret Manager endpoint for {@code gcp-sm:} references
+ * @param allowPlainValues whether settings that hold secrets may hold plain values (development)
  */
 public record SecretSettings(
     Duration refresh,
@@ -33,10 +38,28 @@ public record SecretSettings(
     String vaultNamespace,
     Path vaultTokenFile,
     String vaultRoleId,
-    Path vaultSecretIdFile) {
+    Path vaultSecretIdFile,
+    AzureKeyVaultProvider.Settings azure,
+    GcpSecretManagerProvider.Settings gcp,
+    boolean allowPlainValues) {
+
+  /** No {@code secrets:} section. */
+  public static final SecretSettings DEFAULTS =
+      new SecretSettings(Duration.ofMinutes(5), null, null);
 
   public SecretSettings(Duration refresh, String awsRegion, URI awsEndpoint) {
-    this(refresh, awsRegion, awsEndpoint, null, null, null, null, null);
+    this(
+        refresh,
+        awsRegion,
+        awsEndpoint,
+        null,
+        null,
+        null,
+        null,
+        null,
+        AzureKeyVaultProvider.Settings.DEFAULT,
+        GcpSecretManagerProvider.Settings.DEFAULT,
+        false);
   }
 
   /** The secret managers' settings; the Vault token is read when Vault is first used. */
@@ -51,7 +74,7 @@ public record SecretSettings(
           new VaultProvider.Settings(
               vaultAddress, vaultNamespace, token, vaultRoleId, vaultSecretIdFile);
     }
-    return new Secrets.Managers(awsRegion, awsEndpoint, vault);
+    return new Secrets.Managers(awsRegion, awsEndpoint, vault, azure, gcp);
   }
 
   /** A token file's content, or null (the provider then reports that it has no token). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.app.cli.KeysCommandTest.Run;
+import dev.lmgate.app.config.AuditSettings;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.audit.AuditTrail;
@@ -41,7 +42,8 @@ class AuditCommandTest {
                 + "\n  master-key: file:"
                 + dir.resolve("master.key")
                 + "\n  mode: strict\n");
-    try (AuditTrail trail = cfg.audit().open(Clock.systemUTC(), k -> null)) {
+    try (AuditTrail trail =
+        cfg.audit().open(Clock.systemUTC(), k -> null, AuditSettings.SecretSource.NONE)) {
       for (int i = 0; i < n; i++) {
         Conversation c =
             new Conversation(

@@ -120,9 +120,10 @@ class ConfigLoaderTest {
         .isEqualTo(Path.of("lmgate-audit"));
     assertError(
         "audit:\n  payloads: encrypted\n",
-        "audit.master-key: (missing) (expected: env:NAME or file:PATH");
+        "audit.master-key: (missing) (expected: ${secret:…}, env:NAME or file:PATH");
     assertError(
-        "audit:\n  master-key: c2VjcmV0\n", "audit.master-key: (hidden) (expected: env:NAME");
+        "audit:\n  master-key: c2VjcmV0\n",
+        "audit.master-key: (hidden) (expected: ${secret:SCHEME:LOCATION}");
     assertError("audit:\n  payloads: all\n", "audit.payloads: all (expected: encrypted, redacted");
     assertError("audit:\n  mode: sync\n  payloads: none\n", "audit.mode: sync (expected: one of");
     assertError(
@@ -164,6 +165,31 @@ class ConfigLoaderTest {
     assertError(
         "upstream:\n  api-key: ${secret:s3:bucket}\n",
         "upstream.api-key: ${secret:s3:bucket} (expected: unknown secret scheme s3");
+  }
+
+  @Test
+  void azureAndGcpSettingsAndPlainValuesOnlyWhenAllowedForDevelopment() throws Exception {
+    SecretSettings s =
+        loader
+            .parse(
+                "secrets:\n  azure:\n    vault-url: https://{vault}.vault.azure.cn\n"
+                    + "    managed-identity-client-id: 0000-1111\n  gcp:\n"
+                    + "    endpoint: secretmanager.europe-west1.rep.googleapis.com:443\n")
+            .secrets();
+    assertThat(s.azure())
+        .isEqualTo(
+            new dev.lmgate.secrets.AzureKeyVaultProvider.Settings(
+                "https://{vault}.vault.azure.cn", "0000-1111"));
+    assertThat(s.gcp().endpoint()).isEqualTo("secretmanager.europe-west1.rep.googleapis.com:443");
+    assertError(
+        "secrets:\n  azure:\n    vault-url: http://kv.internal\n",
+        "secrets.azure.vault-url: http://kv.internal (expected: an https:// URL");
+
+    GatewayConfig dev =
+        new ConfigLoader(k -> null)
+            .parse("secrets:\n  allow-plain-values: true\nupstream:\n  api-key: sk-dev-only\n");
+    assertThat(dev.upstreamKey().toString()).isEqualTo("literal:***");
+    assertThat(dev.toString()).doesNotContain("sk-dev-only");
   }
 
   void assertError(String yaml, String messageStart) {

@@ -288,7 +288,11 @@ class AuditTrailTest {
     GatewayConfig cfg = loader.parse(yaml("", "  mode: strict\n"));
     AuditSettings a = cfg.audit();
     try (AuditTrail trail =
-        a.open(Clock.systemUTC(), k -> null, a.logSettings().withOpener(flaky))) {
+        a.open(
+            Clock.systemUTC(),
+            k -> null,
+            AuditSettings.SecretSource.NONE,
+            a.logSettings().withOpener(flaky))) {
       GatewayConfig noAudit =
           new GatewayConfig(
               cfg.server(),

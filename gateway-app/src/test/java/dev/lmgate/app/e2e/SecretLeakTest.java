@@ -49,7 +49,11 @@ class SecretLeakTest {
     String vaultToken = secret("hvs");
     String plainInConfig = secret("sk-plain");
     String hookSecret = secret("hook");
-    List<String> secrets = List.of(keyOne, keyTwo, vaultToken, plainInConfig, hookSecret);
+    String pepper = secret("pepper-0123456789abcdef");
+    String oldPepper = secret("old-pepper-0123456789abcdef");
+    String devPlain = secret("sk-dev");
+    List<String> secrets =
+        List.of(keyOne, keyTwo, vaultToken, plainInConfig, hookSecret, pepper, oldPepper, devPlain);
 
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -111,6 +115,28 @@ class SecretLeakTest {
       }
       Files.writeString(keyFile, keyOne);
       new CommandLine(new Lmgate()).execute("config", "check", config.toString());
+      // Peppers from secrets, checked and dumped; a plain value allowed for development.
+      Files.writeString(tmp.resolve("pepper"), pepper);
+      Path withPeppers = tmp.resolve("peppers.yaml");
+      Files.writeString(
+          withPeppers,
+          "filters:\n  - id: authenticate\n    api-keys:\n      store: "
+              + tmp.resolve("keys.json")
+              + "\n      pepper: ${secret:file:"
+              + tmp.resolve("pepper")
+              + "}\n      previous-peppers: [\"${secret:env:OLD_PEPPER}\"]\n");
+      ConfigLoader pepperLoader = new ConfigLoader(Map.of("OLD_PEPPER", oldPepper)::get);
+      said.add(String.valueOf(pepperLoader.load(withPeppers)));
+      pepperLoader.environment().close();
+      new CommandLine(new Lmgate()).execute("config", "check", withPeppers.toString());
+      ConfigLoader devLoader = new ConfigLoader(k -> null);
+      said.add(
+          String.valueOf(
+              devLoader.parse(
+                  "secrets:\n  allow-plain-values: true\nupstream:\n  api-key: "
+                      + devPlain
+                      + "\n")));
+      devLoader.environment().close();
     } finally {
       System.setOut(out);
       System.setErr(err);

@@ -197,4 +197,33 @@ class ServerTlsTest {
     assertThat(subjectSeenBy(second)).isEqualTo("CN=second");
     assertThat(List.of(tmp.resolve("cert.pem"))).allSatisfy(p -> assertThat(p).exists());
   }
+
+  @Test
+  void certificateAndKeyFromSecretReferencesRotateWithTheSecret() throws Exception {
+    Path cert = tmp.resolve("mounted-cert.pem");
+    Path key = tmp.resolve("mounted-key.pem");
+    makeCertificate("from-secret", cert, key);
+    ConfigLoader loader = new ConfigLoader(k -> null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\n  tls:\n    certificate: ${secret:file:"
+            + cert
+            + "}\n    key: ${secret:file:"
+            + key
+            + "}\n    reload-check: 1h\nadmin:\n  enabled: false\nupstream:\n  url: "
+            + sim.baseUrl()
+            + "\n";
+    Gateway first = gw;
+    try (Gateway g = new Gateway(loader.parse(yaml), null, loader, x -> {}).start()) {
+      gw = g; // subjectSeenBy and get talk to this gateway
+      assertThat(subjectSeenBy(trusting(cert))).isEqualTo("CN=from-secret");
+      assertThat(get(trusting(cert), "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
+      makeCertificate("rotated-secret", cert, key);
+      assertThat(g.tls().reloadIfChanged()).as("not before the secrets are re-read").isFalse();
+      g.secrets().refreshAll();
+      assertThat(g.tls().reloadIfChanged()).isTrue();
+      assertThat(subjectSeenBy(trusting(cert))).isEqualTo("CN=rotated-secret");
+    } finally {
+      gw = first;
+    }
+  }
 }

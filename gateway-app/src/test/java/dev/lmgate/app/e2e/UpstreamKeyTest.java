@@ -258,7 +258,8 @@ class UpstreamKeyTest {
     assertThatThrownBy(() -> gateway("${secret:env:LMSTUDIO_API_KEY}", Map.of()))
         .isInstanceOf(IOException.class)
         .hasMessage(
-            "upstream.api-key env:LMSTUDIO_API_KEY: environment variable LMSTUDIO_API_KEY is not set");
+            "upstream.api-key: env:LMSTUDIO_API_KEY (expected: a readable secret (environment"
+                + " variable LMSTUDIO_API_KEY is not set))");
   }
 
   @Test

@@ -62,6 +62,12 @@ public final class AlertRules {
             "key_revoked",
             "warning",
             "an API key was revoked: " + r.path("detail").asText(r.path("principal").asText()));
+      } else if ("secret_refresh_failed".equals(type)) {
+        raise(
+            "secret_refresh_failed",
+            "warning",
+            "a secret could not be refreshed (the last good value stays in use): "
+                + r.path("detail").asText());
       }
     } else if ("exchange".equals(kind) && r.path("decision").asText().startsWith("blocked")) {
       for (JsonNode f : r.path("filters")) {

@@ -26,10 +26,37 @@ import java.util.List;
 public final class SigningKey {
   private final PrivateKey key;
   private final VerifierKey verifier;
+  private final List<VerifierKey> previous;
 
   private SigningKey(PrivateKey key, VerifierKey verifier) {
+    this(key, verifier, List.of());
+  }
+
+  private SigningKey(PrivateKey key, VerifierKey verifier, List<VerifierKey> previous) {
     this.key = key;
     this.verifier = verifier;
+    this.previous = List.copyOf(previous);
+  }
+
+  /**
+   * This key, also accepting checkpoints signed by the keys it replaced (their verifier keys), so
+   * that a rotated signing key does not make the log's older checkpoints unverifiable.
+   */
+  public SigningKey withPreviousVerifiers(List<VerifierKey> keys) {
+    return new SigningKey(key, verifier, keys);
+  }
+
+  /** The current verifier key, then those of the keys it replaced. */
+  public List<VerifierKey> verifiers() {
+    List<VerifierKey> all = new java.util.ArrayList<>();
+    all.add(verifier);
+    previous.stream().filter(v -> !v.equals(verifier)).forEach(all::add);
+    return List.copyOf(all);
+  }
+
+  /** The body of a note signed by this key or one it replaced; empty otherwise. */
+  public java.util.Optional<String> open(String note) {
+    return VerifierKey.openWithAny(verifiers(), note);
   }
 
   /** A new random key named {@code name} (the log's origin). */
@@ -65,14 +92,23 @@ public final class SigningKey {
 
   /** Reads a key file; a damaged file or a mismatched key pair is an {@link IOException}. */
   public static SigningKey load(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+  }
+
+  /**
+   * Reads a key from the text of a key file (e.g. kept in a secret manager).
+   *
+   * @param source where the text came from, for error messages (never the text itself)
+   */
+  public static SigningKey parse(String text, String source) throws IOException {
+    List<String> lines = text.lines().toList();
     if (lines.size() < 2 || !lines.get(0).startsWith("PRIVATE+KEY+")) {
-      throw new IOException(file + " is not an lmgate audit signing key");
+      throw new IOException(source + " is not an lmgate audit signing key");
     }
     try {
       String[] f = lines.get(0).split("\\+", 5); // base64 may contain '+'
       if (f.length != 5) {
-        throw new IOException(file + " is not an lmgate audit signing key");
+        throw new IOException(source + " is not an lmgate audit signing key");
       }
       byte[] pkcs8 = Base64.getDecoder().decode(f[4]);
       PrivateKey pk =
@@ -81,11 +117,11 @@ public final class SigningKey {
       SigningKey k = new SigningKey(pk, v);
       String probe = "lmgate key check\n";
       if (v.open(k.sign(probe)).isEmpty()) {
-        throw new IOException(file + ": the private and public keys do not belong together");
+        throw new IOException(source + ": the private and public keys do not belong together");
       }
       return k;
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new IOException(file + " is not a valid Ed25519 signing key", e);
+      throw new IOException(source + " is not a valid Ed25519 signing key", e);
     }
   }
 

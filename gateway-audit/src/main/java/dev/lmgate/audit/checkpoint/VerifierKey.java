@@ -135,6 +135,48 @@ public final class VerifierKey {
     return Optional.empty();
   }
 
+  /**
+   * The body of a note signed by any of {@code keys}: the current verifier key and those of signing
+   * keys it replaced, so checkpoints signed before a key rotation keep verifying.
+   */
+  public static Optional<String> openWithAny(java.util.List<VerifierKey> keys, String note) {
+    for (VerifierKey k : keys) {
+      Optional<String> body = k.open(note);
+      if (body.isPresent()) {
+        return body;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Parses verifier keys one per line (blank lines and {@code #} comments skipped): the format of
+   * the {@code verifier.key} file, the current key first.
+   */
+  public static java.util.List<VerifierKey> parseAll(String text) {
+    java.util.List<VerifierKey> keys = new java.util.ArrayList<>();
+    for (String line : text.split("\\R")) {
+      String l = line.strip();
+      if (!l.isEmpty() && !l.startsWith("#")) {
+        keys.add(parse(l));
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("no verifier key");
+    }
+    return keys;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof VerifierKey v && name.equals(v.name) && Arrays.equals(raw, v.raw);
+  }
+
+  @Override
+  public int hashCode() {
+    return name.hashCode() * 31 + Arrays.hashCode(raw);
+  }
+
   @Override
   public String toString() {
     return encoded();

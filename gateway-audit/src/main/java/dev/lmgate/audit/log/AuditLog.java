@@ -225,7 +225,6 @@ public final class AuditLog implements AutoCloseable {
       CheckpointStore.Stored last = stored.get(stored.size() - 1);
       Checkpoint cp =
           signer
-              .verifier()
               .open(last.note())
               .flatMap(Checkpoint::parse)
               .orElseThrow(

@@ -39,6 +39,15 @@ public final class AuditVerifier {
 
   public static Report verify(Path segments, Path checkpointDir, VerifierKey key)
       throws IOException {
+    return verify(segments, checkpointDir, List.of(key));
+  }
+
+  /**
+   * Verifies with several keys: the current verifier key and those of signing keys it replaced
+   * (each checkpoint must verify with one of them).
+   */
+  public static Report verify(Path segments, Path checkpointDir, List<VerifierKey> keys)
+      throws IOException {
     LogReader.Result r = LogReader.read(segments);
     long n = r.entries().size();
     String note = null;
@@ -62,7 +71,8 @@ public final class AuditVerifier {
     Instant lastTime = Instant.EPOCH;
     for (CheckpointStore.Stored s : stored) {
       String name = s.file().getFileName().toString();
-      Checkpoint cp = key.open(s.note()).flatMap(Checkpoint::parse).orElse(null);
+      Checkpoint cp =
+          VerifierKey.openWithAny(keys, s.note()).flatMap(Checkpoint::parse).orElse(null);
       if (cp == null) {
         return new Report(
             false,

@@ -39,10 +39,19 @@ public final class ConsistencyProof {
 
   /** Checks a proof; returns the problem, or empty when it holds. */
   public static Optional<String> check(JsonNode proof, VerifierKey key) {
+    return check(proof, java.util.List.of(key));
+  }
+
+  /** Checks with any of several verifier keys (the current one and those it replaced). */
+  public static Optional<String> check(JsonNode proof, java.util.List<VerifierKey> keys) {
     Checkpoint older =
-        key.open(proof.path("old_checkpoint").asText("")).flatMap(Checkpoint::parse).orElse(null);
+        VerifierKey.openWithAny(keys, proof.path("old_checkpoint").asText(""))
+            .flatMap(Checkpoint::parse)
+            .orElse(null);
     Checkpoint newer =
-        key.open(proof.path("new_checkpoint").asText("")).flatMap(Checkpoint::parse).orElse(null);
+        VerifierKey.openWithAny(keys, proof.path("new_checkpoint").asText(""))
+            .flatMap(Checkpoint::parse)
+            .orElse(null);
     if (older == null || newer == null) {
       return Optional.of("a checkpoint's signature does not verify with the given key");
     }

@@ -40,11 +40,18 @@ public final class InclusionProof {
 
   /** Checks a proof; returns the problem, or empty when it holds. */
   public static Optional<String> check(JsonNode proof, VerifierKey key) {
+    return check(proof, java.util.List.of(key));
+  }
+
+  /** Checks with any of several verifier keys (the current one and those it replaced). */
+  public static Optional<String> check(JsonNode proof, java.util.List<VerifierKey> keys) {
     if (!"lmgate-inclusion-proof/1".equals(proof.path("format").asText())) {
       return Optional.of("not an lmgate inclusion proof");
     }
     Checkpoint cp =
-        key.open(proof.path("checkpoint").asText("")).flatMap(Checkpoint::parse).orElse(null);
+        VerifierKey.openWithAny(keys, proof.path("checkpoint").asText(""))
+            .flatMap(Checkpoint::parse)
+            .orElse(null);
     if (cp == null) {
       return Optional.of("the checkpoint's signature does not verify with the given key");
     }

@@ -67,6 +67,28 @@ class AuditLogTest {
   }
 
   @Test
+  void aRotatedSigningKeyOpensTheLogOnlyWithItsPredecessorsVerifierKey() throws Exception {
+    write(0, 10);
+    SigningKey old = key;
+    key = SigningKey.generate("lmgate.audit/test");
+    assertThatThrownBy(() -> write(10, 20))
+        .isInstanceOf(AuditLogException.class)
+        .hasMessageContaining("does not verify with the signing key");
+    key = key.withPreviousVerifiers(List.of(old.verifier()));
+    write(10, 20);
+    AuditVerifier.Report both =
+        AuditVerifier.verify(settings.segments(), settings.checkpoints(), key.verifiers());
+    assertThat(both.problem()).isNull();
+    assertThat(both.records()).isEqualTo(20);
+    assertThat(both.checkpoints()).isGreaterThanOrEqualTo(2);
+    assertThat(
+            AuditVerifier.verify(settings.segments(), settings.checkpoints(), key.verifier())
+                .intact())
+        .as("the new key alone cannot vouch for checkpoints the old one signed")
+        .isFalse();
+  }
+
+  @Test
   void aWrittenLogVerifiesAcrossSegmentsAndRestarts() throws Exception {
     write(0, 30);
     write(30, 60);

@@ -6,8 +6,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,23 +39,27 @@ public final class ServerTls implements AutoCloseable {
 
   private final TlsSettings settings;
   private volatile SslContext context;
-  private FileTime certTime;
-  private FileTime keyTime;
+  private String certPem;
+  private String keyPem;
   private ScheduledExecutorService watcher;
 
   /** Loads the pair now; a pair that does not load is an {@link IOException} (start fails). */
   public ServerTls(TlsSettings settings) throws IOException {
     this.settings = settings;
-    this.certTime = Files.getLastModifiedTime(settings.certificate());
-    this.keyTime = Files.getLastModifiedTime(settings.key());
-    this.context = load();
+    this.certPem = settings.certificate().read();
+    this.keyPem = settings.key().read();
+    this.context = load(certPem, keyPem);
   }
 
-  private SslContext load() throws IOException {
+  private SslContext load(String cert, String key) throws IOException {
     try {
-      checkPair();
+      checkPair(cert, key);
       SslContextBuilder b =
-          SslContextBuilder.forServer(settings.certificate().toFile(), settings.key().toFile())
+          SslContextBuilder.forServer(
+                  new java.io.ByteArrayInputStream(
+                      cert.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                  new java.io.ByteArrayInputStream(
+                      key.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
               .sslProvider(SslProvider.JDK)
               .protocols(PROTOCOLS)
               .ciphers(CIPHERS);
@@ -85,14 +87,14 @@ public final class ServerTls implements AutoCloseable {
    * The key must belong to the leaf certificate (a rotation that replaced one file but not yet the
    * other must not go live): a probe signed with the key has to verify with the certificate.
    */
-  private void checkPair() throws IOException, java.security.GeneralSecurityException {
-    java.security.cert.X509Certificate leaf;
-    try (java.io.InputStream in = Files.newInputStream(settings.certificate())) {
-      leaf =
-          (java.security.cert.X509Certificate)
-              java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-    String pem = Files.readString(settings.key(), java.nio.charset.StandardCharsets.US_ASCII);
+  private static void checkPair(String cert, String pem)
+      throws IOException, java.security.GeneralSecurityException {
+    java.security.cert.X509Certificate leaf =
+        (java.security.cert.X509Certificate)
+            java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(
+                    new java.io.ByteArrayInputStream(
+                        cert.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     java.util.regex.Matcher m =
         java.util.regex.Pattern.compile(
                 "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----")
@@ -124,7 +126,7 @@ public final class ServerTls implements AutoCloseable {
     }
   }
 
-  /** Starts checking the files for rotation. */
+  /** Starts checking the certificate and key for rotation. */
   public ServerTls watch() {
     watcher =
         Executors.newSingleThreadScheduledExecutor(
@@ -138,18 +140,18 @@ public final class ServerTls implements AutoCloseable {
     return this;
   }
 
-  /** Reloads the pair if either file changed; returns whether a new pair is in use. */
+  /** Reloads the pair if either changed; returns whether a new pair is in use. */
   public boolean reloadIfChanged() {
     try {
-      FileTime c = Files.getLastModifiedTime(settings.certificate());
-      FileTime k = Files.getLastModifiedTime(settings.key());
-      if (c.equals(certTime) && k.equals(keyTime)) {
+      String c = settings.certificate().read();
+      String k = settings.key().read();
+      if (c.equals(certPem) && k.equals(keyPem)) {
         return false;
       }
-      SslContext next = load();
+      SslContext next = load(c, k);
       context = next;
-      certTime = c;
-      keyTime = k;
+      certPem = c;
+      keyPem = k;
       log.info("TLS certificate {} reloaded: new connections use it", settings.certificate());
       return true;
     } catch (IOException | RuntimeException e) {

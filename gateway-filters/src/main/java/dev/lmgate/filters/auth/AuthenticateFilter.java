@@ -259,21 +259,38 @@ public final class AuthenticateFilter implements GatewayFilter {
           new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
       FileKeyStore store = null;
       if (r.has("api-keys")) {
-        ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper"));
+        ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers"));
         Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
-        String pepper = k.string("pepper", "");
+        String pepperSetting = k.string("pepper", "");
+        String pepper =
+            pepperSetting.isEmpty() ? "" : env.secret(k.path() + ".pepper", pepperSetting).reveal();
         if (!pepper.isEmpty() && pepper.length() < 32) {
           throw new ConfigException(k.path() + ".pepper", "***", "at least 32 characters");
+        }
+        List<String> previous = new ArrayList<>();
+        for (String p :
+            k.has("previous-peppers") ? k.strings("previous-peppers") : List.<String>of()) {
+          String old = env.secret(k.path() + ".previous-peppers", p).reveal();
+          if (old.length() < 32) {
+            throw new ConfigException(
+                k.path() + ".previous-peppers", "***", "at least 32 characters");
+          }
+          previous.add(old);
         }
         // Shared across reloads (one file watcher per store and pepper); closed with the gateway.
         try {
           store =
               env.shared(
-                  "authenticate.key-store:" + file + "#" + Integer.toHexString(pepper.hashCode()),
+                  "authenticate.key-store:"
+                      + file
+                      + "#"
+                      + Integer.toHexString(pepper.hashCode())
+                      + "/"
+                      + Integer.toHexString(previous.hashCode()),
                   FileKeyStore.class,
                   () -> {
                     try {
-                      FileKeyStore opened = FileKeyStore.open(file, pepper, true);
+                      FileKeyStore opened = FileKeyStore.open(file, pepper, previous, true);
                       opened.onChange(
                           (reason, rec) ->
                               env.events()

@@ -58,14 +58,17 @@ public final class FileKeyStore implements KeyStore {
   private volatile byte[]
       pepper; // null until known (a watching store waits for the CLI to make it)
   private final ThreadLocal<Mac> mac;
+  private final List<byte[]> previousPeppers; // still verify keys hashed before a pepper change
   private volatile Map<String, KeyRecord> snapshot = Map.of();
   private volatile FileTime loadedTime;
   private volatile long loadedSize = -1;
   private ScheduledExecutorService poller;
   private String lastError; // the watcher thread's last report
 
-  private FileKeyStore(Path file, String configuredPepper, byte[] pepper) {
+  private FileKeyStore(
+      Path file, String configuredPepper, byte[] pepper, List<byte[]> previousPeppers) {
     this.file = file;
+    this.previousPeppers = previousPeppers;
     this.configuredPepper = configuredPepper;
     this.pepper = pepper;
     this.mac =
@@ -91,7 +94,25 @@ public final class FileKeyStore implements KeyStore {
    *     empty.
    */
   public static FileKeyStore open(Path file, String pepper, boolean watch) throws IOException {
-    FileKeyStore s = new FileKeyStore(file, pepper, pepperBytes(file, pepper, !watch));
+    return open(file, pepper, List.of(), watch);
+  }
+
+  /**
+   * Opens the store with the peppers used before the current one: a key hashed under an earlier
+   * pepper still verifies (until it is rotated, which hashes its successor under the current one).
+   */
+  public static FileKeyStore open(
+      Path file, String pepper, List<String> previousPeppers, boolean watch) throws IOException {
+    List<byte[]> previous = new java.util.ArrayList<>();
+    for (String p : previousPeppers) {
+      if (p.length() < 32) {
+        throw new IllegalArgumentException(
+            "previous pepper: *** (expected: at least 32 characters)");
+      }
+      previous.add(p.getBytes(StandardCharsets.UTF_8));
+    }
+    FileKeyStore s =
+        new FileKeyStore(file, pepper, pepperBytes(file, pepper, !watch), List.copyOf(previous));
     s.refresh();
     if (watch) {
       s.poller =
@@ -165,8 +186,27 @@ public final class FileKeyStore implements KeyStore {
       return false;
     }
     byte[] expected = Base64.getDecoder().decode(record.hash());
-    byte[] actual = hash(Base64.getDecoder().decode(record.salt()), secret);
-    return MessageDigest.isEqual(expected, actual);
+    byte[] salt = Base64.getDecoder().decode(record.salt());
+    if (MessageDigest.isEqual(expected, hash(salt, secret))) {
+      return true;
+    }
+    for (byte[] old : previousPeppers) {
+      if (MessageDigest.isEqual(expected, hash(old, salt, secret))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static byte[] hash(byte[] pepper, byte[] salt, String secret) {
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(new SecretKeySpec(pepper, "HmacSHA256"));
+      m.update(salt);
+      return m.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
   }
 
   @Override
