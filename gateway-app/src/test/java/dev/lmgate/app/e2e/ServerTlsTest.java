@@ -140,6 +140,27 @@ class ServerTlsTest {
     assertThat(tls11).doesNotStartWith("0\n").containsIgnoringCase("alert protocol version");
     String tls12 = run("openssl", "s_client", "-connect", port, "-tls1_2");
     assertThat(tls12).startsWith("0\n").contains("Protocol  : TLSv1.2");
+    // TLS 1.2 without forward secrecy or AEAD (static RSA, CBC) is refused; ECDHE + GCM is not.
+    String cbc =
+        run(
+            "openssl",
+            "s_client",
+            "-connect",
+            port,
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-SHA");
+    assertThat(cbc).doesNotStartWith("0\n").containsIgnoringCase("handshake failure");
+    String gcm =
+        run(
+            "openssl",
+            "s_client",
+            "-connect",
+            port,
+            "-tls1_2",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-GCM-SHA256");
+    assertThat(gcm).startsWith("0\n").contains("ECDHE-ECDSA-AES128-GCM-SHA256");
     // A plaintext request on the TLS port gets no HTTP answer.
     HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     boolean answered;

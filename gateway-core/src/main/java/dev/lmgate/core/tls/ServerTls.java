@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * key from PEM files that are checked for rotation on a background thread. A new pair applies to
  * new connections; open connections (a stream in progress) keep the context they started with. A
  * pair that does not load (half-written, mismatched) is logged and the previous one stays.
+ *
+ * <p>The handshakes and records run in BoringSSL (netty-tcnative) where its native library loads —
+ * several times the JDK provider's handshake rate (docs/performance.md) — and in the JDK's provider
+ * otherwise; both get the same protocols and suites.
  */
 public final class ServerTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -37,6 +41,16 @@ public final class ServerTls implements AutoCloseable {
 
   public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+  /**
+   * BoringSSL when it loads here, else the JDK's TLS; {@code -Dlmgate.tls.provider=jdk} forces the
+   * JDK's (e.g. a FIPS-validated JDK provider).
+   */
+  public static final SslProvider PROVIDER =
+      !"jdk".equals(System.getProperty("lmgate.tls.provider"))
+              && io.netty.handler.ssl.OpenSsl.isAvailable()
+          ? SslProvider.OPENSSL
+          : SslProvider.JDK;
+
   private final TlsSettings settings;
   private volatile SslContext context;
   private String certPem;
@@ -49,6 +63,9 @@ public final class ServerTls implements AutoCloseable {
     this.certPem = settings.certificate().read();
     this.keyPem = settings.key().read();
     this.context = load(certPem, keyPem);
+    log.info(
+        "TLS 1.3/1.2 on the listener through {}",
+        PROVIDER == SslProvider.OPENSSL ? "BoringSSL" : "the JDK's provider");
   }
 
   private SslContext load(String cert, String key) throws IOException {
@@ -60,7 +77,7 @@ public final class ServerTls implements AutoCloseable {
                       cert.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
                   new java.io.ByteArrayInputStream(
                       key.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
-              .sslProvider(SslProvider.JDK)
+              .sslProvider(PROVIDER)
               .protocols(PROTOCOLS)
               .ciphers(CIPHERS);
       if (settings.clientAuth() != TlsSettings.ClientAuth.NONE) {
