@@ -1,5 +1,6 @@
 package dev.lmgate.app;
 
+import dev.lmgate.app.config.AuditSettings;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.audit.AuditTrail;
@@ -80,7 +81,9 @@ public final class Gateway implements AutoCloseable {
     this.audit =
         config.audit() == null
             ? null
-            : config.audit().open(Clock.systemUTC(), loader.env(), environment::secret);
+            : config
+                .audit()
+                .open(Clock.systemUTC(), loader.env(), AuditSettings.SecretSource.of(environment));
     ExchangeListener all = audit == null ? listener : new BothListeners(audit, listener);
     if (audit != null) {
       AuditMetrics.register(metrics.registry(), audit);

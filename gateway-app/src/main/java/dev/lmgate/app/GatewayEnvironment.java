@@ -143,6 +143,17 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
     return resolve(setting, reference(setting, value)).get();
   }
 
+  @Override
+  public List<Secret> previousSecrets(String setting, String value) throws ConfigException {
+    SecretRef ref = reference(setting, value);
+    try {
+      return secrets().previous(ref);
+    } catch (IOException e) {
+      throw new ConfigException(
+          setting, ref, "a secret whose earlier versions can be read (" + e.getMessage() + ")");
+    }
+  }
+
   private void dispatch(SecurityEvent e) {
     boolean routine = e.type() == SecurityEvent.Type.AUTHENTICATION_SUCCEEDED;
     if (routine ? security.isDebugEnabled() : security.isWarnEnabled()) {

@@ -100,6 +100,19 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
         config.masterKey() == null
             ? null
             : new PeriodKeys(config.keysDir(), config.masterKey(), config.previousMasterKeys());
+    if (keys != null) {
+      // Today's payload keys must open now: a master key that cannot unwrap them (rotated without
+      // listing its predecessor) stops the start instead of failing every record.
+      try {
+        keys.prepare(clock.instant(), config.retention().keySet());
+      } catch (IOException e) {
+        throw new IOException(
+            e.getMessage()
+                + " (was the master key rotated? list the one it replaced under"
+                + " audit.previous-master-keys)",
+            e);
+      }
+    }
     this.builder = new RecordBuilder(config.policy(), keys, config.redactor());
     this.exporter = config.sinks().isEmpty() ? null : new Exporter(config.sinks(), 65_536);
     AuditLog opened;

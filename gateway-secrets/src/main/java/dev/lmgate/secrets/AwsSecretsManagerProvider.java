@@ -86,6 +86,14 @@ public final class AwsSecretsManagerProvider implements SecretProvider, AutoClos
     } catch (SdkException e) {
       throw new IOException("aws-sm: " + ref.location() + ": " + e.getMessage());
     }
+    String value = value(ref, r);
+    if (r.versionId() != null) {
+      fetched.put(ref.location(), new Fetched(r.versionId(), value));
+    }
+    return JsonField.pick(ref, value);
+  }
+
+  private static String value(SecretRef ref, GetSecretValueResponse r) throws IOException {
     String value =
         r.secretString() != null
             ? r.secretString()
@@ -95,10 +103,45 @@ public final class AwsSecretsManagerProvider implements SecretProvider, AutoClos
     if (value == null || value.isEmpty()) {
       throw new IOException("aws-sm: " + ref.location() + " has no value");
     }
-    if (r.versionId() != null) {
-      fetched.put(ref.location(), new Fetched(r.versionId(), value));
+    return value;
+  }
+
+  /**
+   * The versions that carry a staging label other than {@code AWSCURRENT} and {@code AWSPENDING} —
+   * {@code AWSPREVIOUS} after a rotation, and labels an operator keeps — newest first (needs {@code
+   * secretsmanager:ListSecretVersionIds}).
+   */
+  @Override
+  public java.util.List<Secret> previous(SecretRef ref) throws IOException {
+    java.util.List<Secret> out = new java.util.ArrayList<>();
+    try {
+      var versions =
+          new java.util.ArrayList<
+              software.amazon.awssdk.services.secretsmanager.model.SecretVersionsListEntry>();
+      client
+          .listSecretVersionIdsPaginator(b -> b.secretId(ref.location()))
+          .forEach(page -> versions.addAll(page.versions()));
+      versions.sort(
+          java.util.Comparator.comparing(
+                  software.amazon.awssdk.services.secretsmanager.model.SecretVersionsListEntry
+                      ::createdDate,
+                  java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+              .reversed());
+      for (var v : versions) {
+        java.util.List<String> stages = v.versionStages();
+        if (stages.isEmpty() || stages.contains("AWSCURRENT") || stages.contains("AWSPENDING")) {
+          continue;
+        }
+        GetSecretValueResponse r =
+            client.getSecretValue(b -> b.secretId(ref.location()).versionId(v.versionId()));
+        out.add(JsonField.pick(ref, value(ref, r)));
+      }
+    } catch (ResourceNotFoundException e) {
+      throw new IOException("aws-sm: no secret " + ref.location() + " (or no access to it)");
+    } catch (SdkException e) {
+      throw new IOException("aws-sm: " + ref.location() + ": " + e.getMessage());
     }
-    return JsonField.pick(ref, value);
+    return out;
   }
 
   /** The version id AWSCURRENT points at, or null when that cannot be told (then: fetch). */

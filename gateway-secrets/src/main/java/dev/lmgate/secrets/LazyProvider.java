@@ -25,6 +25,15 @@ final class LazyProvider implements SecretProvider, AutoCloseable {
 
   @Override
   public Secret fetch(SecretRef ref) throws IOException {
+    return provider().fetch(ref);
+  }
+
+  @Override
+  public java.util.List<Secret> previous(SecretRef ref) throws IOException {
+    return provider().previous(ref);
+  }
+
+  private SecretProvider provider() throws IOException {
     SecretProvider p = delegate;
     if (p == null) {
       synchronized (this) {
@@ -39,7 +48,7 @@ final class LazyProvider implements SecretProvider, AutoCloseable {
         p = delegate;
       }
     }
-    return p.fetch(ref);
+    return p;
   }
 
   @Override

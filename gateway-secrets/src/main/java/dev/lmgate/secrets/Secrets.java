@@ -139,6 +139,15 @@ public final class Secrets implements AutoCloseable {
     return resolved.computeIfAbsent(ref, r -> new RefreshingSecret(r, p, first));
   }
 
+  /**
+   * The earlier values a reference's store still keeps (newest first; see {@link
+   * SecretProvider#previous}), read now (blocking).
+   */
+  public List<Secret> previous(SecretRef ref) throws IOException {
+    SecretProvider p = providers.get(ref.scheme());
+    return p == null ? List.of() : p.previous(ref);
+  }
+
   /** Refreshes every resolved secret now (also what the background thread does). */
   public void refreshAll() {
     for (RefreshingSecret s : resolved.values()) {

@@ -64,13 +64,51 @@ public final class VaultProvider implements SecretProvider {
 
   @Override
   public Secret fetch(SecretRef ref) throws IOException {
+    return read(ref, "");
+  }
+
+  /**
+   * The KV versions before the current one that are neither deleted nor destroyed, newest first
+   * (needs {@code read} on {@code MOUNT/metadata/PATH} too).
+   */
+  @Override
+  public java.util.List<Secret> previous(SecretRef ref) throws IOException {
+    String[] mp = mountAndPath(ref);
+    JsonNode meta =
+        JSON.readTree(call(ref, "/v1/" + mp[0] + "/metadata/" + mp[1]).body()).path("data");
+    long current = meta.path("current_version").asLong();
+    java.util.List<Long> older = new java.util.ArrayList<>();
+    meta.path("versions")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              long n = Long.parseLong(e.getKey());
+              JsonNode v = e.getValue();
+              if (n < current
+                  && !v.path("destroyed").asBoolean()
+                  && v.path("deletion_time").asText("").isEmpty()) {
+                older.add(n);
+              }
+            });
+    older.sort(java.util.Comparator.reverseOrder());
+    java.util.List<Secret> out = new java.util.ArrayList<>();
+    for (long n : older) {
+      out.add(read(ref, "?version=" + n));
+    }
+    return out;
+  }
+
+  private static String[] mountAndPath(SecretRef ref) throws IOException {
     int slash = ref.location().indexOf('/');
     if (slash <= 0 || slash == ref.location().length() - 1) {
       throw new IOException("vault: " + ref.location() + " is not MOUNT/PATH");
     }
-    String mount = ref.location().substring(0, slash);
-    String path = ref.location().substring(slash + 1);
-    URI uri = settings.address().resolve("/v1/" + mount + "/data/" + path);
+    return new String[] {ref.location().substring(0, slash), ref.location().substring(slash + 1)};
+  }
+
+  /** A GET with the current token (renewed when due, one fresh login on 403); 200 or an error. */
+  private HttpResponse<String> call(SecretRef ref, String pathAndQuery) throws IOException {
+    URI uri = settings.address().resolve(pathAndQuery);
     String t = token == null ? login() : token;
     t = renewIfDue(t);
     HttpResponse<String> r = get(uri, t);
@@ -78,11 +116,18 @@ public final class VaultProvider implements SecretProvider {
       r = get(uri, login()); // expired or revoked: one fresh login
     }
     if (r.statusCode() == 404) {
-      throw new IOException("vault: no secret at " + mount + "/" + path);
+      String[] mp = mountAndPath(ref);
+      throw new IOException("vault: no secret at " + mp[0] + "/" + mp[1]);
     }
     if (r.statusCode() != 200) {
       throw new IOException("vault: " + ref.location() + ": HTTP " + r.statusCode());
     }
+    return r;
+  }
+
+  private Secret read(SecretRef ref, String query) throws IOException {
+    String[] mp = mountAndPath(ref);
+    HttpResponse<String> r = call(ref, "/v1/" + mp[0] + "/data/" + mp[1] + query);
     JsonNode data = JSON.readTree(r.body()).path("data").path("data");
     if (!data.isObject()) {
       throw new IOException("vault: " + ref.location() + " is not a KV v2 secret");

@@ -187,6 +187,36 @@ class AwsSecretsManagerProviderTest {
   }
 
   @Test
+  void previousVersionsAreTheLabelledOnesOtherThanCurrentAndPendingNewestFirst() throws Exception {
+    aws.stubFor(
+        post(urlEqualTo("/"))
+            .withHeader("X-Amz-Target", equalTo("secretsmanager.ListSecretVersionIds"))
+            .willReturn(
+                json(
+                    200,
+                    "{\"ARN\":\"arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/audit-AbCdEf\","
+                        + "\"Name\":\"prod/audit\",\"Versions\":["
+                        + "{\"VersionId\":\"v1\",\"VersionStages\":[\"keep-2025\"],\"CreatedDate\":1.70E9},"
+                        + "{\"VersionId\":\"v3\",\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1.76E9},"
+                        + "{\"VersionId\":\"v4\",\"VersionStages\":[\"AWSPENDING\"],\"CreatedDate\":1.77E9},"
+                        + "{\"VersionId\":\"v2\",\"VersionStages\":[\"AWSPREVIOUS\"],\"CreatedDate\":1.73E9}"
+                        + "]}")));
+    for (String v : List.of("v1", "v2")) {
+      aws.stubFor(
+          post(urlEqualTo("/"))
+              .withHeader("X-Amz-Target", equalTo("secretsmanager.GetSecretValue"))
+              .withRequestBody(
+                  equalToJson("{\"SecretId\":\"prod/audit\",\"VersionId\":\"" + v + "\"}"))
+              .willReturn(json(200, value("{\"key\":\"master-" + v + "\"}", v))));
+    }
+    List<String> previous =
+        provider.previous(SecretRef.parse("aws-sm:prod/audit#key")).stream()
+            .map(dev.lmgate.spi.Secret::reveal)
+            .toList();
+    assertThat(previous).containsExactly("master-v2", "master-v1");
+  }
+
+  @Test
   void whileSecretsManagerIsDownTheLastGoodValueStays() throws Exception {
     aws.stubFor(getSecretValue("prod/lmstudio").willReturn(json(200, value("stay", "v1"))));
     List<String> failures = new java.util.ArrayList<>();

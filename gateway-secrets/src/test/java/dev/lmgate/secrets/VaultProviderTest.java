@@ -69,6 +69,29 @@ class VaultProviderTest {
   }
 
   @Test
+  void previousVersionsAreTheLiveOlderKvVersionsNewestFirst() throws Exception {
+    vault.stubFor(
+        get(urlEqualTo("/v1/kv/metadata/audit"))
+            .willReturn(
+                aResponse()
+                    .withBody(
+                        "{\"data\":{\"current_version\":4,\"versions\":{"
+                            + "\"1\":{\"deletion_time\":\"\",\"destroyed\":true},"
+                            + "\"2\":{\"deletion_time\":\"\",\"destroyed\":false},"
+                            + "\"3\":{\"deletion_time\":\"2026-11-01T00:00:00Z\",\"destroyed\":false},"
+                            + "\"4\":{\"deletion_time\":\"\",\"destroyed\":false}}}}")));
+    vault.stubFor(
+        get(urlEqualTo("/v1/kv/data/audit?version=2"))
+            .willReturn(aResponse().withBody(kv("{\"key\":\"master-2\"}", 2))));
+    VaultProvider p =
+        new VaultProvider(
+            new VaultProvider.Settings(address(), null, () -> "hvs.test-token", null, null));
+    assertThat(p.previous(SecretRef.parse("vault:kv/audit#key")))
+        .extracting(dev.lmgate.spi.Secret::reveal)
+        .containsExactly("master-2");
+  }
+
+  @Test
   void aRenewableTokenIsRenewedAfterTwoThirdsOfItsTtl() throws Exception {
     vault.stubFor(
         get(urlEqualTo("/v1/auth/token/lookup-self"))

@@ -35,6 +35,16 @@ public interface FilterEnvironment {
     throw new ConfigException(setting, "***", "no secret references in this environment");
   }
 
+  /**
+   * The earlier values the secret's store still keeps (AWS Secrets Manager's {@code AWSPREVIOUS},
+   * older Vault KV versions), newest first: for keys a filter verifies with, so that what was made
+   * under them keeps working after a rotation. Blocks, like {@link #secret}.
+   */
+  default java.util.List<Secret> previousSecrets(String setting, String value)
+      throws ConfigException {
+    return java.util.List.of();
+  }
+
   /** An environment for tests and tools: the given clock, no events, process-local state. */
   static FilterEnvironment of(Clock clock, SecurityEventSink events) {
     java.util.concurrent.ConcurrentHashMap<String, Object> state =

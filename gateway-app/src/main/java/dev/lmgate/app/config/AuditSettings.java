@@ -291,15 +291,40 @@ public record AuditSettings(
     return ref.startsWith("${secret:") || ref.startsWith("env:") || ref.startsWith("file:");
   }
 
-  /** Reads a setting written {@code ${secret:…}}: the gateway's secrets. */
-  @FunctionalInterface
+  /** Reads settings written {@code ${secret:…}}: the gateway's secrets. */
   public interface SecretSource {
     Secret read(String setting, String reference) throws ConfigException;
 
+    /** The earlier versions the store keeps, newest first. */
+    List<Secret> previous(String setting, String reference) throws ConfigException;
+
+    /** The gateway's secrets, through the filters' environment. */
+    static SecretSource of(dev.lmgate.spi.FilterEnvironment env) {
+      return new SecretSource() {
+        @Override
+        public Secret read(String setting, String reference) throws ConfigException {
+          return env.secret(setting, reference);
+        }
+
+        @Override
+        public List<Secret> previous(String setting, String reference) throws ConfigException {
+          return env.previousSecrets(setting, reference);
+        }
+      };
+    }
+
     /** For tools without the gateway's secrets: {@code ${secret:…}} settings are refused. */
     SecretSource NONE =
-        (setting, reference) -> {
-          throw new ConfigException(setting, reference, "env:NAME or file:PATH here");
+        new SecretSource() {
+          @Override
+          public Secret read(String setting, String reference) throws ConfigException {
+            throw new ConfigException(setting, reference, "env:NAME or file:PATH here");
+          }
+
+          @Override
+          public List<Secret> previous(String setting, String reference) {
+            return List.of();
+          }
         };
   }
 
@@ -366,14 +391,31 @@ public record AuditSettings(
             sinks,
             alerts,
             alertSink,
-            previousMasterKeys(env, secrets)),
+            previousMasterKeys(env, secrets, master)),
         signer,
         clock);
   }
 
-  private List<MasterKey> previousMasterKeys(Function<String, String> env, SecretSource secrets)
-      throws IOException {
+  /**
+   * The listed previous master keys; for a master key in a secret manager, first the earlier
+   * versions its store keeps (AWSPREVIOUS, older Vault versions), so a rotation there needs no
+   * config change to keep older days readable.
+   */
+  private List<MasterKey> previousMasterKeys(
+      Function<String, String> env, SecretSource secrets, MasterKey current) throws IOException {
     List<MasterKey> keys = new ArrayList<>();
+    if (current != null && masterKey.startsWith("${secret:")) {
+      try {
+        for (Secret s : secrets.previous("audit.master-key", masterKey)) {
+          keys.add(MasterKey.fromBase64(s.reveal().strip()));
+        }
+      } catch (ConfigException e) {
+        throw new IOException(e.getMessage(), e);
+      } catch (IllegalArgumentException e) {
+        throw new IOException(
+            "audit.master-key " + masterKey + ": an earlier version: " + e.getMessage());
+      }
+    }
     for (String ref : previousMasterKeys) {
       keys.add(
           ref.startsWith("${secret:")

@@ -268,6 +268,13 @@ public final class AuthenticateFilter implements GatewayFilter {
           throw new ConfigException(k.path() + ".pepper", "***", "at least 32 characters");
         }
         List<String> previous = new ArrayList<>();
+        if (!pepperSetting.isEmpty()) { // the store's own history of the pepper first
+          for (var old : env.previousSecrets(k.path() + ".pepper", pepperSetting)) {
+            if (old.reveal().length() >= 32) {
+              previous.add(old.reveal());
+            }
+          }
+        }
         for (String p :
             k.has("previous-peppers") ? k.strings("previous-peppers") : List.<String>of()) {
           String old = env.secret(k.path() + ".previous-peppers", p).reveal();
