@@ -1,10 +1,12 @@
 package dev.lmgate.filters;
 
 import dev.lmgate.filters.auth.AuthenticateFilter;
+import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
+import dev.lmgate.filters.sensitive.SensitiveDataFilter;
 import dev.lmgate.spi.FilterFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,8 @@ public final class BuiltinFilters {
             new AuthorizeFilter.Factory(),
             new RateLimitFilter.Factory(),
             new RequestLimitFilter.Factory(),
+            new PromptInjectionFilter.Factory(),
+            new SensitiveDataFilter.Factory(),
             new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }

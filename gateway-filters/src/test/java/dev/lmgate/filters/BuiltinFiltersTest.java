@@ -9,7 +9,13 @@ class BuiltinFiltersTest {
   void filterIdsAreStableBecauseConfigsMetricsAndAuditRecordsUseThem() {
     assertThat(BuiltinFilters.ids())
         .containsExactly(
-            "authenticate", "authorize", "rate-limit", "request-limits", "output-patterns");
+            "authenticate",
+            "authorize",
+            "rate-limit",
+            "request-limits",
+            "prompt-injection",
+            "sensitive-data",
+            "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");
       assertThat(BuiltinFilters.factory(id)).get().extracting(f -> f.id()).isEqualTo(id);

@@ -130,6 +130,22 @@ public final class ConfigReader {
     return v;
   }
 
+  /** A number in [min, max], or {@code dflt} when absent. */
+  public double number(String key, double dflt, double min, double max) throws ConfigException {
+    JsonNode n = node.path(key);
+    if (n.isMissingNode() || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isNumber()) {
+      throw new ConfigException(at(key), n, "a number");
+    }
+    double v = n.asDouble();
+    if (!(v >= min && v <= max)) {
+      throw new ConfigException(at(key), v, "between " + min + " and " + max);
+    }
+    return v;
+  }
+
   public boolean bool(String key, boolean dflt) throws ConfigException {
     JsonNode n = node.path(key);
     if (n.isMissingNode() || n.isNull()) {

@@ -21,9 +21,12 @@ public record Rejection(
     String message,
     java.util.Map<String, String> headers) {
 
-  /** The headers a rejection may set: nothing that changes framing or the connection. */
+  /**
+   * The headers a rejection may set: nothing that changes framing or the connection. {@code
+   * x-lmgate-guard} names the guard, score and rules behind a block.
+   */
   public static final java.util.Set<String> ALLOWED_HEADERS =
-      java.util.Set.of("retry-after", "www-authenticate");
+      java.util.Set.of("retry-after", "www-authenticate", "x-lmgate-guard");
 
   public Rejection {
     if (status < 400 || status > 599) {

@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ConfigCommand.class,
       KeysCommand.class,
-      AuditCommand.class
+      AuditCommand.class,
+      ScanCommand.class,
+      RedteamCommand.class,
+      GuardCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -8,12 +8,12 @@ import java.util.Locale;
  * {@code ?} one character. Matching is linear in practice and never backtracks catastrophically:
  * the classic two-pointer algorithm with one remembered star.
  */
-record Glob(String pattern) {
-  Glob {
+public record Glob(String pattern) {
+  public Glob {
     pattern = pattern.toLowerCase(Locale.ROOT);
   }
 
-  static boolean any(List<Glob> globs, String value) {
+  public static boolean any(List<Glob> globs, String value) {
     for (Glob g : globs) {
       if (g.matches(value)) {
         return true;
@@ -22,7 +22,7 @@ record Glob(String pattern) {
     return false;
   }
 
-  boolean matches(String value) {
+  public boolean matches(String value) {
     String v = value.toLowerCase(Locale.ROOT);
     int p = 0;
     int s = 0;

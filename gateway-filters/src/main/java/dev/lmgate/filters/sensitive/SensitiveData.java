@@ -1,82 +1,279 @@
 package dev.lmgate.filters.sensitive;
 
-import com.google.re2j.Matcher;
-import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Detects sensitive values in text — email addresses, credentials (API keys, access tokens, JWTs,
- * private keys), payment card numbers (Luhn-checked), IBANs (mod-97-checked) and US social security
- * numbers — and masks them as {@code [EMAIL]}, {@code [SECRET]}, {@code [CARD]}, {@code [IBAN]},
- * {@code [SSN]}. Patterns run on RE2/J (linear time on any input). Checksums keep order numbers and
- * other digit runs from being masked.
+ * Detects sensitive values in text and names their type:
+ *
+ * <ul>
+ *   <li>secrets: PEM private keys, JWTs, AWS access key ids and secret access keys (the latter next
+ *       to their name), GitHub tokens and fine-grained PATs, OpenAI, Anthropic, Slack, Stripe,
+ *       Google and Hugging Face keys, lmgate's own keys, bearer tokens;
+ *   <li>personal data: email addresses, phone numbers (international, North American, national
+ *       trunk formats), payment cards (Luhn-checked), IBANs (mod-97-checked), IPv4 addresses, US
+ *       social security numbers.
+ * </ul>
+ *
+ * Patterns run on RE2/J (linear time on any input). Checksums and shapes keep order numbers,
+ * version strings, UUIDs and git hashes from matching. {@link #redact} masks values as {@code
+ * [SECRET]}, {@code [EMAIL]}, {@code [PHONE]}, {@code [CARD]}, {@code [IBAN]}, {@code [IP]}, {@code
+ * [SSN]}.
  *
  * <p>The audit trail's {@code redacted} mode uses it; the input and output guards share it.
  */
 public final class SensitiveData {
-  /** One detected value. */
-  public record Finding(String kind, int start, int end) {}
+  /**
+   * One detected value.
+   *
+   * @param kind the type, e.g. {@code EMAIL_ADDRESS}, {@code OPENAI_API_KEY} (see {@link #TYPES})
+   * @param start first char (UTF-16 index)
+   * @param end one past the last char
+   */
+  public record Finding(String kind, int start, int end) {
+    /** The mask category: {@code SECRET}, {@code EMAIL}, {@code CARD}, ... */
+    public String category() {
+      return SensitiveData.category(kind);
+    }
+  }
 
+  /** What {@link #find} learns about a text in one pass, to skip detectors with no candidate. */
+  private record Shape(String lower, int digits, int digitRun, int dottedRun) {
+    static Shape of(String text) {
+      int digits = 0;
+      int run = 0;
+      int runDigits = 0;
+      int bestRun = 0;
+      int dots = 0;
+      int bestDots = 0;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        boolean digit = c >= '0' && c <= '9';
+        digits += digit ? 1 : 0;
+        if (digit || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+') {
+          run++;
+          runDigits += digit ? 1 : 0;
+          bestRun = Math.max(bestRun, runDigits);
+        } else {
+          run = 0;
+          runDigits = 0;
+        }
+        if (digit || c == '.') {
+          dots += c == '.' ? 1 : 0;
+          bestDots = Math.max(bestDots, dots);
+        } else {
+          dots = 0;
+        }
+      }
+      return new Shape(text.toLowerCase(java.util.Locale.ROOT), digits, bestRun, bestDots);
+    }
+  }
+
+  /**
+   * A detector: its pattern runs only when the text can hold a candidate ({@code worth}: a trigger
+   * word, enough digits in a row), which keeps a text without candidates to one cheap pass.
+   */
   private record Detector(
-      String kind, Pattern pattern, java.util.function.Predicate<String> check) {}
+      String kind,
+      java.util.function.Predicate<Shape> worth,
+      Pattern pattern,
+      int group,
+      java.util.function.Predicate<String> check) {}
 
-  private static final List<Detector> DETECTORS =
-      List.of(
-          new Detector(
-              "SECRET",
-              Pattern.compile(
-                  "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
-              s -> true),
-          new Detector(
-              "SECRET",
-              Pattern.compile("\\beyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}"),
-              s -> true),
-          new Detector(
-              "SECRET",
-              Pattern.compile(
-                  "\\b(?:lmgk_[A-Za-z0-9_]{20,}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"
-                      + "|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
-                      + "|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}"
-                      + "|glpat-[A-Za-z0-9_-]{20,})"),
-              s -> true),
-          new Detector(
-              "SECRET", Pattern.compile("(?i)\\bbearer\\s+[A-Za-z0-9._~+/-]{20,}=*"), s -> true),
-          new Detector(
-              "EMAIL",
-              Pattern.compile(
-                  "\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}\\b"),
-              s -> true),
-          new Detector(
-              "IBAN",
-              Pattern.compile(
-                  "\\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\\b"),
-              SensitiveData::ibanValid),
-          new Detector(
-              "CARD",
-              Pattern.compile("\\b(?:[0-9][ -]?){12,18}[0-9]\\b"),
-              SensitiveData::luhnValid),
-          new Detector(
-              "SSN",
-              Pattern.compile(
-                  "\\b(?:00[1-9]|0[1-9][0-9]|[1-578][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-(?:0[1-9]|[1-9][0-9])-(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\\b"),
-              s -> true));
+  private static final List<Detector> DETECTORS = new ArrayList<>();
+  private static java.util.function.Predicate<Shape> worth = t -> true;
+
+  /** The detectors added next run when the lower-cased text contains one of {@code words}. */
+  private static void when(String... words) {
+    List<String> w = List.of(words);
+    worth = t -> w.stream().anyMatch(t.lower()::contains);
+  }
+
+  /** The detectors added next run when the text passes {@code test}. */
+  private static void whenShape(java.util.function.Predicate<Shape> test) {
+    worth = test;
+  }
+
+  private static void add(String kind, String regex) {
+    add(kind, regex, 0, v -> true);
+  }
+
+  private static void add(
+      String kind, String regex, int group, java.util.function.Predicate<String> check) {
+    DETECTORS.add(new Detector(kind, worth, Pattern.compile(regex), group, check));
+  }
+
+  static {
+    // Secrets first: a key's characters must not be taken for a phone number or a card.
+    when("private key");
+    add(
+        "PRIVATE_KEY",
+        "-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)");
+    when("eyj");
+    add("JWT", "\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
+    when("github_pat_");
+    add("GITHUB_FINE_GRAINED_PAT", "\\bgithub_pat_[A-Za-z0-9_]{60,255}");
+    when("ghp_", "gho_", "ghu_", "ghs_", "ghr_");
+    add("GITHUB_TOKEN", "\\bgh[pousr]_[A-Za-z0-9]{36,255}\\b");
+    when("sk-ant-");
+    add("ANTHROPIC_API_KEY", "\\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}");
+    when("sk-");
+    add(
+        "OPENAI_API_KEY",
+        "\\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"
+            + "|\\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}");
+    when("xox");
+    add("SLACK_TOKEN", "\\bxox[abposr]-[0-9A-Za-z]{6,}-[0-9A-Za-z-]{6,}");
+    when("sk_live_", "sk_test_", "rk_live_", "rk_test_");
+    add("STRIPE_SECRET_KEY", "\\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{20,99}\\b");
+    when("aiza");
+    add("GOOGLE_API_KEY", "\\bAIza[0-9A-Za-z_-]{35}(?:[^0-9A-Za-z_-]|$)", 0, v -> true);
+    when("hf_");
+    add("HUGGINGFACE_TOKEN", "\\bhf_[A-Za-z]{34}\\b");
+    when("akia", "asia", "abia", "acca");
+    add("AWS_ACCESS_KEY_ID", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b");
+    when("secret");
+    add(
+        "AWS_SECRET_ACCESS_KEY",
+        "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)[\"']?\\s*[:=]\\s*[\"']?"
+            + "([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
+        1,
+        v -> true);
+    when("lmgk_");
+    add("LMGATE_API_KEY", "\\blmgk_[A-Za-z0-9_]{20,}");
+    when("bearer");
+    add("BEARER_TOKEN", "(?i:\\bbearer)\\s+([A-Za-z0-9._~+/-]{20,}=*)", 1, v -> true);
+    when("@");
+    add(
+        "EMAIL_ADDRESS",
+        "\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}\\b");
+    whenShape(t -> t.digits() >= 10);
+    add(
+        "IBAN_CODE",
+        "\\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\\b",
+        0,
+        SensitiveData::ibanValid);
+    whenShape(t -> t.digitRun() >= 13);
+    add("CREDIT_CARD", "\\b(?:[0-9][ -]?){12,18}[0-9]\\b", 0, SensitiveData::luhnValid);
+    whenShape(t -> t.digitRun() >= 12 && (t.lower().contains("card") || t.lower().contains("cc")));
+    // 12-digit (Maestro) cards only where the text says it is a card: 1 in 10 digit runs passes
+    // Luhn
+    add(
+        "CREDIT_CARD",
+        "(?i:\\bcard|\\bcc|\\bmaestro)[^0-9\\n]{0,24}\\b([0-9]{12})\\b",
+        1,
+        v -> luhnValid(v, 12));
+    whenShape(t -> t.digits() >= 10);
+    add(
+        "IBAN_CODE",
+        "\\b([a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?)\\b",
+        1,
+        v -> ibanValid(v.toUpperCase(java.util.Locale.ROOT)));
+    whenShape(t -> t.digitRun() >= 9);
+    add(
+        "US_SSN",
+        "\\b(?:00[1-9]|0[1-9][0-9]|[1-578][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-(?:0[1-9]|[1-9][0-9])-(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\\b");
+    whenShape(t -> t.dottedRun() >= 3);
+    add(
+        "IP_ADDRESS",
+        "(?:^|[^0-9.])((?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3})(?:[^0-9.]|\\.(?:[^0-9]|$)|$)",
+        1,
+        v -> true);
+    whenShape(t -> t.digitRun() >= 8);
+    add(
+        "PHONE_NUMBER",
+        "(?:^|[^0-9A-Za-z+])(\\+[1-9][0-9]{0,2}(?:[ .-]?\\(?[0-9]{1,4}\\)?){2,5}"
+            + "|\\([0-9]{3}\\) ?[0-9]{3}[-. ][0-9]{4}"
+            + "|[0-9]{3}[-.][0-9]{3}[-.][0-9]{4}"
+            + "|0[0-9]{2,4}[ -][0-9]{5,8})(?:[^0-9A-Za-z]|$)",
+        1,
+        SensitiveData::phoneShape);
+    // Shorter or unusual groupings only right after a word that says a phone number follows
+    when(
+        "phone",
+        "tel",
+        "mobile",
+        "cell",
+        "call me",
+        "reach me",
+        "text me",
+        "messages to",
+        "sms to",
+        "whatsapp",
+        "fax");
+    add(
+        "PHONE_NUMBER",
+        "(?i:phone|tel|telephone|mobile|cell|call me (?:on|at)|reach me (?:on|at)|text me (?:on|at)|"
+            + "messages to|sms to|whatsapp|fax)[:.]?[ \\t]*\\n?[ \\t]*"
+            + "(\\+?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){1,5})(?:[^0-9]|$)",
+        1,
+        v -> phoneShape(v, 7));
+  }
+
+  /** Every type {@link #find} reports. */
+  public static final List<String> TYPES =
+      DETECTORS.stream().map(Detector::kind).distinct().toList();
+
+  static String category(String kind) {
+    return switch (kind) {
+      case "EMAIL_ADDRESS" -> "EMAIL";
+      case "PHONE_NUMBER" -> "PHONE";
+      case "CREDIT_CARD" -> "CARD";
+      case "IBAN_CODE" -> "IBAN";
+      case "IP_ADDRESS" -> "IP";
+      case "US_SSN" -> "SSN";
+      default -> "SECRET";
+    };
+  }
+
+  /** Whether a type is a credential (as opposed to personal data). */
+  public static boolean isSecret(String kind) {
+    return "SECRET".equals(category(kind));
+  }
 
   private SensitiveData() {}
 
   /** Every sensitive value in {@code text}, non-overlapping, by position. */
   public static List<Finding> find(String text) {
     List<Finding> all = new ArrayList<>();
+    Shape shape = Shape.of(text);
     for (Detector d : DETECTORS) {
+      if (!d.worth().test(shape)) {
+        continue;
+      }
       Matcher m = d.pattern().matcher(text);
-      while (m.find()) {
-        if (d.check().test(m.group()) && !overlaps(all, m.start(), m.end())) {
-          all.add(new Finding(d.kind(), m.start(), m.end()));
+      int from = 0;
+      while (from <= text.length() && m.find(from)) {
+        int start = m.start(d.group());
+        int end = m.end(d.group());
+        String value = text.substring(start, end);
+        if (d.kind().equals("GOOGLE_API_KEY")) {
+          end = start + 39; // the pattern looks one past the key
+          value = text.substring(start, end);
         }
+        if (d.check().test(value) && !overlaps(all, start, end)) {
+          all.add(new Finding(d.kind(), start, end));
+        }
+        from = Math.max(end, m.start() + 1);
       }
     }
     all.sort(java.util.Comparator.comparingInt(Finding::start));
     return all;
+  }
+
+  /** 8 to 15 digits, not all the same, not a date. */
+  static boolean phoneShape(String s) {
+    return phoneShape(s, 8);
+  }
+
+  static boolean phoneShape(String s, int minDigits) {
+    String digits = s.replaceAll("[^0-9]", "");
+    return digits.length() >= minDigits
+        && digits.length() <= 15
+        && digits.chars().distinct().count() > 2
+        && !s.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}.*");
   }
 
   /** {@code text} with every finding replaced by {@code [KIND]}. */
@@ -88,7 +285,7 @@ public final class SensitiveData {
     StringBuilder sb = new StringBuilder(text.length());
     int pos = 0;
     for (Finding f : found) {
-      sb.append(text, pos, f.start()).append('[').append(f.kind()).append(']');
+      sb.append(text, pos, f.start()).append('[').append(f.category()).append(']');
       pos = f.end();
     }
     return sb.append(text, pos, text.length()).toString();
@@ -104,8 +301,14 @@ public final class SensitiveData {
   }
 
   static boolean luhnValid(String s) {
+    return luhnValid(s, 13);
+  }
+
+  static boolean luhnValid(String s, int minDigits) {
     String digits = s.replaceAll("[ -]", "");
-    if (digits.length() < 13 || digits.length() > 19 || digits.chars().distinct().count() == 1) {
+    if (digits.length() < minDigits
+        || digits.length() > 19
+        || digits.chars().distinct().count() == 1) {
       return false;
     }
     int sum = 0;

@@ -13,7 +13,7 @@ class SensitiveDataTest {
         .isEqualTo("key=\"[SECRET]\"");
     assertThat(SensitiveData.redact("aws AKIAIOSFODNN7EXAMPLE ok")).isEqualTo("aws [SECRET] ok");
     assertThat(SensitiveData.redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345"))
-        .isEqualTo("Authorization: [SECRET]");
+        .isEqualTo("Authorization: Bearer [SECRET]");
     assertThat(
             SensitiveData.redact(
                 "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz end"))

@@ -1,0 +1,169 @@
+package dev.lmgate.app.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.core.dialect.RequestReader;
+import dev.lmgate.filters.injection.InjectionDetector;
+import dev.lmgate.filters.injection.PromptInjectionFilter;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.Conversation;
+import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.Route;
+import dev.lmgate.spi.Verdict;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The configured input guards run offline, as {@code lmgate scan} and {@code lmgate redteam} use
+ * them: the input-guard filters of a config file (or the shipped defaults), applied to a chat
+ * request built from a text or a message list, without a network or an LM Studio. Identity, access
+ * and rate filters are skipped: an offline text has no caller.
+ */
+final class OfflineGuard {
+  /** The filters that judge content. */
+  static final Set<String> INPUT_GUARDS = Set.of("prompt-injection", "sanitize", "sensitive-data");
+
+  /** The guards used without {@code --config}: the shipped defaults. */
+  static final String DEFAULTS =
+      "filters:\n"
+          + "  - id: prompt-injection\n"
+          + "    action: block\n"
+          + "  - id: sensitive-data\n"
+          + "    action: alert\n"
+          + "    types: {secrets: block}\n";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Route CHAT = new Route("openai-chat", Dialect.OPENAI, Operation.CHAT);
+
+  private final List<GatewayFilter> filters;
+
+  private OfflineGuard(List<GatewayFilter> filters) {
+    this.filters = filters;
+  }
+
+  static OfflineGuard load(Path config) throws ConfigException {
+    ConfigLoader loader = ConfigLoader.fromEnvironment();
+    GatewayConfig cfg = config == null ? loader.parse(DEFAULTS) : loader.load(config);
+    List<GatewayFilter> guards =
+        cfg.filters().stream().filter(f -> INPUT_GUARDS.contains(f.id())).toList();
+    if (guards.isEmpty()) {
+      throw new ConfigException(
+          "filters", config, "at least one input guard (" + String.join(", ", INPUT_GUARDS) + ")");
+    }
+    return new OfflineGuard(guards);
+  }
+
+  /**
+   * @param verdict {@code block}, {@code alert} or {@code allow}
+   * @param score the prompt-injection score (0 when that filter is not configured)
+   * @param rules the injection rules that fired, then other guards' reasons ({@code id: reason})
+   * @param nanos time each guard took, by filter id
+   */
+  record Outcome(String verdict, double score, List<String> rules, Map<String, Long> nanos) {}
+
+  /** A line of input: {@code {"id","text"}} or {@code {"id","messages":[{role,content}]}}. */
+  static Conversation conversation(JsonNode line) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("model", "offline");
+    if (line.has("messages")) {
+      body.set("messages", line.get("messages"));
+    } else {
+      ArrayNode messages = body.putArray("messages");
+      messages.addObject().put("role", "user").put("content", line.path("text").asText(""));
+    }
+    return RequestReader.read(CHAT, body);
+  }
+
+  Outcome run(Conversation conversation) {
+    RequestView request = new Offline(conversation);
+    String verdict = "allow";
+    double score = 0;
+    List<String> rules = new ArrayList<>();
+    Map<String, Long> nanos = new java.util.LinkedHashMap<>();
+    for (GatewayFilter f : filters) {
+      long t0 = System.nanoTime();
+      Verdict v;
+      if (f instanceof PromptInjectionFilter p) { // one scan gives the score and the verdict
+        InjectionDetector.Result r = p.assess(conversation);
+        score = r.score();
+        rules.addAll(r.rules());
+        v = p.verdict(r, CHAT.id());
+      } else {
+        v = f.onRequest(request).toCompletableFuture().join();
+      }
+      nanos.put(f.id(), System.nanoTime() - t0);
+      if (v.kind() == Verdict.Kind.PASS) {
+        continue;
+      }
+      if (v.kind() == Verdict.Kind.BLOCK) {
+        verdict = "block";
+      } else if (!verdict.equals("block")) {
+        verdict = "alert";
+      }
+      if (!(f instanceof PromptInjectionFilter)) {
+        rules.add(f.id() + ": " + v.reason());
+      }
+    }
+    return new Outcome(verdict, score, rules, nanos);
+  }
+
+  /** A chat request with no caller, as the filters see it. */
+  private record Offline(Conversation conversation) implements RequestView {
+    @Override
+    public String requestId() {
+      return "offline";
+    }
+
+    @Override
+    public Route route() {
+      return CHAT;
+    }
+
+    @Override
+    public String method() {
+      return "POST";
+    }
+
+    @Override
+    public String path() {
+      return "/v1/chat/completions";
+    }
+
+    @Override
+    public Map<String, List<String>> headers() {
+      return Map.of();
+    }
+
+    @Override
+    public int bodySize() {
+      return 0;
+    }
+
+    @Override
+    public Optional<JsonNode> json() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<Principal> principal() {
+      return Optional.empty();
+    }
+
+    @Override
+    public String clientAddress() {
+      return "offline";
+    }
+  }
+}

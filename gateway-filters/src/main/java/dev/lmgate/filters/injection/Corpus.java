@@ -1,0 +1,62 @@
+package dev.lmgate.filters.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Labelled prompts in the dev corpus's JSON-lines shape ({@code id, text, label, category,
+ * source}): what the classifier is trained on and {@code lmgate redteam} measures.
+ */
+public final class Corpus {
+  private Corpus() {}
+
+  /**
+   * @param label {@code attack}, {@code benign} (or {@code pii}/{@code none} in other files)
+   * @param category {@code family:subfamily[:detail]}
+   */
+  public record Row(String id, String text, String label, String category, String source) {
+    /** Injection and jailbreak attempts; harmful requests without a technique are not. */
+    public boolean injection() {
+      return "attack".equals(label) && !category.startsWith("harmful_request");
+    }
+
+    public boolean harmfulRequest() {
+      return category.startsWith("harmful_request");
+    }
+
+    /** The first two parts of the category, e.g. {@code jailbreak:in_the_wild}. */
+    public String group() {
+      String[] p = category.split(":");
+      return p.length >= 2 ? p[0] + ":" + p[1] : category;
+    }
+  }
+
+  public static List<Row> read(Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<Row> rows = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = json.readTree(line);
+        rows.add(
+            new Row(
+                n.path("id").asText(),
+                n.path("text").asText(),
+                n.path("label").asText(),
+                n.path("category").asText(),
+                n.path("source").asText()));
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,188 @@
+package dev.lmgate.filters.injection;
+
+import dev.lmgate.filters.text.TextNormalizer;
+import dev.lmgate.spi.Conversation;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.TextPart;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Scores a conversation for prompt injection: every untrusted text (user turns, tool results,
+ * documents pasted into them, assistant turns the client sends back) on its own and all untrusted
+ * turns together (an attack split across turns), through the normalized view and every decoded
+ * view. Trusted roles (the operator's system and developer prompts, by default) are not scored.
+ *
+ * <p>A text's score combines the rules that fired (noisy-OR of their weights) and, unless turned
+ * off, the classifier's probability (noisy-OR again); the conversation's score is the highest. The
+ * result names the rules that fired and where, so that a block can be explained and tuned.
+ */
+public final class InjectionDetector {
+  /**
+   * @param trustedRoles roles whose text is not scored
+   * @param useClassifier whether the classifier's probability counts
+   * @param allowPhrases normalized phrases removed before scoring (a team's own vocabulary)
+   * @param disabledRules rule ids (or families) that do not count
+   */
+  public record Settings(
+      Set<String> trustedRoles,
+      boolean useClassifier,
+      List<String> allowPhrases,
+      Set<String> disabledRules) {
+    public static final Settings DEFAULT =
+        new Settings(Set.of("system", "developer"), true, List.of(), Set.of());
+
+    public Settings {
+      trustedRoles = Set.copyOf(trustedRoles);
+      allowPhrases = allowPhrases.stream().map(p -> TextNormalizer.normalize(p).text()).toList();
+      disabledRules = Set.copyOf(disabledRules);
+    }
+  }
+
+  /**
+   * @param score in [0, 1]
+   * @param rules the rules that fired (ids), plus {@code classifier} when it contributed most
+   * @param where which text scored highest ({@code messages[3]}, {@code conversation})
+   * @param classifier the classifier's probability for that text (0 when off)
+   */
+  public record Result(double score, List<String> rules, String where, double classifier) {
+    static final Result NONE = new Result(0, List.of(), "", 0);
+  }
+
+  /**
+   * The classifier counts only from this probability on: on benign sources it was not trained on
+   * its middling scores are noise (docs/guard-efficacy.md, "leave-one-source-out").
+   */
+  static final double CONFIDENT = 0.8;
+
+  /** Below this many characters the classifier's probability is scaled down. */
+  static final int SHORT_TEXT = 160;
+
+  private final Settings settings;
+  private final InjectionClassifier classifier;
+  private final List<InjectionRules.Rule> rules;
+
+  public InjectionDetector(Settings settings, InjectionClassifier classifier) {
+    this.settings = settings;
+    this.classifier = classifier;
+    this.rules =
+        InjectionRules.ALL.stream()
+            .filter(
+                r ->
+                    !settings.disabledRules().contains(r.id())
+                        && !settings.disabledRules().contains(r.family()))
+            .toList();
+  }
+
+  /** Scores a whole conversation. */
+  public Result scan(Conversation c) {
+    Result best = Result.NONE;
+    Set<String> firedAnywhere = new LinkedHashSet<>();
+    StringBuilder together = new StringBuilder();
+    int joined = 0;
+    List<Message> messages = c.messages();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      if (settings.trustedRoles().contains(m.role())) {
+        continue;
+      }
+      String text = m.text();
+      if (text.isBlank()) {
+        continue;
+      }
+      Result r = scanText(text, "messages[" + i + "]", "tool".equals(m.role()));
+      firedAnywhere.addAll(r.rules());
+      best = better(best, r);
+      if (!"assistant".equals(m.role())) { // the turns a client writes, for split attacks
+        together.append(text).append('\n');
+        joined++;
+      }
+    }
+    for (int i = 0; i < c.prompts().size(); i++) {
+      TextPart p = c.prompts().get(i);
+      best = better(best, scanText(p.text(), "prompt[" + i + "]", false));
+    }
+    if (joined > 1) {
+      // Only what no single turn shows on its own: an attack split across turns.
+      Result all = scanText(together.toString(), "conversation", false);
+      if (!firedAnywhere.containsAll(all.rules())) {
+        best = better(best, all);
+      }
+    }
+    return best;
+  }
+
+  private static Result better(Result a, Result b) {
+    return b.score() > a.score() ? b : a;
+  }
+
+  /**
+   * Scores one untrusted text.
+   *
+   * @param thirdParty whether the text is third-party content (a tool result); text that frames
+   *     part of itself as such (an email, a table) counts as well
+   */
+  public Result scanText(String raw, String where, boolean thirdParty) {
+    TextNormalizer.Normalized n = TextNormalizer.normalize(raw);
+    boolean content = thirdParty || InjectionRules.framesContent(n.text());
+    Set<String> fired = new LinkedHashSet<>();
+    double keep = 1; // probability that none of the fired rules is right
+    List<String> views = n.views();
+    for (int v = 0; v < views.size(); v++) {
+      String view = withoutAllowed(views.get(v));
+      for (InjectionRules.Rule r : rules) {
+        if (!fired.contains(r.id()) && r.matches(view)) {
+          fired.add(r.id());
+          // orders to the assistant weigh less where no third-party content is in sight
+          boolean indirect = r.family().equals("indirect");
+          keep *= 1 - (indirect && !content ? r.weight() / 2 : r.weight());
+          if (v > 0 && fired.add("obfuscation/encoded-instructions")) {
+            keep *= 1 - 0.8; // instructions hidden in an encoding or tag characters
+          }
+        }
+      }
+    }
+    if (n.findings().contains(TextNormalizer.Finding.TAG_SMUGGLING)
+        && fired.add("obfuscation/tag-characters")) {
+      keep *= 1 - 0.7;
+    }
+    double order = DocumentInstructions.score(raw, content, thirdParty);
+    if (order > 0
+        && !settings.disabledRules().contains("indirect")
+        && fired.add("indirect/instruction-in-content")) {
+      keep *= 1 - order;
+    }
+    double gibberish = Gibberish.score(raw);
+    if (gibberish > 0 && fired.add("suffix/adversarial-gibberish")) {
+      keep *= 1 - gibberish;
+    }
+    double c = 0;
+    if (settings.useClassifier() && classifier != null) {
+      String text = withoutAllowed(n.text());
+      // A few words are too little evidence for vocabulary alone: short texts (a question, a
+      // command) count only in proportion to their length; the rules judge them.
+      c = classifier.score(text) * Math.min(1, text.length() / (double) SHORT_TEXT);
+      if (c >= CONFIDENT) { // below, vocabulary is as likely a new benign source as an attack
+        keep *= 1 - c;
+      }
+    }
+    double score = 1 - keep;
+    List<String> named = new ArrayList<>(fired);
+    if (c >= CONFIDENT) {
+      named.add("classifier");
+    }
+    return new Result(score, List.copyOf(named), where, c);
+  }
+
+  private String withoutAllowed(String view) {
+    String v = view;
+    for (String p : settings.allowPhrases()) {
+      if (!p.isEmpty()) {
+        v = v.replace(p, " ");
+      }
+    }
+    return v;
+  }
+}

@@ -1,0 +1,649 @@
+package dev.lmgate.filters.injection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The fast tier's rules: phrasings of known injection and jailbreak techniques, grouped in
+ * families, each with a weight (how sure a hit alone makes us). They match the normalized view
+ * (lower case, disguises removed) with RE2/J, so their time is linear in the text whatever it
+ * holds. Rules describe techniques, not particular prompts: a rewording of a known jailbreak hits
+ * the same rules.
+ */
+public final class InjectionRules {
+  /**
+   * A rule: its id ({@code family/name}), weight in (0, 1], the words one of which must occur for
+   * the pattern to be worth running (a cheap prefilter; the pattern decides), and the pattern.
+   */
+  public record Rule(String id, double weight, List<String> triggers, Pattern pattern) {
+    public String family() {
+      return id.substring(0, id.indexOf('/'));
+    }
+
+    /**
+     * Whether the rule matches a normalized text. The pattern runs only on windows around the
+     * places a trigger occurs (a rule's match spans at most a few hundred characters), so a long
+     * text costs little more than the search for its triggers.
+     */
+    public boolean matches(String normalized) {
+      int n = normalized.length();
+      int[] windows = new int[16];
+      int count = 0;
+      for (String t : triggers) {
+        int at = normalized.indexOf(t);
+        while (at >= 0) {
+          int from = Math.max(0, at - WINDOW);
+          int to = Math.min(n, at + t.length() + WINDOW);
+          if (count > 0 && from <= windows[2 * count - 1] && to >= windows[2 * count - 2]) {
+            windows[2 * count - 2] = Math.min(windows[2 * count - 2], from); // overlaps the last
+            windows[2 * count - 1] = Math.max(windows[2 * count - 1], to);
+          } else {
+            if (2 * count == windows.length) {
+              windows = java.util.Arrays.copyOf(windows, windows.length * 2);
+            }
+            windows[2 * count] = from;
+            windows[2 * count + 1] = to;
+            count++;
+          }
+          at = normalized.indexOf(t, at + 1);
+        }
+      }
+      if (count == 0) {
+        return false;
+      }
+      long covered = 0;
+      for (int k = 0; k < count; k++) {
+        covered += windows[2 * k + 1] - windows[2 * k];
+      }
+      if (covered >= n) {
+        return pattern.matcher(normalized).find();
+      }
+      java.util.regex.Matcher m = pattern.matcher(normalized);
+      for (int k = 0; k < count; k++) {
+        if (m.region(windows[2 * k], windows[2 * k + 1]).find()) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Characters on either side of a trigger that its rule's pattern is run on. */
+  static final int WINDOW = 120;
+
+  private InjectionRules() {}
+
+  private static final String PREV =
+      "(?:previous|prior|preceding|above|earlier|former|original|initial|old|existing|given|"
+          + "system|developer|default|all|any|every|your|the|these|those|my)";
+  private static final String INSTR =
+      "(?:instructions?|prompts?|rules|directions|directives|guidelines|guidance|commands|orders|"
+          + "constraints|restrictions|context|programming|policies|polic(?:y|ies)|settings|"
+          + "filters|safeguards|training)";
+
+  /**
+   * Text that frames what follows as third-party content (an email, a web page, a table, an answer
+   * found online): inside it, orders addressed to the assistant are injections, not requests.
+   */
+  private static final List<String> FRAME_WORDS =
+      List.of(
+          "mail",
+          "message",
+          "document",
+          "article",
+          "table",
+          "page",
+          "post",
+          "answer",
+          "review",
+          "transcript",
+          "report",
+          "file",
+          "search result",
+          "passage",
+          "excerpt",
+          "tweet",
+          "comment",
+          "letter",
+          "found online",
+          "on the web",
+          "on the internet",
+          "inbox");
+
+  /** Whether a normalized text frames part of itself as third-party content. */
+  public static boolean framesContent(String normalized) {
+    return FRAME.matches(normalized);
+  }
+
+  private static final Pattern DOCUMENT_FRAME =
+      Pattern.compile(
+          "\\b(?:here is|here's|below is|attached is|i (?:got|received|found)|read|summari[sz]e|"
+              + "translate|answer (?:the|my|this) question (?:using|from|based on))"
+              + " (?:an? |the |this |my |some )?(?:following )?(?:e-?mail|message|document|"
+              + "article|table|web ?page|page|post|answer|review|transcript|report|file|"
+              + "search results?|passage|excerpt|tweet|comment|letter|newsletter)\\b"
+              + "|\\b(?:using|from|in) (?:this|the following|the attached) (?:e-?mail|document|"
+              + "article|table|web ?page|page|post|review|transcript|report|file|passage|excerpt)"
+              + "\\b|\\b(?:i found|found) (?:online|on the (?:web|internet))\\b"
+              + "|\\bfrom my inbox\\b");
+
+  private static final Rule FRAME = new Rule("frame/document", 1, FRAME_WORDS, DOCUMENT_FRAME);
+
+  /** Every built-in rule. */
+  public static final List<Rule> ALL = build();
+
+  private static List<Rule> build() {
+    List<Rule> r = new ArrayList<>();
+    // --- instruction override: telling the model to drop what it was told
+    add(
+        r,
+        "override/ignore-instructions",
+        0.9,
+        List.of(
+            "ignore",
+            "disregard",
+            "forget",
+            "skip",
+            "drop",
+            "override",
+            "bypass",
+            "abandon",
+            "neglect",
+            "overlook",
+            "discard"),
+        "\\b(?:ignore|disregard|forget|skip|drop|override|bypass|abandon|neglect|overlook|discard)"
+            + "\\b(?:\\W+\\w+){0,3}?\\W+"
+            + PREV
+            + "(?:\\W+\\w+){0,3}?\\W+"
+            + INSTR
+            + "\\b");
+    add(
+        r,
+        "override/new-instructions",
+        0.6,
+        List.of(
+            "new ",
+            "updated ",
+            "revised ",
+            "real ",
+            "actual ",
+            "true ",
+            "secret ",
+            "hidden ",
+            "override ",
+            "admin "),
+        "\\b(?:new|updated|revised|real|actual|true|secret|hidden|override|admin) "
+            + "(?:instructions?|task|directive|system prompt|rules)\\s*(?::|are|is|follow)");
+    add(
+        r,
+        "override/from-now-on",
+        0.45,
+        List.of(
+            "from now",
+            "from this point",
+            "rest of this conversation",
+            "starting now",
+            "henceforth"),
+        "\\b(?:from now on|from this point(?: on| forward)?|for the rest of this conversation"
+            + "|starting now|henceforth)\\b.{0,60}\\byou\\b");
+    add(
+        r,
+        "override/no-longer-bound",
+        0.7,
+        List.of("no longer", "bound by", "restricted by"),
+        "\\byou (?:are|will be|'re) no longer (?:bound|restricted|limited|constrained|an? (?:ai|"
+            + "assistant|language model))|\\b(?:not|no longer) (?:bound|restricted) by\\b");
+    add(
+        r,
+        "override/do-not-follow",
+        0.55,
+        List.of("follow", "obey", "adhere", "comply", "abide"),
+        "\\b(?:do not|don't|never|stop) (?:follow|obey|adhere to|comply with|abide by)"
+            + "(?:\\W+\\w+){0,3}?\\W+"
+            + INSTR);
+    // --- persona / role-play jailbreaks
+    add(
+        r,
+        "persona/dan",
+        0.85,
+        List.of("anything now", "dan mode", "stand"),
+        "\\bdo anything now\\b|\\bdan mode\\b|\\bstands? for \"?do anything");
+    add(
+        r,
+        "persona/unrestricted-ai",
+        0.75,
+        List.of(
+            "unfiltered",
+            "uncensored",
+            "unrestricted",
+            "unlimited",
+            "unbound",
+            "amoral",
+            "immoral",
+            "unethical",
+            "lawless",
+            "rogue",
+            "evil",
+            "jailbr",
+            "jail-br",
+            "unchained",
+            "liberated",
+            "uncontrolled"),
+        "\\b(?:unfiltered|uncensored|unrestricted|unlimited|unbound|amoral|immoral|unethical|"
+            + "lawless|rogue|evil|jailbroken|jail-?broken|unchained|liberated|uncontrolled)\\b"
+            + "(?:\\W+\\w+){0,3}?\\W+(?:ai|assistant|chatbot|bot|model|language model|version|mode|"
+            + "persona|character|entity|system)\\b");
+    add(
+        r,
+        "persona/no-rules",
+        0.35,
+        List.of(
+            "no ",
+            "without ",
+            "free of",
+            "free from",
+            "doesn't",
+            "does not",
+            "not have",
+            "not follow",
+            "never follow",
+            "never has"),
+        "\\b(?:no|without|free (?:of|from)|doesn't (?:have|follow)|does not (?:have|follow)|"
+            + "not (?:have|follow)|never (?:follows?|has))(?: any)? "
+            + "(?:ethical|moral|content|safety|openai|legal)?\\s?"
+            + "(?:guidelines|restrictions|rules|limits|limitations|filters|censorship|boundaries|"
+            + "policies|principles|ethics|morals|constraints)\\b");
+    add(
+        r,
+        "persona/jailbreak-mode",
+        0.8,
+        List.of(
+            "jailbr",
+            "opposite mode",
+            "chaos mode",
+            "evil mode",
+            "unlocked mode",
+            "god mode",
+            "dan mode",
+            "unrestricted mode",
+            "unfiltered mode",
+            "uncensored mode",
+            "limit mode",
+            "limits mode",
+            "[🔓",
+            "[🔒",
+            "(🔓",
+            "(🔒",
+            "developer mode"),
+        "\\b(?:jailbreak|jailbroken|opposite|chaos|evil|unlocked|dan|unrestricted|unfiltered|"
+            + "uncensored|no-?limits?) mode\\b|[\\[(](?:🔓|🔒)"
+            + "|\\bdeveloper mode (?:enabled|activated|output|on)\\b|\\benable developer mode\\b");
+    add(
+        r,
+        "persona/stay-in-character",
+        0.55,
+        List.of("character"),
+        "\\b(?:stay|remain|keep|break(?:ing)?) (?:in|out of) character\\b");
+    add(
+        r,
+        "persona/two-responses",
+        0.6,
+        List.of(
+            "two ",
+            "2 ",
+            "dual ",
+            "both ",
+            "[🔒",
+            "[🔓",
+            "[classic",
+            "[jailbreak",
+            "[normal",
+            "[developer"),
+        "\\b(?:two|2|dual|both) (?:different |separate )?(?:responses|answers|replies)\\b"
+            + ".{0,80}\\b(?:one|first|normal|classic|filtered)\\b"
+            + "|\\[(?:🔒|🔓|classic|jailbreak|normal|developer mode)[^\\]]{0,20}\\]");
+    add(
+        r,
+        "persona/pretend-no-limits",
+        0.5,
+        List.of(
+            "pretend",
+            "imagine",
+            "act as",
+            "act like",
+            "roleplay",
+            "role-play",
+            "you are now",
+            "will now be",
+            "you're now",
+            "become"),
+        "\\b(?:pretend|imagine|act as if|act like|roleplay as|role-play as|you are now|you will "
+            + "now be|you're now|become)\\b.{0,80}\\b(?:no (?:rules|limits|restrictions|filters)|"
+            + "anything|everything|any question|whatever)\\b");
+    add(
+        r,
+        "persona/refusal-suppression",
+        0.6,
+        List.of(
+            "refuse",
+            "decline",
+            "say no",
+            "say that",
+            "say you",
+            "say sorry",
+            "apologi",
+            "warn",
+            "disclaimer",
+            "mention"),
+        "\\b(?:never|don't|do not|must not|shall not|will not|won't|cannot) (?:refuse|decline|"
+            + "say (?:no|that you can't|you cannot|sorry)|apologi[sz]e|warn|include (?:any )?"
+            + "(?:warnings?|disclaimers?)|mention (?:that|any) (?:ethic|moral|legal)|add (?:any )?"
+            + "(?:warnings?|disclaimers?))");
+    add(
+        r,
+        "persona/policy-named",
+        0.45,
+        List.of(
+            "openai",
+            "anthropic",
+            "content polic",
+            "usage polic",
+            "safety polic",
+            "content guideline",
+            "safety guideline",
+            "content filter",
+            "safety filter",
+            "usage guideline"),
+        "\\b(?:openai|anthropic|content|usage|safety)(?:'s)? (?:content )?(?:policy|policies|"
+            + "guidelines|filters?)\\b");
+    add(
+        r,
+        "persona/hypothetical-frame",
+        0.2,
+        List.of("hypothetical", "fictional", "in a world where", "purposes only"),
+        "\\b(?:hypothetical(?:ly)?|fictional (?:world|story|universe|scenario)|in a world where|"
+            + "for (?:educational|research|academic) purposes only)\\b");
+    // --- system-prompt exfiltration
+    add(
+        r,
+        "exfiltration/reveal-prompt",
+        0.85,
+        List.of(
+            "system",
+            "initial",
+            "original",
+            "hidden",
+            "secret",
+            "internal",
+            "developer",
+            "preprompt",
+            "pre-prompt",
+            "pre prompt"),
+        "\\b(?:reveal|show|print|display|output|repeat|recite|tell me|give me|share|leak|dump|"
+            + "write (?:out|down)|copy|spell out|what (?:is|are|was|were))\\b(?:\\W+\\w+){0,4}?\\W+"
+            + "(?:system|initial|original|hidden|secret|internal|developer|pre-?)"
+            + "\\W*(?:prompt|instructions?|message|rules|directives|configuration)");
+    add(
+        r,
+        "exfiltration/prompt-named",
+        0.7,
+        List.of(
+            "system prompt",
+            "system_prompt",
+            "systemprompt",
+            "initial prompt",
+            "initial instr",
+            "starting instr",
+            "original prompt",
+            "original instr",
+            "hidden prompt",
+            "hidden instr",
+            "secret instr",
+            "internal instr",
+            "setup instr",
+            "first instr",
+            "confidential instr",
+            "underlying instr",
+            "beginning instr",
+            "pre-prompt",
+            "preprompt",
+            "pre prompt",
+            "initiali",
+            "told",
+            "instructed",
+            "programmed",
+            "supposed to",
+            "were given",
+            "been given",
+            "my instructions",
+            "system instr",
+            "system direct",
+            "initial direct",
+            "system config",
+            "initial config"),
+        "\\b(?:your|the|my) (?:own )?(?:system|initial|starting|hidden|secret|internal|original|"
+            + "setup|pre-?|underlying|first|beginning|confidential)[ _-]?(?:prompt|instructions|"
+            + "directives|configuration|initiali[sz]ation)\\b"
+            + "|\\bsystem_?prompt\\b|\\binitiali[sz]ation (?:string|text|prompt|message)\\b"
+            + "|\\bwhat (?:were|was|are|have) you (?:been )?(?:told|instructed|programmed|given|"
+            + "asked)\\b|\\b(?:instructions?|text|rules|prompt) (?:that )?you (?:were|have been) "
+            + "(?:given|told|provided)|\\b(?:i was|you were|you've been|you have been) "
+            + "(?:instructed|programmed|told) to\\b|\\bmy instructions (?:are|were)\\b"
+            + "|\\bthe system prompt (?:is|was|says)\\b|\\bnot supposed to (?:tell|say|reveal|"
+            + "share|disclose)\\b|\\btext you were given\\b");
+    add(
+        r,
+        "exfiltration/words-above",
+        0.75,
+        List.of("above", "before this", "before my", "so far", "preceding", "prior to", "verbatim"),
+        "\\b(?:repeat|print|output|copy|recite|rewrite|reproduce|summari[sz]e|translate)\\b"
+            + "(?:\\W+\\w+){0,4}?\\W+(?:everything|all|text|words|content|instructions|the lines?)"
+            + "(?:\\W+\\w+){0,3}?\\W+(?:above|before (?:this|my)|so far|preceding|prior to)"
+            + "|\\bverbatim\\b.{0,40}\\b(?:above|instructions|prompt)");
+    add(
+        r,
+        "exfiltration/start-of-prompt",
+        0.65,
+        List.of("starting", "begin", "start"),
+        "\\b(?:starting|beginning|begin|start) (?:with|from|at) (?:the words? |the phrase )?"
+            + "[\"'`]?(?:you are|your instructions|system)");
+    // --- chat-template and delimiter spoofing
+    add(
+        r,
+        "spoofing/chat-template",
+        0.9,
+        List.of("<|", "[inst", "[/inst", "<<sys", "<</sys"),
+        "<\\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|"
+            + "end_header_id|begin_of_text)\\|>|\\[/?inst\\]|<</?sys>>|<\\|/?(?:system|user)\\|>");
+    add(
+        r,
+        "spoofing/role-header",
+        0.55,
+        List.of(
+            "system:",
+            "assistant:",
+            "admin:",
+            "developer:",
+            "system]",
+            "assistant]",
+            "system message",
+            "system prompt",
+            "system note",
+            "system override",
+            "system instruction",
+            "admin message",
+            "admin override",
+            "developer message",
+            "developer note",
+            "developer instruction",
+            "###",
+            "**"),
+        "(?:^|[\\n.!?] ?)(?:###|\\*\\*|==+|--+)?\\s*(?:system|assistant|admin|developer)"
+            + "\\s*(?:message|prompt|note|override|instruction)?\\s*(?::|\\]|###|\\*\\*)\\s*"
+            + "(?:you|ignore|new|from|the (?:user|assistant)|override)");
+    add(
+        r,
+        "spoofing/end-of-input",
+        0.6,
+        List.of("end of", "ends", "is over", "complete"),
+        "\\b(?:end of (?:the )?(?:input|prompt|document|context|user (?:input|message)|text|data)"
+            + "|(?:input|prompt|document) (?:ends|is over|complete))\\b.{0,60}"
+            + "\\b(?:now|new|instructions?|ignore|you)\\b");
+    // --- encoded payloads
+    add(
+        r,
+        "encoding/decode-and-follow",
+        0.65,
+        List.of("decode", "decipher", "decrypt", "translate", "convert"),
+        "\\b(?:decode|decipher|decrypt|translate|convert)\\b.{0,40}\\b(?:base64|base 64|hex|rot13|"
+            + "rot-13|binary|morse|caesar|cipher|encoded)\\b.{0,60}\\b(?:follow|execute|do|obey|"
+            + "answer|respond|act|perform|comply)\\b");
+    // --- indirect injection: orders addressed to the assistant inside third-party content
+    add(
+        r,
+        "indirect/addressed-to-assistant",
+        0.5,
+        List.of(
+            "attention to",
+            "attention for",
+            "note to",
+            "note for",
+            "important to",
+            "important for",
+            "instruction to",
+            "instructions to",
+            "instruction for",
+            "instructions for",
+            "message to",
+            "message for",
+            "dear ",
+            "hey ",
+            "hello ",
+            "hi ",
+            "if you are a"),
+        "\\b(?:attention|note|important|instruction|message)s? (?:to|for) (?:the )?(?:ai|assistant|"
+            + "model|chatbot|language model|llm|gpt|system)\\b|\\b(?:dear|hey|hi|hello) "
+            + "(?:ai|assistant|chatgpt|gpt|model|llm|bot)\\b.{0,40}\\b(?:please|must|should|ignore|"
+            + "instead)\\b|\\bif you are (?:an? )?(?:ai|assistant|language model|llm|chatbot)\\b");
+    add(
+        r,
+        "indirect/response-directive",
+        0.5,
+        List.of(
+            "your reply",
+            "your response",
+            "your answer",
+            "your output",
+            "your summary",
+            "your message",
+            "your next",
+            "respond ",
+            "reply ",
+            "answer ",
+            "write your"),
+        "\\b(?:in|into|to|within|throughout|at the (?:end|start|beginning) of) your "
+            + "(?:reply|response|answer|output|summary|message|next message)s?\\b"
+            + "|\\byour (?:reply|response|answer|output|summary) (?:must|should|will|needs to)\\b"
+            + "|\\b(?:respond|reply|answer|write your (?:reply|answer|response)) "
+            + "(?:only |entirely |exclusively )?(?:in|with|using) (?:[a-z]+ ){0,2}"
+            + "(?:language|words|emojis?|code|anagrams?|misspellings|numbers|reverse|pig latin|caps)");
+    add(
+        r,
+        "indirect/exfiltrate-data",
+        0.7,
+        List.of("send", "forward", "upload", "email", "transmit", "exfiltrate", "leak", "]("),
+        "\\b(?:send|forward|post|upload|email|transmit|exfiltrate|leak)\\b.{0,40}\\b(?:password|"
+            + "credentials?|api keys?|tokens?|cookies?|session|private data|conversation|chat "
+            + "history|personal (?:data|information))\\b.{0,40}\\b(?:to|at)\\b"
+            + "|!\\[[^\\]]{0,40}\\]\\(https?://[^)]{0,200}(?:\\?|&)[a-z_]+=");
+    add(
+        r,
+        "indirect/malicious-link",
+        0.55,
+        List.of("http", "www."),
+        "\\b(?:click|visit|go to|download|install|navigate to|open)\\b.{0,40}"
+            + "(?:https?://|www\\.)[^\\s]+.{0,60}\\b(?:update|prize|verify|claim|login|password|"
+            + "account|urgent|free)\\b");
+    add(
+        r,
+        "indirect/hidden-system-command",
+        0.6,
+        List.of(
+            "rm -rf",
+            "dd if",
+            "mkfs",
+            "format c:",
+            "shutdown",
+            "os.system",
+            "subprocess",
+            "curl",
+            ":()"),
+        "\\b(?:rm -rf /|dd if=/dev/(?:zero|random|urandom) of=/dev/[sh]d|:\\(\\)\\s*\\{\\s*:\\|:&|"
+            + "curl [^|]{0,200}\\| ?(?:ba|z)?sh|mkfs\\.|format c:|shutdown -h now|"
+            + "os\\.system\\(|subprocess\\.(?:popen|call|run)\\()");
+    add(
+        r,
+        "indirect/code-exfiltration",
+        0.8,
+        List.of(
+            "environ",
+            "getpass",
+            "psutil",
+            "platform.",
+            "gethostname",
+            "cookie",
+            ".ssh",
+            "id_rsa",
+            "/etc/passwd",
+            "/etc/shadow",
+            "credentials",
+            "pynput",
+            "keyboard",
+            "usb.core",
+            "sounddevice",
+            "driverquery",
+            "wmic",
+            "clipboard",
+            "contacts",
+            "trash"),
+        "(?:os\\.environ|getpass|psutil\\.|platform\\.|gethostname|cookies?\\.txt|cookiejar|"
+            + "browser_cookie|\\.ssh/|id_rsa|/etc/(?:passwd|shadow)|\\.aws/credentials|pynput|"
+            + "keyboard\\.|usb\\.core|sounddevice|driverquery|wmic |clipboard|contacts\\.csv|"
+            + "/trash/)[\\s\\S]{0,600}?(?:requests\\.(?:post|get|put)|urllib|urlopen|httpx\\.|"
+            + "ftplib|ftp\\.|smtplib|\\.sendmail|yag\\.send|paramiko|scp\\.|socket\\.|"
+            + "storbinary|webhook)"
+            + "|(?:requests\\.(?:post|get|put)|urllib|urlopen|httpx\\.|ftplib|smtplib|paramiko)"
+            + "[\\s\\S]{0,600}?(?:os\\.environ|getpass|psutil\\.|cookies?\\.txt|cookiejar|"
+            + "/etc/(?:passwd|shadow)|\\.ssh/|id_rsa|contacts\\.csv|usb\\.core|sounddevice)");
+    add(
+        r,
+        "indirect/embed-code-directive",
+        0.55,
+        List.of("code"),
+        "\\b(?:append|utili[sz]e|embed|blend|integrate|incorporate|fuse|meld|add|insert|include|"
+            + "leverage|employ|use|assimilate|merge|weave|paste|run|execute|enrich|enhance)\\b"
+            + ".{0,60}\\b(?:following|subsequent|below|this) code (?:block|snippet|excerpt|section|"
+            + "segment|fragment|piece|sample)\\b"
+            + "|\\b(?:following|subsequent) code (?:block|snippet|excerpt|section|segment|fragment)"
+            + "\\b.{0,60}\\b(?:into|in|to|within) (?:the (?:framework|fabric) of )?your "
+            + "(?:code|codebase|solution|implementation|program|script|elucidation|answer)");
+    add(
+        r,
+        "indirect/response-rewrite",
+        0.6,
+        List.of("your reply", "your response", "your answer", "your message", "your output"),
+        "\\b(?:enhance|augment|render|end|begin|start|conclude|format|write|compose|rewrite|"
+            + "encode|translate|reverse|scramble|convert|present|deliver|structure|phrase|style|"
+            + "craft|pad|prefix|sign|close|finish|open|decorate|spice up|season|garnish|pepper|"
+            + "enrich|embellish|infuse|fill|sprinkle|punctuate|adorn|tailor|modify|alter)\\b "
+            + "(?:all |each |every )?(?:of )?your (?:reply|replies|response|responses|answer|"
+            + "answers|message|output|summary)");
+    return List.copyOf(r);
+  }
+
+  private static void add(
+      List<Rule> rules, String id, double weight, List<String> triggers, String regex) {
+    rules.add(new Rule(id, weight, triggers, Pattern.compile(regex)));
+  }
+}

@@ -1,0 +1,78 @@
+package dev.lmgate.filters.sensitive;
+
+import static dev.lmgate.filters.TestConversations.user;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmgate.filters.RecordingEvents;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.Verdict;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+
+/** Per type: a credential blocks, personal data is masked or noted, and nothing leaks back. */
+class SensitiveDataFilterTest {
+  static final String KEY =
+      "sk-proj-" + "Zq4nT8wXv2LmR6yB1cK9pH3sJ7dF5gA0eU2iO4tY6rW8qE1zX3cV5bN7mM9lK";
+
+  static SensitiveDataFilter filter(String yaml) throws Exception {
+    FilterSettings.Action action = FilterSettings.Action.ALERT;
+    return (SensitiveDataFilter)
+        new SensitiveDataFilter.Factory()
+            .create(
+                "filters[0]",
+                new ObjectMapper().readTree(yaml),
+                FilterSettings.defaults(action),
+                FilterEnvironment.of(Clock.systemUTC(), new RecordingEvents()));
+  }
+
+  @Test
+  void aCredentialBlocksTheRequestAndTheErrorNamesTheTypeNotTheValue() throws Exception {
+    Verdict v = filter("{\"types\":{\"secrets\":\"block\"}}").decide(user("my key is " + KEY));
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.BLOCK);
+    assertThat(v.rejection().code()).isEqualTo("sensitive_data_detected");
+    assertThat(v.rejection().message()).contains("OPENAI_API_KEY").doesNotContain(KEY);
+    assertThat(v.reason()).doesNotContain(KEY);
+    assertThat(v.rejection().param()).isEqualTo("messages[0]");
+  }
+
+  @Test
+  void personalDataIsMaskedInPlaceWhereTheConfigSaysRedact() throws Exception {
+    Verdict v =
+        filter("{\"types\":{\"personal\":\"redact\"}}")
+            .decide(
+                user(
+                    "Mail ann@example.org or call +44 20 7946 0332 about card 4111 1111 1111 1111."));
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
+    assertThat(v.edits()).hasSize(1);
+    assertThat(v.edits().get(0).pointer()).isEqualTo("/messages/0/content");
+    assertThat(v.edits().get(0).value().asText())
+        .isEqualTo("Mail [EMAIL] or call [PHONE] about card [CARD].");
+  }
+
+  @Test
+  void theFilterActionCoversTypesNotListedAndANamedTypeBeatsItsGroup() throws Exception {
+    SensitiveDataFilter f =
+        filter("{\"types\":{\"EMAIL_ADDRESS\":\"allow\",\"personal\":\"block\"}}");
+    assertThat(f.decide(user("write to ann@example.org")).kind()).isEqualTo(Verdict.Kind.PASS);
+    assertThat(f.decide(user("call 555-010-0199 now")).kind()).isEqualTo(Verdict.Kind.BLOCK);
+    assertThat(filter("{}").decide(user("ann@example.org")).kind()).isEqualTo(Verdict.Kind.ALERT);
+    assertThat(filter("{}").decide(user("order 8042898551103378 shipped")).kind())
+        .as("a number failing Luhn is not a card")
+        .isEqualTo(Verdict.Kind.PASS);
+  }
+
+  @Test
+  void unknownTypesAndHandlingsAreConfigErrors() {
+    assertThatThrownBy(() -> filter("{\"types\":{\"PASSPORT\":\"block\"}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(
+            "filters[0].types.PASSPORT: PASSPORT (expected: secrets, personal or one of");
+    assertThatThrownBy(() -> filter("{\"types\":{\"secrets\":\"shred\"}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("block, redact, alert or allow");
+  }
+}
