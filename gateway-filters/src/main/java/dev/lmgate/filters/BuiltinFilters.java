@@ -6,6 +6,7 @@ import dev.lmgate.filters.limits.RequestLimitFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
+import dev.lmgate.filters.sanitize.SanitizeFilter;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter;
 import dev.lmgate.spi.FilterFactory;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ public final class BuiltinFilters {
             new AuthorizeFilter.Factory(),
             new RateLimitFilter.Factory(),
             new RequestLimitFilter.Factory(),
+            new SanitizeFilter.Factory(),
             new PromptInjectionFilter.Factory(),
             new SensitiveDataFilter.Factory(),
             new OutputPatternFilter.Factory())) {

@@ -13,6 +13,7 @@ class BuiltinFiltersTest {
             "authorize",
             "rate-limit",
             "request-limits",
+            "sanitize",
             "prompt-injection",
             "sensitive-data",
             "output-patterns");

@@ -56,6 +56,17 @@ public final class TestRequest implements RequestView {
     return this;
   }
 
+  /** The body as given, with its conversation (e.g. from {@link TestConversations}). */
+  public TestRequest json(String body, Conversation c) {
+    try {
+      this.json = new ObjectMapper().readTree(body);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+    this.conversation = c;
+    return this;
+  }
+
   public TestRequest principal(Principal p) {
     this.principal = p;
     return this;

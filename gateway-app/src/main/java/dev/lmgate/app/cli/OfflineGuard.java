@@ -41,7 +41,6 @@ final class OfflineGuard {
           + "  - id: prompt-injection\n"
           + "    action: block\n"
           + "  - id: sensitive-data\n"
-          + "    action: alert\n"
           + "    types: {secrets: block}\n";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -107,7 +106,8 @@ final class OfflineGuard {
       if (v.kind() == Verdict.Kind.PASS) {
         continue;
       }
-      if (v.kind() == Verdict.Kind.BLOCK) {
+      boolean shadow = f.settings().action() == dev.lmgate.spi.FilterSettings.Action.ALERT;
+      if (v.kind() == Verdict.Kind.BLOCK && !shadow) { // as the chain: alert-only filters note
         verdict = "block";
       } else if (!verdict.equals("block")) {
         verdict = "alert";

@@ -19,7 +19,14 @@ class ConfigLoaderTest {
     assertThat(c.filters())
         .extracting(f -> f.id())
         .containsExactly(
-            "authenticate", "authorize", "rate-limit", "request-limits", "output-patterns");
+            "authenticate",
+            "authorize",
+            "rate-limit",
+            "request-limits",
+            "sanitize",
+            "prompt-injection",
+            "sensitive-data",
+            "output-patterns");
     assertThat(c.server().firstByteTimeout()).isEqualTo(Duration.ofMinutes(10));
   }
 
@@ -92,7 +99,7 @@ class ConfigLoaderTest {
     assertError(
         "filters:\n  - id: magic\n",
         "filters[0].id: magic (expected: one of [authenticate, authorize, rate-limit,"
-            + " request-limits, output-patterns])");
+            + " request-limits, sanitize, prompt-injection, sensitive-data, output-patterns])");
     assertError(
         "filters:\n  - id: request-limits\n  - id: request-limits\n",
         "filters[1].id: request-limits (expected: each filter once)");

@@ -47,13 +47,17 @@ public final class SensitiveDataFilter implements GatewayFilter {
 
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
+  private final Handling others;
 
   /**
-   * @param handling by type; types absent fall back to the filter's action
+   * @param handling by type
+   * @param others for types {@code handling} does not name
    */
-  public SensitiveDataFilter(FilterSettings settings, Map<String, Handling> handling) {
+  public SensitiveDataFilter(
+      FilterSettings settings, Map<String, Handling> handling, Handling others) {
     this.settings = settings;
     this.handling = Map.copyOf(handling);
+    this.others = others;
   }
 
   @Override
@@ -67,15 +71,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
   }
 
   Handling handlingOf(String kind) {
-    Handling h = handling.get(kind);
-    if (h != null) {
-      return h;
-    }
-    return switch (settings.action()) {
-      case BLOCK -> Handling.BLOCK;
-      case REDACT -> Handling.REDACT;
-      case ALERT -> Handling.ALERT;
-    };
+    return handling.getOrDefault(kind, others);
   }
 
   @Override
@@ -178,7 +174,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("types"));
+      ConfigReader r = new ConfigReader(path, config).only(Set.of("types", "others"));
       Map<String, Handling> handling = new LinkedHashMap<>();
       if (r.has("types")) {
         ConfigReader t = r.child("types");
@@ -186,13 +182,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
         List<String> keys = new ArrayList<>();
         names.forEachRemaining(keys::add);
         for (String key : keys) {
-          Handling h;
-          try {
-            h = Handling.valueOf(t.requiredString(key).toUpperCase(Locale.ROOT));
-          } catch (IllegalArgumentException e) {
-            throw new ConfigException(
-                t.path() + "." + key, t.node().get(key), "block, redact, alert or allow");
-          }
+          Handling h = handling(t, key);
           String k = key.toUpperCase(Locale.ROOT).replace('-', '_');
           if (k.equals("SECRETS") || k.equals("PERSONAL")) {
             for (String type : SensitiveData.TYPES) {
@@ -208,7 +198,17 @@ public final class SensitiveDataFilter implements GatewayFilter {
           }
         }
       }
-      return new SensitiveDataFilter(settings, handling);
+      return new SensitiveDataFilter(
+          settings, handling, r.has("others") ? handling(r, "others") : Handling.ALERT);
+    }
+
+    private static Handling handling(ConfigReader r, String key) throws ConfigException {
+      try {
+        return Handling.valueOf(r.requiredString(key).toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            r.path() + "." + key, r.node().get(key), "block, redact, alert or allow");
+      }
     }
   }
 }

@@ -19,7 +19,7 @@ class SensitiveDataFilterTest {
       "sk-proj-" + "Zq4nT8wXv2LmR6yB1cK9pH3sJ7dF5gA0eU2iO4tY6rW8qE1zX3cV5bN7mM9lK";
 
   static SensitiveDataFilter filter(String yaml) throws Exception {
-    FilterSettings.Action action = FilterSettings.Action.ALERT;
+    FilterSettings.Action action = FilterSettings.Action.BLOCK;
     return (SensitiveDataFilter)
         new SensitiveDataFilter.Factory()
             .create(
@@ -54,12 +54,14 @@ class SensitiveDataFilterTest {
   }
 
   @Test
-  void theFilterActionCoversTypesNotListedAndANamedTypeBeatsItsGroup() throws Exception {
+  void othersCoversTypesNotListedAndANamedTypeBeatsItsGroup() throws Exception {
     SensitiveDataFilter f =
         filter("{\"types\":{\"EMAIL_ADDRESS\":\"allow\",\"personal\":\"block\"}}");
     assertThat(f.decide(user("write to ann@example.org")).kind()).isEqualTo(Verdict.Kind.PASS);
     assertThat(f.decide(user("call 555-010-0199 now")).kind()).isEqualTo(Verdict.Kind.BLOCK);
     assertThat(filter("{}").decide(user("ann@example.org")).kind()).isEqualTo(Verdict.Kind.ALERT);
+    assertThat(filter("{\"others\":\"block\"}").decide(user("ann@example.org")).kind())
+        .isEqualTo(Verdict.Kind.BLOCK);
     assertThat(filter("{}").decide(user("order 8042898551103378 shipped")).kind())
         .as("a number failing Luhn is not a card")
         .isEqualTo(Verdict.Kind.PASS);

@@ -1,0 +1,487 @@
+package dev.lmgate.filters.sanitize;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.filters.text.TextNormalizer;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.TextPart;
+import dev.lmgate.spi.Verdict;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+import org.owasp.html.HtmlPolicyBuilder;
+import org.owasp.html.PolicyFactory;
+import org.owasp.html.Sanitizers;
+
+/**
+ * {@code sanitize}: validates the request's structure and cleans its text before anything else
+ * judges or forwards it.
+ *
+ * <ul>
+ *   <li>structure: a JSON object; nesting depth, string length and message count bounded; for chat
+ *       routes a non-empty {@code messages} array of objects with an allowed {@code role} and a
+ *       string, array or null {@code content}; typed {@code model}, {@code stream}, {@code
+ *       max_tokens}, {@code temperature}. A violation is a 400 naming the field.
+ *   <li>text: control characters (C0/C1 but tab, newline, carriage return) and invisible characters
+ *       (zero-width, bidi controls, tag characters) stripped or refused; HTML stripped to safe
+ *       formatting or escaped with the OWASP Java HTML Sanitizer, per route (off by default: code
+ *       questions are full of angle brackets).
+ *   <li>patterns: per role, text that must not occur ({@code deny}) or that all text must match
+ *       ({@code allow}, the handbook's "list of allowed characters and patterns").
+ * </ul>
+ */
+public final class SanitizeFilter implements GatewayFilter {
+  public static final String ID = "sanitize";
+
+  /** What to do with a kind of text problem. */
+  public enum Treatment {
+    STRIP,
+    BLOCK,
+    OFF
+  }
+
+  /** HTML handling. */
+  public enum Html {
+    OFF,
+    STRIP,
+    ESCAPE
+  }
+
+  /** A content rule for some roles. */
+  public record PatternRule(
+      String name,
+      Set<String> roles,
+      com.google.re2j.Pattern deny,
+      com.google.re2j.Pattern allow) {}
+
+  /**
+   * @param maxMessages most messages in a request
+   * @param maxDepth deepest JSON nesting of the body
+   * @param maxStringChars longest string anywhere in the body
+   * @param roles the message roles accepted
+   * @param controlCharacters control characters in text
+   * @param invisible invisible and bidi characters in text
+   * @param html HTML in text, by default
+   * @param htmlRoutes HTML handling by route id glob
+   * @param patterns content rules
+   */
+  public record Settings(
+      int maxMessages,
+      int maxDepth,
+      int maxStringChars,
+      Set<String> roles,
+      Treatment controlCharacters,
+      Treatment invisible,
+      Html html,
+      Map<Glob, Html> htmlRoutes,
+      List<PatternRule> patterns) {}
+
+  /** Safe formatting, links without scripts: what {@code html: strip} keeps. */
+  private static final PolicyFactory KEEP_FORMATTING =
+      Sanitizers.FORMATTING
+          .and(Sanitizers.BLOCKS)
+          .and(Sanitizers.LINKS)
+          .and(Sanitizers.TABLES)
+          .and(new HtmlPolicyBuilder().allowElements("code", "pre").toFactory());
+
+  private static final Pattern HTML_LIKE =
+      Pattern.compile("<\\s*/?\\s*[a-zA-Z!][^>]*>|javascript:", Pattern.CASE_INSENSITIVE);
+
+  private final FilterSettings filterSettings;
+  private final Settings settings;
+
+  public SanitizeFilter(FilterSettings filterSettings, Settings settings) {
+    this.filterSettings = filterSettings;
+    this.settings = settings;
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return filterSettings;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    return CompletableFuture.completedFuture(decide(request));
+  }
+
+  Verdict decide(RequestView request) {
+    if (!request.route().operation().carriesPrompt()) {
+      return Verdict.pass();
+    }
+    String problem = request.json().map(body -> structure(request, body)).orElse(null);
+    if (problem != null) {
+      int space = problem.indexOf(' ');
+      return reject("structure: " + problem, space > 0 ? problem.substring(0, space) : "", problem);
+    }
+    Html html = htmlFor(request.route().id());
+    List<Edit> edits = new ArrayList<>();
+    List<String> changes = new ArrayList<>();
+    List<Message> messages = request.conversation().messages();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      for (TextPart p : m.parts()) {
+        String where = "messages[" + i + "]";
+        Verdict v = clean(p, m.role(), where, html, edits, changes);
+        if (v != null) {
+          return v;
+        }
+      }
+    }
+    for (TextPart p : request.conversation().prompts()) {
+      Verdict v = clean(p, "user", "prompt", html, edits, changes);
+      if (v != null) {
+        return v;
+      }
+    }
+    return edits.isEmpty()
+        ? Verdict.pass()
+        : Verdict.modify(String.join(", ", changes.stream().distinct().toList()), edits);
+  }
+
+  /** Cleans one text part; a verdict when it must be refused, else null (edits added). */
+  private Verdict clean(
+      TextPart part, String role, String where, Html html, List<Edit> edits, List<String> changes) {
+    String text = part.text();
+    String out = text;
+    if (settings.controlCharacters() != Treatment.OFF && hasControl(out)) {
+      if (settings.controlCharacters() == Treatment.BLOCK) {
+        return reject(
+            "control characters in " + where, where, where + " contains control characters");
+      }
+      out = stripControl(out);
+      changes.add("control characters stripped");
+    }
+    if (settings.invisible() != Treatment.OFF) {
+      String visible = stripInvisible(out);
+      if (!visible.equals(out)) {
+        if (settings.invisible() == Treatment.BLOCK) {
+          return reject(
+              "invisible characters in " + where,
+              where,
+              where + " contains invisible or bidirectional-control characters");
+        }
+        out = visible;
+        changes.add("invisible characters stripped");
+      }
+    }
+    if (html != Html.OFF && HTML_LIKE.matcher(out).find()) {
+      String cleaned =
+          html == Html.ESCAPE
+              ? escapeHtml(out)
+              : KEEP_FORMATTING.sanitize(out).replace("&#64;", "@");
+      if (!cleaned.equals(out)) {
+        out = cleaned;
+        changes.add(html == Html.ESCAPE ? "html escaped" : "html stripped");
+      }
+    }
+    for (PatternRule rule : settings.patterns()) {
+      if (!rule.roles().isEmpty() && !rule.roles().contains(role)) {
+        continue;
+      }
+      String view = TextNormalizer.normalize(out).text();
+      if (rule.deny() != null
+          && (rule.deny().matcher(out).find() || rule.deny().matcher(view).find())) {
+        return reject(
+            "pattern " + rule.name() + " in " + where,
+            where,
+            where + " contains text the gateway's rule '" + rule.name() + "' does not allow");
+      }
+      if (rule.allow() != null && !rule.allow().matcher(out).matches()) {
+        return reject(
+            "pattern " + rule.name() + " in " + where,
+            where,
+            where + " has characters or text outside what rule '" + rule.name() + "' allows");
+      }
+    }
+    if (!out.equals(text)) {
+      edits.add(new Edit(part.pointer(), TextNode.valueOf(out)));
+    }
+    return null;
+  }
+
+  private static Verdict reject(String reason, String param, String detail) {
+    return Verdict.block(
+        reason,
+        new Rejection(
+            400,
+            "invalid_request_error",
+            "invalid_request",
+            param,
+            "The request was refused by the gateway: " + detail + ".",
+            Map.of()));
+  }
+
+  private Html htmlFor(String routeId) {
+    for (Map.Entry<Glob, Html> e : settings.htmlRoutes().entrySet()) {
+      if (e.getKey().matches(routeId)) {
+        return e.getValue();
+      }
+    }
+    return settings.html();
+  }
+
+  /** A description of the first structural problem (field first), or null. */
+  private String structure(RequestView request, JsonNode body) {
+    if (!body.isObject()) {
+      return "body must be a JSON object";
+    }
+    String deep = limits(body, "", 1);
+    if (deep != null) {
+      return deep;
+    }
+    if (body.has("model") && !body.get("model").isTextual()) {
+      return "model must be a string";
+    }
+    if (body.has("stream") && !body.get("stream").isBoolean()) {
+      return "stream must be true or false";
+    }
+    for (String f : List.of("max_tokens", "max_completion_tokens", "max_output_tokens")) {
+      JsonNode n = body.get(f);
+      if (n != null
+          && !n.isNull()
+          && !(n.isIntegralNumber() && (n.asLong() >= 1 || n.asLong() == -1))) {
+        return f + " must be a positive integer";
+      }
+    }
+    JsonNode t = body.get("temperature");
+    if (t != null && !t.isNull() && !(t.isNumber() && t.asDouble() >= 0 && t.asDouble() <= 2)) {
+      return "temperature must be a number from 0 to 2";
+    }
+    Operation op = request.route().operation();
+    if (op == Operation.CHAT || op == Operation.MESSAGES) {
+      JsonNode messages = body.get("messages");
+      if (messages == null || !messages.isArray() || messages.isEmpty()) {
+        return "messages must be a non-empty array";
+      }
+      if (messages.size() > settings.maxMessages()) {
+        return "messages has " + messages.size() + " entries, more than " + settings.maxMessages();
+      }
+      for (int i = 0; i < messages.size(); i++) {
+        JsonNode m = messages.get(i);
+        String at = "messages[" + i + "]";
+        if (!m.isObject()) {
+          return at + " must be an object";
+        }
+        JsonNode role = m.get("role");
+        if (role == null || !role.isTextual()) {
+          return at + ".role must be a string";
+        }
+        if (!settings.roles().contains(role.asText())) {
+          return at + ".role must be one of " + settings.roles().stream().sorted().toList();
+        }
+        JsonNode content = m.get("content");
+        if (content != null && !(content.isTextual() || content.isArray() || content.isNull())) {
+          return at + ".content must be a string, an array of parts or null";
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Depth and string length, walking the tree once. */
+  private String limits(JsonNode n, String path, int depth) {
+    if (depth > settings.maxDepth()) {
+      return (path.isEmpty() ? "body" : path) + " is nested deeper than " + settings.maxDepth();
+    }
+    if (n.isTextual() && n.asText().length() > settings.maxStringChars()) {
+      return path + " is longer than " + settings.maxStringChars() + " characters";
+    }
+    if (n.isArray()) {
+      for (int i = 0; i < n.size(); i++) {
+        String p = limits(n.get(i), path + "[" + i + "]", depth + 1);
+        if (p != null) {
+          return p;
+        }
+      }
+    } else if (n.isObject()) {
+      var fields = n.fields();
+      while (fields.hasNext()) {
+        var e = fields.next();
+        String p =
+            limits(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), depth + 1);
+        if (p != null) {
+          return p;
+        }
+      }
+    }
+    return null;
+  }
+
+  static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (isControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isControl(char c) {
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7F && c <= 0x9F);
+  }
+
+  static String stripControl(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!isControl(c)) {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * Removes zero-width and other format characters, bidi controls, tag characters and variation
+   * selectors, keeping the zero-width joiner inside emoji sequences (where it is meaningful).
+   */
+  static String stripInvisible(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      int n = Character.charCount(cp);
+      boolean drop =
+          cp == 0x200D
+              ? !(i > 0
+                  && Character.isSurrogate(s.charAt(i - 1))
+                  && i + 1 < s.length()
+                  && Character.isSurrogate(s.charAt(i + 1)))
+              : isInvisible(cp);
+      if (drop && b == null) {
+        b = new StringBuilder(s.length());
+        b.append(s, 0, i);
+      } else if (!drop && b != null) {
+        b.appendCodePoint(cp);
+      }
+      i += n;
+    }
+    return b == null ? s : b.toString();
+  }
+
+  private static boolean isInvisible(int cp) {
+    return (cp >= 0x200B && cp <= 0x200F)
+        || (cp >= 0x202A && cp <= 0x202E)
+        || (cp >= 0x2060 && cp <= 0x2069)
+        || cp == 0xFEFF
+        || cp == 0x00AD
+        || cp == 0x061C
+        || (cp >= 0xE0000 && cp <= 0xE007F);
+  }
+
+  static String escapeHtml(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '&' -> b.append("&amp;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** Builds the filter from YAML (docs/input-guard.md). */
+  public static final class Factory implements FilterFactory {
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(
+                  Set.of(
+                      "max-messages",
+                      "max-depth",
+                      "max-string-chars",
+                      "roles",
+                      "control-characters",
+                      "invisible",
+                      "html",
+                      "routes",
+                      "patterns"));
+      Map<Glob, Html> routes = new LinkedHashMap<>();
+      if (r.has("routes")) {
+        ConfigReader rt = r.child("routes");
+        List<String> names = new ArrayList<>();
+        rt.node().fieldNames().forEachRemaining(names::add);
+        for (String glob : names) {
+          ConfigReader one = rt.child(glob).only(Set.of("html"));
+          routes.put(new Glob(glob), one.enumValue("html", Html.class, Html.OFF));
+        }
+      }
+      List<PatternRule> patterns = new ArrayList<>();
+      List<ConfigReader> list = r.list("patterns");
+      for (int i = 0; i < list.size(); i++) {
+        ConfigReader p = list.get(i).only(Set.of("name", "roles", "deny", "allow"));
+        String name = p.string("name", "patterns[" + i + "]");
+        com.google.re2j.Pattern deny = regex(p, "deny");
+        com.google.re2j.Pattern allow = regex(p, "allow");
+        if ((deny == null) == (allow == null)) {
+          throw new ConfigException(p.path(), name, "exactly one of deny or allow");
+        }
+        patterns.add(
+            new PatternRule(
+                name, Set.copyOf(p.has("roles") ? p.strings("roles") : List.of()), deny, allow));
+      }
+      return new SanitizeFilter(
+          settings,
+          new Settings(
+              (int) r.integer("max-messages", 1000, 1, 1_000_000),
+              (int) r.integer("max-depth", 64, 4, 10_000),
+              (int) r.integer("max-string-chars", 1_000_000, 1, Integer.MAX_VALUE),
+              Set.copyOf(
+                  r.has("roles")
+                      ? r.strings("roles")
+                      : List.of("system", "developer", "user", "assistant", "tool")),
+              r.enumValue("control-characters", Treatment.class, Treatment.STRIP),
+              r.enumValue("invisible", Treatment.class, Treatment.STRIP),
+              r.enumValue("html", Html.class, Html.OFF),
+              routes,
+              patterns));
+    }
+
+    /** An operator's pattern, on RE2/J: linear time on any input, whatever the pattern. */
+    private static com.google.re2j.Pattern regex(ConfigReader p, String key)
+        throws ConfigException {
+      String v = p.string(key, null);
+      if (v == null) {
+        return null;
+      }
+      try {
+        return com.google.re2j.Pattern.compile(v);
+      } catch (com.google.re2j.PatternSyntaxException e) {
+        throw new ConfigException(
+            p.path() + "." + key, v, "a regular expression (" + e.getDescription() + ")");
+      }
+    }
+  }
+}
