@@ -5,6 +5,7 @@ import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
+import dev.lmgate.filters.policy.PromptPolicyFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.filters.sanitize.SanitizeFilter;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter;
@@ -28,6 +29,7 @@ public final class BuiltinFilters {
             new SanitizeFilter.Factory(),
             new PromptInjectionFilter.Factory(),
             new SensitiveDataFilter.Factory(),
+            new PromptPolicyFilter.Factory(),
             new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }

@@ -16,6 +16,7 @@ class BuiltinFiltersTest {
             "sanitize",
             "prompt-injection",
             "sensitive-data",
+            "prompt-policy",
             "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");

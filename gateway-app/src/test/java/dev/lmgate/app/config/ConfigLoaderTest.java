@@ -99,7 +99,8 @@ class ConfigLoaderTest {
     assertError(
         "filters:\n  - id: magic\n",
         "filters[0].id: magic (expected: one of [authenticate, authorize, rate-limit,"
-            + " request-limits, sanitize, prompt-injection, sensitive-data, output-patterns])");
+            + " request-limits, sanitize, prompt-injection, sensitive-data, prompt-policy,"
+            + " output-patterns])");
     assertError(
         "filters:\n  - id: request-limits\n  - id: request-limits\n",
         "filters[1].id: request-limits (expected: each filter once)");
