@@ -14,13 +14,14 @@ import java.util.regex.Pattern;
  *       Google and Hugging Face keys, lmgate's own keys, bearer tokens;
  *   <li>personal data: email addresses, phone numbers (international, North American, national
  *       trunk formats), payment cards (Luhn-checked), IBANs (mod-97-checked), IPv4 addresses, US
- *       social security numbers.
+ *       social security numbers, UK national insurance numbers, Canadian social insurance numbers
+ *       (Luhn-checked, next to their name).
  * </ul>
  *
  * Patterns run on RE2/J (linear time on any input). Checksums and shapes keep order numbers,
  * version strings, UUIDs and git hashes from matching. {@link #redact} masks values as {@code
  * [SECRET]}, {@code [EMAIL]}, {@code [PHONE]}, {@code [CARD]}, {@code [IBAN]}, {@code [IP]}, {@code
- * [SSN]}.
+ * [SSN]}, {@code [ID]}.
  *
  * <p>The audit trail's {@code redacted} mode uses it; the input and output guards share it.
  */
@@ -175,6 +176,16 @@ public final class SensitiveData {
     add(
         "US_SSN",
         "\\b(?:00[1-9]|0[1-9][0-9]|[1-578][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-(?:0[1-9]|[1-9][0-9])-(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\\b");
+    whenShape(t -> t.digits() >= 6);
+    add(
+        "UK_NINO",
+        "\\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b");
+    when("sin", "social insurance");
+    add(
+        "CA_SIN",
+        "(?i:\\bsin\\b|social insurance)[^0-9\\n]{0,24}\\b([0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{3})\\b",
+        1,
+        v -> luhnValid(v, 9));
     whenShape(t -> t.dottedRun() >= 3);
     add(
         "IP_ADDRESS",
@@ -224,6 +235,7 @@ public final class SensitiveData {
       case "IBAN_CODE" -> "IBAN";
       case "IP_ADDRESS" -> "IP";
       case "US_SSN" -> "SSN";
+      case "UK_NINO", "CA_SIN" -> "ID";
       default -> "SECRET";
     };
   }

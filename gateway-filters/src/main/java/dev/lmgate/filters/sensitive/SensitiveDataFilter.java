@@ -41,6 +41,10 @@ public final class SensitiveDataFilter implements GatewayFilter {
   public enum Handling {
     BLOCK,
     REDACT,
+    /**
+     * Replace with a placeholder stable within the session ({@code [EMAIL_1]}), kept to restore.
+     */
+    PSEUDONYMIZE,
     ALERT,
     ALLOW
   }
@@ -48,16 +52,44 @@ public final class SensitiveDataFilter implements GatewayFilter {
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
   private final Handling others;
+  private final PseudonymVault vault;
+  private final String sessionHeader;
 
   /**
    * @param handling by type
    * @param others for types {@code handling} does not name
+   * @param vault where pseudonyms are kept (shared with the output side), or null when none is used
+   * @param sessionHeader the request header that names a session within a caller's traffic
    */
   public SensitiveDataFilter(
-      FilterSettings settings, Map<String, Handling> handling, Handling others) {
+      FilterSettings settings,
+      Map<String, Handling> handling,
+      Handling others,
+      PseudonymVault vault,
+      String sessionHeader) {
     this.settings = settings;
     this.handling = Map.copyOf(handling);
     this.others = others;
+    this.vault = vault;
+    this.sessionHeader = sessionHeader;
+  }
+
+  /**
+   * The pseudonym session of a request: the caller (or, unauthenticated, the client address) and
+   * the session header's value when the client sends one.
+   */
+  public static String session(RequestView request, String sessionHeader) {
+    String who =
+        request
+            .principal()
+            .map(p -> p.id())
+            .orElseGet(
+                () -> {
+                  String a = request.clientAddress();
+                  int colon = a.lastIndexOf(':');
+                  return "ip:" + (colon > 0 ? a.substring(0, colon) : a);
+                });
+    return who + "|" + request.header(sessionHeader).orElse("");
   }
 
   @Override
@@ -76,10 +108,18 @@ public final class SensitiveDataFilter implements GatewayFilter {
 
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
-    return CompletableFuture.completedFuture(decide(request.conversation()));
+    if (vault != null) {
+      vault.expireEvery(java.time.Duration.ofMinutes(1));
+    }
+    return CompletableFuture.completedFuture(
+        decide(request.conversation(), session(request, sessionHeader)));
   }
 
   Verdict decide(Conversation c) {
+    return decide(c, "");
+  }
+
+  Verdict decide(Conversation c, String session) {
     Set<String> blocked = new LinkedHashSet<>();
     String blockedWhere = null;
     Set<String> alerted = new LinkedHashSet<>();
@@ -102,6 +142,14 @@ public final class SensitiveDataFilter implements GatewayFilter {
           }
           case REDACT -> {
             masked.append(text, pos, f.start()).append('[').append(f.category()).append(']');
+            pos = f.end();
+            changed = true;
+            redactedTypes.add(f.kind());
+          }
+          case PSEUDONYMIZE -> {
+            masked
+                .append(text, pos, f.start())
+                .append(vault.pseudonym(session, f.category(), text.substring(f.start(), f.end())));
             pos = f.end();
             changed = true;
             redactedTypes.add(f.kind());
@@ -174,7 +222,9 @@ public final class SensitiveDataFilter implements GatewayFilter {
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("types", "others"));
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(Set.of("types", "others", "pseudonym-ttl", "session-header"));
       Map<String, Handling> handling = new LinkedHashMap<>();
       if (r.has("types")) {
         ConfigReader t = r.child("types");
@@ -198,8 +248,21 @@ public final class SensitiveDataFilter implements GatewayFilter {
           }
         }
       }
+      Handling others = r.has("others") ? handling(r, "others") : Handling.ALERT;
+      java.time.Duration ttl = r.duration("pseudonym-ttl", java.time.Duration.ofHours(1));
+      PseudonymVault vault =
+          handling.containsValue(Handling.PSEUDONYMIZE) || others == Handling.PSEUDONYMIZE
+              ? env.shared(
+                  "sensitive-data.vault:" + ttl,
+                  PseudonymVault.class,
+                  () -> new PseudonymVault(ttl, env.clock()))
+              : null;
       return new SensitiveDataFilter(
-          settings, handling, r.has("others") ? handling(r, "others") : Handling.ALERT);
+          settings,
+          handling,
+          others,
+          vault,
+          r.string("session-header", "x-lmgate-session").toLowerCase(Locale.ROOT));
     }
 
     private static Handling handling(ConfigReader r, String key) throws ConfigException {
@@ -207,7 +270,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
         return Handling.valueOf(r.requiredString(key).toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(
-            r.path() + "." + key, r.node().get(key), "block, redact, alert or allow");
+            r.path() + "." + key, r.node().get(key), "block, redact, pseudonymize, alert or allow");
       }
     }
   }

@@ -68,6 +68,36 @@ class SensitiveDataFilterTest {
   }
 
   @Test
+  void pseudonymsAreStableWithinASessionAndRestorableUntilTheyExpire() throws Exception {
+    SensitiveDataFilter f = filter("{\"types\":{\"personal\":\"pseudonymize\"}}");
+    Verdict first =
+        f.decide(
+            user("Mail ann@example.org and bob@example.org, then ann@example.org again."), "s1");
+    assertThat(first.edits().get(0).value().asText())
+        .isEqualTo("Mail [EMAIL_1] and [EMAIL_2], then [EMAIL_1] again.");
+    Verdict later = f.decide(user("What did bob@example.org say?"), "s1");
+    assertThat(later.edits().get(0).value().asText()).isEqualTo("What did [EMAIL_2] say?");
+    Verdict other = f.decide(user("What did bob@example.org say?"), "s2");
+    assertThat(other.edits().get(0).value().asText())
+        .as("another session numbers its own")
+        .isEqualTo("What did [EMAIL_1] say?");
+  }
+
+  @Test
+  void theVaultKeepsValuesEncryptedAndForgetsIdleSessions() {
+    dev.lmgate.filters.MutableClock clock =
+        new dev.lmgate.filters.MutableClock(java.time.Instant.parse("2026-11-26T10:00:00Z"));
+    PseudonymVault v = new PseudonymVault(java.time.Duration.ofMinutes(30), clock);
+    assertThat(v.pseudonym("s", "EMAIL", "ann@example.org")).isEqualTo("[EMAIL_1]");
+    assertThat(v.reveal("s", "[EMAIL_1]")).contains("ann@example.org");
+    assertThat(v.reveal("other", "[EMAIL_1]")).isEmpty();
+    clock.advance(java.time.Duration.ofMinutes(31));
+    assertThat(v.reveal("s", "[EMAIL_1]")).isEmpty();
+    v.expire();
+    assertThat(v.sessions()).isZero();
+  }
+
+  @Test
   void unknownTypesAndHandlingsAreConfigErrors() {
     assertThatThrownBy(() -> filter("{\"types\":{\"PASSPORT\":\"block\"}}"))
         .isInstanceOf(ConfigException.class)
@@ -75,6 +105,6 @@ class SensitiveDataFilterTest {
             "filters[0].types.PASSPORT: PASSPORT (expected: secrets, personal or one of");
     assertThatThrownBy(() -> filter("{\"types\":{\"secrets\":\"shred\"}}"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("block, redact, alert or allow");
+        .hasMessageContaining("block, redact, pseudonymize, alert or allow");
   }
 }

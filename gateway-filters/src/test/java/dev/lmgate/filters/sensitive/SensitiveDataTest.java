@@ -22,6 +22,12 @@ class SensitiveDataTest {
         .isEqualTo("card [CARD] exp 12/29");
     assertThat(SensitiveData.redact("IBAN GB82 WEST 1234 5698 7654 32.")).isEqualTo("IBAN [IBAN].");
     assertThat(SensitiveData.redact("ssn 219-09-9999")).isEqualTo("ssn [SSN]");
+    assertThat(SensitiveData.redact("NI number AB 12 34 56 C, thanks"))
+        .isEqualTo("NI number [ID], thanks");
+    assertThat(SensitiveData.redact("my SIN is 046-454-286")).isEqualTo("my SIN is [ID]");
+    assertThat(SensitiveData.redact("my SIN is 046-454-287"))
+        .as("fails Luhn")
+        .isEqualTo("my SIN is 046-454-287");
     assertThat(
             SensitiveData.redact(
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- after"))
