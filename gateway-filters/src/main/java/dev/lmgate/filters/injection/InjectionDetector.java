@@ -170,6 +170,12 @@ public final class InjectionDetector {
     }
     double score = 1 - keep;
     List<String> named = new ArrayList<>(fired);
+    for (TextNormalizer.Finding f : n.findings()) {
+      // what the client disguised, for the record; these weigh nothing by themselves
+      if (f != TextNormalizer.Finding.COMPATIBILITY_FORMS && score > 0) {
+        named.add("normalized/" + f.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+      }
+    }
     if (c >= CONFIDENT) {
       named.add("classifier");
     }

@@ -59,7 +59,9 @@ class InjectionDetectorTest {
       assertThat(score(chat("user", s))).as(s).isGreaterThanOrEqualTo(0.5);
     }
     assertThat(detector.scan(chat("user", encoded)).rules())
-        .contains("obfuscation/encoded-instructions");
+        .contains("obfuscation/encoded-instructions", "normalized/base64");
+    assertThat(detector.scan(chat("user", zeroWidth)).rules()).contains("normalized/invisible");
+    assertThat(detector.scan(chat("user", homoglyphs)).rules()).contains("normalized/confusables");
   }
 
   @Test
