@@ -10,7 +10,9 @@ final class Gibberish {
   private Gibberish() {}
 
   static double score(String raw) {
-    String stripped = raw.strip();
+    // the tail of the last line: suffixes are appended, and 40 tokens fit in 600 characters
+    String tail = raw.length() > 600 ? raw.substring(raw.length() - 600) : raw;
+    String stripped = tail.strip();
     int lastLine = Math.max(stripped.lastIndexOf('\n'), stripped.lastIndexOf('\r'));
     String[] tokens = stripped.substring(lastLine + 1).split("\\s+");
     int from = Math.max(0, tokens.length - 40);

@@ -62,18 +62,21 @@ public final class InjectionDetector {
 
   private final Settings settings;
   private final InjectionClassifier classifier;
-  private final List<InjectionRules.Rule> rules;
+  private final InjectionRules.RuleSet rules;
 
   public InjectionDetector(Settings settings, InjectionClassifier classifier) {
     this.settings = settings;
     this.classifier = classifier;
     this.rules =
-        InjectionRules.ALL.stream()
-            .filter(
-                r ->
-                    !settings.disabledRules().contains(r.id())
-                        && !settings.disabledRules().contains(r.family()))
-            .toList();
+        new InjectionRules.RuleSet(
+            java.util.stream.Stream.concat(
+                    InjectionRules.ALL.stream()
+                        .filter(
+                            r ->
+                                !settings.disabledRules().contains(r.id())
+                                    && !settings.disabledRules().contains(r.family())),
+                    java.util.stream.Stream.of(InjectionRules.FRAME))
+                .toList());
   }
 
   /** Scores a whole conversation. */
@@ -126,21 +129,27 @@ public final class InjectionDetector {
    */
   public Result scanText(String raw, String where, boolean thirdParty) {
     TextNormalizer.Normalized n = TextNormalizer.normalize(raw);
-    boolean content = thirdParty || InjectionRules.framesContent(n.text());
+    List<String> views = n.views();
+    List<List<InjectionRules.Rule>> hitsPerView = new ArrayList<>(views.size());
+    boolean content = thirdParty;
+    for (String view : views) {
+      List<InjectionRules.Rule> hits = rules.matching(withoutAllowed(view));
+      hitsPerView.add(hits);
+      content |= hits.contains(InjectionRules.FRAME);
+    }
     Set<String> fired = new LinkedHashSet<>();
     double keep = 1; // probability that none of the fired rules is right
-    List<String> views = n.views();
     for (int v = 0; v < views.size(); v++) {
-      String view = withoutAllowed(views.get(v));
-      for (InjectionRules.Rule r : rules) {
-        if (!fired.contains(r.id()) && r.matches(view)) {
-          fired.add(r.id());
-          // orders to the assistant weigh less where no third-party content is in sight
-          boolean indirect = r.family().equals("indirect");
-          keep *= 1 - (indirect && !content ? r.weight() / 2 : r.weight());
-          if (v > 0 && fired.add("obfuscation/encoded-instructions")) {
-            keep *= 1 - 0.8; // instructions hidden in an encoding or tag characters
-          }
+      for (InjectionRules.Rule r : hitsPerView.get(v)) {
+        if (r == InjectionRules.FRAME || fired.contains(r.id())) {
+          continue;
+        }
+        fired.add(r.id());
+        // orders to the assistant weigh less where no third-party content is in sight
+        boolean indirect = r.family().equals("indirect");
+        keep *= 1 - (indirect && !content ? r.weight() / 2 : r.weight());
+        if (v > 0 && fired.add("obfuscation/encoded-instructions")) {
+          keep *= 1 - 0.8; // instructions hidden in an encoding or tag characters
         }
       }
     }

@@ -27,45 +27,106 @@ public final class InjectionRules {
      * text costs little more than the search for its triggers.
      */
     public boolean matches(String normalized) {
-      int n = normalized.length();
-      int[] windows = new int[16];
-      int count = 0;
+      List<int[]> at = new ArrayList<>();
       for (String t : triggers) {
-        int at = normalized.indexOf(t);
-        while (at >= 0) {
-          int from = Math.max(0, at - WINDOW);
-          int to = Math.min(n, at + t.length() + WINDOW);
-          if (count > 0 && from <= windows[2 * count - 1] && to >= windows[2 * count - 2]) {
-            windows[2 * count - 2] = Math.min(windows[2 * count - 2], from); // overlaps the last
-            windows[2 * count - 1] = Math.max(windows[2 * count - 1], to);
-          } else {
-            if (2 * count == windows.length) {
-              windows = java.util.Arrays.copyOf(windows, windows.length * 2);
-            }
-            windows[2 * count] = from;
-            windows[2 * count + 1] = to;
-            count++;
-          }
-          at = normalized.indexOf(t, at + 1);
+        for (int i = normalized.indexOf(t); i >= 0; i = normalized.indexOf(t, i + 1)) {
+          at.add(new int[] {i, t.length()});
         }
       }
-      if (count == 0) {
+      at.sort((a, b) -> Integer.compare(a[0], b[0]));
+      return matchesAround(normalized, at);
+    }
+
+    /** Runs the pattern in windows around trigger occurrences ({start, length}, by start). */
+    boolean matchesAround(String normalized, List<int[]> triggerHits) {
+      if (triggerHits.isEmpty()) {
         return false;
       }
-      long covered = 0;
-      for (int k = 0; k < count; k++) {
-        covered += windows[2 * k + 1] - windows[2 * k];
-      }
-      if (covered >= n) {
-        return pattern.matcher(normalized).find();
-      }
+      int n = normalized.length();
       java.util.regex.Matcher m = pattern.matcher(normalized);
-      for (int k = 0; k < count; k++) {
-        if (m.region(windows[2 * k], windows[2 * k + 1]).find()) {
+      int from = -1;
+      int to = -1;
+      for (int[] hit : triggerHits) {
+        int a = Math.max(0, hit[0] - WINDOW);
+        int b = Math.min(n, hit[0] + hit[1] + WINDOW);
+        if (from >= 0 && a <= to) {
+          to = Math.max(to, b); // overlaps the window being built
+          continue;
+        }
+        if (from >= 0 && m.region(from, to).find()) {
           return true;
         }
+        from = a;
+        to = b;
       }
-      return false;
+      return m.region(from, to).find();
+    }
+  }
+
+  /**
+   * Rules evaluated together: one pass over the text finds every rule's triggers, then each rule
+   * with a trigger runs its pattern around them.
+   */
+  public static final class RuleSet {
+    private final List<Rule> rules;
+    private final TriggerIndex index;
+    private final int[][] rulesOfTrigger;
+    private final int[] triggerLength;
+
+    public RuleSet(List<Rule> rules) {
+      this.rules = List.copyOf(rules);
+      List<String> triggers = new ArrayList<>();
+      java.util.Map<String, List<Integer>> owners = new java.util.LinkedHashMap<>();
+      for (int r = 0; r < rules.size(); r++) {
+        for (String t : rules.get(r).triggers()) {
+          owners.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
+        }
+      }
+      triggers.addAll(owners.keySet());
+      this.index = new TriggerIndex(triggers);
+      this.rulesOfTrigger = new int[triggers.size()][];
+      this.triggerLength = new int[triggers.size()];
+      for (int t = 0; t < triggers.size(); t++) {
+        rulesOfTrigger[t] = owners.get(triggers.get(t)).stream().mapToInt(i -> i).toArray();
+        triggerLength[t] = triggers.get(t).length();
+      }
+    }
+
+    public List<Rule> rules() {
+      return rules;
+    }
+
+    /** The rules that match a normalized text, in rule order. */
+    public List<Rule> matching(String normalized) {
+      List<TriggerIndex.Hit> hits = index.find(normalized);
+      if (hits.isEmpty()) {
+        return List.of();
+      }
+      List<List<int[]>> perRule = new ArrayList<>(rules.size());
+      for (int r = 0; r < rules.size(); r++) {
+        perRule.add(null);
+      }
+      for (TriggerIndex.Hit h : hits) {
+        for (int r : rulesOfTrigger[h.pattern()]) {
+          List<int[]> l = perRule.get(r);
+          if (l == null) {
+            l = new ArrayList<>();
+            perRule.set(r, l);
+          }
+          l.add(new int[] {h.start(), triggerLength[h.pattern()]});
+        }
+      }
+      List<Rule> out = new ArrayList<>();
+      for (int r = 0; r < rules.size(); r++) {
+        List<int[]> l = perRule.get(r);
+        if (l != null) {
+          l.sort((a, b) -> Integer.compare(a[0], b[0]));
+          if (rules.get(r).matchesAround(normalized, l)) {
+            out.add(rules.get(r));
+          }
+        }
+      }
+      return out;
     }
   }
 
@@ -128,7 +189,8 @@ public final class InjectionRules {
               + "\\b|\\b(?:i found|found) (?:online|on the (?:web|internet))\\b"
               + "|\\bfrom my inbox\\b");
 
-  private static final Rule FRAME = new Rule("frame/document", 1, FRAME_WORDS, DOCUMENT_FRAME);
+  /** The frame as a rule, so a rule set can find it in the same pass as the others. */
+  static final Rule FRAME = new Rule("frame/document", 0, FRAME_WORDS, DOCUMENT_FRAME);
 
   /** Every built-in rule. */
   public static final List<Rule> ALL = build();

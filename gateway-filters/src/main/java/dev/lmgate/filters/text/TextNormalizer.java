@@ -74,7 +74,9 @@ public final class TextNormalizer {
     EnumSet<Finding> found = EnumSet.noneOf(Finding.class);
     List<String> decoded = new ArrayList<>();
     String nfkc =
-        isAscii(raw) ? raw : Normalizer.normalize(raw, Normalizer.Form.NFKC); // ASCII is NFKC
+        isAscii(raw) || Normalizer.isNormalized(raw, Normalizer.Form.NFKC) // ASCII is NFKC
+            ? raw
+            : Normalizer.normalize(raw, Normalizer.Form.NFKC);
     if (!nfkc.equals(raw)) {
       found.add(Finding.COMPATIBILITY_FORMS);
     }
