@@ -11,8 +11,12 @@ import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Message;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.ResponseView;
+import dev.lmgate.spi.StreamInspector;
 import dev.lmgate.spi.TextPart;
 import dev.lmgate.spi.Verdict;
 import java.util.ArrayList;
@@ -21,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,11 +54,36 @@ public final class SensitiveDataFilter implements GatewayFilter {
     ALLOW
   }
 
+  /**
+   * The answer's side.
+   *
+   * @param handling by type, in answers: block, redact or allow (others: allow)
+   * @param restore whether pseudonyms placed on the way in are restored for the caller
+   * @param restoreInToolArguments whether they are restored in tool-call arguments too
+   * @param holdBack characters of each streamed output held back: the longest value caught whole
+   */
+  public record Output(
+      Map<String, Handling> handling,
+      boolean restore,
+      boolean restoreInToolArguments,
+      int holdBack) {
+    public static final Output NONE = new Output(Map.of(), false, false, 0);
+
+    boolean active() {
+      return restore || !handling.isEmpty();
+    }
+  }
+
+  /** Pseudonym placeholders as {@link PseudonymVault} writes them. */
+  private static final java.util.regex.Pattern PLACEHOLDER =
+      java.util.regex.Pattern.compile("\\[[A-Z]{2,6}_[0-9]{1,6}]");
+
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
   private final Handling others;
   private final PseudonymVault vault;
   private final String sessionHeader;
+  private final Output output;
 
   /**
    * @param handling by type
@@ -66,12 +96,14 @@ public final class SensitiveDataFilter implements GatewayFilter {
       Map<String, Handling> handling,
       Handling others,
       PseudonymVault vault,
-      String sessionHeader) {
+      String sessionHeader,
+      Output output) {
     this.settings = settings;
     this.handling = Map.copyOf(handling);
     this.others = others;
     this.vault = vault;
     this.sessionHeader = sessionHeader;
+    this.output = output;
   }
 
   /**
@@ -192,6 +224,131 @@ public final class SensitiveDataFilter implements GatewayFilter {
     return Verdict.pass();
   }
 
+  // ------------------------------------------------------------------ the answer
+
+  @Override
+  public boolean inspectsResponse(RequestView request) {
+    return output.active() && request.route().operation().carriesPrompt();
+  }
+
+  @Override
+  public CompletionStage<Verdict> onResponse(ResponseView response) {
+    String session = session(response.request(), sessionHeader);
+    List<Edit> edits = new ArrayList<>();
+    Set<String> reasons = new LinkedHashSet<>();
+    for (OutputText out : response.outputs()) {
+      StreamInspector.StreamDecision d = scanOutput(session, out.channel(), out.text(), 0);
+      if (d.block()) {
+        return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
+      }
+      if (!d.redactions().isEmpty()) {
+        if (out.pointer().isEmpty()) {
+          return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
+        }
+        edits.add(
+            new Edit(out.pointer(), TextNode.valueOf(applySpans(out.text(), d.redactions()))));
+        reasons.add(d.reason());
+      }
+    }
+    return CompletableFuture.completedFuture(
+        edits.isEmpty() ? Verdict.pass() : Verdict.modify(String.join(", ", reasons), edits));
+  }
+
+  @Override
+  public Optional<StreamInspector> streamInspector(RequestView request) {
+    if (!inspectsResponse(request)) {
+      return Optional.empty();
+    }
+    String session = session(request, sessionHeader);
+    return Optional.of(
+        new StreamInspector() {
+          @Override
+          public int holdBack() {
+            return output.holdBack();
+          }
+
+          @Override
+          public StreamDecision inspect(
+              String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+            return scanOutput(session, channel, text, scanFrom);
+          }
+        });
+  }
+
+  /**
+   * Secrets and personal data in an answer, and pseudonyms to restore, in the text from {@code
+   * scanFrom - holdBack} on; spans ending at or before {@code scanFrom} were decided already.
+   */
+  private StreamInspector.StreamDecision scanOutput(
+      String session, OutputChannel channel, String text, int scanFrom) {
+    int from = Math.max(0, scanFrom - output.holdBack());
+    String window = text.substring(from);
+    List<StreamInspector.Span> spans = new ArrayList<>();
+    Set<String> reasons = new LinkedHashSet<>();
+    if (!output.handling().isEmpty()) {
+      for (SensitiveData.Finding f : SensitiveData.find(window)) {
+        int start = from + f.start();
+        int end = from + f.end();
+        if (end <= scanFrom && scanFrom > 0) {
+          continue;
+        }
+        Handling h = output.handling().getOrDefault(f.kind(), Handling.ALLOW);
+        if (h == Handling.BLOCK) {
+          return StreamInspector.StreamDecision.block(f.kind() + " in the answer");
+        }
+        if (h == Handling.REDACT) {
+          spans.add(new StreamInspector.Span(start, end, "[" + f.category() + "]"));
+          reasons.add("masked " + f.kind());
+        }
+      }
+    }
+    if (output.restore()
+        && vault != null
+        && (channel != OutputChannel.TOOL_ARGUMENTS || output.restoreInToolArguments())) {
+      java.util.regex.Matcher m = PLACEHOLDER.matcher(window);
+      while (m.find()) {
+        int start = from + m.start();
+        int end = from + m.end();
+        if (end <= scanFrom && scanFrom > 0) {
+          continue;
+        }
+        Optional<String> value = vault.reveal(session, m.group());
+        if (value.isPresent()) {
+          spans.add(new StreamInspector.Span(start, end, value.get()));
+          reasons.add("restored pseudonyms");
+        }
+      }
+    }
+    return spans.isEmpty()
+        ? StreamInspector.StreamDecision.pass()
+        : StreamInspector.StreamDecision.redact(String.join(", ", reasons), spans);
+  }
+
+  static String applySpans(String text, List<StreamInspector.Span> spans) {
+    List<StreamInspector.Span> sorted = new ArrayList<>(spans);
+    sorted.sort((a, b) -> Integer.compare(a.start(), b.start()));
+    StringBuilder sb = new StringBuilder(text.length());
+    int i = 0;
+    for (StreamInspector.Span sp : sorted) {
+      if (sp.start() < i) {
+        continue; // overlaps a span already applied
+      }
+      sb.append(text, i, sp.start()).append(sp.replacement());
+      i = sp.end();
+    }
+    return sb.append(text, i, text.length()).toString();
+  }
+
+  private static Rejection leak(String reason) {
+    return new Rejection(
+        403,
+        "content_filter",
+        "content_filter",
+        "",
+        "The response was blocked by the gateway: it contained sensitive data (" + reason + ").",
+        Map.of());
+  }
+
   private record Located(TextPart part, String where) {}
 
   private static List<Located> parts(Conversation c) {
@@ -224,34 +381,33 @@ public final class SensitiveDataFilter implements GatewayFilter {
         throws ConfigException {
       ConfigReader r =
           new ConfigReader(path, config)
-              .only(Set.of("types", "others", "pseudonym-ttl", "session-header"));
-      Map<String, Handling> handling = new LinkedHashMap<>();
-      if (r.has("types")) {
-        ConfigReader t = r.child("types");
-        var names = t.node().fieldNames();
-        List<String> keys = new ArrayList<>();
-        names.forEachRemaining(keys::add);
-        for (String key : keys) {
-          Handling h = handling(t, key);
-          String k = key.toUpperCase(Locale.ROOT).replace('-', '_');
-          if (k.equals("SECRETS") || k.equals("PERSONAL")) {
-            for (String type : SensitiveData.TYPES) {
-              if (SensitiveData.isSecret(type) == k.equals("SECRETS")) {
-                handling.putIfAbsent(type, h);
-              }
-            }
-          } else if (SensitiveData.TYPES.contains(k)) {
-            handling.put(k, h); // a named type wins over its group
-          } else {
+              .only(Set.of("types", "others", "pseudonym-ttl", "session-header", "output"));
+      Map<String, Handling> handling = types(r);
+      Output output = Output.NONE;
+      if (r.has("output")) {
+        ConfigReader o =
+            r.child("output")
+                .only(Set.of("types", "restore", "restore-in-tool-arguments", "hold-back"));
+        Map<String, Handling> out = types(o);
+        for (Map.Entry<String, Handling> e : out.entrySet()) {
+          if (e.getValue() == Handling.PSEUDONYMIZE || e.getValue() == Handling.ALERT) {
             throw new ConfigException(
-                t.path() + "." + key, key, "secrets, personal or one of " + SensitiveData.TYPES);
+                o.path() + ".types", e.getValue(), "block, redact or allow in answers");
           }
         }
+        output =
+            new Output(
+                out,
+                o.bool("restore", true),
+                o.bool("restore-in-tool-arguments", false),
+                (int) o.integer("hold-back", 256, 24, 65_536));
       }
       Handling others = r.has("others") ? handling(r, "others") : Handling.ALERT;
       java.time.Duration ttl = r.duration("pseudonym-ttl", java.time.Duration.ofHours(1));
+      boolean pseudonyms =
+          handling.containsValue(Handling.PSEUDONYMIZE) || others == Handling.PSEUDONYMIZE;
       PseudonymVault vault =
-          handling.containsValue(Handling.PSEUDONYMIZE) || others == Handling.PSEUDONYMIZE
+          pseudonyms
               ? env.shared(
                   "sensitive-data.vault:" + ttl,
                   PseudonymVault.class,
@@ -262,7 +418,38 @@ public final class SensitiveDataFilter implements GatewayFilter {
           handling,
           others,
           vault,
-          r.string("session-header", "x-lmgate-session").toLowerCase(Locale.ROOT));
+          r.string("session-header", "x-lmgate-session").toLowerCase(Locale.ROOT),
+          pseudonyms && !output.active()
+              ? new Output(Map.of(), true, false, 256) // placeholders go back by default
+              : output);
+    }
+
+    /** A {@code types:} map under {@code r}: by group or by type, a named type winning. */
+    private static Map<String, Handling> types(ConfigReader r) throws ConfigException {
+      Map<String, Handling> handling = new LinkedHashMap<>();
+      if (!r.has("types")) {
+        return handling;
+      }
+      ConfigReader t = r.child("types");
+      List<String> keys = new ArrayList<>();
+      t.node().fieldNames().forEachRemaining(keys::add);
+      for (String key : keys) {
+        Handling h = handling(t, key);
+        String k = key.toUpperCase(Locale.ROOT).replace('-', '_');
+        if (k.equals("SECRETS") || k.equals("PERSONAL")) {
+          for (String type : SensitiveData.TYPES) {
+            if (SensitiveData.isSecret(type) == k.equals("SECRETS")) {
+              handling.putIfAbsent(type, h);
+            }
+          }
+        } else if (SensitiveData.TYPES.contains(k)) {
+          handling.put(k, h); // a named type wins over its group
+        } else {
+          throw new ConfigException(
+              t.path() + "." + key, key, "secrets, personal or one of " + SensitiveData.TYPES);
+        }
+      }
+      return handling;
     }
 
     private static Handling handling(ConfigReader r, String key) throws ConfigException {

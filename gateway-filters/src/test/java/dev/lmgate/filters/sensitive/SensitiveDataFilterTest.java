@@ -11,6 +11,7 @@ import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.Verdict;
 import java.time.Clock;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Per type: a credential blocks, personal data is masked or noted, and nothing leaks back. */
@@ -95,6 +96,64 @@ class SensitiveDataFilterTest {
     assertThat(v.reveal("s", "[EMAIL_1]")).isEmpty();
     v.expire();
     assertThat(v.sessions()).isZero();
+  }
+
+  @Test
+  void answersAreMaskedAndPseudonymsRestoredButNotIntoToolArguments() throws Exception {
+    SensitiveDataFilter f =
+        filter(
+            "{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"},"
+                + "\"output\":{\"types\":{\"PHONE_NUMBER\":\"redact\"}}}");
+    dev.lmgate.filters.TestRequest req =
+        new dev.lmgate.filters.TestRequest()
+            .json("{\"model\":\"m\",\"messages\":[]}", user("x"))
+            .header("x-lmgate-session", "s9");
+    String session = SensitiveDataFilter.session(req, "x-lmgate-session");
+    f.decide(user("write to ann@example.org"), session); // places [EMAIL_1]
+    assertThat(f.inspectsResponse(req)).isTrue();
+    dev.lmgate.spi.ResponseView answer =
+        response(
+            req,
+            new dev.lmgate.spi.OutputText(
+                "0",
+                dev.lmgate.spi.OutputChannel.CONTENT,
+                "/choices/0/message/content",
+                "Done: wrote [EMAIL_1], call +44 20 7946 0123."),
+            new dev.lmgate.spi.OutputText(
+                "0.t0",
+                dev.lmgate.spi.OutputChannel.TOOL_ARGUMENTS,
+                "/choices/0/message/tool_calls/0/function/arguments",
+                "{\"to\":\"[EMAIL_1]\"}"));
+    Verdict v = f.onResponse(answer).toCompletableFuture().join();
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
+    assertThat(v.edits()).hasSize(1);
+    assertThat(v.edits().get(0).value().asText())
+        .isEqualTo("Done: wrote ann@example.org, call [PHONE].");
+  }
+
+  static dev.lmgate.spi.ResponseView response(
+      dev.lmgate.spi.RequestView r, dev.lmgate.spi.OutputText... outputs) {
+    return new dev.lmgate.spi.ResponseView() {
+      @Override
+      public dev.lmgate.spi.RequestView request() {
+        return r;
+      }
+
+      @Override
+      public int status() {
+        return 200;
+      }
+
+      @Override
+      public java.util.Optional<com.fasterxml.jackson.databind.JsonNode> json() {
+        return java.util.Optional.empty();
+      }
+
+      @Override
+      public List<dev.lmgate.spi.OutputText> outputs() {
+        return List.of(outputs);
+      }
+    };
   }
 
   @Test
