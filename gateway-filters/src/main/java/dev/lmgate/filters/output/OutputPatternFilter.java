@@ -50,13 +50,40 @@ public final class OutputPatternFilter implements GatewayFilter {
    * @param action block or redact (alert comes from the filter's own action)
    * @param replacement what a redacted match becomes
    * @param channels the outputs the rule reads
+   * @param routes route id globs the rule applies to (empty: all)
+   * @param roles caller roles it applies to (empty: all callers)
    */
   public record Rule(
       String name,
       Pattern pattern,
       FilterSettings.Action action,
       String replacement,
-      Set<OutputChannel> channels) {}
+      Set<OutputChannel> channels,
+      List<dev.lmgate.filters.policy.Glob> routes,
+      Set<String> roles) {
+    public Rule(
+        String name,
+        Pattern pattern,
+        FilterSettings.Action action,
+        String replacement,
+        Set<OutputChannel> channels) {
+      this(name, pattern, action, replacement, channels, List.of(), Set.of());
+    }
+
+    /** Whether the rule applies to this request's route and caller. */
+    boolean appliesTo(RequestView request) {
+      if (!routes.isEmpty() && !dev.lmgate.filters.policy.Glob.any(routes, request.route().id())) {
+        return false;
+      }
+      if (roles.isEmpty()) {
+        return true;
+      }
+      return request
+          .principal()
+          .map(p -> p.roles().stream().anyMatch(roles::contains))
+          .orElse(false);
+    }
+  }
 
   private final FilterSettings settings;
   private final List<Rule> rules;
@@ -83,12 +110,23 @@ public final class OutputPatternFilter implements GatewayFilter {
     return request.route().operation().carriesPrompt();
   }
 
+  private List<Rule> rulesFor(RequestView request) {
+    List<Rule> out = new ArrayList<>(rules.size());
+    for (Rule r : rules) {
+      if (r.appliesTo(request)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
   @Override
   public CompletionStage<Verdict> onResponse(ResponseView response) {
     List<Edit> edits = new ArrayList<>();
     List<String> redacted = new ArrayList<>();
+    List<Rule> applicable = rulesFor(response.request());
     for (OutputText out : response.outputs()) {
-      StreamDecision d = scan(out.channel(), out.text(), 0, 0);
+      StreamDecision d = scan(applicable, out.channel(), out.text(), 0, 0);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
       }
@@ -107,6 +145,10 @@ public final class OutputPatternFilter implements GatewayFilter {
 
   @Override
   public Optional<StreamInspector> streamInspector(RequestView request) {
+    List<Rule> applicable = rulesFor(request);
+    if (applicable.isEmpty()) {
+      return Optional.empty();
+    }
     return Optional.of(
         new StreamInspector() {
           @Override
@@ -117,13 +159,14 @@ public final class OutputPatternFilter implements GatewayFilter {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            return scan(channel, text, scanFrom, holdBack);
+            return scan(applicable, channel, text, scanFrom, holdBack);
           }
         });
   }
 
   /** Finds matches that end after {@code scanFrom}; the first blocking rule wins. */
-  private StreamDecision scan(OutputChannel channel, String text, int scanFrom, int lookBack) {
+  private static StreamDecision scan(
+      List<Rule> rules, OutputChannel channel, String text, int scanFrom, int lookBack) {
     List<Span> spans = new ArrayList<>();
     String reason = "";
     int from = Math.max(0, scanFrom - lookBack);
@@ -182,7 +225,16 @@ public final class OutputPatternFilter implements GatewayFilter {
     private static final int DEFAULT_MAX_LENGTH = 128;
     private static final Set<String> KEYS = Set.of("hold-back", "rules");
     private static final Set<String> RULE_KEYS =
-        Set.of("name", "pattern", "action", "replacement", "channels", "max-length");
+        Set.of(
+            "name",
+            "pattern",
+            "keywords",
+            "action",
+            "replacement",
+            "channels",
+            "max-length",
+            "routes",
+            "roles");
 
     @Override
     public String id() {
@@ -207,7 +259,10 @@ public final class OutputPatternFilter implements GatewayFilter {
         if (!names.add(name)) {
           throw new ConfigException(rr.path() + ".name", name, "a name not used by another rule");
         }
-        String src = rr.requiredString("pattern");
+        if (rr.has("pattern") == rr.has("keywords")) {
+          throw new ConfigException(rr.path(), name, "exactly one of pattern or keywords");
+        }
+        String src = rr.has("pattern") ? rr.requiredString("pattern") : keywordPattern(rr);
         Pattern p;
         try {
           p = Pattern.compile(src);
@@ -243,14 +298,48 @@ public final class OutputPatternFilter implements GatewayFilter {
           }
         }
         longest = Math.max(longest, (int) rr.integer("max-length", DEFAULT_MAX_LENGTH, 1, 65_536));
-        rules.add(new Rule(name, p, action, rr.string("replacement", "[REDACTED]"), channels));
+        List<dev.lmgate.filters.policy.Glob> routes = new ArrayList<>();
+        for (String g : rr.has("routes") ? rr.strings("routes") : List.<String>of()) {
+          routes.add(new dev.lmgate.filters.policy.Glob(g));
+        }
+        rules.add(
+            new Rule(
+                name,
+                p,
+                action,
+                rr.string("replacement", "[REDACTED]"),
+                channels,
+                routes,
+                Set.copyOf(rr.has("roles") ? rr.strings("roles") : List.<String>of())));
       }
       int holdBack = (int) r.integer("hold-back", longest, 1, 65_536);
+      // (a keyword rule's longest match is its longest keyword unless max-length says more)
       if (holdBack < longest) {
         throw new ConfigException(
             r.path() + ".hold-back", holdBack, ">= the longest rule max-length (" + longest + ")");
       }
       return new OutputPatternFilter(settings, rules, holdBack);
+    }
+
+    /** A keyword list as one case-insensitive RE2 pattern of whole words. */
+    private static String keywordPattern(ConfigReader rr) throws ConfigException {
+      List<String> words = rr.strings("keywords");
+      if (words.isEmpty()) {
+        throw new ConfigException(rr.path() + ".keywords", "[]", "at least one keyword");
+      }
+      StringBuilder sb = new StringBuilder("(?i)\\b(?:");
+      for (int i = 0; i < words.size(); i++) {
+        if (i > 0) {
+          sb.append('|');
+        }
+        for (char c : words.get(i).toCharArray()) {
+          if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
+            sb.append('\\');
+          }
+          sb.append(c);
+        }
+      }
+      return sb.append(")\\b").toString();
     }
   }
 }

@@ -74,7 +74,44 @@ public final class PromptPolicyFilter implements GatewayFilter {
    * @param clientSystem what happens to the client's system messages
    */
   public record SystemPrompt(
-      List<Glob> routes, Set<String> roles, String text, ClientSystem clientSystem) {}
+      List<Glob> routes, Set<String> roles, String text, ClientSystem clientSystem) {
+    /**
+     * Whether {@code answer} repeats {@link #LEAK_WORDS} consecutive words of this prompt (case,
+     * punctuation and spacing ignored): the prompt leaking, verbatim or nearly.
+     */
+    boolean overlaps(String answer) {
+      Set<String> grams = NGRAMS.computeIfAbsent(text, SystemPrompt::ngrams);
+      if (grams.isEmpty()) {
+        return false;
+      }
+      List<String> words = words(answer);
+      for (int i = 0; i + LEAK_WORDS <= words.size(); i++) {
+        if (grams.contains(String.join(" ", words.subList(i, i + LEAK_WORDS)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static Set<String> ngrams(String text) {
+      List<String> w = words(text);
+      Set<String> out = new java.util.HashSet<>();
+      for (int i = 0; i + LEAK_WORDS <= w.size(); i++) {
+        out.add(String.join(" ", w.subList(i, i + LEAK_WORDS)));
+      }
+      return out;
+    }
+
+    private static List<String> words(String text) {
+      List<String> out = new ArrayList<>();
+      for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+        if (!w.isEmpty()) {
+          out.add(w);
+        }
+      }
+      return out;
+    }
+  }
 
   /**
    * @param prompts first match wins
@@ -87,7 +124,17 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   private final FilterSettings filterSettings;
   private final Settings settings;
-  private final Map<String, String> canaries = new ConcurrentHashMap<>();
+
+  /** What this filter put in a request that an answer must not give back. */
+  private record Planted(String canary, SystemPrompt prompt) {}
+
+  private final Map<String, Planted> planted = new ConcurrentHashMap<>();
+
+  /** The pinned prompts' word n-grams, by prompt text (a handful of prompts per config). */
+  private static final Map<String, Set<String>> NGRAMS = new ConcurrentHashMap<>();
+
+  /** Consecutive words of the pinned prompt whose appearance in an answer counts as a leak. */
+  static final int LEAK_WORDS = 8;
 
   public PromptPolicyFilter(FilterSettings filterSettings, Settings settings) {
     this.filterSettings = filterSettings;
@@ -185,8 +232,10 @@ public final class PromptPolicyFilter implements GatewayFilter {
       }
     }
     if (canary != null) {
-      canaries.put(request.requestId(), canary);
       done.add("canary planted");
+    }
+    if (canary != null || pinned != null) {
+      planted.put(request.requestId(), new Planted(canary, pinned));
     }
     if (done.isEmpty()) {
       return Verdict.pass();
@@ -349,49 +398,62 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   @Override
   public boolean inspectsResponse(RequestView request) {
-    return settings.canary() && canaries.containsKey(request.requestId());
+    return planted.containsKey(request.requestId());
   }
 
   @Override
   public CompletionStage<Verdict> onResponse(ResponseView response) {
-    String canary = canaries.get(response.request().requestId());
-    if (canary != null) {
+    Planted p = planted.get(response.request().requestId());
+    if (p != null) {
       for (OutputText out : response.outputs()) {
-        if (out.text().contains(canary)) {
-          return CompletableFuture.completedFuture(leaked());
+        String leak = leak(p, out.text(), 0);
+        if (leak != null) {
+          return CompletableFuture.completedFuture(leaked(leak));
         }
       }
     }
     return CompletableFuture.completedFuture(Verdict.pass());
   }
 
+  /** Characters held back per streamed output: a canary, or {@link #LEAK_WORDS} words. */
+  static final int HOLD_BACK = 160;
+
   @Override
   public Optional<StreamInspector> streamInspector(RequestView request) {
-    String canary = canaries.get(request.requestId());
-    if (canary == null) {
+    Planted p = planted.get(request.requestId());
+    if (p == null) {
       return Optional.empty();
     }
     return Optional.of(
         new StreamInspector() {
           @Override
           public int holdBack() {
-            return canary.length();
+            return HOLD_BACK;
           }
 
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            int from = Math.max(0, scanFrom - canary.length());
-            return text.indexOf(canary, from) >= 0
-                ? StreamDecision.block("canary leaked")
-                : StreamDecision.pass();
+            String leak = leak(p, text, Math.max(0, scanFrom - HOLD_BACK));
+            return leak == null ? StreamDecision.pass() : StreamDecision.block(leak);
           }
         });
   }
 
-  private static Verdict leaked() {
+  /** What of the planted text an answer gives back, from {@code from} on; null when nothing. */
+  private static String leak(Planted p, String text, int from) {
+    if (p.canary() != null && text.indexOf(p.canary(), from) >= 0) {
+      return "canary leaked";
+    }
+    if (p.prompt() != null && p.prompt().overlaps(text.substring(from))) {
+      return "system prompt leaked";
+    }
+    return null;
+  }
+
+  private static Verdict leaked(String reason) {
     return Verdict.block(
-        "canary leaked",
+        reason,
         new Rejection(
             403,
             "content_filter",
@@ -404,7 +466,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   @Override
   public void onExchangeEnd(RequestView request, ExchangeSummary summary) {
-    canaries.remove(request.requestId());
+    planted.remove(request.requestId());
   }
 
   /** Builds the filter from YAML (docs/input-guard.md). */

@@ -36,10 +36,14 @@ class OutputPatternFilterTest {
   }
 
   static ResponseView response(OutputText... outputs) {
+    return response(new dev.lmgate.filters.TestRequest(), outputs);
+  }
+
+  static ResponseView response(RequestView request, OutputText... outputs) {
     return new ResponseView() {
       @Override
       public RequestView request() {
-        return null;
+        return request;
       }
 
       @Override
@@ -162,5 +166,58 @@ class OutputPatternFilterTest {
                     "{\"rules\":[{\"name\":\"r\",\"pattern\":\"a\",\"channels\":[\"audio\"]}]}",
                     FilterSettings.Action.BLOCK))
         .hasMessageStartingWith("filters[1].rules[0].channels: audio");
+  }
+
+  @Test
+  void keywordListsAndRuleScopesByRouteAndRole() throws Exception {
+    GatewayFilter f =
+        filter(
+            """
+            {"rules":[
+              {"name":"project-names","keywords":["Project Falcon","hydra-7"],"routes":["openai-*"]},
+              {"name":"admins-only","keywords":["payroll"],"roles":["staff"]}]}""",
+            FilterSettings.Action.BLOCK);
+    OutputText falcon =
+        new OutputText(
+            "0", OutputChannel.CONTENT, "/choices/0/message/content", "About PROJECT FALCON: ...");
+    assertThat(f.onResponse(response(falcon)).toCompletableFuture().join().reason())
+        .isEqualTo("project-names");
+    RequestView anthropic =
+        new dev.lmgate.filters.TestRequest()
+            .route(
+                "anthropic-messages",
+                dev.lmgate.spi.Dialect.ANTHROPIC,
+                dev.lmgate.spi.Operation.MESSAGES,
+                "/v1/messages");
+    assertThat(f.onResponse(response(anthropic, falcon)).toCompletableFuture().join().kind())
+        .as("the rule is scoped to openai-* routes")
+        .isEqualTo(Verdict.Kind.PASS);
+    OutputText payroll =
+        new OutputText(
+            "0", OutputChannel.CONTENT, "/choices/0/message/content", "The payroll file is...");
+    assertThat(f.onResponse(response(payroll)).toCompletableFuture().join().kind())
+        .as("no caller with role staff")
+        .isEqualTo(Verdict.Kind.PASS);
+    RequestView staff =
+        new dev.lmgate.filters.TestRequest()
+            .principal(
+                new dev.lmgate.spi.Principal(
+                    "key:s",
+                    dev.lmgate.spi.Principal.Kind.API_KEY,
+                    "s",
+                    java.util.Set.of("staff"),
+                    java.util.Set.of(),
+                    List.of(),
+                    "",
+                    null));
+    assertThat(f.onResponse(response(staff, payroll)).toCompletableFuture().join().kind())
+        .isEqualTo(Verdict.Kind.BLOCK);
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"rules\":[{\"name\":\"x\",\"keywords\":[\"a\"],\"pattern\":\"b\"}]}",
+                    FilterSettings.Action.BLOCK))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("exactly one of pattern or keywords");
   }
 }

@@ -163,7 +163,7 @@ class PromptPolicyFilterTest {
     assertThat(f.onResponse(response(r, "Hello!")).toCompletableFuture().join().kind())
         .isEqualTo(Verdict.Kind.PASS);
     StreamInspector s = f.streamInspector(r).orElseThrow();
-    assertThat(s.holdBack()).isEqualTo(canary.length());
+    assertThat(s.holdBack()).isGreaterThanOrEqualTo(canary.length());
     String half = "sure: " + canary.substring(0, 10);
     assertThat(s.inspect("0", OutputChannel.CONTENT, half, 0, false).block()).isFalse();
     assertThat(
@@ -172,6 +172,32 @@ class PromptPolicyFilterTest {
         .isTrue();
     f.onExchangeEnd(r, null);
     assertThat(f.inspectsResponse(r)).as("forgotten when the exchange ends").isFalse();
+  }
+
+  @Test
+  void anAnswerRepeatingEightWordsOfThePinnedPromptIsBlocked() throws Exception {
+    PromptPolicyFilter f =
+        filter(
+            "{\"system-prompts\": [{\"text\": \"You are the billing assistant of Acme. Never"
+                + " discuss refunds above 500 euros without a manager.\"}], \"canary\": false}");
+    TestRequest r =
+        openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    f.decide(r);
+    Verdict leak =
+        f.onResponse(
+                response(
+                    r, "My rules say: never discuss REFUNDS above 500 euros, without a manager!"))
+            .toCompletableFuture()
+            .join();
+    assertThat(leak.kind()).isEqualTo(Verdict.Kind.BLOCK);
+    assertThat(leak.reason()).isEqualTo("system prompt leaked");
+    assertThat(
+            f.onResponse(response(r, "Refunds above 500 euros need a manager's approval."))
+                .toCompletableFuture()
+                .join()
+                .kind())
+        .as("a paraphrase of fewer than eight words in a row is not a leak")
+        .isEqualTo(Verdict.Kind.PASS);
   }
 
   static ResponseView response(RequestView r, String text) {
