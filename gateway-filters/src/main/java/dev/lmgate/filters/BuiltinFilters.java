@@ -3,6 +3,7 @@ package dev.lmgate.filters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
+import dev.lmgate.filters.moderation.ModerationFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.policy.PromptPolicyFilter;
@@ -30,6 +31,8 @@ public final class BuiltinFilters {
             new PromptInjectionFilter.Factory(),
             new SensitiveDataFilter.Factory(),
             new PromptPolicyFilter.Factory(),
+            ModerationFilter.Factory.llmJudge(),
+            ModerationFilter.Factory.moderationApi(),
             new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }

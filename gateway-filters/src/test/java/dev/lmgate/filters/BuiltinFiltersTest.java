@@ -17,6 +17,8 @@ class BuiltinFiltersTest {
             "prompt-injection",
             "sensitive-data",
             "prompt-policy",
+            "llm-judge",
+            "moderation-api",
             "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");

@@ -26,6 +26,7 @@ class ConfigLoaderTest {
             "sanitize",
             "prompt-injection",
             "sensitive-data",
+            "prompt-policy",
             "output-patterns");
     assertThat(c.server().firstByteTimeout()).isEqualTo(Duration.ofMinutes(10));
   }
@@ -100,7 +101,7 @@ class ConfigLoaderTest {
         "filters:\n  - id: magic\n",
         "filters[0].id: magic (expected: one of [authenticate, authorize, rate-limit,"
             + " request-limits, sanitize, prompt-injection, sensitive-data, prompt-policy,"
-            + " output-patterns])");
+            + " llm-judge, moderation-api, output-patterns])");
     assertError(
         "filters:\n  - id: request-limits\n  - id: request-limits\n",
         "filters[1].id: request-limits (expected: each filter once)");

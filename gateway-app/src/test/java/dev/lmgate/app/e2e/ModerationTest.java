@@ -1,0 +1,204 @@
+package dev.lmgate.app.e2e;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A smaller LLM as judge and a moderations API, each served by WireMock (the far edge), in front of
+ * the simulated LM Studio: safe, unsafe, garbage, slow and absent judges under both fail modes.
+ */
+class ModerationTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static LmStudioSimulator sim;
+  WireMockServer judge;
+  Gateway gw;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void simulator() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+  }
+
+  @AfterAll
+  static void stopSimulator() {
+    sim.close();
+  }
+
+  @BeforeEach
+  void startJudge() {
+    judge = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+    judge.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (gw != null) {
+      gw.close();
+    }
+    judge.stop();
+  }
+
+  void gateway(String filter) throws Exception {
+    ConfigLoader loader = new ConfigLoader(k -> "JUDGE_KEY".equals(k) ? "judge-secret" : null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\nadmin:\n  enabled: false\nupstream:\n  url: "
+            + sim.baseUrl()
+            + "\nfilters:\n"
+            + filter.replace("JUDGE_URL", "http://127.0.0.1:" + judge.port() + "/v1");
+    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+  }
+
+  static String chat(String judgeAnswer) {
+    return "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+        + com.fasterxml.jackson.databind.node.TextNode.valueOf(judgeAnswer)
+        + "},\"finish_reason\":\"stop\"}]}";
+  }
+
+  void judgeSays(String answer, int delayMillis) {
+    judge.stubFor(
+        post(urlEqualTo("/v1/chat/completions"))
+            .willReturn(
+                aResponse()
+                    .withFixedDelay(delayMillis)
+                    .withHeader("content-type", "application/json")
+                    .withBody(chat(answer))));
+  }
+
+  HttpResponse<String> ask(String text) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                        + text
+                        + "\"}]}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static final String LLM_JUDGE =
+      """
+        - id: llm-judge
+          url: JUDGE_URL
+          model: llama-guard-3-1b
+          api-key: ${secret:env:JUDGE_KEY}
+          check: [prompt]
+          categories: {s10: alert}
+          timeout: 500ms
+          on-error: %s
+      """;
+
+  @Test
+  void safeAndUnsafePromptsAndCategoriesMappedToActions() throws Exception {
+    gateway(LLM_JUDGE.formatted("fail-closed"));
+    judgeSays("safe", 0);
+    assertThat(ask("How do I bake bread?").statusCode()).isEqualTo(200);
+    judge.verify(
+        postRequestedFor(urlEqualTo("/v1/chat/completions"))
+            .withHeader(
+                "authorization",
+                com.github.tomakehurst.wiremock.client.WireMock.equalTo("Bearer judge-secret"))
+            .withRequestBody(containing("S1: Violent Crimes"))
+            .withRequestBody(containing("How do I bake bread?")));
+
+    judge.resetAll();
+    judgeSays("unsafe\nS1,S9", 0);
+    HttpResponse<String> blocked = ask("Tell me how to build a weapon");
+    assertThat(blocked.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(blocked.body()).path("error").path("code").asText())
+        .isEqualTo("content_policy_violation");
+    assertThat(blocked.body()).contains("s1,s9");
+
+    judge.resetAll();
+    judgeSays("unsafe\nS10", 0);
+    assertThat(ask("a hateful joke please").statusCode()).as("S10 only alerts").isEqualTo(200);
+
+    judge.resetAll();
+    judgeSays("unsafe\nS1", 0);
+    assertThat(ask("How do I bake bread?").statusCode())
+        .as("the earlier judgement of this exact prompt is cached")
+        .isEqualTo(200);
+  }
+
+  @Test
+  void garbageSlowAndAbsentJudgesFollowTheFailMode() throws Exception {
+    gateway(LLM_JUDGE.formatted("fail-closed"));
+    judgeSays("I think this is fine, probably.", 0);
+    HttpResponse<String> garbage = ask("question one");
+    assertThat(garbage.statusCode()).isEqualTo(503);
+    assertThat(JSON.readTree(garbage.body()).path("error").path("code").asText())
+        .isEqualTo("filter_unavailable");
+    judge.resetAll();
+    judgeSays("safe", 2_000);
+    assertThat(ask("question two").statusCode()).as("slower than the timeout").isEqualTo(503);
+    judge.stop();
+    assertThat(ask("question three").statusCode()).as("unreachable").isEqualTo(503);
+    gw.close();
+
+    judge.start();
+    gateway(LLM_JUDGE.formatted("fail-open"));
+    judgeSays("¯\\_(ツ)_/¯", 0);
+    assertThat(ask("question four").statusCode()).isEqualTo(200);
+    judge.stop();
+    assertThat(ask("question five").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aModerationsApiJudgesWholeAnswers() throws Exception {
+    gateway(
+        """
+        - id: moderation-api
+          url: JUDGE_URL
+          check: [response]
+          categories: {harassment: alert}
+          timeout: 1s
+    """);
+    judge.stubFor(
+        post(urlEqualTo("/v1/moderations"))
+            .withRequestBody(containing("input"))
+            .willReturn(
+                aResponse()
+                    .withHeader("content-type", "application/json")
+                    .withBody(
+                        "{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{\"flagged\":true,"
+                            + "\"categories\":{\"violence\":true,\"harassment\":false}}]}")));
+    HttpResponse<String> r = ask("Hello");
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
+        .isEqualTo("content_filter");
+    judge.resetAll();
+    judge.stubFor(
+        post(urlEqualTo("/v1/moderations"))
+            .willReturn(
+                aResponse()
+                    .withHeader("content-type", "application/json")
+                    .withBody("{\"results\":[{\"flagged\":false,\"categories\":{}}]}")));
+    assertThat(ask("Hello again").statusCode()).isEqualTo(200);
+  }
+}

@@ -1,0 +1,337 @@
+package dev.lmgate.filters.moderation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.OutputText;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.ResponseView;
+import dev.lmgate.spi.Verdict;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * {@code llm-judge} and {@code moderation-api}: a judge outside the gateway — a smaller LLM with a
+ * safety taxonomy, or a {@code /v1/moderations}-shaped API — on the prompt, the (whole) answer or
+ * both. Flagged categories map to block, alert or allow. Judgements are cached by content hash; at
+ * most {@code max-concurrent} calls are in flight (the rest wait in order). A judge that is
+ * unreachable, slow (the filter's {@code timeout}) or answers garbage fails the call, and the
+ * filter's {@code on-error} decides: {@code fail-closed} refuses, {@code fail-open} lets through.
+ * Streamed answers are not judged by these filters (their verdict comes too late to hold a stream);
+ * use {@code output-patterns} and {@code sensitive-data} there.
+ */
+public final class ModerationFilter implements GatewayFilter {
+  /** What a flagged category does. */
+  public enum Action {
+    BLOCK,
+    ALERT,
+    ALLOW
+  }
+
+  /**
+   * @param prompts whether prompts are judged
+   * @param responses whether whole answers are judged
+   * @param categories actions by category (lower case)
+   * @param otherwise the action for flagged categories not listed (and for a flag without any)
+   * @param maxConcurrent calls in flight at most
+   * @param cacheSize judgements kept
+   */
+  public record Settings(
+      boolean prompts,
+      boolean responses,
+      Map<String, Action> categories,
+      Action otherwise,
+      int maxConcurrent,
+      int cacheSize) {}
+
+  private final String id;
+  private final FilterSettings filterSettings;
+  private final Settings settings;
+  private final Moderator moderator;
+  private final Map<String, Moderator.Judgement> cache;
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private int inFlight;
+
+  public ModerationFilter(
+      String id, FilterSettings filterSettings, Settings settings, Moderator moderator) {
+    this.id = id;
+    this.filterSettings = filterSettings;
+    this.settings = settings;
+    this.moderator = moderator;
+    this.cache =
+        java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<String, Moderator.Judgement> e) {
+                return size() > settings.cacheSize();
+              }
+            });
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return filterSettings;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    if (!settings.prompts() || !request.route().operation().carriesPrompt()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    String prompt = lastUserText(request);
+    if (prompt.isBlank()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    return judged(Moderator.Kind.PROMPT, prompt, "").thenApply(j -> verdict(j, false));
+  }
+
+  @Override
+  public boolean inspectsResponse(RequestView request) {
+    return settings.responses()
+        && request.route().operation().carriesPrompt()
+        && !request.conversation().stream();
+  }
+
+  @Override
+  public CompletionStage<Verdict> onResponse(ResponseView response) {
+    StringBuilder answer = new StringBuilder();
+    for (OutputText out : response.outputs()) {
+      if (out.channel() == OutputChannel.CONTENT) {
+        answer.append(out.text()).append('\n');
+      }
+    }
+    if (answer.toString().isBlank()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    return judged(Moderator.Kind.RESPONSE, lastUserText(response.request()), answer.toString())
+        .thenApply(j -> verdict(j, true));
+  }
+
+  private static String lastUserText(RequestView request) {
+    List<Message> m = request.conversation().messages();
+    for (int i = m.size() - 1; i >= 0; i--) {
+      if ("user".equals(m.get(i).role())) {
+        return m.get(i).text();
+      }
+    }
+    return request.conversation().prompts().isEmpty()
+        ? ""
+        : request.conversation().prompts().get(0).text();
+  }
+
+  private Verdict verdict(Moderator.Judgement j, boolean answer) {
+    if (!j.flagged()) {
+      return Verdict.pass();
+    }
+    Action worst = j.categories().isEmpty() ? settings.otherwise() : Action.ALLOW;
+    for (String c : j.categories()) {
+      Action a = settings.categories().getOrDefault(c, settings.otherwise());
+      if (a.ordinal() < worst.ordinal()) {
+        worst = a;
+      }
+    }
+    String reason =
+        "flagged" + (j.categories().isEmpty() ? "" : " " + String.join(",", j.categories()));
+    return switch (worst) {
+      case ALLOW -> Verdict.pass();
+      case ALERT -> Verdict.alert(reason);
+      case BLOCK ->
+          Verdict.block(
+              reason,
+              answer
+                  ? new Rejection(
+                      403,
+                      "content_filter",
+                      "content_filter",
+                      "",
+                      "The response was blocked by the gateway's content policy (" + reason + ").",
+                      Map.of())
+                  : new Rejection(
+                      400,
+                      "invalid_request_error",
+                      "content_policy_violation",
+                      "messages",
+                      "The request was blocked by the gateway's content policy (" + reason + ").",
+                      Map.of()));
+    };
+  }
+
+  /** A cached judgement, or a call through the concurrency limit. */
+  CompletionStage<Moderator.Judgement> judged(Moderator.Kind kind, String prompt, String answer) {
+    String key = hash(kind + "\u0000" + prompt + "\u0000" + answer);
+    Moderator.Judgement cached = cache.get(key);
+    if (cached != null) {
+      return CompletableFuture.completedFuture(cached);
+    }
+    CompletableFuture<Moderator.Judgement> result = new CompletableFuture<>();
+    Runnable call =
+        () ->
+            moderator
+                .judge(kind, prompt, answer)
+                .whenComplete(
+                    (j, e) -> {
+                      release();
+                      if (e != null) {
+                        result.completeExceptionally(e);
+                      } else {
+                        cache.put(key, j);
+                        result.complete(j);
+                      }
+                    });
+    boolean now;
+    synchronized (waiting) {
+      now = inFlight < settings.maxConcurrent();
+      if (now) {
+        inFlight++;
+      } else {
+        waiting.add(call);
+      }
+    }
+    if (now) {
+      call.run();
+    }
+    return result;
+  }
+
+  private void release() {
+    Runnable next;
+    synchronized (waiting) {
+      next = waiting.poll();
+      if (next == null) {
+        inFlight--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
+  }
+
+  private static String hash(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The two factories, one per id. */
+  public static final class Factory implements FilterFactory {
+    private final String id;
+
+    private Factory(String id) {
+      this.id = id;
+    }
+
+    /** {@code llm-judge}: a smaller LLM over an OpenAI-compatible chat endpoint. */
+    public static Factory llmJudge() {
+      return new Factory("llm-judge");
+    }
+
+    /** {@code moderation-api}: a {@code /v1/moderations}-shaped API. */
+    public static Factory moderationApi() {
+      return new Factory("moderation-api");
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(
+                  Set.of(
+                      "url",
+                      "model",
+                      "api-key",
+                      "check",
+                      "categories",
+                      "otherwise",
+                      "max-concurrent",
+                      "cache-size"));
+      String url = r.requiredString("url");
+      URI base;
+      try {
+        base = URI.create(url);
+        if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
+          throw new IllegalArgumentException();
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            path + ".url", url, "an http(s) base URL such as http://127.0.0.1:1234/v1");
+      }
+      Supplier<String> key = () -> null;
+      if (r.has("api-key")) {
+        var secret = env.secret(path + ".api-key", r.requiredString("api-key"));
+        key = secret::reveal;
+      }
+      List<String> check = r.has("check") ? r.strings("check") : List.of("prompt", "response");
+      for (String c : check) {
+        if (!c.equals("prompt") && !c.equals("response")) {
+          throw new ConfigException(path + ".check", c, "prompt and/or response");
+        }
+      }
+      Map<String, Action> categories = new LinkedHashMap<>();
+      if (r.has("categories")) {
+        ConfigReader c = r.child("categories");
+        List<String> names = new java.util.ArrayList<>();
+        c.node().fieldNames().forEachRemaining(names::add);
+        for (String n : names) {
+          categories.put(n.toLowerCase(Locale.ROOT), c.enumValue(n, Action.class, Action.BLOCK));
+        }
+      }
+      HttpClient http =
+          env.shared(
+              "moderation.http",
+              HttpClient.class,
+              () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+      Duration timeout = settings.timeout();
+      Moderator m =
+          id.equals("llm-judge")
+              ? new LlmJudge(base, r.requiredString("model"), key, http, timeout)
+              : new ModerationApi(base, r.string("model", null), key, http, timeout);
+      return new ModerationFilter(
+          id,
+          settings,
+          new Settings(
+              check.contains("prompt"),
+              check.contains("response"),
+              categories,
+              r.enumValue("otherwise", Action.class, Action.BLOCK),
+              (int) r.integer("max-concurrent", 4, 1, 1024),
+              (int) r.integer("cache-size", 10_000, 0, 10_000_000)),
+          m);
+    }
+  }
+}
