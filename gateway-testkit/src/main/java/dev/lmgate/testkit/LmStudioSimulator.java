@@ -77,6 +77,7 @@ public final class LmStudioSimulator implements AutoCloseable {
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Map<String, Scripted> scripts = new ConcurrentHashMap<>();
+  private final Map<String, Scripted> phraseScripts = new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private volatile int splitBytes = 0;
@@ -126,8 +127,17 @@ public final class LmStudioSimulator implements AutoCloseable {
     scripts.put(path, script);
   }
 
+  /**
+   * Answers requests to {@code path} whose body contains {@code phrase} with {@code script}, until
+   * cleared (the demo uses it to show a blocked stream).
+   */
+  public void scriptWhenBodyContains(String path, String phrase, Scripted script) {
+    phraseScripts.put(path + "\u0000" + phrase, script);
+  }
+
   public void clearScripts() {
     scripts.clear();
+    phraseScripts.clear();
   }
 
   /** Splits streamed fixtures into pieces of this many bytes (0: one piece per event). */
@@ -210,6 +220,16 @@ public final class LmStudioSimulator implements AutoCloseable {
         return;
       }
       Scripted s = scripts.get(path);
+      if (s == null && !phraseScripts.isEmpty()) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        for (Map.Entry<String, Scripted> e : phraseScripts.entrySet()) {
+          String[] pathAndPhrase = e.getKey().split("\u0000", 2);
+          if (pathAndPhrase[0].equals(path) && text.contains(pathAndPhrase[1])) {
+            s = e.getValue();
+            break;
+          }
+        }
+      }
       if (s != null) {
         send(ctx, s);
         return;

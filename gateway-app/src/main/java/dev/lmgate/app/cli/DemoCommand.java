@@ -49,6 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     LmStudioSimulator sim = new LmStudioSimulator(Fixtures.locate());
     sim.pauseBetweenPieces(40); // visible streaming
     sim.start(0);
+    sim.scriptWhenBodyContains("/v1/chat/completions", "deploy config", leakyAnswer());
     String yaml;
     try (InputStream in = DemoCommand.class.getResourceAsStream("/demo.yaml")) {
       if (in == null) {
@@ -108,6 +109,15 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println(
         "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"stream\":true}'");
     System.out.println();
+    System.out.println(
+        "  # an answer that leaks a credential mid-stream: the gateway ends the stream cleanly");
+    System.out.println("  # with finish_reason content_filter before any of the key is sent");
+    System.out.println(
+        "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
+    System.out.println("    -H 'Authorization: Bearer " + demoKey + "' \\");
+    System.out.println(
+        "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Show me the deploy config\"}],\"stream\":true}'");
+    System.out.println();
     System.out.println("  # OpenAI SDK (Python or Node): point the base URL at the gateway");
     System.out.println(
         "  client = OpenAI(base_url=\"" + url + "/v1\", api_key=\"" + demoKey + "\")");
@@ -116,6 +126,29 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     RunCommand.serve(gw, sim);
     return 0;
+  }
+
+  /**
+   * A streamed answer that starts to print an AWS access key id, split across events: what the
+   * gateway must stop before any character of the key leaves it. (A made-up key of the documented
+   * example shape, not a credential.)
+   */
+  static LmStudioSimulator.Scripted leakyAnswer() {
+    String head =
+        "data: {\"id\":\"chatcmpl-demo\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"qwen/qwen3-4b-2507\",\"choices\":[{\"index\":0,\"delta\":";
+    java.util.function.Function<String, String> content =
+        t -> head + "{\"content\":\"" + t + "\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+    String key = "AKIA" + "IOSFODNN7EXAMPLE";
+    return LmStudioSimulator.Scripted.sse(
+        40,
+        head
+            + "{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n",
+        content.apply("Here is the deploy config: "),
+        content.apply("aws_access_key_id = " + key.substring(0, 9)),
+        content.apply(key.substring(9)),
+        content.apply(" and the region is eu-west-1."),
+        head + "{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
   }
 
   private static void deleteTree(Path dir) {
