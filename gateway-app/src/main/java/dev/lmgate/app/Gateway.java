@@ -104,10 +104,18 @@ public final class Gateway implements AutoCloseable {
         config.adminPort() < 0
             ? null
             : new AdminServer(
-                config.adminHost(),
-                config.adminPort(),
-                metrics,
-                () -> server.upstreamReachable(2000));
+                    config.adminHost(),
+                    config.adminPort(),
+                    metrics,
+                    () -> server.upstreamReachable(2000))
+                .route(
+                    "/approvals",
+                    new ApprovalsAdmin(
+                        environment.shared(
+                            "approvals",
+                            dev.lmgate.filters.approval.ApprovalStore.class,
+                            () -> new dev.lmgate.filters.approval.ApprovalStore(Clock.systemUTC())),
+                        adminToken(config, environment)));
   }
 
   public Gateway start() throws InterruptedException {
@@ -135,6 +143,20 @@ public final class Gateway implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return adminAddress;
+  }
+
+  /** The admin token, resolved now (a bad reference stops the start), then kept fresh. */
+  private static java.util.function.Supplier<Secret> adminToken(
+      GatewayConfig config, GatewayEnvironment environment) throws IOException {
+    if (config.adminToken() == null) {
+      return () -> null;
+    }
+    try {
+      RefreshingSecret t = environment.resolve("admin.token", config.adminToken());
+      return t::get;
+    } catch (ConfigException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   /** The key the proxy presents to LM Studio, re-read on the secrets' thread when refused. */

@@ -1,5 +1,6 @@
 package dev.lmgate.filters;
 
+import dev.lmgate.filters.approval.ToolApprovalFilter;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
@@ -33,6 +34,7 @@ public final class BuiltinFilters {
             new PromptPolicyFilter.Factory(),
             ModerationFilter.Factory.llmJudge(),
             ModerationFilter.Factory.moderationApi(),
+            new ToolApprovalFilter.Factory(),
             new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }

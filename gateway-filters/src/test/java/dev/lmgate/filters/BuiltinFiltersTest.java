@@ -19,6 +19,7 @@ class BuiltinFiltersTest {
             "prompt-policy",
             "llm-judge",
             "moderation-api",
+            "tool-approval",
             "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");

@@ -36,7 +36,9 @@ public record SecurityEvent(
     /** Key administration: created, rotated, revoked. */
     CREDENTIAL_CHANGED,
     /** A secret could not be re-read from its store; the last good value stays in use. */
-    SECRET_REFRESH_FAILED
+    SECRET_REFRESH_FAILED,
+    /** A sensitive tool call: approval requested, approved, denied or expired. */
+    TOOL_APPROVAL
   }
 
   public SecurityEvent {

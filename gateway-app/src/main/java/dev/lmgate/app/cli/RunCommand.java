@@ -66,15 +66,7 @@ final class RunCommand implements Callable<Integer> {
   static GatewayConfig override(GatewayConfig cfg, Integer port, URI upstream, Integer adminPort) {
     ServerSettings s = cfg.server();
     s = s.with(port == null ? s.port() : port, upstream == null ? s.upstream() : upstream);
-    return new GatewayConfig(
-        s,
-        cfg.workerThreads(),
-        cfg.adminHost(),
-        adminPort == null ? cfg.adminPort() : adminPort,
-        cfg.filters(),
-        cfg.audit(),
-        cfg.upstreamKey(),
-        cfg.secrets());
+    return cfg.with(s, adminPort == null ? cfg.adminPort() : adminPort);
   }
 
   /** Prints the ready line, then serves until the process is told to stop (graceful drain). */

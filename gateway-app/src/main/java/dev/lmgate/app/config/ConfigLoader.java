@@ -136,7 +136,7 @@ public final class ConfigLoader {
     ConfigReader vault =
         sec.child("vault")
             .only(Set.of("address", "namespace", "token-file", "role-id", "secret-id-file"));
-    ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled"));
+    ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled", "token"));
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
     ServerSettings d = ServerSettings.defaults(8080, upstream);
@@ -193,7 +193,8 @@ public final class ConfigLoader {
         filters(r),
         AuditSettings.parse(r, routeIds()),
         apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
-        secrets);
+        secrets,
+        a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null);
   }
 
   private URI upstreamUri(String url) throws ConfigException {

@@ -16,6 +16,8 @@ import java.util.List;
  * @param audit the audit trail's settings, or {@code null} when auditing is off
  * @param upstreamKey where LM Studio's API key comes from, or {@code null} when it needs none
  * @param secrets how secrets are refreshed and where the secret managers are
+ * @param adminToken the bearer token the admin port's approval routes require, or {@code null}
+ *     (then they refuse)
  */
 public record GatewayConfig(
     ServerSettings server,
@@ -25,8 +27,29 @@ public record GatewayConfig(
     List<GatewayFilter> filters,
     AuditSettings audit,
     SecretRef upstreamKey,
-    SecretSettings secrets) {
+    SecretSettings secrets,
+    SecretRef adminToken) {
   public GatewayConfig {
     filters = List.copyOf(filters);
+  }
+
+  /** The same config with other server settings and admin port. */
+  public GatewayConfig with(ServerSettings server, int adminPort) {
+    return new GatewayConfig(
+        server,
+        workerThreads,
+        adminHost,
+        adminPort,
+        filters,
+        audit,
+        upstreamKey,
+        secrets,
+        adminToken);
+  }
+
+  /** The same config without auditing and upstream key (tests that bring their own listener). */
+  public GatewayConfig withoutAudit() {
+    return new GatewayConfig(
+        server, workerThreads, adminHost, adminPort, filters, null, null, secrets, adminToken);
   }
 }

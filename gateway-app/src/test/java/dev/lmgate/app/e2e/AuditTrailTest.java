@@ -293,16 +293,7 @@ class AuditTrailTest {
             k -> null,
             AuditSettings.SecretSource.NONE,
             a.logSettings().withOpener(flaky))) {
-      GatewayConfig noAudit =
-          new GatewayConfig(
-              cfg.server(),
-              0,
-              cfg.adminHost(),
-              cfg.adminPort(),
-              cfg.filters(),
-              null,
-              null,
-              cfg.secrets());
+      GatewayConfig noAudit = cfg.withoutAudit();
       try (Gateway gw = new Gateway(noAudit, null, loader, trail).start()) {
         assertThat(chat(gw, CHAT).statusCode()).isEqualTo(200);
         full.set(true);

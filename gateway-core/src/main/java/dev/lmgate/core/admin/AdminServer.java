@@ -51,11 +51,32 @@ public final class AdminServer implements AutoCloseable {
 
   private Channel channel;
 
+  /**
+   * An extra admin route (approvals, ...): called off the event loop with the request's method,
+   * path, headers (lower-case names) and body; returns the status and a JSON body.
+   */
+  @FunctionalInterface
+  public interface Route {
+    Answer handle(String method, String path, java.util.Map<String, String> headers, String body);
+  }
+
+  /** An admin route's answer. */
+  public record Answer(int status, String json) {}
+
+  private final java.util.Map<String, Route> routes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public AdminServer(String host, int port, GatewayMetrics metrics, BooleanSupplier ready) {
     this.host = host;
     this.port = port;
     this.metrics = metrics;
     this.ready = ready;
+  }
+
+  /** Serves {@code prefix} and everything under it with {@code route}. */
+  public AdminServer route(String prefix, Route route) {
+    routes.put(prefix, route);
+    return this;
   }
 
   public InetSocketAddress start() throws InterruptedException {
@@ -104,12 +125,44 @@ public final class AdminServer implements AutoCloseable {
                                       ? "{\"status\":\"ready\"}"
                                       : "{\"status\":\"not ready\",\"reason\":\"LM Studio is not reachable\"}"));
                 });
-        default ->
-            send(
-                ctx,
-                404,
-                "application/json",
-                "{\"error\":{\"message\":\"Unknown admin route.\",\"type\":\"invalid_request_error\",\"code\":\"unknown_route\"}}");
+        default -> {
+          Route route = null;
+          for (java.util.Map.Entry<String, Route> e : routes.entrySet()) {
+            if (path.equals(e.getKey()) || path.startsWith(e.getKey() + "/")) {
+              route = e.getValue();
+            }
+          }
+          if (route != null) {
+            Route r = route;
+            String method = req.method().name();
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
+            req.headers()
+                .forEach(
+                    h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+            String body = req.content().toString(StandardCharsets.UTF_8);
+            probes.execute(
+                () -> {
+                  Answer a;
+                  try {
+                    a = r.handle(method, path, headers, body);
+                  } catch (RuntimeException e) {
+                    a =
+                        new Answer(
+                            500,
+                            "{\"error\":{\"message\":\"The admin route failed.\",\"type\":\"server_error\",\"code\":\"internal_error\"}}");
+                  }
+                  Answer done = a;
+                  ctx.executor()
+                      .execute(() -> send(ctx, done.status(), "application/json", done.json()));
+                });
+            return;
+          }
+          send(
+              ctx,
+              404,
+              "application/json",
+              "{\"error\":{\"message\":\"Unknown admin route.\",\"type\":\"invalid_request_error\",\"code\":\"unknown_route\"}}");
+        }
       }
     }
 

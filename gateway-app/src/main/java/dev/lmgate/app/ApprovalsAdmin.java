@@ -1,0 +1,90 @@
+package dev.lmgate.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.core.admin.AdminServer;
+import dev.lmgate.filters.approval.ApprovalStore;
+import dev.lmgate.spi.Secret;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The admin port's approval routes: {@code GET /approvals} lists what waits, {@code POST
+ * /approvals/ID/approve} and {@code .../deny} decide. Every call needs {@code Authorization: Bearer
+ * TOKEN} with {@code admin.token}; without a configured token the routes refuse.
+ */
+final class ApprovalsAdmin implements AdminServer.Route {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ApprovalStore store;
+  private final Supplier<Secret> token;
+
+  /**
+   * @param token the admin token, or a supplier of null when none is configured
+   */
+  ApprovalsAdmin(ApprovalStore store, Supplier<Secret> token) {
+    this.store = store;
+    this.token = token;
+  }
+
+  @Override
+  public AdminServer.Answer handle(
+      String method, String path, Map<String, String> headers, String body) {
+    Secret t = token.get();
+    if (t == null) {
+      return error(403, "forbidden", "Approvals need admin.token in the gateway's config.");
+    }
+    String given = headers.getOrDefault("authorization", "");
+    byte[] expected = ("Bearer " + t.reveal()).getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+      return error(401, "unauthorized", "A valid admin token is required (Authorization: Bearer).");
+    }
+    String[] parts = path.split("/");
+    if (parts.length == 2 && method.equals("GET")) {
+      ObjectNode out = JSON.createObjectNode();
+      ArrayNode list = out.putArray("approvals");
+      for (ApprovalStore.Approval a : store.pending()) {
+        list.addObject()
+            .put("id", a.id())
+            .put("tool", a.tool())
+            .put("arguments", a.arguments())
+            .put("principal", a.principal())
+            .put("request_id", a.requestId())
+            .put("binding", a.binding())
+            .put("created", a.created().toString())
+            .put("expires", a.expires().toString());
+      }
+      return new AdminServer.Answer(200, out.toString());
+    }
+    if (parts.length == 4
+        && method.equals("POST")
+        && (parts[3].equals("approve") || parts[3].equals("deny"))) {
+      boolean approve = parts[3].equals("approve");
+      if (!store.decide(parts[2], approve)) {
+        return error(
+            404,
+            "not_found",
+            "No pending approval " + parts[2] + " (unknown, decided or expired).");
+      }
+      return new AdminServer.Answer(
+          200,
+          JSON.createObjectNode()
+              .put("id", parts[2])
+              .put("state", approve ? "approved" : "denied")
+              .toString());
+    }
+    return error(404, "unknown_route", "Use GET /approvals or POST /approvals/ID/approve|deny.");
+  }
+
+  private static AdminServer.Answer error(int status, String code, String message) {
+    ObjectNode e = JSON.createObjectNode();
+    e.putObject("error")
+        .put("message", message)
+        .put("type", "invalid_request_error")
+        .put("code", code);
+    return new AdminServer.Answer(status, e.toString());
+  }
+}

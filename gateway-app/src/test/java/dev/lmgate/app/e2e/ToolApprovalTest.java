@@ -1,0 +1,175 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Human approval of a sensitive tool call, end to end: the official OpenAI Java SDK waits for its
+ * answer while a second client approves (or denies) through the admin API.
+ */
+class ToolApprovalTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String TOKEN = "admin-token-" + System.nanoTime();
+  LmStudioSimulator sim;
+  Gateway gw;
+  final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+    ConfigLoader loader = new ConfigLoader(k -> "ADMIN_TOKEN".equals(k) ? TOKEN : null);
+    loader.environment().attach(events::add);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\nadmin:\n  port: 0\n  token: ${secret:env:ADMIN_TOKEN}\n"
+            + "upstream:\n  url: "
+            + sim.baseUrl()
+            + "\nfilters:\n  - id: tool-approval\n    tools: [get_delivery_*]\n    wait: 20s\n"
+            + "    timeout: 30s\n";
+    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+  }
+
+  @AfterEach
+  void stop() {
+    gw.close();
+    sim.close();
+  }
+
+  ChatCompletionCreateParams askWithTool() {
+    return ChatCompletionCreateParams.builder()
+        .model("qwen/qwen3-4b-2507")
+        .addUserMessage("When will order A-10442 arrive?")
+        .addTool(
+            ChatCompletionFunctionTool.builder()
+                .function(FunctionDefinition.builder().name("get_delivery_date").build())
+                .build())
+        .build();
+  }
+
+  OpenAIClient sdk() {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl("http://127.0.0.1:" + gw.address().getPort() + "/v1")
+        .apiKey("unused")
+        .timeout(Duration.ofSeconds(30))
+        .maxRetries(0)
+        .build();
+  }
+
+  HttpResponse<String> admin(String method, String path, String token) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + path))
+            .timeout(Duration.ofSeconds(5));
+    if (token != null) {
+      b.header("authorization", "Bearer " + token);
+    }
+    b.method(method, HttpRequest.BodyPublishers.noBody());
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The id of the one pending approval, once it appears. */
+  String pendingId() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
+      if (list.size() == 1) {
+        assertThat(list.get(0).path("tool").asText()).isEqualTo("get_delivery_date");
+        assertThat(list.get(0).path("arguments").asText()).isEqualTo("{\"order_id\":\"A-10442\"}");
+        return list.get(0).path("id").asText();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no approval appeared");
+  }
+
+  @Test
+  void theSdkWaitsUntilASecondClientApprovesThenGetsTheCallUnchanged() throws Exception {
+    CompletableFuture<ChatCompletion> answer =
+        CompletableFuture.supplyAsync(() -> sdk().chat().completions().create(askWithTool()));
+    String id = pendingId();
+    assertThat(answer).isNotDone();
+    assertThat(admin("GET", "/approvals", null).statusCode()).isEqualTo(401);
+    assertThat(admin("GET", "/approvals", "wrong").statusCode()).isEqualTo(401);
+    HttpResponse<String> ok = admin("POST", "/approvals/" + id + "/approve", TOKEN);
+    assertThat(ok.statusCode()).isEqualTo(200);
+    ChatCompletion c = answer.get(20, TimeUnit.SECONDS);
+    assertThat(
+            c.choices()
+                .get(0)
+                .message()
+                .toolCalls()
+                .orElseThrow()
+                .get(0)
+                .asFunction()
+                .function()
+                .name())
+        .isEqualTo("get_delivery_date");
+    assertThat(admin("POST", "/approvals/" + id + "/approve", TOKEN).statusCode())
+        .as("decided once")
+        .isEqualTo(404);
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.TOOL_APPROVAL)
+        .extracting(SecurityEvent::reason)
+        .containsExactly("requested", "approved");
+  }
+
+  @Test
+  void aDeniedCallIsTakenOutAndTheAnswerSaysWhy() throws Exception {
+    CompletableFuture<ChatCompletion> answer =
+        CompletableFuture.supplyAsync(() -> sdk().chat().completions().create(askWithTool()));
+    String id = pendingId();
+    assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+    ChatCompletion c = answer.get(20, TimeUnit.SECONDS);
+    assertThat(c.choices().get(0).message().toolCalls()).isEmpty();
+    assertThat(c.choices().get(0).message().content().orElseThrow())
+        .contains("did not run get_delivery_date");
+    assertThat(c.choices().get(0).finishReason().asString()).isEqualTo("stop");
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.TOOL_APPROVAL)
+        .extracting(SecurityEvent::reason)
+        .containsExactly("requested", "denied");
+  }
+
+  @Test
+  void aStreamedRequestOfferingASensitiveToolIsRefusedNotLetThrough() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_delivery_date\"}}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
+        .isEqualTo("approval_requires_non_streaming");
+  }
+}

@@ -1,0 +1,400 @@
+package dev.lmgate.filters.approval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.ResponseView;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.spi.Verdict;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code tool-approval}: a person approves sensitive tool calls before the client sees them. When
+ * an answer carries a call to a tool the policy marks sensitive (name globs, optionally only when
+ * its arguments match a pattern), the gateway holds the answer, opens an approval bound to the
+ * SHA-256 of caller, tool and exact arguments, notifies approvers (a signed webhook), and waits.
+ * Approved: the answer goes out unchanged. Denied or expired: the call is taken out and the message
+ * says why, with {@code finish_reason: "stop"}. Every step is a {@code tool_approval} security
+ * event (audited).
+ *
+ * <p>Whole OpenAI-style chat answers are held; a streamed request that offers a sensitive tool is
+ * refused up front ({@code 400 approval_requires_non_streaming}) rather than let through unchecked.
+ */
+public final class ToolApprovalFilter implements GatewayFilter {
+  public static final String ID = "tool-approval";
+  private static final Logger log = LoggerFactory.getLogger(ToolApprovalFilter.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * @param tools tool name globs that need approval
+   * @param argumentPatterns per tool glob, approval only when the arguments match (RE2)
+   * @param approvalWait how long an approval may take; then it expires (denied)
+   * @param webhook where approvers are notified, or null
+   * @param webhookSecret the HMAC key for the notification's signature
+   * @param denied what the answer says in place of a call that was not approved
+   */
+  public record Settings(
+      List<Glob> tools,
+      Map<Glob, com.google.re2j.Pattern> argumentPatterns,
+      Duration approvalWait,
+      URI webhook,
+      Supplier<byte[]> webhookSecret,
+      String denied) {}
+
+  private final FilterSettings filterSettings;
+  private final Settings settings;
+  private final ApprovalStore store;
+  private final FilterEnvironment env;
+  private final HttpClient http;
+
+  public ToolApprovalFilter(
+      FilterSettings filterSettings,
+      Settings settings,
+      ApprovalStore store,
+      FilterEnvironment env,
+      HttpClient http) {
+    this.filterSettings = filterSettings;
+    this.settings = settings;
+    this.store = store;
+    this.env = env;
+    this.http = http;
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return filterSettings;
+  }
+
+  boolean sensitive(String tool, String arguments) {
+    if (!Glob.any(settings.tools(), tool)) {
+      return false;
+    }
+    for (Map.Entry<Glob, com.google.re2j.Pattern> e : settings.argumentPatterns().entrySet()) {
+      if (e.getKey().matches(tool)) {
+        return e.getValue().matcher(arguments).find();
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    if (request.conversation().stream() && request.json().isPresent()) {
+      for (JsonNode t : request.json().get().path("tools")) {
+        String name = t.path("function").path("name").asText(t.path("name").asText(""));
+        if (Glob.any(settings.tools(), name)) {
+          return CompletableFuture.completedFuture(
+              Verdict.block(
+                  "streamed request offers " + name,
+                  new Rejection(
+                      400,
+                      "invalid_request_error",
+                      "approval_requires_non_streaming",
+                      "stream",
+                      "The tool '"
+                          + name
+                          + "' needs a person's approval before its calls are released, which"
+                          + " this gateway does for whole answers: send the request with stream:"
+                          + " false.",
+                      Map.of())));
+        }
+      }
+    }
+    return CompletableFuture.completedFuture(Verdict.pass());
+  }
+
+  @Override
+  public boolean inspectsResponse(RequestView request) {
+    return request.route().operation() == Operation.CHAT && !request.conversation().stream();
+  }
+
+  /** A sensitive call found in an answer. */
+  private record Call(int choice, int index, String tool, String arguments) {}
+
+  @Override
+  public CompletionStage<Verdict> onResponse(ResponseView response) {
+    JsonNode body = response.json().orElse(null);
+    if (body == null) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    List<Call> calls = new ArrayList<>();
+    JsonNode choices = body.path("choices");
+    for (int c = 0; c < choices.size(); c++) {
+      JsonNode tcs = choices.get(c).path("message").path("tool_calls");
+      for (int i = 0; i < tcs.size(); i++) {
+        String tool = tcs.get(i).path("function").path("name").asText("");
+        String args = tcs.get(i).path("function").path("arguments").asText("");
+        if (sensitive(tool, args)) {
+          calls.add(new Call(c, i, tool, args));
+        }
+      }
+    }
+    if (calls.isEmpty()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    RequestView request = response.request();
+    String principal = request.principal().map(Principal::id).orElse("anonymous");
+    List<CompletableFuture<ApprovalStore.State>> decisions = new ArrayList<>();
+    for (Call call : calls) {
+      ApprovalStore.Pending p =
+          store.open(
+              binding(principal, call.tool(), call.arguments()),
+              principal,
+              call.tool(),
+              call.arguments(),
+              request.requestId(),
+              env.clock().instant().plus(settings.approvalWait()));
+      event(request, "requested", p.approval());
+      notifyApprovers(p.approval());
+      decisions.add(
+          p.decision()
+              .completeOnTimeout(
+                  ApprovalStore.State.EXPIRED,
+                  settings.approvalWait().toMillis(),
+                  TimeUnit.MILLISECONDS)
+              .whenComplete(
+                  (s, e) ->
+                      event(
+                          request,
+                          s == null ? "expired" : s.name().toLowerCase(java.util.Locale.ROOT),
+                          p.approval())));
+    }
+    return CompletableFuture.allOf(decisions.toArray(new CompletableFuture<?>[0]))
+        .thenApply(
+            v -> {
+              List<Call> refused = new ArrayList<>();
+              for (int k = 0; k < calls.size(); k++) {
+                if (decisions.get(k).join() != ApprovalStore.State.APPROVED) {
+                  refused.add(calls.get(k));
+                }
+              }
+              return refused.isEmpty()
+                  ? Verdict.pass()
+                  : Verdict.modify(
+                      "tool calls not approved: "
+                          + String.join(", ", refused.stream().map(Call::tool).toList()),
+                      withoutCalls(body, refused));
+            });
+  }
+
+  /** The edits that take refused calls out of their messages. */
+  private List<Edit> withoutCalls(JsonNode body, List<Call> refused) {
+    Map<Integer, List<Integer>> byChoice = new LinkedHashMap<>();
+    for (Call c : refused) {
+      byChoice.computeIfAbsent(c.choice(), k -> new ArrayList<>()).add(c.index());
+    }
+    List<Edit> edits = new ArrayList<>();
+    for (Map.Entry<Integer, List<Integer>> e : byChoice.entrySet()) {
+      int c = e.getKey();
+      ObjectNode message = (ObjectNode) body.path("choices").get(c).path("message").deepCopy();
+      ArrayNode kept = JSON.createArrayNode();
+      JsonNode tcs = message.path("tool_calls");
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < tcs.size(); i++) {
+        if (e.getValue().contains(i)) {
+          names.add(tcs.get(i).path("function").path("name").asText());
+        } else {
+          kept.add(tcs.get(i));
+        }
+      }
+      String note = settings.denied().replace("{tools}", String.join(", ", names));
+      String content = message.path("content").isTextual() ? message.path("content").asText() : "";
+      message.put("content", content.isEmpty() ? note : content + "\n\n" + note);
+      if (kept.isEmpty()) {
+        message.remove("tool_calls");
+        edits.add(new Edit("/choices/" + c + "/finish_reason", TextNode.valueOf("stop")));
+      } else {
+        message.set("tool_calls", kept);
+      }
+      edits.add(new Edit("/choices/" + c + "/message", message));
+    }
+    return edits;
+  }
+
+  static String binding(String principal, String tool, String arguments) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      for (String part : List.of(principal, tool, arguments)) {
+        d.update(part.getBytes(StandardCharsets.UTF_8));
+        d.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(d.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void event(RequestView r, String reason, ApprovalStore.Approval a) {
+    env.events()
+        .emit(
+            new SecurityEvent(
+                env.clock().instant(),
+                SecurityEvent.Type.TOOL_APPROVAL,
+                reason,
+                r.requestId(),
+                a.principal(),
+                r.route().id(),
+                r.clientAddress(),
+                "approval " + a.id() + " of tool " + a.tool() + " (binding " + a.binding() + ")"));
+  }
+
+  /** Tells approvers; a failed notification is logged (the approval still waits). */
+  private void notifyApprovers(ApprovalStore.Approval a) {
+    if (settings.webhook() == null) {
+      return;
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "tool_approval_requested");
+    n.put("id", a.id());
+    n.put("tool", a.tool());
+    n.put("arguments", a.arguments());
+    n.put("principal", a.principal());
+    n.put("request_id", a.requestId());
+    n.put("binding", a.binding());
+    n.put("expires", a.expires().toString());
+    String body = n.toString();
+    String ts = Long.toString(env.clock().instant().getEpochSecond());
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(settings.webhookSecret().get(), "HmacSHA256"));
+      String sig =
+          HexFormat.of().formatHex(mac.doFinal((ts + "." + body).getBytes(StandardCharsets.UTF_8)));
+      http.sendAsync(
+              HttpRequest.newBuilder(settings.webhook())
+                  .timeout(Duration.ofSeconds(5))
+                  .header("content-type", "application/json")
+                  .header("x-lmgate-timestamp", ts)
+                  .header("x-lmgate-signature", "sha256=" + sig)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (r, e) -> {
+                if (e != null || r.statusCode() >= 300) {
+                  log.warn(
+                      "approval {}: approvers could not be notified ({})",
+                      a.id(),
+                      e != null ? e.toString() : "HTTP " + r.statusCode());
+                }
+              });
+    } catch (java.security.GeneralSecurityException e) {
+      log.warn("approval {}: notification not signed: {}", a.id(), e.toString());
+    }
+  }
+
+  /** Builds the filter from YAML (docs/output-guard.md). */
+  public static final class Factory implements FilterFactory {
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(Set.of("tools", "arguments", "wait", "webhook", "secret", "denied-message"));
+      List<Glob> tools = new ArrayList<>();
+      for (String t : r.strings("tools")) {
+        tools.add(new Glob(t));
+      }
+      if (tools.isEmpty()) {
+        throw new ConfigException(path + ".tools", "[]", "at least one tool name or glob");
+      }
+      Map<Glob, com.google.re2j.Pattern> args = new LinkedHashMap<>();
+      if (r.has("arguments")) {
+        ConfigReader a = r.child("arguments");
+        List<String> names = new ArrayList<>();
+        a.node().fieldNames().forEachRemaining(names::add);
+        for (String n : names) {
+          String re = a.requiredString(n);
+          try {
+            args.put(new Glob(n), com.google.re2j.Pattern.compile(re));
+          } catch (com.google.re2j.PatternSyntaxException e) {
+            throw new ConfigException(a.path() + "." + n, re, "an RE2 pattern");
+          }
+        }
+      }
+      Duration wait = r.duration("wait", Duration.ofMinutes(2));
+      if (settings.timeout().compareTo(wait) <= 0) {
+        throw new ConfigException(
+            path + ".timeout",
+            settings.timeout(),
+            "longer than wait ("
+                + wait
+                + "): the filter waits for a person; e.g. timeout: "
+                + (wait.toSeconds() + 10)
+                + "s");
+      }
+      URI webhook = null;
+      Supplier<byte[]> secret = () -> new byte[0];
+      if (r.has("webhook")) {
+        webhook = URI.create(r.requiredString("webhook"));
+        byte[] s =
+            env.secret(path + ".secret", r.requiredString("secret"))
+                .reveal()
+                .getBytes(StandardCharsets.UTF_8);
+        secret = () -> s;
+      }
+      return new ToolApprovalFilter(
+          settings,
+          new Settings(
+              tools,
+              args,
+              wait,
+              webhook,
+              secret,
+              r.string(
+                  "denied-message",
+                  "The gateway did not run {tools}: it needs a person's approval, which was not"
+                      + " given.")),
+          env.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(env.clock())),
+          env,
+          env.shared(
+              "approvals.http",
+              HttpClient.class,
+              () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()));
+    }
+  }
+}
