@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       ScanCommand.class,
       RedteamCommand.class,
-      GuardCommand.class
+      GuardCommand.class,
+      ApprovalsCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

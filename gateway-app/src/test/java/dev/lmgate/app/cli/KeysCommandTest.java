@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-class KeysCommandTest {
+public class KeysCommandTest {
   @TempDir Path dir;
 
-  record Run(int code, String out) {}
+  public record Run(int code, String out) {}
 
   /** Runs {@code lmgate ARGS}, capturing what it prints to stdout. */
-  static Run lmgate(String... args) {
+  public static Run lmgate(String... args) {
     PrintStream saved = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));

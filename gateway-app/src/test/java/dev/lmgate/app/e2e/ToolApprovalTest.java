@@ -138,11 +138,23 @@ class ToolApprovalTest {
   }
 
   @Test
-  void aDeniedCallIsTakenOutAndTheAnswerSaysWhy() throws Exception {
+  void aDeniedCallIsTakenOutAndTheAnswerSaysWhy(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
     CompletableFuture<ChatCompletion> answer =
         CompletableFuture.supplyAsync(() -> sdk().chat().completions().create(askWithTool()));
     String id = pendingId();
-    assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+    java.nio.file.Path tokenFile = tmp.resolve("token");
+    java.nio.file.Files.writeString(tokenFile, TOKEN);
+    String adminUrl = "http://127.0.0.1:" + gw.adminAddress().getPort();
+    dev.lmgate.app.cli.KeysCommandTest.Run listed =
+        dev.lmgate.app.cli.KeysCommandTest.lmgate(
+            "approvals", "list", "--admin", adminUrl, "--token-file", tokenFile.toString());
+    assertThat(listed.out()).contains(id).contains("get_delivery_date");
+    dev.lmgate.app.cli.KeysCommandTest.Run denied =
+        dev.lmgate.app.cli.KeysCommandTest.lmgate(
+            "approvals", "deny", id, "--admin", adminUrl, "--token-file", tokenFile.toString());
+    assertThat(denied.code()).isZero();
+    assertThat(denied.out()).contains(id + ": denied");
     ChatCompletion c = answer.get(20, TimeUnit.SECONDS);
     assertThat(c.choices().get(0).message().toolCalls()).isEmpty();
     assertThat(c.choices().get(0).message().content().orElseThrow())
