@@ -200,5 +200,26 @@ class ModerationTest {
                     .withHeader("content-type", "application/json")
                     .withBody("{\"results\":[{\"flagged\":false,\"categories\":{}}]}")));
     assertThat(ask("Hello again").statusCode()).isEqualTo(200);
+
+    judge.resetAll();
+    judge.stubFor(
+        post(urlEqualTo("/v1/moderations"))
+            .willReturn(aResponse().withHeader("content-type", "application/json").withBody("{}")));
+    HttpResponse<String> garbage = ask("Hello a third time");
+    assertThat(garbage.statusCode())
+        .as("an answer it cannot read, fail-closed")
+        .isGreaterThanOrEqualTo(500);
+    assertThat(garbage.body()).doesNotContain("Hello a third time");
+    judge.resetAll();
+    judge.stubFor(
+        post(urlEqualTo("/v1/moderations"))
+            .willReturn(
+                aResponse()
+                    .withFixedDelay(3_000)
+                    .withHeader("content-type", "application/json")
+                    .withBody("{\"results\":[{\"flagged\":false,\"categories\":{}}]}")));
+    assertThat(ask("Hello a fourth time").statusCode())
+        .as("slower than its timeout")
+        .isGreaterThanOrEqualTo(500);
   }
 }

@@ -142,6 +142,44 @@ class StreamGuardTest {
   }
 
   @Test
+  void aBlockingMatchSplitAcrossTwoEventsIsCaughtWhereverTheBytesAreCut() {
+    String head =
+        "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+    String tail = "\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+    byte[] bytes =
+        (head + "the code is LAUNCH-" + tail + head + "4242 now" + tail + "data: [DONE]\n\n")
+            .getBytes(StandardCharsets.UTF_8);
+    for (int cut = 1; cut < bytes.length; cut++) {
+      StreamGuard g =
+          guard(
+              "/v1/chat/completions",
+              new Literal("LAUNCH-4242", false, 16),
+              FilterSettings.Action.BLOCK);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      StreamGuard.Step first = g.onBytes(java.util.Arrays.copyOfRange(bytes, 0, cut));
+      out.writeBytes(first.release());
+      boolean blocked = first.blocked();
+      if (!blocked) {
+        StreamGuard.Step second = g.onBytes(java.util.Arrays.copyOfRange(bytes, cut, bytes.length));
+        out.writeBytes(second.release());
+        blocked = second.blocked();
+        if (!blocked) {
+          out.writeBytes(g.onEnd().release());
+        }
+      }
+      String client = out.toString(StandardCharsets.UTF_8);
+      String released = assembled("/v1/chat/completions", client);
+      assertThat(blocked).as("cut at byte %d", cut).isTrue();
+      assertThat(released)
+          .as("cut at byte %d", cut)
+          .doesNotContain("LAUNCH")
+          .doesNotContain("4242");
+      assertWellFormedEnding("/v1/chat/completions", client);
+    }
+  }
+
+  @Test
   void redactionRewritesOnlyTheEventsThatCarryTheMatch() {
     byte[] bytes = SharedFixtures.bytes("chat-completion-stream.sse");
     String out =
