@@ -35,6 +35,10 @@ final class OfflineGuard {
   /** The filters that judge content. */
   static final Set<String> INPUT_GUARDS = Set.of("prompt-injection", "sanitize", "sensitive-data");
 
+  /** The filters that judge answers (those of them that inspect whole answers). */
+  static final Set<String> OUTPUT_GUARDS =
+      Set.of("output-patterns", "sensitive-data", "llm-judge", "moderation-api");
+
   /** The guards used without {@code --config}: the shipped defaults. */
   static final String DEFAULTS =
       "filters:\n"
@@ -47,9 +51,11 @@ final class OfflineGuard {
   private static final Route CHAT = new Route("openai-chat", Dialect.OPENAI, Operation.CHAT);
 
   private final List<GatewayFilter> filters;
+  private final List<GatewayFilter> outputFilters;
 
-  private OfflineGuard(List<GatewayFilter> filters) {
+  private OfflineGuard(List<GatewayFilter> filters, List<GatewayFilter> outputFilters) {
     this.filters = filters;
+    this.outputFilters = outputFilters;
   }
 
   static OfflineGuard load(Path config) throws ConfigException {
@@ -61,7 +67,8 @@ final class OfflineGuard {
       throw new ConfigException(
           "filters", config, "at least one input guard (" + String.join(", ", INPUT_GUARDS) + ")");
     }
-    return new OfflineGuard(guards);
+    return new OfflineGuard(
+        guards, cfg.filters().stream().filter(f -> OUTPUT_GUARDS.contains(f.id())).toList());
   }
 
   /**
@@ -117,6 +124,85 @@ final class OfflineGuard {
       }
     }
     return new Outcome(verdict, score, rules, nanos);
+  }
+
+  /**
+   * Runs the output guards on {@code answer} as the whole reply to {@code prompt}; the verdict is
+   * {@code block}, {@code alert} or {@code allow}, with the blocking filters' reasons.
+   */
+  Outcome runOutput(String prompt, String answer) {
+    JsonNode line = JSON.createObjectNode().put("text", prompt);
+    RequestView request = new Offline(conversation(line));
+    ObjectNode body = JSON.createObjectNode();
+    body.putArray("choices")
+        .addObject()
+        .put("index", 0)
+        .put("finish_reason", "stop")
+        .putObject("message")
+        .put("role", "assistant")
+        .put("content", answer);
+    dev.lmgate.spi.ResponseView response =
+        new dev.lmgate.spi.ResponseView() {
+          @Override
+          public RequestView request() {
+            return request;
+          }
+
+          @Override
+          public int status() {
+            return 200;
+          }
+
+          @Override
+          public Optional<JsonNode> json() {
+            return Optional.of(body);
+          }
+
+          @Override
+          public List<dev.lmgate.spi.OutputText> outputs() {
+            return List.of(
+                new dev.lmgate.spi.OutputText(
+                    "0",
+                    dev.lmgate.spi.OutputChannel.CONTENT,
+                    "/choices/0/message/content",
+                    answer));
+          }
+        };
+    String verdict = "allow";
+    List<String> rules = new ArrayList<>();
+    Map<String, Long> nanos = new java.util.LinkedHashMap<>();
+    for (GatewayFilter f : outputFilters) {
+      if (!f.inspectsResponse(request)) {
+        continue;
+      }
+      long t0 = System.nanoTime();
+      Verdict v;
+      try {
+        v = f.onResponse(response).toCompletableFuture().join();
+      } catch (RuntimeException e) {
+        v =
+            f.settings().onError() == dev.lmgate.spi.FilterSettings.OnError.FAIL_OPEN
+                ? Verdict.pass()
+                : Verdict.block(
+                    "unavailable",
+                    new dev.lmgate.spi.Rejection(503, "x", "x", "", "unavailable", Map.of()));
+      }
+      nanos.put(f.id(), System.nanoTime() - t0);
+      boolean shadow = f.settings().action() == dev.lmgate.spi.FilterSettings.Action.ALERT;
+      if (v.kind() == Verdict.Kind.BLOCK && !shadow) {
+        verdict = "block";
+        rules.add(f.id() + ": " + v.reason());
+      } else if (v.kind() != Verdict.Kind.PASS && !verdict.equals("block")) {
+        verdict = "alert";
+        rules.add(f.id() + ": " + v.reason());
+      }
+    }
+    return new Outcome(verdict, 0, rules, nanos);
+  }
+
+  /** Whether the config has guards that judge whole answers. */
+  boolean judgesAnswers() {
+    return !outputFilters.isEmpty();
   }
 
   /** A chat request with no caller, as the filters see it. */

@@ -32,9 +32,10 @@ import picocli.CommandLine.Parameters;
     name = "redteam",
     mixinStandardHelpOptions = true,
     description =
-        "Measure the input guards on labelled JSON-lines files ({\"id\",\"text\",\"label\":"
-            + "\"attack|benign\",\"category\",\"source\"}, or with \"spans\" for sensitive data):"
-            + " TPR/FPR per label, category and source, p50/p99 time per prompt.")
+        "Measure the guards on labelled JSON-lines files ({\"id\",\"text\",\"label\":"
+            + "\"attack|benign\",\"category\",\"source\"}; with \"spans\" for sensitive data;"
+            + " with \"prompt_behavior\" for model answers): TPR/FPR per label, category and"
+            + " source, p50/p99 time per prompt.")
 final class RedteamCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,6 +85,7 @@ final class RedteamCommand implements Callable<Integer> {
     }
     List<JsonNode> prompts = new ArrayList<>();
     List<JsonNode> spans = new ArrayList<>();
+    List<JsonNode> answers = new ArrayList<>();
     for (Path f : files) {
       try {
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
@@ -91,7 +93,10 @@ final class RedteamCommand implements Callable<Integer> {
             continue;
           }
           JsonNode n = JSON.readTree(line);
-          (n.has("spans") || "none".equals(n.path("label").asText()) ? spans : prompts).add(n);
+          (n.has("spans") || "none".equals(n.path("label").asText())
+                  ? spans
+                  : n.has("prompt_behavior") ? answers : prompts)
+              .add(n);
         }
       } catch (IOException e) {
         System.err.println("lmgate redteam: " + f + ": " + e.getMessage());
@@ -105,7 +110,48 @@ final class RedteamCommand implements Callable<Integer> {
     if (!spans.isEmpty()) {
       reportSpans(spans, out);
     }
+    if (!answers.isEmpty()) {
+      reportAnswers(guard, answers, out);
+    }
     return 0;
+  }
+
+  /**
+   * Model answers labelled harmful or not ({@code outputs.jsonl}): what the output guards block.
+   */
+  private void reportAnswers(OfflineGuard guard, List<JsonNode> answers, PrintStream out) {
+    out.println();
+    out.println("Output guards on " + answers.size() + " labelled answers (flagged: blocked)");
+    if (!guard.judgesAnswers()) {
+      out.println("(the config has no output guard that judges whole answers)");
+    }
+    List<Row> rows = new ArrayList<>();
+    for (JsonNode n : answers) {
+      long t0 = System.nanoTime();
+      OfflineGuard.Outcome o =
+          guard.runOutput(n.path("prompt_behavior").asText(""), n.path("text").asText(""));
+      rows.add(
+          new Row(
+              n.path("category").asText(""),
+              n.path("source").asText(""),
+              n.path("label").asText(""),
+              o.verdict().equals("block"),
+              System.nanoTime() - t0,
+              n.path("text").asText("").length()));
+    }
+    out.println();
+    out.println("| set | answers | flagged | rate |");
+    out.println("|---|---:|---:|---:|");
+    line(out, "harmful answers (TPR)", rows, r -> r.label().equals("attack"));
+    line(out, "benign answers (FPR)", rows, r -> r.label().equals("benign"));
+    out.println();
+    out.println("| category | answers | flagged | rate |");
+    out.println("|---|---:|---:|---:|");
+    Map<String, List<Row>> byCategory = new TreeMap<>();
+    for (Row r : rows) {
+      byCategory.computeIfAbsent(r.category(), k -> new ArrayList<>()).add(r);
+    }
+    byCategory.forEach((k, v) -> line(out, k, v, r -> true));
   }
 
   private void reportPrompts(OfflineGuard guard, List<JsonNode> prompts, PrintStream out) {
