@@ -183,9 +183,15 @@ final class OfflineGuard {
         v =
             f.settings().onError() == dev.lmgate.spi.FilterSettings.OnError.FAIL_OPEN
                 ? Verdict.pass()
-                : Verdict.block(
+                : Verdict.block( // as the chain does for a fail-closed filter that cannot decide
                     "unavailable",
-                    new dev.lmgate.spi.Rejection(503, "x", "x", "", "unavailable", Map.of()));
+                    new dev.lmgate.spi.Rejection(
+                        503,
+                        "service_unavailable",
+                        "filter_unavailable",
+                        "",
+                        f.id() + " could not decide",
+                        Map.of()));
       }
       nanos.put(f.id(), System.nanoTime() - t0);
       boolean shadow = f.settings().action() == dev.lmgate.spi.FilterSettings.Action.ALERT;

@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The admin port: {@code /healthz} (the process serves), {@code /readyz} (LM Studio is reachable),
- * {@code /metrics} (Prometheus). Separate from the API port so that it can be firewalled apart.
+ * {@code /metrics} (Prometheus), and routes the application adds ({@code /approvals}). Separate
+ * from the API port so that it can be firewalled apart.
  */
 public final class AdminServer implements AutoCloseable {
   private final String host;
@@ -40,7 +41,10 @@ public final class AdminServer implements AutoCloseable {
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
-  /** Readiness probes open a connection and wait: never on the event loop. */
+  /**
+   * Readiness probes open a connection and wait, and extra routes may block: never on the event
+   * loop.
+   */
   private final Executor probes =
       Executors.newSingleThreadExecutor(
           r -> {

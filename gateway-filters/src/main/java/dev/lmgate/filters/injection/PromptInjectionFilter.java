@@ -195,15 +195,8 @@ public final class PromptInjectionFilter implements GatewayFilter {
       if (settings.action() == FilterSettings.Action.REDACT) {
         throw new ConfigException(path + ".action", "redact", "block or alert");
       }
-      Map<Glob, Double> routes = new LinkedHashMap<>();
-      if (r.has("routes")) {
-        ConfigReader rt = r.child("routes");
-        var names = rt.node().fieldNames();
-        while (names.hasNext()) {
-          String glob = names.next();
-          routes.put(new Glob(glob), rt.number(glob, 0.5, 0.0, 1.0));
-        }
-      }
+      Map<Glob, Double> routes =
+          Glob.keyed(r, "routes", (rt, glob) -> rt.number(glob, 0.5, 0.0, 1.0));
       Set<String> known = new HashSet<>();
       for (InjectionRules.Rule rule : InjectionRules.ALL) {
         known.add(rule.id());

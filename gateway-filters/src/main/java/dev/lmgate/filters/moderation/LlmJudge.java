@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -128,31 +125,16 @@ public final class LlmJudge implements Moderator {
         .addObject()
         .put("role", "user")
         .put("content", instruction(kind, prompt, response));
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(timeout)
-            .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    String key = apiKey.get();
-    if (key != null && !key.isEmpty()) {
-      b.header("authorization", "Bearer " + key);
-    }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+    return JsonPost.send(http, endpoint, body.toString(), apiKey, timeout, "the judge")
         .thenApply(
-            r -> {
-              try {
-                if (r.statusCode() != 200) {
-                  throw new IOException("the judge answered HTTP " + r.statusCode());
-                }
-                JsonNode answer =
-                    JSON.readTree(r.body()).path("choices").path(0).path("message").path("content");
-                if (!answer.isTextual()) {
-                  throw new IOException("the judge's answer has no message content");
-                }
-                return parse(answer.asText());
-              } catch (IOException e) {
-                throw new CompletionException(e);
-              }
-            });
+            JsonPost.parsing(
+                reply -> {
+                  JsonNode answer =
+                      JSON.readTree(reply).path("choices").path(0).path("message").path("content");
+                  if (!answer.isTextual()) {
+                    throw new IOException("the judge's answer has no message content");
+                  }
+                  return parse(answer.asText());
+                }));
   }
 }

@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -71,26 +68,7 @@ public final class ModerationApi implements Moderator {
     if (model != null) {
       body.put("model", model);
     }
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(timeout)
-            .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    String key = apiKey.get();
-    if (key != null && !key.isEmpty()) {
-      b.header("authorization", "Bearer " + key);
-    }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
-        .thenApply(
-            r -> {
-              try {
-                if (r.statusCode() != 200) {
-                  throw new IOException("the moderation API answered HTTP " + r.statusCode());
-                }
-                return parse(r.body());
-              } catch (IOException e) {
-                throw new CompletionException(e);
-              }
-            });
+    return JsonPost.send(http, endpoint, body.toString(), apiKey, timeout, "the moderation API")
+        .thenApply(JsonPost.parsing(ModerationApi::parse));
   }
 }

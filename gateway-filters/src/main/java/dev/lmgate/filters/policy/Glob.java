@@ -13,6 +13,32 @@ public record Glob(String pattern) {
     pattern = pattern.toLowerCase(Locale.ROOT);
   }
 
+  /** Reads one value of a glob-keyed map: the entry {@code key} of {@code parent}. */
+  @FunctionalInterface
+  public interface EntryReader<V> {
+    V read(dev.lmgate.spi.ConfigReader parent, String key) throws dev.lmgate.spi.ConfigException;
+  }
+
+  /**
+   * A map keyed by globs, e.g. {@code routes: {openai-*: 0.6}}, in the order written; empty when
+   * {@code key} is absent.
+   */
+  public static <V> java.util.Map<Glob, V> keyed(
+      dev.lmgate.spi.ConfigReader r, String key, EntryReader<V> value)
+      throws dev.lmgate.spi.ConfigException {
+    java.util.Map<Glob, V> out = new java.util.LinkedHashMap<>();
+    if (!r.has(key)) {
+      return out;
+    }
+    dev.lmgate.spi.ConfigReader map = r.child(key);
+    List<String> globs = new java.util.ArrayList<>();
+    map.node().fieldNames().forEachRemaining(globs::add);
+    for (String g : globs) {
+      out.put(new Glob(g), value.read(map, g));
+    }
+    return out;
+  }
+
   public static boolean any(List<Glob> globs, String value) {
     for (Glob g : globs) {
       if (g.matches(value)) {

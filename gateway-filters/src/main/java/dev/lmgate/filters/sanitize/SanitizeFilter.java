@@ -18,7 +18,6 @@ import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.TextPart;
 import dev.lmgate.spi.Verdict;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -428,16 +427,12 @@ public final class SanitizeFilter implements GatewayFilter {
                       "html",
                       "routes",
                       "patterns"));
-      Map<Glob, Html> routes = new LinkedHashMap<>();
-      if (r.has("routes")) {
-        ConfigReader rt = r.child("routes");
-        List<String> names = new ArrayList<>();
-        rt.node().fieldNames().forEachRemaining(names::add);
-        for (String glob : names) {
-          ConfigReader one = rt.child(glob).only(Set.of("html"));
-          routes.put(new Glob(glob), one.enumValue("html", Html.class, Html.OFF));
-        }
-      }
+      Map<Glob, Html> routes =
+          Glob.keyed(
+              r,
+              "routes",
+              (rt, glob) ->
+                  rt.child(glob).only(Set.of("html")).enumValue("html", Html.class, Html.OFF));
       List<PatternRule> patterns = new ArrayList<>();
       List<ConfigReader> list = r.list("patterns");
       for (int i = 0; i < list.size(); i++) {
