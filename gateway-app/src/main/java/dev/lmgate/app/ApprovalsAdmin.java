@@ -5,11 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.filters.approval.ApprovalStore;
-import dev.lmgate.spi.Secret;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The admin port's approval routes: {@code GET /approvals} lists what waits, {@code POST
@@ -20,12 +16,9 @@ final class ApprovalsAdmin implements AdminServer.Route {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ApprovalStore store;
-  private final Supplier<Secret> token;
+  private final AdminToken token;
 
-  /**
-   * @param token the admin token, or a supplier of null when none is configured
-   */
-  ApprovalsAdmin(ApprovalStore store, Supplier<Secret> token) {
+  ApprovalsAdmin(ApprovalStore store, AdminToken token) {
     this.store = store;
     this.token = token;
   }
@@ -33,14 +26,9 @@ final class ApprovalsAdmin implements AdminServer.Route {
   @Override
   public AdminServer.Answer handle(
       String method, String path, Map<String, String> headers, String body) {
-    Secret t = token.get();
-    if (t == null) {
-      return error(403, "forbidden", "Approvals need admin.token in the gateway's config.");
-    }
-    String given = headers.getOrDefault("authorization", "");
-    byte[] expected = ("Bearer " + t.reveal()).getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-      return error(401, "unauthorized", "A valid admin token is required (Authorization: Bearer).");
+    var refused = token.refusal(headers);
+    if (refused.isPresent()) {
+      return refused.get();
     }
     String[] parts = path.split("/");
     if (parts.length == 2 && method.equals("GET")) {
@@ -80,11 +68,6 @@ final class ApprovalsAdmin implements AdminServer.Route {
   }
 
   private static AdminServer.Answer error(int status, String code, String message) {
-    ObjectNode e = JSON.createObjectNode();
-    e.putObject("error")
-        .put("message", message)
-        .put("type", "invalid_request_error")
-        .put("code", code);
-    return new AdminServer.Answer(status, e.toString());
+    return AdminToken.error(status, code, message);
   }
 }

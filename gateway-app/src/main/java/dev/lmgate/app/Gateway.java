@@ -115,7 +115,24 @@ public final class Gateway implements AutoCloseable {
                             "approvals",
                             dev.lmgate.filters.approval.ApprovalStore.class,
                             () -> new dev.lmgate.filters.approval.ApprovalStore(Clock.systemUTC())),
-                        adminToken(config, environment)));
+                        new AdminToken(adminToken(config, environment))))
+                .route(
+                    "/incident",
+                    new IncidentAdmin(
+                        environment.shared(
+                            "incident",
+                            dev.lmgate.filters.incident.IncidentState.class,
+                            () ->
+                                new dev.lmgate.filters.incident.IncidentState(
+                                    environment.clock(), environment.events())),
+                        new AdminToken(adminToken(config, environment)),
+                        () ->
+                            chain.get().filters().stream()
+                                .anyMatch(
+                                    f ->
+                                        f.id()
+                                            .equals(
+                                                dev.lmgate.filters.incident.KillSwitchFilter.ID))));
   }
 
   public Gateway start() throws InterruptedException {

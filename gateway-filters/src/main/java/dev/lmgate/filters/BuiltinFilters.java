@@ -2,6 +2,7 @@ package dev.lmgate.filters;
 
 import dev.lmgate.filters.approval.ToolApprovalFilter;
 import dev.lmgate.filters.auth.AuthenticateFilter;
+import dev.lmgate.filters.incident.KillSwitchFilter;
 import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
 import dev.lmgate.filters.moderation.ModerationFilter;
@@ -25,6 +26,7 @@ public final class BuiltinFilters {
     for (FilterFactory f :
         List.of(
             new AuthenticateFilter.Factory(),
+            new KillSwitchFilter.Factory(),
             new AuthorizeFilter.Factory(),
             new RateLimitFilter.Factory(),
             new RequestLimitFilter.Factory(),

@@ -10,6 +10,7 @@ class BuiltinFiltersTest {
     assertThat(BuiltinFilters.ids())
         .containsExactly(
             "authenticate",
+            "kill-switch",
             "authorize",
             "rate-limit",
             "request-limits",

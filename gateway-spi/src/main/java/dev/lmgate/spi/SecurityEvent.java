@@ -38,7 +38,9 @@ public record SecurityEvent(
     /** A secret could not be re-read from its store; the last good value stays in use. */
     SECRET_REFRESH_FAILED,
     /** A sensitive tool call: approval requested, approved, denied or expired. */
-    TOOL_APPROVAL
+    TOOL_APPROVAL,
+    /** An incident control changed: lockdown on or off, a key, subject, model or route killed. */
+    INCIDENT_CONTROL
   }
 
   public SecurityEvent {

@@ -66,6 +66,12 @@ final class DemoCommand implements Callable<Integer> {
               .create("demo", "lmgate demo", List.of("developer"), List.of(), Duration.ofDays(1))
               .key();
     }
+    // the operator's admin token, for `lmgate approvals` and `lmgate incident` against the demo
+    byte[] random = new byte[24];
+    new java.security.SecureRandom().nextBytes(random);
+    String adminToken = java.util.HexFormat.of().formatHex(random);
+    Path adminTokenFile = keyDir.resolve("admin-token");
+    Files.writeString(adminTokenFile, adminToken);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(keyDir)));
     Path auditHome = Files.createTempDirectory("lmgate-demo-audit"); // kept: verify it afterwards
     ConfigLoader loader =
@@ -74,6 +80,7 @@ final class DemoCommand implements Callable<Integer> {
                 switch (name) {
                   case "LMGATE_DEMO_KEY_STORE" -> keyStore.toString();
                   case "LMGATE_DEMO_AUDIT" -> auditHome.toString();
+                  case "LMGATE_DEMO_ADMIN_TOKEN" -> adminToken;
                   case "LMSTUDIO_API_KEY" ->
                       System.getenv(name) != null ? System.getenv(name) : "demo-upstream-key";
                   default -> System.getenv(name);
@@ -93,6 +100,14 @@ final class DemoCommand implements Callable<Integer> {
         "  (role developer: qwen/* models, no model management; a demo key store in "
             + keyDir
             + ")");
+    if (gw.adminAddress() != null) {
+      System.out.println(
+          "operator: ./lmgate incident status --admin http://127.0.0.1:"
+              + gw.adminAddress().getPort()
+              + " --token-file "
+              + adminTokenFile);
+      System.out.println("  (also: incident lockdown|unlock|kill|revive, approvals list)");
+    }
     Path auditLog = cfg.audit().dir();
     System.out.println("audit log: " + auditLog);
     System.out.println("  verify: ./lmgate audit verify " + auditLog);

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       ScanCommand.class,
       RedteamCommand.class,
       GuardCommand.class,
-      ApprovalsCommand.class
+      ApprovalsCommand.class,
+      IncidentCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

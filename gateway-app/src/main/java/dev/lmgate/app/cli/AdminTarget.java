@@ -1,0 +1,81 @@
+package dev.lmgate.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the gateway's admin port is and how the operator commands authenticate to it: the bearer
+ * {@code admin.token} from {@code --token-file} or {@code $LMGATE_ADMIN_TOKEN} (never an argument,
+ * so it stays out of shell history and process lists).
+ */
+class AdminTarget {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(
+      names = "--admin",
+      paramLabel = "URL",
+      defaultValue = "http://127.0.0.1:9090",
+      description = "The gateway's admin port (default: ${DEFAULT-VALUE}).")
+  URI admin;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "A file holding the admin token (default: $LMGATE_ADMIN_TOKEN).")
+  Path tokenFile;
+
+  @Option(
+      names = "--operator",
+      paramLabel = "NAME",
+      defaultValue = "${env:USER:-unnamed}",
+      description = "Who acts, as recorded in the audit trail (default: $USER).")
+  String operator;
+
+  private String token() throws IOException {
+    if (tokenFile != null) {
+      return Files.readString(tokenFile).strip();
+    }
+    String t = System.getenv("LMGATE_ADMIN_TOKEN");
+    if (t == null || t.isBlank()) {
+      throw new IOException("no admin token: set LMGATE_ADMIN_TOKEN or pass --token-file");
+    }
+    return t.strip();
+  }
+
+  /** Calls the admin port; {@code body} is JSON or null. */
+  HttpResponse<String> call(String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(admin.resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("authorization", "Bearer " + token())
+            .header("x-lmgate-operator", operator == null ? "unnamed" : operator);
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("content-type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(body));
+    }
+    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Prints an error answer's message as {@code lmgate COMMAND: HTTP n: message}; exit 1. */
+  static int failed(String command, HttpResponse<String> r) {
+    String message;
+    try {
+      message = JSON.readTree(r.body()).path("error").path("message").asText(r.body());
+    } catch (IOException e) {
+      message = r.body();
+    }
+    System.err.println("lmgate " + command + ": HTTP " + r.statusCode() + ": " + message);
+    return 1;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.lmgate.filters.incident;
+
+import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.spi.SecurityEventSink;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What an operator switched off during an incident: the whole gateway for everyone but
+ * administrators (lockdown), or single keys, token subjects, models or routes (kill switches).
+ * Shared by the {@code kill-switch} filter, which enforces it, and the admin API and CLI, which
+ * change it; in memory, so a restart clears it (the audit trail keeps what happened). Every change
+ * is an {@code incident_control} security event.
+ */
+public final class IncidentState {
+  /** What can be killed. */
+  public enum Kind {
+    KEY,
+    SUBJECT,
+    MODEL,
+    ROUTE;
+
+    public static Kind parse(String s) {
+      return valueOf(s.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  private final Clock clock;
+  private final SecurityEventSink events;
+  private volatile String lockdown; // the reason, or null when off
+  private final Map<Kind, Set<String>> killed = new ConcurrentHashMap<>();
+
+  public IncidentState(Clock clock, SecurityEventSink events) {
+    this.clock = clock;
+    this.events = events;
+    for (Kind k : Kind.values()) {
+      killed.put(k, ConcurrentHashMap.newKeySet());
+    }
+  }
+
+  /** Turns lockdown on (with a reason shown to callers) or off ({@code null}). */
+  public void lockdown(String reason, String by) {
+    boolean changed = !java.util.Objects.equals(lockdown, reason);
+    lockdown = reason;
+    if (changed) {
+      event(reason == null ? "lockdown_off" : "lockdown_on", by, reason == null ? "" : reason);
+    }
+  }
+
+  /** The lockdown's reason, or null when the gateway serves everyone. */
+  public String lockdown() {
+    return lockdown;
+  }
+
+  /** Kills a key (principal id), subject, model glob or route glob; false if it already was. */
+  public boolean kill(Kind kind, String value, String by) {
+    boolean added = killed.get(kind).add(value);
+    if (added) {
+      event("killed", by, kind.name().toLowerCase(Locale.ROOT) + " " + value);
+    }
+    return added;
+  }
+
+  /** Lifts a kill; false if there was none. */
+  public boolean revive(Kind kind, String value, String by) {
+    boolean removed = killed.get(kind).remove(value);
+    if (removed) {
+      event("revived", by, kind.name().toLowerCase(Locale.ROOT) + " " + value);
+    }
+    return removed;
+  }
+
+  public Set<String> killed(Kind kind) {
+    return Set.copyOf(killed.get(kind));
+  }
+
+  boolean isKilled(Kind kind, String value) {
+    if (value == null || value.isEmpty()) {
+      return false;
+    }
+    Set<String> set = killed.get(kind);
+    if (set.isEmpty()) {
+      return false;
+    }
+    if (kind == Kind.MODEL || kind == Kind.ROUTE) {
+      for (String g : set) {
+        if (new Glob(g).matches(value)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return set.contains(value);
+  }
+
+  private void event(String reason, String by, String detail) {
+    events.emit(
+        new SecurityEvent(
+            clock.instant(), SecurityEvent.Type.INCIDENT_CONTROL, reason, "", by, "", "", detail));
+  }
+
+  /** Everything currently switched off, for the admin API. */
+  public Map<String, Object> snapshot() {
+    return Map.of(
+        "lockdown",
+        lockdown == null ? "off" : "on",
+        "reason",
+        lockdown == null ? "" : lockdown,
+        "killed",
+        Map.of(
+            "key", List.copyOf(killed.get(Kind.KEY)),
+            "subject", List.copyOf(killed.get(Kind.SUBJECT)),
+            "model", List.copyOf(killed.get(Kind.MODEL)),
+            "route", List.copyOf(killed.get(Kind.ROUTE))));
+  }
+}

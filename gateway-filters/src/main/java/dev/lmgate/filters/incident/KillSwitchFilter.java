@@ -1,0 +1,116 @@
+package dev.lmgate.filters.incident;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.Principal;
+import dev.lmgate.spi.Rejection;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.Verdict;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code kill-switch}: enforces the {@link IncidentState} an operator sets through the admin API or
+ * {@code lmgate lockdown}/{@code lmgate kill}. Put it right after {@code authenticate}: in lockdown
+ * only callers with an administrator role are served (everyone else gets {@code 503 lockdown} with
+ * the operator's reason); a killed key or subject gets {@code 403 access_suspended}, a killed model
+ * or route {@code 403 model_suspended}/{@code route_suspended}.
+ */
+public final class KillSwitchFilter implements GatewayFilter {
+  public static final String ID = "kill-switch";
+
+  private final FilterSettings settings;
+  private final IncidentState state;
+  private final Set<String> adminRoles;
+
+  public KillSwitchFilter(FilterSettings settings, IncidentState state, Set<String> adminRoles) {
+    this.settings = settings;
+    this.state = state;
+    this.adminRoles = Set.copyOf(adminRoles);
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    return CompletableFuture.completedFuture(decide(request));
+  }
+
+  Verdict decide(RequestView request) {
+    Optional<Principal> p = request.principal();
+    String reason = state.lockdown();
+    if (reason != null
+        && p.map(pr -> pr.roles().stream().noneMatch(adminRoles::contains)).orElse(true)) {
+      return Verdict.block(
+          "lockdown",
+          new Rejection(
+              503,
+              "service_unavailable",
+              "lockdown",
+              "",
+              "The gateway is in lockdown and serves administrators only: " + reason,
+              Map.of("retry-after", "300")));
+    }
+    if (p.isPresent()
+        && (state.isKilled(IncidentState.Kind.KEY, p.get().id())
+            || state.isKilled(IncidentState.Kind.KEY, bareId(p.get().id()))
+            || state.isKilled(IncidentState.Kind.SUBJECT, p.get().subject()))) {
+      return refuse("access_suspended", "Access for this caller is suspended by the operators.");
+    }
+    if (state.isKilled(IncidentState.Kind.ROUTE, request.route().id())) {
+      return refuse("route_suspended", "This API route is suspended by the operators.");
+    }
+    String model = request.conversation().model();
+    if (state.isKilled(IncidentState.Kind.MODEL, model)) {
+      return refuse("model_suspended", "The model " + model + " is suspended by the operators.");
+    }
+    return Verdict.pass();
+  }
+
+  /** A key's id as {@code lmgate keys list} shows it: the principal id without "key:"/"cert:". */
+  private static String bareId(String principalId) {
+    return principalId.substring(principalId.indexOf(':') + 1);
+  }
+
+  private static Verdict refuse(String code, String message) {
+    return Verdict.block(code, new Rejection(403, "permission_error", code, "", message, Map.of()));
+  }
+
+  /** Builds the filter from YAML (docs/operations.md). */
+  public static final class Factory implements FilterFactory {
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r = new ConfigReader(path, config).only(Set.of("admin-roles"));
+      List<String> roles = r.has("admin-roles") ? r.strings("admin-roles") : List.of("admin");
+      return new KillSwitchFilter(
+          settings,
+          env.shared(
+              "incident", IncidentState.class, () -> new IncidentState(env.clock(), env.events())),
+          Set.copyOf(roles));
+    }
+  }
+}
