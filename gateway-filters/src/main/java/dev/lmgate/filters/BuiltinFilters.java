@@ -11,6 +11,7 @@ import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.policy.PromptPolicyFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.filters.sanitize.SanitizeFilter;
+import dev.lmgate.filters.semantic.SemanticOutputFilter;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter;
 import dev.lmgate.spi.FilterFactory;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ public final class BuiltinFilters {
             ModerationFilter.Factory.llmJudge(),
             ModerationFilter.Factory.moderationApi(),
             new ToolApprovalFilter.Factory(),
+            new SemanticOutputFilter.Factory(),
             new OutputPatternFilter.Factory())) {
       FACTORIES.put(f.id(), f);
     }

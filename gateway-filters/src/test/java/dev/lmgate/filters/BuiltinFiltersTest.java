@@ -21,6 +21,7 @@ class BuiltinFiltersTest {
             "llm-judge",
             "moderation-api",
             "tool-approval",
+            "output-semantics",
             "output-patterns");
     for (String id : BuiltinFilters.ids()) {
       assertThat(id).matches("[a-z]+(-[a-z]+)*");

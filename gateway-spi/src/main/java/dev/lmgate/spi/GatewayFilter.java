@@ -49,4 +49,9 @@ public interface GatewayFilter {
   default Optional<StreamInspector> streamInspector(RequestView request) {
     return Optional.empty();
   }
+
+  /** An asynchronous reviewer of a streamed answer to this request, if this filter has one. */
+  default Optional<StreamReview> streamReview(RequestView request) {
+    return Optional.empty();
+  }
 }

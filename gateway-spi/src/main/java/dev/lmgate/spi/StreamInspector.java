@@ -49,6 +49,11 @@ public interface StreamInspector {
     public static StreamDecision redact(String reason, List<Span> spans) {
       return new StreamDecision(false, reason, spans);
     }
+
+    /** Passed but noted (a {@link StreamReview}'s alert; recorded as the filter's outcome). */
+    public static StreamDecision alert(String reason) {
+      return new StreamDecision(false, reason, List.of());
+    }
   }
 
   /**

@@ -102,7 +102,7 @@ class ConfigLoaderTest {
         "filters:\n  - id: magic\n",
         "filters[0].id: magic (expected: one of [authenticate, kill-switch, authorize, rate-limit,"
             + " request-limits, sanitize, prompt-injection, sensitive-data, prompt-policy,"
-            + " llm-judge, moderation-api, tool-approval, output-patterns])");
+            + " llm-judge, moderation-api, tool-approval, output-semantics, output-patterns])");
     assertError(
         "filters:\n  - id: request-limits\n  - id: request-limits\n",
         "filters[1].id: request-limits (expected: each filter once)");

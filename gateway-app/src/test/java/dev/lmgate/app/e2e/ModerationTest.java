@@ -222,4 +222,83 @@ class ModerationTest {
         .as("slower than its timeout")
         .isGreaterThanOrEqualTo(500);
   }
+
+  HttpResponse<String> askStreaming(String text) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"qwen/qwen3-4b-2507\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                        + text
+                        + "\"}]}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static final String STREAM_JUDGE =
+      """
+        - id: llm-judge
+          url: JUDGE_URL
+          model: llama-guard-3-1b
+          check: [response]
+          stream-cadence: %d
+          stream-hold: %s
+          timeout: 1s
+          on-error: %s
+      """;
+
+  @Test
+  void aHeldStreamReachesTheClientOnlyOnceTheJudgePassedIt() throws Exception {
+    gateway(STREAM_JUDGE.formatted(0, "true", "fail-closed"));
+    judgeSays("unsafe\nS2", 0);
+    HttpResponse<String> blocked = askStreaming("Explain reverse proxies");
+    assertThat(blocked.statusCode()).isEqualTo(200);
+    assertThat(blocked.body())
+        .as("none of the answer was sent")
+        .doesNotContain("reverse")
+        .contains("\"finish_reason\":\"content_filter\"")
+        .contains("llm-judge: flagged s2")
+        .endsWith("data: [DONE]\n\n");
+    judge.verify(
+        postRequestedFor(urlEqualTo("/v1/chat/completions"))
+            .withRequestBody(containing("A reverse proxy forwards client requests")));
+
+    judge.resetAll();
+    judgeSays("safe", 0);
+    HttpResponse<String> passed = askStreaming("Explain reverse proxies again");
+    assertThat(passed.body())
+        .contains("\"content\":\" reverse\"")
+        .doesNotContain("content_filter")
+        .endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void aFlowingStreamIsCutWhenTheJudgeObjectsAndAFailedJudgeFollowsTheFailMode() throws Exception {
+    gateway(STREAM_JUDGE.formatted(20, "false", "fail-closed"));
+    judgeSays("unsafe\nS1", 300);
+    HttpResponse<String> cut = askStreaming("Explain reverse proxies");
+    assertThat(cut.body())
+        .as("text flowed while the judge worked; the ending waited for its verdict")
+        .contains("\"finish_reason\":\"content_filter\"")
+        .doesNotContain("\"finish_reason\":\"stop\"")
+        .endsWith("data: [DONE]\n\n");
+
+    judge.stop();
+    HttpResponse<String> unreachable = askStreaming("Explain reverse proxies once more");
+    assertThat(unreachable.body())
+        .as("fail-closed: no judge, no ending")
+        .contains("\"finish_reason\":\"content_filter\"");
+    gw.close();
+    judge.start();
+    judge.resetAll(); // answering 404 to everything: a judge that does not work
+    gateway(STREAM_JUDGE.formatted(20, "true", "fail-open"));
+    HttpResponse<String> open = askStreaming("Explain reverse proxies, fail open");
+    assertThat(open.body())
+        .contains("\"content\":\" reverse\"")
+        .doesNotContain("content_filter")
+        .endsWith("data: [DONE]\n\n");
+  }
 }

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import dev.lmgate.app.Gateway;
@@ -50,7 +52,7 @@ class ToolApprovalTest {
         "server:\n  port: 0\n  access-log: false\nadmin:\n  port: 0\n  token: ${secret:env:ADMIN_TOKEN}\n"
             + "upstream:\n  url: "
             + sim.baseUrl()
-            + "\nfilters:\n  - id: tool-approval\n    tools: [get_delivery_*]\n    wait: 20s\n"
+            + "\nfilters:\n  - id: tool-approval\n    tools: [get_delivery_*, get_current_weather]\n    wait: 20s\n"
             + "    timeout: 30s\n";
     gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
   }
@@ -166,17 +168,93 @@ class ToolApprovalTest {
         .containsExactly("requested", "denied");
   }
 
+  ChatCompletionCreateParams askWithWeatherTool() {
+    return ChatCompletionCreateParams.builder()
+        .model("qwen/qwen3-4b-2507")
+        .addUserMessage("What is the weather in Lisbon?")
+        .addTool(
+            ChatCompletionFunctionTool.builder()
+                .function(FunctionDefinition.builder().name("get_current_weather").build())
+                .build())
+        .build();
+  }
+
+  /** Streams with the SDK; returns the chunks in order. */
+  List<ChatCompletionChunk> streamed(ChatCompletionCreateParams params) {
+    try (StreamResponse<ChatCompletionChunk> s =
+        sdk().chat().completions().createStreaming(params)) {
+      return s.stream().toList();
+    }
+  }
+
   @Test
-  void aStreamedRequestOfferingASensitiveToolIsRefusedNotLetThrough() throws Exception {
+  void aStreamIsHeldWholeUntilApprovedThenArrivesUnchanged() throws Exception {
+    CompletableFuture<List<ChatCompletionChunk>> chunks =
+        CompletableFuture.supplyAsync(() -> streamed(askWithWeatherTool()));
+    String id = null;
+    for (int i = 0; i < 100 && id == null; i++) {
+      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
+      if (list.size() == 1) {
+        assertThat(list.get(0).path("tool").asText()).isEqualTo("get_current_weather");
+        id = list.get(0).path("id").asText();
+      }
+      Thread.sleep(50);
+    }
+    assertThat(id).as("an approval for the streamed call").isNotNull();
+    assertThat(chunks).isNotDone();
+    assertThat(admin("POST", "/approvals/" + id + "/approve", TOKEN).statusCode()).isEqualTo(200);
+    List<ChatCompletionChunk> got = chunks.get(20, TimeUnit.SECONDS);
+    assertThat(
+            got.stream()
+                .flatMap(c -> c.choices().stream())
+                .flatMap(c -> c.delta().toolCalls().orElse(List.of()).stream())
+                .flatMap(t -> t.function().flatMap(f -> f.name()).stream())
+                .toList())
+        .containsExactly("get_current_weather");
+    assertThat(got.get(got.size() - 1).choices().get(0).finishReason().orElseThrow().asString())
+        .isEqualTo("tool_calls");
+  }
+
+  @Test
+  void aDeniedStreamedCallNeverReachesTheClientAndTheStreamSaysWhy() throws Exception {
+    CompletableFuture<List<ChatCompletionChunk>> chunks =
+        CompletableFuture.supplyAsync(() -> streamed(askWithWeatherTool()));
+    String id = null;
+    for (int i = 0; i < 100 && id == null; i++) {
+      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
+      if (list.size() == 1) {
+        id = list.get(0).path("id").asText();
+      }
+      Thread.sleep(50);
+    }
+    assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+    List<ChatCompletionChunk> got = chunks.get(20, TimeUnit.SECONDS);
+    assertThat(got.stream().flatMap(c -> c.choices().stream()))
+        .allSatisfy(c -> assertThat(c.delta().toolCalls().orElse(List.of())).isEmpty());
+    String text =
+        got.stream()
+            .flatMap(c -> c.choices().stream())
+            .flatMap(c -> c.delta().content().stream())
+            .reduce("", String::concat);
+    assertThat(text).contains("did not run get_current_weather");
+    assertThat(got.get(got.size() - 1).choices().get(0).finishReason().orElseThrow().asString())
+        .isEqualTo("content_filter");
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.TOOL_APPROVAL)
+        .extracting(SecurityEvent::reason)
+        .containsExactly("requested", "denied");
+  }
+
+  @Test
+  void aStreamedNativeRequestOfferingASensitiveToolIsRefusedNotLetThrough() throws Exception {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(
-                    URI.create(
-                        "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                    URI.create("http://127.0.0.1:" + gw.address().getPort() + "/api/v1/chat"))
                 .header("content-type", "application/json")
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                        "{\"model\":\"m\",\"stream\":true,\"input\":\"hi\","
                             + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_delivery_date\"}}]}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());

@@ -28,11 +28,32 @@ public abstract class StreamAdapter {
     return List.of();
   }
 
+  /** Tool-call names this event announces, by the key of the call's arguments output. */
+  public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
+    return java.util.Map.of();
+  }
+
   /** Whether this event ends the answer (nothing more is generated after it). */
   public abstract boolean isFinal(SseEvent event, JsonNode data);
 
+  /**
+   * Whether this event tells the client the answer is finished, even if events follow (a chat chunk
+   * with a {@code finish_reason}, before the usage chunk and {@code [DONE]}).
+   */
+  public boolean isFinishing(SseEvent event, JsonNode data) {
+    return isFinal(event, data);
+  }
+
   /** The bytes that end a blocked stream well-formed for this dialect. */
   public abstract byte[] blockedEnding(String message);
+
+  /**
+   * Like {@link #blockedEnding} but, where the dialect has a place for it, with {@code message}
+   * told to the client as the answer's last text (chat completions: the final chunk's content).
+   */
+  public byte[] explainedEnding(String message) {
+    return blockedEnding(message);
+  }
 
   public static StreamAdapter forRoute(Route route) {
     return switch (route.operation()) {
@@ -66,6 +87,27 @@ public abstract class StreamAdapter {
 
     OpenAiChunks(boolean legacy) {
       this.legacy = legacy;
+    }
+
+    @Override
+    public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
+      if (data == null) {
+        return java.util.Map.of();
+      }
+      java.util.Map<String, String> names = new java.util.HashMap<>();
+      JsonNode cs = data.path("choices");
+      for (int n = 0; n < cs.size(); n++) {
+        JsonNode tcs = cs.get(n).path("delta").path("tool_calls");
+        for (int j = 0; j < tcs.size(); j++) {
+          JsonNode name = tcs.get(j).path("function").path("name");
+          if (name.isTextual()) {
+            names.put(
+                cs.get(n).path("index").asInt(n) + "/tool/" + tcs.get(j).path("index").asInt(j),
+                name.asText());
+          }
+        }
+      }
+      return names;
     }
 
     @Override
@@ -121,12 +163,36 @@ public abstract class StreamAdapter {
     }
 
     @Override
+    public boolean isFinishing(SseEvent event, JsonNode data) {
+      if (event.isDone()) {
+        return true;
+      }
+      if (data != null) {
+        for (JsonNode c : data.path("choices")) {
+          if (c.hasNonNull("finish_reason")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    @Override
     public boolean isFinal(SseEvent event, JsonNode data) {
       return event.isDone();
     }
 
     @Override
     public byte[] blockedEnding(String message) {
+      return ending(null);
+    }
+
+    @Override
+    public byte[] explainedEnding(String message) {
+      return ending(message);
+    }
+
+    private byte[] ending(String told) {
       StringBuilder sb = new StringBuilder();
       if (choices.isEmpty()) {
         choices.add(0);
@@ -152,6 +218,8 @@ public abstract class StreamAdapter {
         choice.put("index", i);
         if (legacy) {
           choice.put("text", "");
+        } else if (told != null && i == choices.first()) {
+          choice.putObject("delta").put("content", told);
         } else {
           choice.putObject("delta");
         }
@@ -168,6 +236,18 @@ public abstract class StreamAdapter {
   static final class ResponsesEvents extends StreamAdapter {
     private JsonNode response;
     private long sequence = -1;
+
+    @Override
+    public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
+      if (data != null
+          && "response.output_item.added".equals(data.path("type").asText(event.event()))
+          && "function_call".equals(data.path("item").path("type").asText())) {
+        return java.util.Map.of(
+            "o" + data.path("output_index").asInt(0) + "/tool",
+            data.path("item").path("name").asText(""));
+      }
+      return java.util.Map.of();
+    }
 
     @Override
     public List<OutputText> pieces(SseEvent event, JsonNode data) {
@@ -289,6 +369,17 @@ public abstract class StreamAdapter {
   static final class AnthropicEvents extends StreamAdapter {
     private final TreeSet<Integer> openBlocks = new TreeSet<>();
     private boolean started;
+
+    @Override
+    public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
+      if (data != null
+          && "content_block_start".equals(data.path("type").asText(event.event()))
+          && "tool_use".equals(data.path("content_block").path("type").asText())) {
+        return java.util.Map.of(
+            "b" + data.path("index").asInt(0), data.path("content_block").path("name").asText(""));
+      }
+      return java.util.Map.of();
+    }
 
     @Override
     public List<OutputText> pieces(SseEvent event, JsonNode data) {

@@ -401,7 +401,12 @@ final class Exchange implements UpstreamHandler.Sink {
     String type = res.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     boolean sse = type.regionMatches(true, 0, "text/event-stream", 0, 17);
     List<StreamGuard.Entry> inspectors = sse ? streamInspectors() : List.of();
-    if (sse && (!inspectors.isEmpty() || inspected || holdAnswers)) { // held: only the ending waits
+    List<StreamGuard.ReviewEntry> reviews = sse ? streamReviews() : List.of();
+    if (sse
+        && (!inspectors.isEmpty()
+            || !reviews.isEmpty()
+            || inspected
+            || holdAnswers)) { // held: only the ending waits
       mode = Mode.GUARDED_STREAM;
       guard =
           new StreamGuard(
@@ -412,6 +417,8 @@ final class Exchange implements UpstreamHandler.Sink {
       if (holdAnswers) {
         guard.holdEnding();
       }
+      guard.reviewWith(
+          reviews, ctx.executor(), this::onReviewStep, gw.settings().maxResponseBytes());
     } else if (!sse && inspected && status / 100 == 2) {
       mode = Mode.BUFFERED;
       bufferedHead = res;
@@ -459,6 +466,15 @@ final class Exchange implements UpstreamHandler.Sink {
     for (GatewayFilter f : chain.filters()) {
       f.streamInspector(requestCtx)
           .ifPresent(i -> l.add(new StreamGuard.Entry(f.id(), f.settings(), i)));
+    }
+    return l;
+  }
+
+  private List<StreamGuard.ReviewEntry> streamReviews() {
+    List<StreamGuard.ReviewEntry> l = new ArrayList<>();
+    for (GatewayFilter f : chain.filters()) {
+      f.streamReview(requestCtx)
+          .ifPresent(r -> l.add(new StreamGuard.ReviewEntry(f.id(), f.settings(), r)));
     }
     return l;
   }
@@ -568,12 +584,28 @@ final class Exchange implements UpstreamHandler.Sink {
     if (last && !step.blocked()) {
       writeStreamBytes(step.release());
       step = guard.onEnd();
+      if (!step.blocked() && !step.ended()) {
+        releaseUpstream(); // LM Studio is done; the ending waits for a review (onReviewStep)
+      }
     }
+    onGuardStep(step);
+  }
+
+  /** What a stream review released, blocked or ended, on the loop after the review. */
+  private void onReviewStep(StreamGuard.Step step) {
+    if (finished) {
+      return;
+    }
+    onGuardStep(step);
+    ctx.flush();
+  }
+
+  private void onGuardStep(StreamGuard.Step step) {
     if (step.blocked()) {
       endBlockedStream(step.release(), step.blockedBy(), step.reason());
       return;
     }
-    if (last) {
+    if (step.ended()) {
       byte[] ending = step.release(); // held until the exchange is recorded (strict audit)
       trace.addAll(guard.outcomes());
       releaseUpstream();
@@ -847,6 +879,9 @@ final class Exchange implements UpstreamHandler.Sink {
   private void finish(Decision decision, boolean reuseClient) {
     finished = true;
     cancelTimer();
+    if (guard != null) {
+      guard.abandon(); // a review still running finds the exchange over
+    }
     releaseRequest();
     if (heldChunk != null) {
       heldChunk.release();

@@ -14,6 +14,7 @@ import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.StreamInspector;
 import dev.lmgate.spi.StreamInspector.Span;
 import dev.lmgate.spi.StreamInspector.StreamDecision;
+import dev.lmgate.spi.StreamReview;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Holds back a streamed answer just long enough for the stream inspectors to see its text first.
@@ -51,11 +56,18 @@ public final class StreamGuard {
    *     stream's ending and the upstream must be closed
    * @param reason the block reason
    */
-  public record Step(byte[] release, String blockedBy, String reason) {
+  public record Step(byte[] release, String blockedBy, String reason, boolean ended) {
+    Step(byte[] release, String blockedBy, String reason) {
+      this(release, blockedBy, reason, false);
+    }
+
     public boolean blocked() {
       return blockedBy != null;
     }
   }
+
+  /** A reviewer and the filter it belongs to. */
+  public record ReviewEntry(String filterId, FilterSettings settings, StreamReview review) {}
 
   private static final byte[] NONE = new byte[0];
 
@@ -74,6 +86,23 @@ public final class StreamGuard {
   private UsageReader.Counts usage = UsageReader.Counts.NONE;
   private long outputChars;
   private final boolean dropUsageChunks;
+  // asynchronous reviews (StreamReview): at most one round in flight
+  private List<ReviewEntry> reviews = List.of();
+  private long[] reviewNanos = new long[0];
+  private FilterOutcome.Outcome[] reviewWorst = new FilterOutcome.Outcome[0];
+  private String[] reviewReasons = new String[0];
+  private Executor loop;
+  private Consumer<Step> onReviewStep;
+  private int cadence; // characters of new output between rounds; 0: only at the end
+  private boolean holdForReview;
+  private boolean reviewing;
+  private long reviewedChars; // outputChars when the last round started
+  private boolean upstreamEnded; // onEnd ran; the ending waits for the final round
+  private final Map<String, String> toolNames = new LinkedHashMap<>();
+  private long maxHeldBytes = Long.MAX_VALUE;
+  private long heldBytes; // raw bytes of the pending events
+  private long eventsSeen; // events received so far
+  private long passedEvents; // events the last passed review round had seen (holdsText)
 
   /**
    * @param maxEventBytes the largest SSE event accepted; a larger one blocks the stream
@@ -101,12 +130,45 @@ public final class StreamGuard {
   }
 
   /**
-   * Withholds the stream's final event (and anything after it) until {@link #onEnd}, so that the
-   * caller decides when the client learns that the answer is complete (the strict audit releases it
-   * once the exchange's record is durable).
+   * Withholds the event that finishes the answer (a finish_reason, the final event) and all after
+   * it until {@link #onEnd}, so that the caller decides when the client learns that the answer is
+   * complete (the strict audit releases it once the exchange's record is durable).
    */
   public void holdEnding() {
     this.holdEnding = true;
+  }
+
+  /**
+   * Adds asynchronous reviewers. Their verdicts arrive later: each step they cause (text released,
+   * a block, the stream's end) is handed to {@code onStep} on {@code loop}, never from {@link
+   * #onEvent} or {@link #onEnd}, which then return {@code ended == false} while a final review is
+   * outstanding. A stream that piles up more than {@code maxHeldBytes} while reviews hold it is
+   * blocked rather than buffered without bound.
+   */
+  public void reviewWith(
+      List<ReviewEntry> entries, Executor loop, Consumer<Step> onStep, long maxHeldBytes) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    this.maxHeldBytes = maxHeldBytes;
+    this.reviews = List.copyOf(entries);
+    this.loop = loop;
+    this.onReviewStep = onStep;
+    this.reviewNanos = new long[entries.size()];
+    this.reviewWorst = new FilterOutcome.Outcome[entries.size()];
+    this.reviewReasons = new String[entries.size()];
+    java.util.Arrays.fill(reviewWorst, FilterOutcome.Outcome.PASS);
+    java.util.Arrays.fill(reviewReasons, "");
+    this.cadence =
+        entries.stream().mapToInt(e -> e.review().cadence()).filter(c -> c > 0).min().orElse(0);
+    this.holdForReview = entries.stream().anyMatch(e -> e.review().holdsText());
+    this.holdEnding = true; // the ending waits for the final round
+  }
+
+  /** The exchange is over (client gone, cut): reviews still running are ignored when they end. */
+  public void abandon() {
+    done = true;
+    pending.clear();
   }
 
   /** The largest number of characters per output this guard holds back. */
@@ -159,10 +221,13 @@ public final class StreamGuard {
         && data.path("choices").isEmpty()) {
       return new Step(release(), null, "");
     }
-    Pending p = new Pending(event, data);
-    if (holdEnding && (endingSeen || event.isDone() || adapter.isFinal(event, data))) {
+    Pending p = new Pending(event, data, eventsSeen++);
+    if (holdEnding && (endingSeen || event.isDone() || adapter.isFinishing(event, data))) {
       endingSeen = true;
       p.ending = true;
+    }
+    if (!reviews.isEmpty()) {
+      toolNames.putAll(adapter.toolNames(event, data));
     }
     for (OutputText piece : adapter.pieces(event, data)) {
       outputChars += piece.text().length();
@@ -189,10 +254,20 @@ public final class StreamGuard {
       }
     }
     pending.add(p);
+    heldBytes += event.raw().length;
+    if (heldBytes > maxHeldBytes) {
+      return block("gateway", "answer too large to hold for review");
+    }
+    if (!reviews.isEmpty() && !reviewing && cadence > 0 && outputChars - reviewedChars >= cadence) {
+      startReview(false);
+    }
     return new Step(release(), null, "");
   }
 
-  /** The upstream ended: inspect the rest as complete and release everything. */
+  /**
+   * The upstream ended: inspect the rest as complete and release everything ({@code ended}), unless
+   * a final review is outstanding: then what may go now, and the rest through the review's step.
+   */
   public Step onEnd() {
     if (done) {
       return new Step(NONE, null, "");
@@ -206,8 +281,117 @@ public final class StreamGuard {
         }
       }
     }
+    if (!reviews.isEmpty()) {
+      upstreamEnded = true;
+      if (!reviewing) {
+        startReview(true);
+      }
+      return new Step(release(), null, "");
+    }
     done = true;
-    return new Step(release(), null, "");
+    return new Step(release(), null, "", true);
+  }
+
+  /** Starts a round: every reviewer sees the answer as it is now. */
+  private void startReview(boolean complete) {
+    reviewing = true;
+    reviewedChars = outputChars;
+    long seen = eventsSeen;
+    List<OutputText> texts = new ArrayList<>(outputs.size());
+    for (Output o : outputs.values()) {
+      texts.add(new OutputText(o.key, o.channel, "", o.text.toString()));
+    }
+    StreamReview.Answer answer = new StreamReview.Answer(texts, toolNames, complete);
+    List<CompletableFuture<StreamDecision>> calls = new ArrayList<>(reviews.size());
+    long t0 = System.nanoTime();
+    for (ReviewEntry e : reviews) {
+      CompletableFuture<StreamDecision> call;
+      try {
+        call =
+            e.review()
+                .review(answer)
+                .toCompletableFuture()
+                .orTimeout(e.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException ex) {
+        call = CompletableFuture.failedFuture(ex);
+      }
+      calls.add(call);
+    }
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+        .handle((v, err) -> null)
+        .thenRunAsync(() -> reviewed(calls, seen, complete, System.nanoTime() - t0), loop);
+  }
+
+  /** A round is over (on the loop): block, or pass what it saw and maybe start the next. */
+  private void reviewed(
+      List<CompletableFuture<StreamDecision>> calls, long seen, boolean complete, long took) {
+    reviewing = false;
+    if (done) {
+      return; // blocked by an inspector meanwhile, or abandoned
+    }
+    for (int i = 0; i < reviews.size(); i++) {
+      ReviewEntry e = reviews.get(i);
+      reviewNanos[i] += took;
+      StreamDecision d;
+      try {
+        d = calls.get(i).join();
+      } catch (RuntimeException ex) {
+        Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+        String what =
+            cause instanceof java.util.concurrent.TimeoutException
+                ? "timeout"
+                : cause.getClass().getSimpleName();
+        if (e.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
+          noteReview(i, FilterOutcome.Outcome.ERROR_SKIPPED, what);
+          continue;
+        }
+        noteReview(i, FilterOutcome.Outcome.ERROR_BLOCKED, what);
+        onReviewStep.accept(block(e.filterId(), "filter failed: " + what));
+        return;
+      }
+      if (d.block()) {
+        if (e.settings().action() == FilterSettings.Action.ALERT) {
+          noteReview(i, FilterOutcome.Outcome.ALERT, d.reason());
+          continue;
+        }
+        noteReview(i, FilterOutcome.Outcome.BLOCK, d.reason());
+        onReviewStep.accept(
+            blockWith(
+                e.filterId(),
+                d.reason(),
+                "The response was stopped by the gateway's output policy ("
+                    + e.filterId()
+                    + ": "
+                    + d.reason()
+                    + ")."));
+        return;
+      }
+      if (!d.reason().isEmpty()) {
+        noteReview(i, FilterOutcome.Outcome.ALERT, d.reason());
+      }
+    }
+    passedEvents = Math.max(passedEvents, seen);
+    if (complete) {
+      done = true;
+      onReviewStep.accept(new Step(release(), null, "", true));
+      return;
+    }
+    if (upstreamEnded) {
+      startReview(true);
+    } else if (cadence > 0 && outputChars - reviewedChars >= cadence) {
+      startReview(false);
+    }
+    byte[] now = release();
+    if (now.length > 0) {
+      onReviewStep.accept(new Step(now, null, ""));
+    }
+  }
+
+  private void noteReview(int i, FilterOutcome.Outcome o, String reason) {
+    if (o.ordinal() > reviewWorst[i].ordinal()) {
+      reviewWorst[i] = o;
+      reviewReasons[i] = reason;
+    }
   }
 
   /** The token counts the stream reported so far (usage chunk, final event). */
@@ -245,6 +429,15 @@ public final class StreamGuard {
               worst[i],
               reasons[i],
               nanos[i]));
+    }
+    for (int i = 0; i < reviews.size(); i++) {
+      l.add(
+          new FilterOutcome(
+              reviews.get(i).filterId(),
+              FilterOutcome.Phase.STREAM,
+              reviewWorst[i],
+              reviewReasons[i],
+              reviewNanos[i]));
     }
     return l;
   }
@@ -345,11 +538,20 @@ public final class StreamGuard {
   private Step block(String filterId, String reason) {
     done = true;
     pending.clear();
+    heldBytes = 0;
     return new Step(
         adapter.blockedEnding(
             "The response was stopped by the gateway's output policy (" + filterId + ")."),
         filterId,
         reason);
+  }
+
+  /** A review's block: its reason is written for the caller, so the ending tells it. */
+  private Step blockWith(String filterId, String reason, String message) {
+    done = true;
+    pending.clear();
+    heldBytes = 0;
+    return new Step(adapter.explainedEnding(message), filterId, reason);
   }
 
   private byte[] release() {
@@ -360,6 +562,7 @@ public final class StreamGuard {
         break;
       }
       pending.removeFirst();
+      heldBytes -= p.event.raw().length;
       if (b == null) {
         b = new ByteArrayOutputStream();
       }
@@ -373,6 +576,9 @@ public final class StreamGuard {
   }
 
   private boolean releasable(Pending p) {
+    if (holdForReview && p.seq >= passedEvents) {
+      return false; // no passed review has seen this event yet
+    }
     for (PieceRef r : p.pieces) {
       Output o = r.out;
       int safe = o.complete ? o.text.length() : o.text.length() - holdBack;
@@ -412,12 +618,14 @@ public final class StreamGuard {
     final SseEvent event;
     final JsonNode data;
     final List<PieceRef> pieces = new ArrayList<>(1);
-    boolean ending; // the stream's final event, or after it: held when holdEnding is set
+    boolean ending; // the event that finishes the answer, or after it: held when holdEnding is set
     boolean rewritten;
+    final long seq; // arrival order
 
-    Pending(SseEvent event, JsonNode data) {
+    Pending(SseEvent event, JsonNode data, long seq) {
       this.event = event;
       this.data = data;
+      this.seq = seq;
     }
   }
 

@@ -14,11 +14,15 @@ import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.ResponseView;
 import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
+import dev.lmgate.spi.StreamReview;
 import dev.lmgate.spi.Verdict;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +36,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,8 +56,12 @@ import org.slf4j.LoggerFactory;
  * says why, with {@code finish_reason: "stop"}. Every step is a {@code tool_approval} security
  * event (audited).
  *
- * <p>Whole OpenAI-style chat answers are held; a streamed request that offers a sensitive tool is
- * refused up front ({@code 400 approval_requires_non_streaming}) rather than let through unchecked.
+ * <p>Whole chat-completions answers are held and edited. A stream (chat completions, Responses,
+ * Anthropic Messages) that offers a sensitive tool is held whole until its end and the decision:
+ * approved, it goes out unchanged; otherwise it ends with the explanation and {@code finish_reason:
+ * "content_filter"}, none of the call having been sent. A streamed request on a route whose tool
+ * calls the gateway cannot name (LM Studio's native chat) is refused up front ({@code 400
+ * approval_requires_non_streaming}) rather than let through unchecked.
  */
 public final class ToolApprovalFilter implements GatewayFilter {
   public static final String ID = "tool-approval";
@@ -116,9 +125,77 @@ public final class ToolApprovalFilter implements GatewayFilter {
     return true;
   }
 
+  /** Whether the gateway can name the tool calls of a stream on this request's route. */
+  private static boolean streamNamesTools(RequestView request) {
+    return switch (request.route().operation()) {
+      case CHAT, RESPONSES, MESSAGES -> true;
+      default -> false;
+    };
+  }
+
+  /** Whether the request offers the model a tool that needs approval. */
+  private boolean offersSensitiveTool(RequestView request) {
+    if (request.json().isEmpty()) {
+      return false;
+    }
+    for (JsonNode t : request.json().get().path("tools")) {
+      if (Glob.any(
+          settings.tools(), t.path("function").path("name").asText(t.path("name").asText("")))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Optional<StreamReview> streamReview(RequestView request) {
+    if (!request.conversation().stream()
+        || !streamNamesTools(request)
+        || !offersSensitiveTool(request)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new StreamReview() {
+          @Override
+          public int cadence() {
+            return 0; // the calls are whole only at the end
+          }
+
+          @Override
+          public boolean holdsText() {
+            return true; // nothing of the answer before the decision
+          }
+
+          @Override
+          public CompletionStage<StreamDecision> review(Answer answer) {
+            List<Call> calls = new ArrayList<>();
+            for (OutputText o : answer.outputs()) {
+              String tool = answer.toolNames().getOrDefault(o.key(), "");
+              if (o.channel() == OutputChannel.TOOL_ARGUMENTS && sensitive(tool, o.text())) {
+                calls.add(new Call(-1, -1, tool, o.text()));
+              }
+            }
+            return refused(request, calls)
+                .thenApply(
+                    refused ->
+                        refused.isEmpty()
+                            ? StreamDecision.pass()
+                            : StreamDecision.block(
+                                settings
+                                    .denied()
+                                    .replace(
+                                        "{tools}",
+                                        String.join(
+                                            ", ", refused.stream().map(Call::tool).toList()))));
+          }
+        });
+  }
+
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
-    if (request.conversation().stream() && request.json().isPresent()) {
+    if (request.conversation().stream()
+        && !streamNamesTools(request)
+        && request.json().isPresent()) {
       for (JsonNode t : request.json().get().path("tools")) {
         String name = t.path("function").path("name").asText(t.path("name").asText(""));
         if (Glob.any(settings.tools(), name)) {
@@ -133,8 +210,8 @@ public final class ToolApprovalFilter implements GatewayFilter {
                       "The tool '"
                           + name
                           + "' needs a person's approval before its calls are released, which"
-                          + " this gateway does for whole answers: send the request with stream:"
-                          + " false.",
+                          + " this gateway cannot do for streams on this route: send the request"
+                          + " with stream: false.",
                       Map.of())));
         }
       }
@@ -171,7 +248,25 @@ public final class ToolApprovalFilter implements GatewayFilter {
     if (calls.isEmpty()) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    RequestView request = response.request();
+    return refused(response.request(), calls)
+        .thenApply(
+            refused ->
+                refused.isEmpty()
+                    ? Verdict.pass()
+                    : Verdict.modify(
+                        "tool calls not approved: "
+                            + String.join(", ", refused.stream().map(Call::tool).toList()),
+                        withoutCalls(body, refused)));
+  }
+
+  /**
+   * Opens an approval per call, tells approvers, and completes with the calls not approved (denied
+   * or expired) once every one is decided.
+   */
+  private CompletableFuture<List<Call>> refused(RequestView request, List<Call> calls) {
+    if (calls.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
     String principal = request.principal().map(Principal::id).orElse("anonymous");
     List<CompletableFuture<ApprovalStore.State>> decisions = new ArrayList<>();
     for (Call call : calls) {
@@ -207,12 +302,7 @@ public final class ToolApprovalFilter implements GatewayFilter {
                   refused.add(calls.get(k));
                 }
               }
-              return refused.isEmpty()
-                  ? Verdict.pass()
-                  : Verdict.modify(
-                      "tool calls not approved: "
-                          + String.join(", ", refused.stream().map(Call::tool).toList()),
-                      withoutCalls(body, refused));
+              return refused;
             });
   }
 

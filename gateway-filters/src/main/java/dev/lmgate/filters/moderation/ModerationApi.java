@@ -3,6 +3,7 @@ package dev.lmgate.filters.moderation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.filters.http.JsonPost;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

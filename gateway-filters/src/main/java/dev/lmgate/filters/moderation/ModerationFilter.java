@@ -1,6 +1,7 @@
 package dev.lmgate.filters.moderation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.filters.http.ServiceConfig;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterEnvironment;
@@ -13,6 +14,8 @@ import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.ResponseView;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
+import dev.lmgate.spi.StreamReview;
 import dev.lmgate.spi.Verdict;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,8 +41,10 @@ import java.util.function.Supplier;
  * most {@code max-concurrent} calls are in flight (the rest wait in order). A judge that is
  * unreachable, slow (the filter's {@code timeout}) or answers garbage fails the call, and the
  * filter's {@code on-error} decides: {@code fail-closed} refuses, {@code fail-open} lets through.
- * Streamed answers are not judged by these filters (their verdict comes too late to hold a stream);
- * use {@code output-patterns} and {@code sensitive-data} there.
+ * Streamed answers are judged as they grow: every {@code stream-cadence} characters and once
+ * complete, the stream's ending waiting for the last verdict; with {@code stream-hold} the client
+ * receives only text a verdict has passed (in bursts), without it text flows while the judge works
+ * and a block cuts the stream (docs/streaming.md).
  */
 public final class ModerationFilter implements GatewayFilter {
   /** What a flagged category does. */
@@ -55,6 +61,8 @@ public final class ModerationFilter implements GatewayFilter {
    * @param otherwise the action for flagged categories not listed (and for a flag without any)
    * @param maxConcurrent calls in flight at most
    * @param cacheSize judgements kept
+   * @param streamCadence characters of new streamed output between judgements; 0: only the whole
+   * @param streamHold whether streamed text waits for a verdict that passes it
    */
   public record Settings(
       boolean prompts,
@@ -62,7 +70,9 @@ public final class ModerationFilter implements GatewayFilter {
       Map<String, Action> categories,
       Action otherwise,
       int maxConcurrent,
-      int cacheSize) {}
+      int cacheSize,
+      int streamCadence,
+      boolean streamHold) {}
 
   private final String id;
   private final FilterSettings filterSettings;
@@ -115,6 +125,46 @@ public final class ModerationFilter implements GatewayFilter {
     return settings.responses()
         && request.route().operation().carriesPrompt()
         && !request.conversation().stream();
+  }
+
+  @Override
+  public Optional<StreamReview> streamReview(RequestView request) {
+    if (!settings.responses()
+        || !request.route().operation().carriesPrompt()
+        || !request.conversation().stream()) {
+      return Optional.empty();
+    }
+    String prompt = lastUserText(request);
+    return Optional.of(
+        new StreamReview() {
+          @Override
+          public int cadence() {
+            return settings.streamCadence();
+          }
+
+          @Override
+          public boolean holdsText() {
+            return settings.streamHold();
+          }
+
+          @Override
+          public CompletionStage<StreamDecision> review(Answer answer) {
+            String text = answer.text(OutputChannel.CONTENT);
+            if (text.isBlank()) {
+              return CompletableFuture.completedFuture(StreamDecision.pass());
+            }
+            return judged(Moderator.Kind.RESPONSE, prompt, text)
+                .thenApply(
+                    j -> {
+                      Verdict v = verdict(j, true);
+                      return switch (v.kind()) {
+                        case BLOCK -> StreamDecision.block(v.reason());
+                        case ALERT -> StreamDecision.alert(v.reason());
+                        default -> StreamDecision.pass();
+                      };
+                    });
+          }
+        });
   }
 
   @Override
@@ -279,23 +329,11 @@ public final class ModerationFilter implements GatewayFilter {
                       "categories",
                       "otherwise",
                       "max-concurrent",
-                      "cache-size"));
-      String url = r.requiredString("url");
-      URI base;
-      try {
-        base = URI.create(url);
-        if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
-          throw new IllegalArgumentException();
-        }
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(
-            path + ".url", url, "an http(s) base URL such as http://127.0.0.1:1234/v1");
-      }
-      Supplier<String> key = () -> null;
-      if (r.has("api-key")) {
-        var secret = env.secret(path + ".api-key", r.requiredString("api-key"));
-        key = secret::reveal;
-      }
+                      "cache-size",
+                      "stream-cadence",
+                      "stream-hold"));
+      URI base = ServiceConfig.baseUrl(r);
+      Supplier<String> key = ServiceConfig.apiKey(r, env);
       List<String> check = r.has("check") ? r.strings("check") : List.of("prompt", "response");
       for (String c : check) {
         if (!c.equals("prompt") && !c.equals("response")) {
@@ -311,11 +349,7 @@ public final class ModerationFilter implements GatewayFilter {
           categories.put(n.toLowerCase(Locale.ROOT), c.enumValue(n, Action.class, Action.BLOCK));
         }
       }
-      HttpClient http =
-          env.shared(
-              "moderation.http",
-              HttpClient.class,
-              () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+      HttpClient http = ServiceConfig.client(env);
       Duration timeout = settings.timeout();
       Moderator m =
           id.equals("llm-judge")
@@ -330,7 +364,9 @@ public final class ModerationFilter implements GatewayFilter {
               categories,
               r.enumValue("otherwise", Action.class, Action.BLOCK),
               (int) r.integer("max-concurrent", 4, 1, 1024),
-              (int) r.integer("cache-size", 10_000, 0, 10_000_000)),
+              (int) r.integer("cache-size", 10_000, 0, 10_000_000),
+              (int) r.integer("stream-cadence", 1000, 0, 1_000_000),
+              r.bool("stream-hold", false)),
           m);
     }
   }

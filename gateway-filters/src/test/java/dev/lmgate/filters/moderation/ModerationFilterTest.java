@@ -58,7 +58,7 @@ class ModerationFilterTest {
             "llm-judge",
             FilterSettings.defaults(FilterSettings.Action.BLOCK),
             new ModerationFilter.Settings(
-                true, false, Map.of(), ModerationFilter.Action.BLOCK, 2, 100),
+                true, false, Map.of(), ModerationFilter.Action.BLOCK, 2, 100, 0, false),
             slow);
     List<CompletionStage<Moderator.Judgement>> results = new ArrayList<>();
     for (int i = 0; i < 5; i++) {

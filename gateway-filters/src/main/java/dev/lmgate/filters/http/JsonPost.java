@@ -1,4 +1,4 @@
-package dev.lmgate.filters.moderation;
+package dev.lmgate.filters.http;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,15 +10,18 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** POSTs JSON to a judge and hands back the 200 answer's body; anything else fails the stage. */
-final class JsonPost {
+/**
+ * POSTs JSON to a service (a judge, an embedding endpoint) and hands back the 200 answer's body;
+ * anything else fails the stage.
+ */
+public final class JsonPost {
   private JsonPost() {}
 
   /**
    * @param what names the service in errors ("the judge", "the moderation API")
    * @param apiKey sent as a bearer token when it supplies one
    */
-  static CompletionStage<String> send(
+  public static CompletionStage<String> send(
       HttpClient http,
       URI endpoint,
       String json,
@@ -47,11 +50,11 @@ final class JsonPost {
 
   /** A parser that may throw, for {@code thenApply}. */
   @FunctionalInterface
-  interface Parser<T> {
+  public interface Parser<T> {
     T parse(String body) throws IOException;
   }
 
-  static <T> java.util.function.Function<String, T> parsing(Parser<T> p) {
+  public static <T> java.util.function.Function<String, T> parsing(Parser<T> p) {
     return body -> {
       try {
         return p.parse(body);
