@@ -5,6 +5,7 @@ import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.incident.KillSwitchFilter;
 import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.filters.limits.RequestLimitFilter;
+import dev.lmgate.filters.models.ModelPolicyFilter;
 import dev.lmgate.filters.moderation.ModerationFilter;
 import dev.lmgate.filters.output.OutputPatternFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
@@ -29,6 +30,7 @@ public final class BuiltinFilters {
             new AuthenticateFilter.Factory(),
             new KillSwitchFilter.Factory(),
             new AuthorizeFilter.Factory(),
+            new ModelPolicyFilter.Factory(),
             new RateLimitFilter.Factory(),
             new RequestLimitFilter.Factory(),
             new SanitizeFilter.Factory(),

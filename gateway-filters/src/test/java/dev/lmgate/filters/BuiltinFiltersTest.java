@@ -12,6 +12,7 @@ class BuiltinFiltersTest {
             "authenticate",
             "kill-switch",
             "authorize",
+            "model-policy",
             "rate-limit",
             "request-limits",
             "sanitize",

@@ -40,7 +40,9 @@ public record SecurityEvent(
     /** A sensitive tool call: approval requested, approved, denied or expired. */
     TOOL_APPROVAL,
     /** An incident control changed: lockdown on or off, a key, subject, model or route killed. */
-    INCIDENT_CONTROL
+    INCIDENT_CONTROL,
+    /** A model's files stopped matching the integrity manifest (mismatch), or match again. */
+    MODEL_INTEGRITY
   }
 
   public SecurityEvent {

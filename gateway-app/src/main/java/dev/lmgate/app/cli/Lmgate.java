@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       RedteamCommand.class,
       GuardCommand.class,
       ApprovalsCommand.class,
-      IncidentCommand.class
+      IncidentCommand.class,
+      ModelsCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

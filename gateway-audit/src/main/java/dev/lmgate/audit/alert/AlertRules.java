@@ -62,6 +62,12 @@ public final class AlertRules {
             "key_revoked",
             "warning",
             "an API key was revoked: " + r.path("detail").asText(r.path("principal").asText()));
+      } else if ("model_integrity".equals(type) && "mismatch".equals(r.path("reason").asText())) {
+        raise(
+            "model_integrity_failed",
+            "critical",
+            "a model's files do not match the integrity manifest; the model is blocked: "
+                + r.path("detail").asText());
       } else if ("secret_refresh_failed".equals(type)) {
         raise(
             "secret_refresh_failed",

@@ -76,4 +76,24 @@ class AlertRulesTest {
     assertThat(raised).extracting(Alert::name).containsExactly("auth_failure_burst");
     assertThat(raised.get(0).summary()).startsWith("3 authentication failures");
   }
+
+  @Test
+  void aModelFailingItsIntegrityCheckIsACriticalAlertAndItsRecoveryIsNot() throws Exception {
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"model_integrity\",\"reason\":\"recovered\"}"));
+    assertThat(raised).isEmpty();
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"model_integrity\",\"reason\":\"mismatch\","
+                + "\"detail\":\"model qwen/qwen3-4b-2507: q4.gguf: SHA-256 differs\"}"));
+    assertThat(raised)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.name()).isEqualTo("model_integrity_failed");
+              assertThat(a.severity()).isEqualTo("critical");
+              assertThat(a.summary()).contains("qwen/qwen3-4b-2507");
+            });
+  }
 }
