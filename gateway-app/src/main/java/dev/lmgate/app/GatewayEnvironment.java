@@ -59,6 +59,11 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
   }
 
   @Override
+  public void subscribe(SecurityEventSink sink) {
+    attach(sink);
+  }
+
+  @Override
   public <T> T shared(String key, Class<T> type, Supplier<T> create) {
     return type.cast(state.computeIfAbsent(key + "/" + type.getName(), k -> create.get()));
   }

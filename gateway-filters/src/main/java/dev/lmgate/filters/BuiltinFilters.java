@@ -1,5 +1,6 @@
 package dev.lmgate.filters;
 
+import dev.lmgate.filters.anomaly.AnomalyFilter;
 import dev.lmgate.filters.approval.ToolApprovalFilter;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.incident.KillSwitchFilter;
@@ -29,6 +30,7 @@ public final class BuiltinFilters {
         List.of(
             new AuthenticateFilter.Factory(),
             new KillSwitchFilter.Factory(),
+            new AnomalyFilter.Factory(),
             new AuthorizeFilter.Factory(),
             new ModelPolicyFilter.Factory(),
             new RateLimitFilter.Factory(),

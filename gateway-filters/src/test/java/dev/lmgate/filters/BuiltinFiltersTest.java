@@ -11,6 +11,7 @@ class BuiltinFiltersTest {
         .containsExactly(
             "authenticate",
             "kill-switch",
+            "anomaly-detection",
             "authorize",
             "model-policy",
             "rate-limit",

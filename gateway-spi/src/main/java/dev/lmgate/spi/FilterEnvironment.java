@@ -22,6 +22,13 @@ public interface FilterEnvironment {
   <T> T shared(String key, Class<T> type, Supplier<T> create);
 
   /**
+   * Receives every security event the gateway emits from now on (authentication failures among
+   * them, which no later filter sees). For shared state: subscribe once, when it is created. The
+   * sink runs on the emitting thread and must not block.
+   */
+  default void subscribe(SecurityEventSink sink) {}
+
+  /**
    * Reads a setting that holds a secret (a pepper, a signing key): {@code value} is a reference
    * written {@code ${secret:SCHEME:LOCATION}} (docs/secrets.md), resolved now — this blocks, so
    * call it while building a filter, never on an event loop. The gateway keeps the secret fresh in

@@ -42,7 +42,9 @@ public record SecurityEvent(
     /** An incident control changed: lockdown on or off, a key, subject, model or route killed. */
     INCIDENT_CONTROL,
     /** A model's files stopped matching the integrity manifest (mismatch), or match again. */
-    MODEL_INTEGRITY
+    MODEL_INTEGRITY,
+    /** A caller behaved unusually (bursts of blocks or failed logins, token spikes, new models). */
+    ANOMALY
   }
 
   public SecurityEvent {

@@ -21,6 +21,7 @@ class ConfigLoaderTest {
         .containsExactly(
             "authenticate",
             "kill-switch",
+            "anomaly-detection",
             "authorize",
             "rate-limit",
             "request-limits",
@@ -100,7 +101,7 @@ class ConfigLoaderTest {
         "upstream.tls.pin-sha256: abc (expected: base64 of a SHA-256 digest");
     assertError(
         "filters:\n  - id: magic\n",
-        "filters[0].id: magic (expected: one of [authenticate, kill-switch, authorize, model-policy, rate-limit,"
+        "filters[0].id: magic (expected: one of [authenticate, kill-switch, anomaly-detection, authorize, model-policy, rate-limit,"
             + " request-limits, sanitize, prompt-injection, sensitive-data, prompt-policy,"
             + " llm-judge, moderation-api, tool-approval, output-semantics, output-patterns])");
     assertError(

@@ -68,6 +68,10 @@ class IncidentControlTest {
           - id: authenticate
             api-keys: {store: "%s"}
           - id: kill-switch
+          - id: anomaly-detection
+            window: 1m
+            blocked-requests: 3
+            suspend: 1m
           - id: authorize
             roles:
               developer: {routes: ["openai-*"], models: ["qwen/*", "google/*"]}
@@ -223,5 +227,31 @@ class IncidentControlTest {
     assertThat(JSON.readTree(admin("GET", "/incident", null).body()).path("lockdown").asText())
         .isEqualTo("off");
     assertThat(cli("kill", "planet", "x").code()).isEqualTo(1);
+  }
+
+  @Test
+  void aBurstOfRefusedRequestsSuspendsTheKeyUntilAnOperatorRevivesIt() throws Exception {
+    OpenAIClient dev = client(developer.key());
+    for (int i = 0; i < 4; i++) { // a model the developer role may not use
+      assertThatThrownBy(() -> ask(dev, "mistral/devstral-small"))
+          .isInstanceOf(PermissionDeniedException.class);
+    }
+    assertThatThrownBy(() -> ask(dev, "qwen/qwen3-4b-2507"))
+        .as("suspended: even what the key may do is refused")
+        .isInstanceOfSatisfying(
+            PermissionDeniedException.class, e -> assertThat(e.getMessage()).contains("suspended"));
+    assertThat(ask(client(administrator.key()), "qwen/qwen3-4b-2507")).isNotEmpty();
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ANOMALY)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.reason()).isEqualTo("blocked_burst");
+              assertThat(e.detail()).contains("suspended for 1 min");
+            });
+    KeysCommandTest.Run status = cli("status");
+    assertThat(status.out()).contains("killed key: " + developer.record().id());
+    assertThat(cli("revive", "key", developer.record().id()).code()).isZero();
+    assertThat(ask(dev, "qwen/qwen3-4b-2507")).isNotEmpty();
   }
 }

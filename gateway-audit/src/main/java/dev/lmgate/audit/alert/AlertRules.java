@@ -68,6 +68,13 @@ public final class AlertRules {
             "critical",
             "a model's files do not match the integrity manifest; the model is blocked: "
                 + r.path("detail").asText());
+      } else if ("anomaly".equals(type)) {
+        String detail = r.path("detail").asText();
+        String who = r.path("principal").asText(r.path("client").asText(""));
+        raise(
+            "anomaly_" + r.path("reason").asText(),
+            detail.contains("suspended") ? "critical" : "warning",
+            (who.isEmpty() ? "" : who + ": ") + detail);
       } else if ("secret_refresh_failed".equals(type)) {
         raise(
             "secret_refresh_failed",

@@ -96,4 +96,22 @@ class AlertRulesTest {
               assertThat(a.summary()).contains("qwen/qwen3-4b-2507");
             });
   }
+
+  @Test
+  void anomaliesAlertAndASuspensionIsCritical() throws Exception {
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"anomaly\",\"reason\":\"unusual_model\","
+                + "\"principal\":\"key:alice1\",\"detail\":\"first use of model m\"}"));
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"anomaly\",\"reason\":\"token_spike\","
+                + "\"principal\":\"key:alice1\",\"detail\":\"25000 tokens; suspended for 10 min\"}"));
+    assertThat(raised)
+        .extracting(Alert::name, Alert::severity)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("anomaly_unusual_model", "warning"),
+            org.assertj.core.groups.Tuple.tuple("anomaly_token_spike", "critical"));
+    assertThat(raised.get(1).summary()).startsWith("key:alice1: 25000 tokens");
+  }
 }

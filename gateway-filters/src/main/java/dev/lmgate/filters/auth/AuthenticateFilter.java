@@ -133,14 +133,14 @@ public final class AuthenticateFilter implements GatewayFilter {
     }
     KeyRecord k = found.get();
     if (!keys.verify(k, parsed.get().secret())) {
-      return fail(request, "wrong_secret");
+      return fail(request, "wrong_secret", "claimed key:" + k.id());
     }
     switch (k.status(env.clock().instant())) {
       case EXPIRED -> {
-        return fail(request, "key_expired");
+        return fail(request, "key_expired", "claimed key:" + k.id());
       }
       case REVOKED -> {
-        return fail(request, "key_revoked");
+        return fail(request, "key_revoked", "claimed key:" + k.id());
       }
       default -> {}
     }
@@ -209,6 +209,14 @@ public final class AuthenticateFilter implements GatewayFilter {
   }
 
   private Verdict fail(RequestView request, String reason) {
+    return fail(request, reason, "");
+  }
+
+  /**
+   * @param detail for a known key presented with a bad secret (or expired, revoked): {@code claimed
+   *     key:ID}, so that failures against one key can be told apart; ids are not secret
+   */
+  private Verdict fail(RequestView request, String reason, String detail) {
     env.events()
         .emit(
             SecurityEvent.of(
@@ -216,7 +224,7 @@ public final class AuthenticateFilter implements GatewayFilter {
                 SecurityEvent.Type.AUTHENTICATION_FAILED,
                 reason,
                 request,
-                ""));
+                detail));
     return Verdict.block(reason, rejection(request.route().dialect(), reason));
   }
 

@@ -4,6 +4,8 @@ import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.SecurityEventSink;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,13 +35,14 @@ public final class IncidentState {
   private final Clock clock;
   private final SecurityEventSink events;
   private volatile String lockdown; // the reason, or null when off
-  private final Map<Kind, Set<String>> killed = new ConcurrentHashMap<>();
+  // what is killed, and until when (Instant.MAX: until revived)
+  private final Map<Kind, Map<String, Instant>> killed = new ConcurrentHashMap<>();
 
   public IncidentState(Clock clock, SecurityEventSink events) {
     this.clock = clock;
     this.events = events;
     for (Kind k : Kind.values()) {
-      killed.put(k, ConcurrentHashMap.newKeySet());
+      killed.put(k, new ConcurrentHashMap<>());
     }
   }
 
@@ -59,16 +62,30 @@ public final class IncidentState {
 
   /** Kills a key (principal id), subject, model glob or route glob; false if it already was. */
   public boolean kill(Kind kind, String value, String by) {
-    boolean added = killed.get(kind).add(value);
+    boolean added = killed.get(kind).put(value, Instant.MAX) == null;
     if (added) {
       event("killed", by, kind.name().toLowerCase(Locale.ROOT) + " " + value);
     }
     return added;
   }
 
+  /**
+   * Kills for a while (an automatic suspension); revived on its own afterwards. False if it was
+   * already killed (a longer or permanent kill is not shortened).
+   */
+  public boolean killFor(Kind kind, String value, String by, Duration period) {
+    Instant until = clock.instant().plus(period);
+    Instant before = killed.get(kind).putIfAbsent(value, until);
+    if (before != null) {
+      return false;
+    }
+    event("killed", by, kind.name().toLowerCase(Locale.ROOT) + " " + value + " until " + until);
+    return true;
+  }
+
   /** Lifts a kill; false if there was none. */
   public boolean revive(Kind kind, String value, String by) {
-    boolean removed = killed.get(kind).remove(value);
+    boolean removed = killed.get(kind).remove(value) != null;
     if (removed) {
       event("revived", by, kind.name().toLowerCase(Locale.ROOT) + " " + value);
     }
@@ -76,26 +93,52 @@ public final class IncidentState {
   }
 
   public Set<String> killed(Kind kind) {
-    return Set.copyOf(killed.get(kind));
+    expire(kind);
+    return Set.copyOf(killed.get(kind).keySet());
+  }
+
+  /** Revives what was killed for a while and whose time is up. */
+  private void expire(Kind kind) {
+    Instant now = clock.instant();
+    for (Map.Entry<String, Instant> e : killed.get(kind).entrySet()) {
+      if (!e.getValue().isAfter(now) && killed.get(kind).remove(e.getKey(), e.getValue())) {
+        event("revived", "expiry", kind.name().toLowerCase(Locale.ROOT) + " " + e.getKey());
+      }
+    }
   }
 
   boolean isKilled(Kind kind, String value) {
     if (value == null || value.isEmpty()) {
       return false;
     }
-    Set<String> set = killed.get(kind);
-    if (set.isEmpty()) {
+    Map<String, Instant> map = killed.get(kind);
+    if (map.isEmpty()) {
       return false;
     }
+    expire(kind);
     if (kind == Kind.MODEL || kind == Kind.ROUTE) {
-      for (String g : set) {
+      for (String g : map.keySet()) {
         if (new Glob(g).matches(value)) {
           return true;
         }
       }
       return false;
     }
-    return set.contains(value);
+    return map.containsKey(value);
+  }
+
+  /** When each temporary kill ends, by "kind value". */
+  private Map<String, String> until() {
+    Map<String, String> m = new java.util.TreeMap<>();
+    killed.forEach(
+        (kind, map) ->
+            map.forEach(
+                (v, t) -> {
+                  if (!t.equals(Instant.MAX)) {
+                    m.put(kind.name().toLowerCase(Locale.ROOT) + " " + v, t.toString());
+                  }
+                }));
+    return m;
   }
 
   private void event(String reason, String by, String detail) {
@@ -113,9 +156,11 @@ public final class IncidentState {
         lockdown == null ? "" : lockdown,
         "killed",
         Map.of(
-            "key", List.copyOf(killed.get(Kind.KEY)),
-            "subject", List.copyOf(killed.get(Kind.SUBJECT)),
-            "model", List.copyOf(killed.get(Kind.MODEL)),
-            "route", List.copyOf(killed.get(Kind.ROUTE))));
+            "key", List.copyOf(killed(Kind.KEY)),
+            "subject", List.copyOf(killed(Kind.SUBJECT)),
+            "model", List.copyOf(killed(Kind.MODEL)),
+            "route", List.copyOf(killed(Kind.ROUTE))),
+        "until",
+        until());
   }
 }

@@ -1,0 +1,112 @@
+package dev.lmgate.filters.anomaly;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.filters.incident.IncidentState;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.RequestView;
+import dev.lmgate.spi.Verdict;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code anomaly-detection}: feeds every exchange that reaches it, and every failed authentication,
+ * to the shared {@link AnomalyDetector}. It never blocks a request itself; a suspension it triggers
+ * is enforced by {@code kill-switch}. Put it right after {@code kill-switch} so that it sees what
+ * later filters block.
+ */
+public final class AnomalyFilter implements GatewayFilter {
+  public static final String ID = "anomaly-detection";
+  private final FilterSettings settings;
+  private final AnomalyDetector detector;
+
+  public AnomalyFilter(FilterSettings settings, AnomalyDetector detector) {
+    this.settings = settings;
+    this.detector = detector;
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public FilterSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public CompletionStage<Verdict> onRequest(RequestView request) {
+    return CompletableFuture.completedFuture(Verdict.pass());
+  }
+
+  @Override
+  public void onExchangeEnd(RequestView request, ExchangeSummary summary) {
+    detector.exchange(summary);
+  }
+
+  /** Builds the filter from YAML (docs/operations.md). */
+  public static final class Factory implements FilterFactory {
+    @Override
+    public String id() {
+      return ID;
+    }
+
+    @Override
+    public GatewayFilter create(
+        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      ConfigReader r =
+          new ConfigReader(path, config)
+              .only(
+                  Set.of(
+                      "window",
+                      "blocked-requests",
+                      "auth-failures",
+                      "token-spike",
+                      "new-models-after",
+                      "suspend"));
+      double factor = 0;
+      long minTokens = 0;
+      if (r.has("token-spike")) {
+        ConfigReader t = r.child("token-spike").only(Set.of("factor", "min-tokens"));
+        factor = t.number("factor", 5, 1, 1000);
+        minTokens = t.integer("min-tokens", 20_000, 0, Long.MAX_VALUE);
+      }
+      Duration window = r.duration("window", Duration.ofMinutes(5));
+      if (window.isZero() || window.isNegative()) {
+        throw new ConfigException(path + ".window", window.toString(), "a positive duration");
+      }
+      AnomalyDetector.Settings s =
+          new AnomalyDetector.Settings(
+              window,
+              (int) r.integer("blocked-requests", 20, 0, 1_000_000),
+              (int) r.integer("auth-failures", 10, 0, 1_000_000),
+              factor,
+              minTokens,
+              (int) r.integer("new-models-after", 0, 0, 1_000_000),
+              r.duration("suspend", Duration.ZERO));
+      IncidentState incidents =
+          env.shared(
+              "incident", IncidentState.class, () -> new IncidentState(env.clock(), env.events()));
+      AnomalyDetector detector =
+          env.shared(
+              "anomaly",
+              AnomalyDetector.class,
+              () -> {
+                AnomalyDetector d = new AnomalyDetector(s, env.clock(), env.events(), incidents);
+                env.subscribe(d);
+                return d;
+              });
+      detector.configure(s);
+      return new AnomalyFilter(settings, detector);
+    }
+  }
+}
