@@ -5,31 +5,22 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.filters.approval.ApprovalStore;
-import java.util.Map;
 
 /**
  * The admin port's approval routes: {@code GET /approvals} lists what waits, {@code POST
- * /approvals/ID/approve} and {@code .../deny} decide. Every call needs {@code Authorization: Bearer
- * TOKEN} with {@code admin.token}; without a configured token the routes refuse.
+ * /approvals/ID/approve} and {@code .../deny} decide (behind {@link OperatorRoute}).
  */
-final class ApprovalsAdmin implements AdminServer.Route {
+final class ApprovalsAdmin implements OperatorRoute.Handler {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ApprovalStore store;
-  private final AdminToken token;
 
-  ApprovalsAdmin(ApprovalStore store, AdminToken token) {
+  ApprovalsAdmin(ApprovalStore store) {
     this.store = store;
-    this.token = token;
   }
 
   @Override
-  public AdminServer.Answer handle(
-      String method, String path, Map<String, String> headers, String body) {
-    var refused = token.refusal(headers);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
+  public AdminServer.Answer handle(String method, String path, String operator, String body) {
     String[] parts = path.split("/");
     if (parts.length == 2 && method.equals("GET")) {
       ObjectNode out = JSON.createObjectNode();

@@ -9,6 +9,11 @@ import dev.lmgate.core.admin.GatewayMetrics;
 import dev.lmgate.core.chain.FilterChain;
 import dev.lmgate.core.proxy.GatewayServer;
 import dev.lmgate.core.proxy.UpstreamKey;
+import dev.lmgate.filters.approval.ApprovalStore;
+import dev.lmgate.filters.auth.AuthenticateFilter;
+import dev.lmgate.filters.auth.KeyStore;
+import dev.lmgate.filters.incident.IncidentState;
+import dev.lmgate.filters.incident.KillSwitchFilter;
 import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.Secrets;
 import dev.lmgate.spi.ConfigException;
@@ -100,39 +105,49 @@ public final class Gateway implements AutoCloseable {
             Clock.systemUTC(),
             config.workerThreads(),
             upstreamKey == null ? null : upstreamKey(upstreamKey));
-    this.admin =
-        config.adminPort() < 0
-            ? null
-            : new AdminServer(
-                    config.adminHost(),
-                    config.adminPort(),
-                    metrics,
-                    () -> server.upstreamReachable(2000))
-                .route(
-                    "/approvals",
-                    new ApprovalsAdmin(
-                        environment.shared(
-                            "approvals",
-                            dev.lmgate.filters.approval.ApprovalStore.class,
-                            () -> new dev.lmgate.filters.approval.ApprovalStore(Clock.systemUTC())),
-                        new AdminToken(adminToken(config, environment))))
-                .route(
-                    "/incident",
-                    new IncidentAdmin(
-                        environment.shared(
-                            "incident",
-                            dev.lmgate.filters.incident.IncidentState.class,
-                            () ->
-                                new dev.lmgate.filters.incident.IncidentState(
-                                    environment.clock(), environment.events())),
-                        new AdminToken(adminToken(config, environment)),
-                        () ->
-                            chain.get().filters().stream()
-                                .anyMatch(
-                                    f ->
-                                        f.id()
-                                            .equals(
-                                                dev.lmgate.filters.incident.KillSwitchFilter.ID))));
+    this.admin = config.adminPort() < 0 ? null : adminServer(config, environment);
+  }
+
+  /** The admin port: probes and metrics, and the operator routes behind {@code admin.token}. */
+  private AdminServer adminServer(GatewayConfig config, GatewayEnvironment environment)
+      throws IOException {
+    AdminToken token = new AdminToken(adminToken(config, environment));
+    Clock clock = environment.clock();
+    java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
+        h -> new OperatorRoute(token, h, environment.events(), clock);
+    IncidentState incidents =
+        environment.shared(
+            "incident",
+            IncidentState.class,
+            () -> new IncidentState(environment.clock(), environment.events()));
+    ApprovalStore approvals =
+        environment.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(clock));
+    return new AdminServer(
+            config.adminHost(), config.adminPort(), metrics, () -> server.upstreamReachable(2000))
+        .route("/approvals", operator.apply(new ApprovalsAdmin(approvals)))
+        .route(
+            "/incident",
+            operator.apply(new IncidentAdmin(incidents, () -> has(KillSwitchFilter.ID))))
+        .route("/keys", operator.apply(new KeysAdmin(this::keyStore, clock)))
+        .route(
+            "/config",
+            operator.apply(new ConfigAdmin(() -> configFile == null ? null : reloadNow())))
+        .route("/audit", operator.apply(new AuditAdmin(config.audit())));
+  }
+
+  /** Whether the running chain has a filter with this id. */
+  private boolean has(String filterId) {
+    return chain.get().filters().stream().anyMatch(f -> f.id().equals(filterId));
+  }
+
+  /** The key store of the running chain's authenticate filter, if it takes API keys. */
+  private java.util.Optional<KeyStore> keyStore() {
+    for (var f : chain.get().filters()) {
+      if (f instanceof AuthenticateFilter a) {
+        return a.keyStore();
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   public Gateway start() throws InterruptedException {
@@ -224,6 +239,11 @@ public final class Gateway implements AutoCloseable {
 
   /** Reloads the config file now; returns whether the new config was applied. */
   public boolean reload() {
+    return reloadNow().isEmpty();
+  }
+
+  /** Reloads the config file now; empty when the new config was applied, else why not. */
+  public java.util.Optional<String> reloadNow() {
     try {
       GatewayConfig next = loader.load(configFile);
       chain.set(new FilterChain(next.filters(), metrics));
@@ -236,15 +256,15 @@ public final class Gateway implements AutoCloseable {
       } else {
         log.info("config reloaded: {} filters", next.filters().size());
       }
-      return true;
+      return java.util.Optional.empty();
     } catch (ConfigException e) {
       metrics.configReload(false);
       log.error("config reload rejected, the previous config keeps serving: {}", e.getMessage());
-      return false;
+      return java.util.Optional.of(e.getMessage());
     } catch (RuntimeException e) {
       metrics.configReload(false);
       log.error("config reload rejected, the previous config keeps serving", e);
-      return false;
+      return java.util.Optional.of(e.getClass().getSimpleName());
     }
   }
 

@@ -12,34 +12,26 @@ import java.util.function.BooleanSupplier;
 /**
  * The admin port's incident routes: {@code GET /incident} shows what is switched off; {@code POST
  * /incident/lockdown {"reason"}} and {@code DELETE /incident/lockdown}; {@code POST|DELETE
- * /incident/kill {"kind":"key|subject|model|route","value"}}. Bearer {@code admin.token}; the
- * operator is named by {@code x-lmgate-operator} in the security event.
+ * /incident/kill {"kind":"key|subject|model|route","value"}} (behind {@link OperatorRoute}, which
+ * names the operator).
  */
-final class IncidentAdmin implements AdminServer.Route {
+final class IncidentAdmin implements OperatorRoute.Handler {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final IncidentState state;
-  private final AdminToken token;
   private final BooleanSupplier enforced;
 
   /**
    * @param enforced whether the running filter chain has a {@code kill-switch} filter; the answer
    *     says so, because a lockdown nothing enforces must not look like one that holds
    */
-  IncidentAdmin(IncidentState state, AdminToken token, BooleanSupplier enforced) {
+  IncidentAdmin(IncidentState state, BooleanSupplier enforced) {
     this.state = state;
-    this.token = token;
     this.enforced = enforced;
   }
 
   @Override
-  public AdminServer.Answer handle(
-      String method, String path, Map<String, String> headers, String body) {
-    var refused = token.refusal(headers);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    String by = "admin:" + headers.getOrDefault("x-lmgate-operator", "unnamed");
+  public AdminServer.Answer handle(String method, String path, String by, String body) {
     JsonNode json;
     try {
       json = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);

@@ -44,7 +44,9 @@ public record SecurityEvent(
     /** A model's files stopped matching the integrity manifest (mismatch), or match again. */
     MODEL_INTEGRITY,
     /** A caller behaved unusually (bursts of blocks or failed logins, token spikes, new models). */
-    ANOMALY
+    ANOMALY,
+    /** An operator called the admin port (or was refused): method, path, operator, status. */
+    ADMIN_ACTION
   }
 
   public SecurityEvent {

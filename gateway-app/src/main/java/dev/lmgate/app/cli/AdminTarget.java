@@ -78,4 +78,29 @@ class AdminTarget {
     System.err.println("lmgate " + command + ": HTTP " + r.statusCode() + ": " + message);
     return 1;
   }
+
+  /**
+   * One call to the admin port: an error answer is printed as {@code lmgate COMMAND: HTTP n:
+   * message} (exit 1); a 200 answer's JSON goes to {@link #print}, whose result is the exit code.
+   */
+  abstract static class Call extends AdminTarget implements java.util.concurrent.Callable<Integer> {
+    private final String command;
+
+    Call(String command) {
+      this.command = command;
+    }
+
+    abstract HttpResponse<String> send() throws Exception;
+
+    abstract int print(com.fasterxml.jackson.databind.JsonNode answer);
+
+    @Override
+    public Integer call() throws Exception {
+      HttpResponse<String> r = send();
+      if (r.statusCode() != 200) {
+        return failed(command, r);
+      }
+      return print(JSON.readTree(r.body()));
+    }
+  }
 }

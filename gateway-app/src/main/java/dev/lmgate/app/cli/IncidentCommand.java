@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,16 +33,13 @@ final class IncidentCommand implements Runnable {
   }
 
   /** Calls the admin port and prints the incident state it answers with. */
-  abstract static class Call extends AdminTarget implements Callable<Integer> {
-    abstract HttpResponse<String> send() throws Exception;
+  abstract static class Call extends AdminTarget.Call {
+    Call() {
+      super("incident");
+    }
 
     @Override
-    public Integer call() throws Exception {
-      HttpResponse<String> r = send();
-      if (r.statusCode() != 200) {
-        return failed("incident", r);
-      }
-      JsonNode s = JSON.readTree(r.body());
+    int print(JsonNode s) {
       System.out.println(
           "lockdown: "
               + s.path("lockdown").asText()

@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
       GuardCommand.class,
       ApprovalsCommand.class,
       IncidentCommand.class,
-      ModelsCommand.class
+      ModelsCommand.class,
+      AdminCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -70,6 +70,11 @@ public final class AuthenticateFilter implements GatewayFilter {
     this.certificates = Map.copyOf(certificates);
   }
 
+  /** The API-key store this filter checks keys against, when it accepts API keys. */
+  public Optional<KeyStore> keyStore() {
+    return Optional.ofNullable(keys);
+  }
+
   @Override
   public String id() {
     return ID;

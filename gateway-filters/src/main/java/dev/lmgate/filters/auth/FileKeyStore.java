@@ -134,6 +134,20 @@ public final class FileKeyStore implements KeyStore {
     return file;
   }
 
+  /**
+   * A store for changing this one's file, as {@code lmgate keys} does: it creates the file and the
+   * pepper file if missing. A watching store creates no files and cannot hash new keys before the
+   * first exists. Close it after use; then {@link #refreshNow()} this one.
+   */
+  public FileKeyStore writer() throws IOException {
+    return open(file, configuredPepper, false);
+  }
+
+  /** Re-reads the file now rather than at the next poll. */
+  public void refreshNow() throws IOException {
+    refresh();
+  }
+
   /** The pepper: configured, or from the pepper file (created if {@code create}), or null. */
   static byte[] pepperBytes(Path store, String configured, boolean create) throws IOException {
     if (configured != null && !configured.isEmpty()) {

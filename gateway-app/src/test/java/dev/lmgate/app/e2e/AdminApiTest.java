@@ -1,0 +1,187 @@
+package dev.lmgate.app.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.cli.KeysCommandTest;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The admin API's key, config and audit routes through {@code lmgate admin}, with the official
+ * OpenAI Java SDK as the caller whose key is created and revoked; every operator call audited.
+ */
+class AdminApiTest {
+  static final String TOKEN = "admin-token-" + System.nanoTime();
+  @TempDir Path tmp;
+  LmStudioSimulator sim;
+  Gateway gw;
+  Path configFile;
+  final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
+
+  String config(String extraFilter) {
+    return """
+        server: {port: 0, access-log: false}
+        admin: {port: 0, token: "${secret:env:ADMIN_TOKEN}"}
+        upstream: {url: "%s"}
+        filters:
+          - id: authenticate
+            api-keys: {store: "%s"}
+          - id: authorize
+            roles:
+              developer: {routes: ["openai-*"], models: ["qwen/*"]}
+        %s
+        audit:
+          dir: "%s"
+          signing-key: "%s"
+          master-key: "file:%s"
+        """
+        .formatted(
+            sim.baseUrl(),
+            tmp.resolve("keys.json").toString().replace("\\", "/"),
+            extraFilter,
+            tmp.resolve("log").toString().replace("\\", "/"),
+            tmp.resolve("signing.key").toString().replace("\\", "/"),
+            tmp.resolve("master.key").toString().replace("\\", "/"));
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    sim = new LmStudioSimulator(Fixtures.locate());
+    sim.start(0);
+    configFile = tmp.resolve("gateway.yaml");
+    Files.writeString(configFile, config(""));
+    ConfigLoader loader = new ConfigLoader(k -> "ADMIN_TOKEN".equals(k) ? TOKEN : null);
+    loader.environment().attach(events::add);
+    gw = new Gateway(loader.load(configFile), configFile, loader, s -> {}).start();
+  }
+
+  @AfterEach
+  void stop() {
+    gw.close();
+    sim.close();
+  }
+
+  KeysCommandTest.Run admin(String... args) throws Exception {
+    Path tokenFile = tmp.resolve("token");
+    Files.writeString(tokenFile, TOKEN);
+    List<String> all = new ArrayList<>();
+    all.add("admin");
+    all.addAll(Arrays.asList(args));
+    all.addAll(
+        List.of(
+            "--admin",
+            "http://127.0.0.1:" + gw.adminAddress().getPort(),
+            "--token-file",
+            tokenFile.toString(),
+            "--operator=carol"));
+    return KeysCommandTest.lmgate(all.toArray(String[]::new));
+  }
+
+  OpenAIClient client(String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl("http://127.0.0.1:" + gw.address().getPort() + "/v1")
+        .apiKey(key)
+        .maxRetries(0)
+        .build();
+  }
+
+  static String ask(OpenAIClient c) {
+    return c.chat()
+        .completions()
+        .create(
+            ChatCompletionCreateParams.builder()
+                .model("qwen/qwen3-4b-2507")
+                .addUserMessage("Hello")
+                .build())
+        .choices()
+        .get(0)
+        .message()
+        .content()
+        .orElse("");
+  }
+
+  @Test
+  void keysAreCreatedListedAndRevokedThroughTheAdminApi() throws Exception {
+    KeysCommandTest.Run created =
+        admin("create-key", "--name", "svc", "--role", "developer", "--expires-in", "30d");
+    assertThat(created.code()).isZero();
+    String[] lines = created.out().strip().split("\n");
+    String id = lines[0].split(" ")[0];
+    String key = lines[1].strip();
+    assertThat(ask(client(key))).isNotEmpty();
+    assertThat(admin("keys").out()).contains(id + "  svc  roles [\"developer\"]");
+
+    assertThat(admin("revoke-key", id).out()).contains(id + ": revoked");
+    assertThatThrownBy(() -> ask(client(key))).isInstanceOf(UnauthorizedException.class);
+    assertThat(admin("revoke-key", "nope").code()).isEqualTo(1);
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.CREDENTIAL_CHANGED)
+        .extracting(SecurityEvent::reason)
+        .contains("key_revoked");
+  }
+
+  @Test
+  void aConfigIsValidatedWithoutChangesAndReloadedOnlyWhenItLoads() throws Exception {
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, config("  - id: rate-limit\n    roles: {developer: {requests: lots}}"));
+    KeysCommandTest.Run invalid = admin("validate", bad.toString());
+    assertThat(invalid.code()).isEqualTo(1);
+    assertThat(admin("validate", configFile.toString()).out()).contains("valid; filters");
+
+    Files.writeString(configFile, Files.readString(bad));
+    assertThat(admin("reload").code()).as("rejected, the old config keeps serving").isEqualTo(1);
+    assertThat(gw.chain().filters())
+        .extracting(f -> f.id())
+        .containsExactly("authenticate", "authorize");
+    Files.writeString(configFile, config("  - id: request-limits\n    max-output-tokens: 100"));
+    assertThat(admin("reload").out()).contains("reloaded");
+    assertThat(gw.chain().filters())
+        .extracting(f -> f.id())
+        .containsExactly("authenticate", "authorize", "request-limits");
+  }
+
+  @Test
+  void theAuditLogIsVerifiedAndEveryOperatorCallIsAuditedRefusalsToo() throws Exception {
+    KeysCommandTest.Run verified = admin("verify-audit");
+    assertThat(verified.code()).isZero();
+    assertThat(verified.out()).startsWith("intact: ");
+    HttpResponse<String> anonymous =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/keys"))
+                    .header("authorization", "Bearer wrong")
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
+        .extracting(SecurityEvent::reason, SecurityEvent::principalId, SecurityEvent::detail)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "called", "admin:carol", "POST /audit/verify -> 200"),
+            org.assertj.core.groups.Tuple.tuple("refused", "admin:unnamed", "GET /keys -> 401"));
+  }
+}
