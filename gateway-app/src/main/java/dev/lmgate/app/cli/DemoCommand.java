@@ -50,13 +50,7 @@ final class DemoCommand implements Callable<Integer> {
     sim.pauseBetweenPieces(40); // visible streaming
     sim.start(0);
     sim.scriptWhenBodyContains("/v1/chat/completions", "deploy config", leakyAnswer());
-    String yaml;
-    try (InputStream in = DemoCommand.class.getResourceAsStream("/demo.yaml")) {
-      if (in == null) {
-        throw new IOException("demo.yaml missing from the jar");
-      }
-      yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    String yaml = demoYaml();
     Path keyDir = Files.createTempDirectory("lmgate-demo-keys");
     Path keyStore = keyDir.resolve("keys.json");
     String demoKey;
@@ -74,17 +68,7 @@ final class DemoCommand implements Callable<Integer> {
     Files.writeString(adminTokenFile, adminToken);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(keyDir)));
     Path auditHome = Files.createTempDirectory("lmgate-demo-audit"); // kept: verify it afterwards
-    ConfigLoader loader =
-        new ConfigLoader(
-            name ->
-                switch (name) {
-                  case "LMGATE_DEMO_KEY_STORE" -> keyStore.toString();
-                  case "LMGATE_DEMO_AUDIT" -> auditHome.toString();
-                  case "LMGATE_DEMO_ADMIN_TOKEN" -> adminToken;
-                  case "LMSTUDIO_API_KEY" ->
-                      System.getenv(name) != null ? System.getenv(name) : "demo-upstream-key";
-                  default -> System.getenv(name);
-                });
+    ConfigLoader loader = new ConfigLoader(demoEnv(keyStore, auditHome, adminToken));
     GatewayConfig cfg =
         RunCommand.override(loader.parse(yaml), port, URI.create(sim.baseUrl()), adminPort);
     Gateway gw = new Gateway(cfg, null, loader, s -> {}).start();
@@ -172,5 +156,29 @@ final class DemoCommand implements Callable<Integer> {
     } catch (IOException e) {
       // best effort: it is a temporary directory
     }
+  }
+
+  /** The config the demo runs with (a resource of the jar). */
+  static String demoYaml() throws IOException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream("/demo.yaml")) {
+      if (in == null) {
+        throw new IOException("demo.yaml missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The environment the demo's config is read with. */
+  static java.util.function.Function<String, String> demoEnv(
+      Path keyStore, Path auditHome, String adminToken) {
+    return name ->
+        switch (name) {
+          case "LMGATE_DEMO_KEY_STORE" -> keyStore.toString();
+          case "LMGATE_DEMO_AUDIT" -> auditHome.toString();
+          case "LMGATE_DEMO_ADMIN_TOKEN" -> adminToken;
+          case "LMSTUDIO_API_KEY" ->
+              System.getenv(name) != null ? System.getenv(name) : "demo-upstream-key";
+          default -> System.getenv(name);
+        };
   }
 }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
       ApprovalsCommand.class,
       IncidentCommand.class,
       ModelsCommand.class,
-      AdminCommand.class
+      AdminCommand.class,
+      ComplianceCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

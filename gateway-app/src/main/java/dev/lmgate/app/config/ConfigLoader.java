@@ -101,6 +101,25 @@ public final class ConfigLoader {
     return new ConfigLoader(System::getenv);
   }
 
+  /**
+   * The config as a tree, environment placeholders resolved ({@code ${secret:…}} references stay
+   * references): what {@link #parse} builds from, for tools that read the settings themselves.
+   */
+  public JsonNode tree(String yaml) throws ConfigException {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+    } catch (IOException e) {
+      String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+      throw new ConfigException("yaml", msg, "valid YAML");
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      root = new ObjectMapper().createObjectNode();
+    }
+    interpolate(root, "");
+    return root;
+  }
+
   public GatewayConfig load(Path file) throws ConfigException {
     String text;
     try {
@@ -113,17 +132,7 @@ public final class ConfigLoader {
   }
 
   public GatewayConfig parse(String yaml) throws ConfigException {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-    } catch (IOException e) {
-      String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-      throw new ConfigException("yaml", msg, "valid YAML");
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      root = new ObjectMapper().createObjectNode();
-    }
-    interpolate(root, "");
+    JsonNode root = tree(yaml);
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
     ConfigReader u = r.child("upstream").only(Set.of("url", "api-key", "tls"));

@@ -1,0 +1,140 @@
+package dev.lmgate.app.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.app.compliance.ComplianceReport;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.audit.checkpoint.VerifierKey;
+import dev.lmgate.audit.verify.AuditVerifier;
+import dev.lmgate.spi.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lmgate compliance report}: which handbook controls a config enforces, with evidence. */
+@Command(
+    name = "compliance",
+    mixinStandardHelpOptions = true,
+    description = "Compliance evidence for the security team.",
+    subcommands = ComplianceCommand.Report.class)
+final class ComplianceCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      description =
+          "Report per handbook section which controls the config enforces, which are off or"
+              + " weakened, and the evidence (Markdown or JSON). Exit 0 with a report, 2 when the"
+              + " config cannot be read.")
+  static final class Report implements Callable<Integer> {
+    static final class Source {
+      @Option(names = "--config", paramLabel = "FILE", description = "The gateway's config file.")
+      Path config;
+
+      @Option(names = "--demo", description = "The config `lmgate demo` runs with.")
+      boolean demo;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(
+        names = "--audit",
+        paramLabel = "DIR",
+        description = "An audit log to verify (with the verifier keys stored beside it).")
+    Path audit;
+
+    @Option(
+        names = "--format",
+        defaultValue = "markdown",
+        description = "markdown or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Override
+    public Integer call() {
+      String yaml;
+      ConfigLoader loader;
+      String name;
+      try {
+        if (source.demo) {
+          Path tmp = Files.createTempDirectory("lmgate-compliance");
+          yaml = DemoCommand.demoYaml();
+          loader =
+              new ConfigLoader(
+                  DemoCommand.demoEnv(tmp.resolve("keys.json"), tmp.resolve("audit"), "unused"));
+          name = "lmgate demo (demo.yaml)";
+        } else {
+          yaml = Files.readString(source.config);
+          loader = ConfigLoader.fromEnvironment();
+          name = source.config.toString();
+        }
+      } catch (IOException e) {
+        System.err.println("lmgate compliance report: " + e.getMessage());
+        return 2;
+      }
+      JsonNode tree;
+      try {
+        tree = loader.tree(yaml);
+      } catch (ConfigException e) {
+        System.err.println("lmgate compliance report: " + name + ": " + e.getMessage());
+        return 2;
+      }
+      String loadError = null;
+      try {
+        loader.parse(yaml);
+      } catch (ConfigException e) {
+        loadError = e.getMessage();
+      } finally {
+        loader.environment().close();
+      }
+      ComplianceReport report = ComplianceReport.of(name, tree, loadError, auditEvidence(), sbom());
+      System.out.print(format.equals("json") ? report.toJson() + "\n" : report.toMarkdown());
+      return 0;
+    }
+
+    private Optional<ComplianceReport.AuditEvidence> auditEvidence() {
+      if (audit == null) {
+        return Optional.empty();
+      }
+      try {
+        AuditVerifier.Report r =
+            AuditVerifier.verify(
+                audit.resolve("segments"),
+                audit.resolve("checkpoints"),
+                VerifierKey.parseAll(Files.readString(audit.resolve("verifier.key"))));
+        return Optional.of(
+            new ComplianceReport.AuditEvidence(
+                r.intact(), r.records(), r.checkpoints(), r.problem()));
+      } catch (IOException | IllegalArgumentException e) {
+        return Optional.of(
+            new ComplianceReport.AuditEvidence(false, 0, 0, "unreadable: " + e.getMessage()));
+      }
+    }
+
+    /** The CycloneDX SBOM the build writes beside the jar. */
+    private static Optional<String> sbom() {
+      try {
+        Path jar =
+            Path.of(
+                ComplianceCommand.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+        Path dir = Files.isDirectory(jar) ? jar.getParent() : jar.getParent();
+        Path sbom = dir.resolve("lmgate-sbom.json");
+        return Files.isRegularFile(sbom) ? Optional.of(sbom.toString()) : Optional.empty();
+      } catch (Exception e) {
+        return Optional.empty();
+      }
+    }
+  }
+}
