@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       IncidentCommand.class,
       ModelsCommand.class,
       AdminCommand.class,
-      ComplianceCommand.class
+      ComplianceCommand.class,
+      HealthCommand.class
     })
 public final class Lmgate implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
