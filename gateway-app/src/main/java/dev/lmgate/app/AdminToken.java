@@ -11,8 +11,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The bearer token the admin port's operator routes require ({@code admin.token}); without one
- * configured they refuse. Compared in constant time.
+ * The shared bearer token the admin port's operator routes accept ({@code admin.token}) besides API
+ * keys with the role admin ({@link OperatorRoute}); compared in constant time.
  */
 final class AdminToken {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,13 +27,21 @@ final class AdminToken {
     Secret t = token.get();
     if (t == null) {
       return Optional.of(
-          error(403, "forbidden", "This route needs admin.token in the gateway's config."));
+          error(
+              403,
+              "forbidden",
+              "This route needs an API key with the role admin, or admin.token in the gateway's"
+                  + " config."));
     }
     byte[] expected = ("Bearer " + t.reveal()).getBytes(StandardCharsets.UTF_8);
     byte[] given = headers.getOrDefault("authorization", "").getBytes(StandardCharsets.UTF_8);
     if (!MessageDigest.isEqual(expected, given)) {
       return Optional.of(
-          error(401, "unauthorized", "A valid admin token is required (Authorization: Bearer)."));
+          error(
+              401,
+              "unauthorized",
+              "An API key with the role admin, or the admin token, is required (Authorization:"
+                  + " Bearer)."));
     }
     return Optional.empty();
   }

@@ -114,7 +114,7 @@ public final class Gateway implements AutoCloseable {
     AdminToken token = new AdminToken(adminToken(config, environment));
     Clock clock = environment.clock();
     java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
-        h -> new OperatorRoute(token, h, environment.events(), clock);
+        h -> new OperatorRoute(token, this::keyStore, h, environment.events(), clock);
     IncidentState incidents =
         environment.shared(
             "incident",

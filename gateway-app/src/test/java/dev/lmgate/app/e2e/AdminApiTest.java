@@ -184,4 +184,35 @@ class AdminApiTest {
                 "called", "admin:carol", "POST /audit/verify -> 200"),
             org.assertj.core.groups.Tuple.tuple("refused", "admin:unnamed", "GET /keys -> 401"));
   }
+
+  @Test
+  void anOperatorWithAnAdminKeyActsUnderItsOwnNameAndOtherKeysAreRefused() throws Exception {
+    String[] admin =
+        admin("create-key", "--name", "ops", "--role", "admin").out().strip().split("\n");
+    String adminId = admin[0].split(" ")[0];
+    String developer =
+        admin("create-key", "--name", "dev", "--role", "developer").out().strip().split("\n")[1];
+    HttpClient http = HttpClient.newHttpClient();
+    URI keys = URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + "/keys");
+    HttpResponse<String> asAdmin =
+        http.send(
+            HttpRequest.newBuilder(keys)
+                .header("authorization", "Bearer " + admin[1].strip())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(asAdmin.statusCode()).isEqualTo(200);
+    HttpResponse<String> asDeveloper =
+        http.send(
+            HttpRequest.newBuilder(keys)
+                .header("authorization", "Bearer " + developer.strip())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(asDeveloper.statusCode()).isEqualTo(401);
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
+        .extracting(SecurityEvent::principalId, SecurityEvent::detail)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("key:" + adminId, "GET /keys -> 200"),
+            org.assertj.core.groups.Tuple.tuple("admin:unnamed", "GET /keys -> 401"));
+  }
 }
