@@ -464,18 +464,20 @@ public final class ComplianceReport {
       JsonNode admin = root.path("admin");
       boolean token = admin.has("token");
       boolean enabled = admin.path("enabled").asBoolean(true);
+      boolean adminKeys = filter("authenticate").map(a -> a.has("api-keys")).orElse(false);
+      String how =
+          (adminKeys ? "API keys with the role admin" : "")
+              + (adminKeys && token ? " or " : "")
+              + (token ? "`admin.token` from " + reference(admin.path("token").asText()) : "");
       add(
           9,
           "operator routes (approvals, incident, keys, config, audit) protected and audited",
-          !enabled ? Status.OFF : token ? Status.ENFORCED : Status.OFF,
+          !enabled || how.isEmpty() ? Status.OFF : Status.ENFORCED,
           !enabled
               ? "admin port disabled"
-              : token
-                  ? "`admin.token` from "
-                      + reference(admin.path("token").asText())
-                      + " on "
-                      + admin.path("host").asText("127.0.0.1")
-                  : "no `admin.token`: the operator routes refuse every call");
+              : how.isEmpty()
+                  ? "no admin keys and no `admin.token`: the operator routes refuse every call"
+                  : how + " on " + admin.path("host").asText("127.0.0.1") + "; every call audited");
     }
 
     void compliance(Optional<AuditEvidence> evidence) {
