@@ -19,6 +19,8 @@ work=$(mktemp -d)
 cleanup() {
   podman rm -f "$name" >/dev/null 2>&1 || true
   podman volume rm -f "$name-state" >/dev/null 2>&1 || true
+  podman rmi -f "$image" >/dev/null 2>&1 || true
+  podman image prune -f >/dev/null 2>&1 || true   # the build's intermediate stages
   rm -rf "$work"
 }
 trap cleanup EXIT
