@@ -69,6 +69,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void serve(ChannelHandlerContext ctx, FullHttpRequest req) {
+    java.util.Optional<Rejection> framing = MessageFraming.problem(req);
+    if (framing.isPresent()) {
+      req.release();
+      refuseAndClose(ctx, framing.get());
+      return;
+    }
     current = new Exchange(gw, ctx, this, req);
     current.start();
   }
@@ -165,7 +171,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void badRequest(ChannelHandlerContext ctx, String message) {
-    Rejection r = new Rejection(400, "invalid_request_error", "bad_request", "", message);
+    refuseAndClose(ctx, new Rejection(400, "invalid_request_error", "bad_request", "", message));
+  }
+
+  /** Answers, then closes: what follows on this connection cannot be trusted. */
+  private void refuseAndClose(ChannelHandlerContext ctx, Rejection r) {
     ctx.writeAndFlush(ErrorResponses.of(Dialect.OPENAI, r, true))
         .addListener(ChannelFutureListener.CLOSE);
   }
