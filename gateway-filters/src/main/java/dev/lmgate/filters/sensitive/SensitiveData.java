@@ -288,8 +288,24 @@ public final class SensitiveData {
         && !s.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}.*");
   }
 
-  /** {@code text} with every finding replaced by {@code [KIND]}. */
+  /**
+   * {@code text} with every finding replaced by {@code [KIND]}, repeated until nothing is found: a
+   * value can hide behind an adjacent one (two numbers run together) and show once its neighbour is
+   * masked.
+   */
   public static String redact(String text) {
+    String out = text;
+    for (int pass = 0; pass < 8; pass++) {
+      String next = redactOnce(out);
+      if (next.equals(out)) {
+        return out;
+      }
+      out = next;
+    }
+    return out;
+  }
+
+  private static String redactOnce(String text) {
     List<Finding> found = find(text);
     if (found.isEmpty()) {
       return text;
