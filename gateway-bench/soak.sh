@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Soak test (docs/performance.md#soak): lmgate with the full default guard set — API-key auth,
+# authorize, sanitize, prompt-injection (rules), output-patterns on the stream guard, strict durable
+# audit with encrypted payloads — in front of the shared harness's stub:
+#   1. measures the maximum req/s of chat and of stream (wrk, closed loop);
+#   2. holds 70 % of it for DURATION, half chat and half stream (two throttled wrk), sampling the
+#      gateway's resident memory every 10 s, with Netty's leak detector on (advanced);
+#   3. keeps 1,000 concurrent slow streams open (one event per 50 ms) for SLOW_DURATION through
+#      the gateway and a slow upstream, sampling resident memory;
+# then checks: zero errors, zero LEAK reports, RSS flat within 10 % after warm-up (median of the
+# first vs the last fifth), peak RSS with 1,000 slow streams ≤ 512 MiB; and verifies the audit log.
+#
+#   DURATION=30m gateway-bench/soak.sh          # the standing run (default)
+#   DURATION=5m SLOW_DURATION=60 gateway-bench/soak.sh
+#
+# Needs wrk, nginx-light, libnginx-mod-http-echo, python3, curl (see bench.sh). 127.0.0.1 only;
+# every process started here is stopped by PID on exit. Results: bench-results/<stamp>-soak/.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${LMGATE_SHARED:-$here/../shared}
+DURATION=${DURATION:-30m}
+SLOW_DURATION=${SLOW_DURATION:-120}
+WARMUP_S=${WARMUP_S:-120}
+GW_PORT=${GW_PORT:-18090}
+SLOW_PORT=${SLOW_PORT:-18097}
+SLOW_GW_PORT=${SLOW_GW_PORT:-18091}
+work=$(mktemp -d /tmp/lmgate-soak.XXXXXX)
+cp -r "$shared/bench/." "$work/"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$here/bench-results/$stamp-soak"
+mkdir -p "$out"
+jar="$here/gateway-app/target/lmgate.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+seconds() { case $1 in *m) echo $(( ${1%m} * 60 ));; *s) echo "${1%s}";; *) echo "$1";; esac; }
+wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+(cd "$work" && ./run-bench.sh --stub-only > "$out/stub.log" 2>&1) &
+pids+=($!)
+wait_port 18081
+
+key=$(java -jar "$jar" keys create --store "$work/keys.json" --name soak --role developer 2>/dev/null | sed -n 's/^api key: //p')
+[ -n "$key" ] || { echo "no key" >&2; exit 1; }
+printf 'Authorization: Bearer %s\n' "$key" > "$work/auth.txt"
+guards() { # upstream
+  cat <<YAML
+server: {access-log: false, worker-threads: 1}
+filters:
+  - id: authenticate
+    api-keys: {store: "$work/keys.json"}
+  - id: authorize
+    roles:
+      developer: {routes: ["*"], models: ["*"]}
+  - id: sanitize
+  - id: prompt-injection
+    classifier: false
+  - id: output-patterns
+    rules:
+      - name: private-key
+        pattern: '-----BEGIN [A-Z ]*PRIVATE KEY-----'
+        max-length: 64
+audit:
+  dir: $work/audit-$1
+  signing-key: $work/audit-$1.signing.key
+  master-key: file:$work/audit-$1.master.key
+  mode: strict
+  payloads: encrypted
+YAML
+}
+guards soak > "$work/soak.yaml"
+guards slow > "$work/slow.yaml"
+
+start_gateway() { # config port upstream log
+  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=advanced \
+    -jar "$jar" run --config "$1" --port "$2" --upstream "$3" --admin-port -1 > "$4" 2>&1 &
+  gw=$!
+  pids+=($gw)
+  wait_port "$2"
+}
+
+wrk_run() { # name body duration connections delay_ms
+  BODY_FILE="$work/requests/$2" HEADERS_FILE="$work/auth.txt" POST_LUA="$work/lua/post.lua" DELAY_MS="$5" \
+    taskset -c "${CLIENT_CPUS:-1}" wrk -t2 -c"$4" -d"$3" -s "$work/soak.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
+    > "$out/wrk-$1.txt" 2>&1
+  sed -n 's/^BENCHJSON //p' "$out/wrk-$1.txt"
+}
+cat > "$work/soak.lua" <<'LUA'
+dofile(os.getenv("POST_LUA"))
+local d = tonumber(os.getenv("DELAY_MS") or "0")
+if d > 0 then function delay() return d end end
+LUA
+
+echo "== gateway with the full default guard set on :$GW_PORT"
+start_gateway "$work/soak.yaml" "$GW_PORT" http://127.0.0.1:18081 "$out/gateway.log"
+soak_pid=$gw
+wrk_run warm-chat chat.json 20s 32 0 >/dev/null
+chat_max=$(wrk_run max-chat chat.json 15s 32 0 | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["rps"]))')
+stream_max=$(wrk_run max-stream chat-stream.json 15s 32 0 | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["rps"]))')
+echo "max: chat $chat_max req/s, stream $stream_max req/s"
+echo "{\"chat\": $chat_max, \"stream\": $stream_max}" > "$out/max.json"
+# 70 % of capacity, split evenly: each half at 35 % of its own maximum; 16 connections each.
+chat_delay=$(python3 -c "print(max(1, round(16 * 1000 / ($chat_max * 0.35))))")
+stream_delay=$(python3 -c "print(max(1, round(16 * 1000 / ($stream_max * 0.35))))")
+# One calibration round with both running: each connection's loop is delay + service time, so
+# the service time measured here is taken off the delay (rate = connections / (delay + service)).
+wrk_run cal-chat chat.json 15s 16 "$chat_delay" > "$out/cal-chat.json" &
+c1=$!
+wrk_run cal-stream chat-stream.json 15s 16 "$stream_delay" > "$out/cal-stream.json" &
+c2=$!
+wait "$c1" "$c2"
+calibrate() { # file max delay
+  python3 -c "
+import json; d=json.load(open('$1')); target=$2*0.35; svc=16*1000/d['rps']-$3
+print(max(1, round(16*1000/target - svc)))"
+}
+chat_delay=$(calibrate "$out/cal-chat.json" "$chat_max" "$chat_delay")
+stream_delay=$(calibrate "$out/cal-stream.json" "$stream_max" "$stream_delay")
+echo "== soak: $DURATION, chat delay ${chat_delay} ms, stream delay ${stream_delay} ms per connection"
+: > "$out/rss.csv"
+( while kill -0 "$soak_pid" 2>/dev/null; do echo "$(date +%s),$(rss_kib "$soak_pid")" >> "$out/rss.csv"; sleep 10; done ) &
+sampler=$!
+pids+=($sampler)
+wrk_run soak-chat chat.json "$DURATION" 16 "$chat_delay" > "$out/soak-chat.json" &
+c1=$!
+wrk_run soak-stream chat-stream.json "$DURATION" 16 "$stream_delay" > "$out/soak-stream.json" &
+c2=$!
+wait "$c1" "$c2"
+kill "$sampler" 2>/dev/null || true
+kill "$soak_pid"; wait "$soak_pid" 2>/dev/null || true
+
+echo "== 1,000 slow streams (one event per 50 ms) for ${SLOW_DURATION}s"
+python3 "$here/gateway-bench/slow_streams.py" upstream "$SLOW_PORT" > "$out/slow-upstream.log" 2>&1 &
+pids+=($!)
+wait_port "$SLOW_PORT"
+start_gateway "$work/slow.yaml" "$SLOW_GW_PORT" "http://127.0.0.1:$SLOW_PORT" "$out/gateway-slow.log"
+slow_pid=$gw
+: > "$out/rss-slow.csv"
+( while kill -0 "$slow_pid" 2>/dev/null; do echo "$(date +%s),$(rss_kib "$slow_pid")" >> "$out/rss-slow.csv"; sleep 2; done ) &
+sampler=$!
+pids+=($sampler)
+ulimit -n 8192 2>/dev/null || true
+taskset -c "${CLIENT_CPUS:-1}" python3 "$here/gateway-bench/slow_streams.py" clients \
+  "http://127.0.0.1:$SLOW_GW_PORT/v1/chat/completions" --concurrency 1000 --duration "$SLOW_DURATION" \
+  --headers "$work/auth.txt" > "$out/slow-clients.json"
+kill "$sampler" 2>/dev/null || true
+kill "$slow_pid"; wait "$slow_pid" 2>/dev/null || true
+
+for log in soak slow; do
+  java -jar "$jar" audit verify "$work/audit-$log" --key "$work/audit-$log/verifier.key" | sed "s/^/audit ($log): /" | tee -a "$out/audit.txt"
+done
+
+python3 - "$out" "$WARMUP_S" <<'PY' | tee "$out/summary.md"
+import json, sys, statistics, pathlib
+out, warm = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+def wrk(name):
+    d = json.loads((out / name).read_text().strip().splitlines()[-1])
+    return d, d["err_connect"] + d["err_read"] + d["err_write"] + d["err_status"] + d["err_timeout"]
+chat, ce = wrk("soak-chat.json"); stream, se = wrk("soak-stream.json")
+rss = [tuple(map(int, l.split(","))) for l in (out / "rss.csv").read_text().split() if l.count(",") == 1 and l.split(",")[1]]
+t0 = rss[0][0]
+steady = [r for t, r in rss if t - t0 >= warm]
+k = max(1, len(steady) // 5)
+first, last = statistics.median(steady[:k]), statistics.median(steady[-k:])
+drift = (last - first) / first * 100
+slow = json.loads((out / "slow-clients.json").read_text())
+slow_rss = [int(l.split(",")[1]) for l in (out / "rss-slow.csv").read_text().split() if l.count(",") == 1 and l.split(",")[1]]
+leaks = sum(p.read_text().count("LEAK:") for p in out.glob("gateway*.log"))
+print("| measure | value | target |\n|---|---|---|")
+maxes = json.loads((out / "max.json").read_text())
+share = chat["rps"] / maxes["chat"] + stream["rps"] / maxes["stream"]
+print(f"| load: chat {chat['rps']:.0f} req/s (max {maxes['chat']}), stream {stream['rps']:.0f} req/s (max {maxes['stream']}) for {chat['duration_s']/60:.1f} min | {share*100:.0f} % of capacity; {chat['requests']} + {stream['requests']} requests | 70 % |")
+print(f"| errors (connect, read, write, status, timeout) | {ce + se} | 0 |")
+print(f"| Netty LEAK reports | {leaks} | 0 |")
+print(f"| resident memory after {warm} s warm-up: first fifth → last fifth (median) | {first/1024:.0f} → {last/1024:.0f} MiB ({drift:+.1f} %) | within ±10 % |")
+print(f"| chat p50 / p99 under soak | {chat['p50_us']/1000:.2f} / {chat['p99_us']/1000:.2f} ms | |")
+print(f"| 1,000 slow streams: completed, errors, events | {slow['completed']}, {slow['errors']}, {slow['events']} | 0 errors |")
+print(f"| peak resident memory with 1,000 slow streams | {max(slow_rss)/1024:.0f} MiB | ≤ 512 MiB |")
+PY
+echo "results: $out/summary.md"
