@@ -40,7 +40,12 @@ seconds() { case $1 in *m) echo $(( ${1%m} * 60 ));; *s) echo "${1%s}";; *) echo
 wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-(cd "$work" && ./run-bench.sh --stub-only > "$out/stub.log" 2>&1) &
+if (echo >/dev/tcp/127.0.0.1/18081) 2>/dev/null; then
+  echo "port 18081 is taken (a stub left running?): stop it first" >&2
+  exit 1
+fi
+# exec: the PID recorded is run-bench.sh itself, whose own exit trap stops its nginx processes
+(cd "$work" && exec ./run-bench.sh --stub-only > "$out/stub.log" 2>&1) &
 pids+=($!)
 wait_port 18081
 

@@ -143,8 +143,9 @@ public final class AuditLog implements AutoCloseable {
   private final Thread writer;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong durable = new AtomicLong();
-  // writer-thread state (leaves is read by proofs under its own lock)
-  private final List<byte[]> leaves = new ArrayList<>();
+  // writer-thread state. Only the frontier of the tree is kept (O(log n)), never every leaf hash:
+  // a gateway under load appends millions of records a day. Proofs read the log from disk.
+  private long size; // records in the log
   private final Frontier frontier = new Frontier();
   private byte[] lastLeaf;
   private SegmentFile segment;
@@ -213,17 +214,15 @@ public final class AuditLog implements AutoCloseable {
       recovery.put("detail", r.problem() + "; the incomplete record was cut off");
       recovery.put("truncated_bytes", size - r.goodLength());
     }
-    for (LogReader.Entry e : r.entries()) {
-      leaves.add(e.leafHash());
-      frontier.add(e.leafHash());
-      lastLeaf = e.leafHash();
-    }
-    durable.set(leaves.size());
-    // The newest checkpoint must describe a prefix of what is on disk.
+    // The newest checkpoint must describe a prefix of what is on disk: its root is taken from
+    // the frontier when the replay passes its size.
     List<CheckpointStore.Stored> stored = checkpoints.list();
+    Checkpoint newest = null;
+    CheckpointStore.Stored newestFile = null;
     if (!stored.isEmpty()) {
-      CheckpointStore.Stored last = stored.get(stored.size() - 1);
-      Checkpoint cp =
+      newestFile = stored.get(stored.size() - 1);
+      CheckpointStore.Stored last = newestFile;
+      newest =
           signer
               .open(last.note())
               .flatMap(Checkpoint::parse)
@@ -232,10 +231,24 @@ public final class AuditLog implements AutoCloseable {
                       new AuditLogException(
                           "checkpoint " + last.file() + " does not verify with the signing key",
                           true));
-      if (cp.size() > leaves.size()) {
+    }
+    byte[] rootAtCheckpoint = newest != null && newest.size() == 0 ? frontier.root() : null;
+    for (LogReader.Entry e : r.entries()) {
+      frontier.add(e.leafHash());
+      lastLeaf = e.leafHash();
+      size++;
+      if (newest != null && size == newest.size()) {
+        rootAtCheckpoint = frontier.root();
+      }
+    }
+    durable.set(size);
+    if (newest != null) {
+      Checkpoint cp = newest;
+      CheckpointStore.Stored last = newestFile;
+      if (cp.size() > size) {
         throw new AuditLogException(
             "the audit log has "
-                + leaves.size()
+                + size
                 + " records but checkpoint "
                 + last.file().getFileName()
                 + " signed "
@@ -243,7 +256,7 @@ public final class AuditLog implements AutoCloseable {
                 + ": records were removed or an older copy was restored",
             true);
       }
-      if (!MessageDigest.isEqual(cp.root(), Merkle.root(leaves, 0, (int) cp.size()))) {
+      if (!MessageDigest.isEqual(cp.root(), rootAtCheckpoint)) {
         throw new AuditLogException(
             "the first "
                 + cp.size()
@@ -349,7 +362,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private void write(List<Pending> batch) {
-    long base = leaves.size();
+    long base = size;
     ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
     List<byte[]> hashes = new ArrayList<>(batch.size());
     byte[] prev = lastLeaf;
@@ -412,12 +425,10 @@ public final class AuditLog implements AutoCloseable {
       log.warn("audit log writes succeed again");
       observer.writeRecovered();
     }
-    synchronized (leaves) {
-      leaves.addAll(hashes);
-    }
+    size += hashes.size();
     hashes.forEach(frontier::add);
     lastLeaf = prev;
-    durable.set(leaves.size());
+    durable.set(size);
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
       observer.appended(base + i, p.record());
@@ -500,13 +511,6 @@ public final class AuditLog implements AutoCloseable {
     } catch (IOException e) {
       log.error("writing an audit checkpoint failed: {}", e.toString());
       observer.writeFailed(e);
-    }
-  }
-
-  /** The leaf hashes of the first {@code size} records (for proofs). */
-  public List<byte[]> leafHashes(long size) {
-    synchronized (leaves) {
-      return new ArrayList<>(leaves.subList(0, (int) Math.min(size, leaves.size())));
     }
   }
 

@@ -195,6 +195,10 @@ class AuditLogTest {
     }
     assertThat(LogReader.read(settings.segments()).intact()).isTrue();
     assertThat(verify().problem()).contains("its root does not match the first 12 records");
+    assertThatThrownBy(() -> write(12, 13))
+        .as("the gateway refuses to append to it")
+        .isInstanceOf(AuditLogException.class)
+        .hasMessageContaining("the first 12 records no longer match checkpoint");
   }
 
   @Test
