@@ -31,6 +31,9 @@ out="$here/bench-results/$stamp-soak"
 mkdir -p "$out"
 jar="$here/gateway-app/target/lmgate.jar"
 [ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
+# The run uses its own copy, so a rebuild during a long soak cannot change the jar under test.
+cp "$jar" "$work/lmgate.jar"
+jar="$work/lmgate.jar"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
