@@ -194,28 +194,9 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private ObjectNode recover() throws IOException {
-    LogReader.Result r = LogReader.read(settings.segments());
-    ObjectNode recovery = null;
-    if (!r.intact()) {
-      if (!r.tornTail()) {
-        throw new AuditLogException(
-            "the audit log in " + settings.segments() + " fails verification: " + r.problem(),
-            true);
-      }
-      long size = Files.size(r.tailSegment());
-      try (SegmentFile f = settings.opener().open(r.tailSegment())) {
-        f.truncate(r.goodLength());
-        f.sync();
-      }
-      log.warn("audit log: {}; cut off {} bytes", r.problem(), size - r.goodLength());
-      recovery = NODES.objectNode();
-      recovery.put("kind", "recovery");
-      recovery.put("time", clock.instant().toString());
-      recovery.put("detail", r.problem() + "; the incomplete record was cut off");
-      recovery.put("truncated_bytes", size - r.goodLength());
-    }
     // The newest checkpoint must describe a prefix of what is on disk: its root is taken from
-    // the frontier when the replay passes its size.
+    // the frontier when the replay passes its size. The replay streams: nothing per record is
+    // kept, so a long log opens in bounded memory.
     List<CheckpointStore.Stored> stored = checkpoints.list();
     Checkpoint newest = null;
     CheckpointStore.Stored newestFile = null;
@@ -232,14 +213,37 @@ public final class AuditLog implements AutoCloseable {
                           "checkpoint " + last.file() + " does not verify with the signing key",
                           true));
     }
-    byte[] rootAtCheckpoint = newest != null && newest.size() == 0 ? frontier.root() : null;
-    for (LogReader.Entry e : r.entries()) {
-      frontier.add(e.leafHash());
-      lastLeaf = e.leafHash();
-      size++;
-      if (newest != null && size == newest.size()) {
-        rootAtCheckpoint = frontier.root();
+    long checkpointSize = newest == null ? -1 : newest.size();
+    byte[][] rootAtCheckpoint = {checkpointSize == 0 ? frontier.root() : null};
+    LogReader.Result r =
+        LogReader.scan(
+            settings.segments(),
+            e -> {
+              frontier.add(e.leafHash());
+              lastLeaf = e.leafHash();
+              size++;
+              if (size == checkpointSize) {
+                rootAtCheckpoint[0] = frontier.root();
+              }
+            });
+    ObjectNode recovery = null;
+    if (!r.intact()) {
+      if (!r.tornTail()) {
+        throw new AuditLogException(
+            "the audit log in " + settings.segments() + " fails verification: " + r.problem(),
+            true);
       }
+      long fileSize = Files.size(r.tailSegment());
+      try (SegmentFile f = settings.opener().open(r.tailSegment())) {
+        f.truncate(r.goodLength());
+        f.sync();
+      }
+      log.warn("audit log: {}; cut off {} bytes", r.problem(), fileSize - r.goodLength());
+      recovery = NODES.objectNode();
+      recovery.put("kind", "recovery");
+      recovery.put("time", clock.instant().toString());
+      recovery.put("detail", r.problem() + "; the incomplete record was cut off");
+      recovery.put("truncated_bytes", fileSize - r.goodLength());
     }
     durable.set(size);
     if (newest != null) {
@@ -256,7 +260,7 @@ public final class AuditLog implements AutoCloseable {
                 + ": records were removed or an older copy was restored",
             true);
       }
-      if (!MessageDigest.isEqual(cp.root(), rootAtCheckpoint)) {
+      if (!MessageDigest.isEqual(cp.root(), rootAtCheckpoint[0])) {
         throw new AuditLogException(
             "the first "
                 + cp.size()

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,7 +29,9 @@ public final class LogReader {
   /**
    * What a read found.
    *
-   * @param entries the records up to the first problem
+   * @param entries the records up to the first problem ({@link #read}); empty after a {@link
+   *     #scan}, which hands each record to its visitor instead of keeping it
+   * @param count how many good records precede the first problem
    * @param problem the first problem, or {@code null}
    * @param tornTail whether the problem is only an incomplete last line of the last segment (a
    *     write cut short by a crash), which recovery may truncate
@@ -36,7 +39,12 @@ public final class LogReader {
    * @param goodLength the length of that segment up to the last good record
    */
   public record Result(
-      List<Entry> entries, String problem, boolean tornTail, Path tailSegment, long goodLength) {
+      List<Entry> entries,
+      long count,
+      String problem,
+      boolean tornTail,
+      Path tailSegment,
+      long goodLength) {
     public boolean intact() {
       return problem == null;
     }
@@ -63,8 +71,20 @@ public final class LogReader {
     return l;
   }
 
+  /** Reads the whole log into memory: for tools and tests on logs of modest size. */
   public static Result read(Path segmentDir) throws IOException {
     List<Entry> entries = new ArrayList<>();
+    Result r = scan(segmentDir, entries::add);
+    return new Result(
+        entries, r.count(), r.problem(), r.tornTail(), r.tailSegment(), r.goodLength());
+  }
+
+  /**
+   * Reads the log one segment at a time and hands each good record to {@code visitor}, in order,
+   * keeping none: memory stays bounded by the largest segment however long the log is.
+   */
+  public static Result scan(Path segmentDir, Consumer<Entry> visitor) throws IOException {
+    long count = 0;
     List<Path> segs = segments(segmentDir);
     byte[] prevHash = null;
     for (int si = 0; si < segs.size(); si++) {
@@ -73,12 +93,13 @@ public final class LogReader {
       Matcher m = SEGMENT.matcher(seg.getFileName().toString());
       m.matches();
       long first = Long.parseLong(m.group(1));
-      if (first != entries.size()) {
+      if (first != count) {
         return new Result(
-            entries,
+            List.of(),
+            count,
             seg.getFileName()
                 + " should start at record "
-                + entries.size()
+                + count
                 + " but is named for record "
                 + first
                 + ": a segment was removed, added or renamed",
@@ -92,10 +113,11 @@ public final class LogReader {
       while (pos < bytes.length) {
         line++;
         int nl = indexOf(bytes, (byte) '\n', pos);
-        String where = seg.getFileName() + " line " + line + " (record " + entries.size() + ")";
+        String where = seg.getFileName() + " line " + line + " (record " + count + ")";
         if (nl < 0) {
           return new Result(
-              entries,
+              List.of(),
+              count,
               where
                   + ": incomplete last record ("
                   + (bytes.length - pos)
@@ -108,16 +130,18 @@ public final class LogReader {
         JsonNode json = CanonicalJson.parse(rec).orElse(null);
         boolean atTail = lastSegment && nl == bytes.length - 1;
         if (json == null) {
-          return new Result(entries, where + ": not a JSON record (altered)", atTail, seg, pos);
-        }
-        if (json.path("seq").asLong(-1) != entries.size()) {
           return new Result(
-              entries,
+              List.of(), count, where + ": not a JSON record (altered)", atTail, seg, pos);
+        }
+        if (json.path("seq").asLong(-1) != count) {
+          return new Result(
+              List.of(),
+              count,
               where
                   + ": seq is "
                   + json.path("seq").asText("missing")
                   + ", expected "
-                  + entries.size()
+                  + count
                   + " (records removed, added or reordered)",
               false,
               seg,
@@ -126,22 +150,24 @@ public final class LogReader {
         String expectedPrev = prevHash == null ? ZERO_HASH : HexFormat.of().formatHex(prevHash);
         if (!expectedPrev.equals(json.path("prev").asText())) {
           return new Result(
-              entries,
+              List.of(),
+              count,
               where
                   + ": prev does not match the hash of record "
-                  + (entries.size() - 1)
+                  + (count - 1)
                   + " (that record or this one was altered, or records were swapped)",
               false,
               seg,
               pos);
         }
         byte[] leaf = Merkle.leafHash(rec);
-        entries.add(new Entry(entries.size(), rec, leaf, json, seg, pos));
+        visitor.accept(new Entry(count, rec, leaf, json, seg, pos));
+        count++;
         prevHash = leaf;
         pos = nl + 1;
       }
     }
-    return new Result(entries, null, false, null, 0);
+    return new Result(List.of(), count, null, false, null, 0);
   }
 
   private static int indexOf(byte[] b, byte v, int from) {

@@ -4,12 +4,16 @@ import dev.lmgate.audit.checkpoint.Checkpoint;
 import dev.lmgate.audit.checkpoint.CheckpointStore;
 import dev.lmgate.audit.checkpoint.VerifierKey;
 import dev.lmgate.audit.log.LogReader;
-import dev.lmgate.audit.merkle.Merkle;
+import dev.lmgate.audit.merkle.Frontier;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a log directory offline: every record in order and chained, every checkpoint signed by the
@@ -48,8 +52,26 @@ public final class AuditVerifier {
    */
   public static Report verify(Path segments, Path checkpointDir, List<VerifierKey> keys)
       throws IOException {
-    LogReader.Result r = LogReader.read(segments);
-    long n = r.entries().size();
+    // One streaming pass: the tree's root is taken at every size a checkpoint is named for, so
+    // memory stays bounded and each checkpoint costs no second pass over the log.
+    List<CheckpointStore.Stored> stored = new CheckpointStore(checkpointDir).list();
+    Set<Long> sizes = new HashSet<>();
+    stored.forEach(s -> sizes.add(s.namedSize()));
+    Map<Long, byte[]> roots = new HashMap<>();
+    Frontier frontier = new Frontier();
+    if (sizes.contains(0L)) {
+      roots.put(0L, frontier.root());
+    }
+    LogReader.Result r =
+        LogReader.scan(
+            segments,
+            e -> {
+              frontier.add(e.leafHash());
+              if (sizes.contains(frontier.size())) {
+                roots.put(frontier.size(), frontier.root());
+              }
+            });
+    long n = r.count();
     String note = null;
     if (!r.intact()) {
       if (!r.tornTail() || !r.problem().contains("without a newline")) {
@@ -61,8 +83,6 @@ public final class AuditVerifier {
           r.problem()
               + ": a write in progress, or cut short by a crash (the gateway truncates it on restart)";
     }
-    List<byte[]> leaves = r.leafHashes();
-    List<CheckpointStore.Stored> stored = new CheckpointStore(checkpointDir).list();
     if (stored.isEmpty() && n > 0) {
       return new Report(false, n, 0, "no signed checkpoint found in " + checkpointDir, n);
     }
@@ -103,7 +123,7 @@ public final class AuditVerifier {
                 + ": records were removed or an older copy of the log was restored",
             0);
       }
-      if (!MessageDigest.isEqual(cp.root(), Merkle.root(leaves, 0, (int) cp.size()))) {
+      if (!MessageDigest.isEqual(cp.root(), roots.get(cp.size()))) {
         return new Report(
             false,
             n,
