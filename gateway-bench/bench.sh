@@ -10,6 +10,8 @@
 #                                          #   (keys and signing key generated here, thrown away)
 #   gateway-bench/bench.sh --audit [...]   # instead: audit off, async and strict (encrypted payloads),
 #                                          #   then durable appends/s of the log alone
+#   gateway-bench/bench.sh --proof [...]   # instead: issue 9's targets — Portkey and passthrough,
+#                                          #   then the full default guard set; one table
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
 #   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
 #
@@ -26,12 +28,16 @@ out="$here/bench-results"
 mkdir -p "$out"
 jar="$here/gateway-app/target/lmgate.jar"
 [ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
+# The run uses its own copy, so a rebuild during the run cannot change the jar under test.
+cp "$jar" "$work/lmgate.jar"
+jar="$work/lmgate.jar"
 
 GW_PORT=${GW_PORT:-18090}
 pid=""
 stop() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi; pid=""; }
 trap stop EXIT
 
+extra_targets="" # more harness targets beside direct and nginx, e.g. ",portkey,portkey-guard"
 run_one() { # name config-file [--header 'K: V'] harness-args...
   local name=$1 cfg=$2 header="X-Bench-Target: lmgate-$1"
   shift 2
@@ -45,7 +51,7 @@ run_one() { # name config-file [--header 'K: V'] harness-args...
   # --gateway-header: run-bench.sh exits early (set -e) when the gateway has no extra header.
   (cd "$work" && ./run-bench.sh --gateway "http://127.0.0.1:$GW_PORT" --gateway-name "lmgate-$name" \
       --gateway-header "$header" \
-      --gateway-pid "$pid" --targets direct,nginx,"lmgate-$name" --out "$out/$stamp-$name" "$@")
+      --gateway-pid "$pid" --targets "direct,nginx$extra_targets,lmgate-$name" --out "$out/$stamp-$name" "$@")
   stop
   # The harness keeps each target's headers; a credential, even a throwaway one, is not kept.
   grep -l -i '^authorization:' "$out/$stamp-$name"/headers/*.txt 2>/dev/null | xargs -r rm -f
@@ -111,6 +117,35 @@ YAML
   run_one auth-key "$work/auth-key.yaml" --header "Authorization: Bearer $key" "$@"
   run_one auth-jwt "$work/auth-jwt.yaml" --header "Authorization: Bearer $token" "$@"
   echo "results: $out/$stamp-{passthrough,auth-key,auth-jwt}/summary.md"
+  exit 0
+fi
+
+if [ "${1:-}" = "--proof" ]; then
+  shift
+  # Issue 9's targets in one invocation: Portkey OSS and lmgate as a passthrough beside direct and
+  # nginx, then lmgate with the full default guard set (API-key auth, authorize, sanitize,
+  # prompt-injection fast tier, output-patterns on the stream guard, strict durable audit with
+  # encrypted payloads — the soak's set) beside direct and nginx again; gateway-bench/proof_table.py
+  # reads both runs against their own nginx and direct and checks every target.
+  if command -v npm >/dev/null && (cd "$work/portkey" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+    extra_targets=",portkey,portkey-guard"
+  else
+    echo "Portkey could not be installed (npm registry unreachable?): measuring without it" >&2
+  fi
+  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
+        | sed -n 's/^api key: //p')
+  [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
+  # shellcheck source=guard-set.sh
+  . "$here/gateway-bench/guard-set.sh"
+  full_guard_set "$work/keys.json" "$work/audit-guarded" > "$work/guarded.yaml"
+  run_one passthrough "$work/passthrough.yaml" "$@"
+  extra_targets=""
+  run_one guarded "$work/guarded.yaml" --header "Authorization: Bearer $key" "$@"
+  java -jar "$jar" audit verify "$work/audit-guarded" --key "$work/audit-guarded/verifier.key" \
+    | sed "s/^/guarded audit log: /" | tee "$out/$stamp-guarded/audit-verify.txt"
+  python3 "$here/gateway-bench/proof_table.py" "$out/$stamp-passthrough" "$out/$stamp-guarded" \
+    | tee "$out/$stamp-proof.md"
+  echo "results: $out/$stamp-proof.md ($out/$stamp-{passthrough,guarded}/summary.md)"
   exit 0
 fi
 
