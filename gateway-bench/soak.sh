@@ -12,6 +12,11 @@
 #
 #   DURATION=30m gateway-bench/soak.sh          # the standing run (default)
 #   DURATION=5m SLOW_DURATION=60 gateway-bench/soak.sh
+#   PHASES=slow gateway-bench/soak.sh           # only the 1,000 slow streams (PHASES="soak slow")
+#
+# The soak gateway runs with a 512 MiB heap (SOAK_HEAP), the slow-stream one with 256 MiB
+# (SLOW_HEAP): the resident-memory bound is a statement about a deployment, so the heap it
+# allows is part of it (docs/performance.md#soak). Exits non-zero when a criterion is missed.
 #
 # Needs wrk, nginx-light, libnginx-mod-http-echo, python3, curl (see bench.sh). 127.0.0.1 only;
 # every process started here is stopped by PID on exit. Results: bench-results/<stamp>-soak/.
@@ -20,6 +25,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${LMGATE_SHARED:-$here/../shared}
 DURATION=${DURATION:-30m}
 SLOW_DURATION=${SLOW_DURATION:-120}
+PHASES=${PHASES:-soak slow}
+SOAK_HEAP=${SOAK_HEAP:-512m}
+SLOW_HEAP=${SLOW_HEAP:-256m}
 WARMUP_S=${WARMUP_S:-120}
 GW_PORT=${GW_PORT:-18090}
 SLOW_PORT=${SLOW_PORT:-18097}
@@ -36,7 +44,9 @@ cp "$jar" "$work/lmgate.jar"
 jar="$work/lmgate.jar"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# Stops what was started, by PID, and removes the work directory (the audit logs of a 30-minute
+# soak take several GB; they are verified before).
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 seconds() { case $1 in *m) echo $(( ${1%m} * 60 ));; *s) echo "${1%s}";; *) echo "$1";; esac; }
@@ -55,36 +65,13 @@ wait_port 18081
 key=$(java -jar "$jar" keys create --store "$work/keys.json" --name soak --role developer 2>/dev/null | sed -n 's/^api key: //p')
 [ -n "$key" ] || { echo "no key" >&2; exit 1; }
 printf 'Authorization: Bearer %s\n' "$key" > "$work/auth.txt"
-guards() { # upstream
-  cat <<YAML
-server: {access-log: false, worker-threads: 1}
-filters:
-  - id: authenticate
-    api-keys: {store: "$work/keys.json"}
-  - id: authorize
-    roles:
-      developer: {routes: ["*"], models: ["*"]}
-  - id: sanitize
-  - id: prompt-injection
-    classifier: false
-  - id: output-patterns
-    rules:
-      - name: private-key
-        pattern: '-----BEGIN [A-Z ]*PRIVATE KEY-----'
-        max-length: 64
-audit:
-  dir: $work/audit-$1
-  signing-key: $work/audit-$1.signing.key
-  master-key: file:$work/audit-$1.master.key
-  mode: strict
-  payloads: encrypted
-YAML
-}
-guards soak > "$work/soak.yaml"
-guards slow > "$work/slow.yaml"
+# shellcheck source=guard-set.sh
+. "$here/gateway-bench/guard-set.sh"
+full_guard_set "$work/keys.json" "$work/audit-soak" > "$work/soak.yaml"
+full_guard_set "$work/keys.json" "$work/audit-slow" > "$work/slow.yaml"
 
-start_gateway() { # config port upstream log
-  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=advanced \
+start_gateway() { # config port upstream log heap
+  taskset -c "${SUT_CPUS:-0}" java -Xms"$5" -Xmx"$5" -XX:+UseParallelGC -Dio.netty.leakDetection.level=advanced \
     -jar "$jar" run --config "$1" --port "$2" --upstream "$3" --admin-port -1 > "$4" 2>&1 &
   gw=$!
   pids+=($gw)
@@ -103,8 +90,9 @@ local d = tonumber(os.getenv("DELAY_MS") or "0")
 if d > 0 then function delay() return d end end
 LUA
 
+if [[ " $PHASES " == *" soak "* ]]; then
 echo "== gateway with the full default guard set on :$GW_PORT"
-start_gateway "$work/soak.yaml" "$GW_PORT" http://127.0.0.1:18081 "$out/gateway.log"
+start_gateway "$work/soak.yaml" "$GW_PORT" http://127.0.0.1:18081 "$out/gateway.log" "$SOAK_HEAP"
 soak_pid=$gw
 wrk_run warm-chat chat.json 20s 32 0 >/dev/null
 chat_max=$(wrk_run max-chat chat.json 15s 32 0 | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["rps"]))')
@@ -140,12 +128,14 @@ c2=$!
 wait "$c1" "$c2"
 kill "$sampler" 2>/dev/null || true
 kill "$soak_pid"; wait "$soak_pid" 2>/dev/null || true
+fi
 
-echo "== 1,000 slow streams (one event per 50 ms) for ${SLOW_DURATION}s"
+if [[ " $PHASES " == *" slow "* ]]; then
+echo "== 1,000 slow streams (one event per 50 ms) for ${SLOW_DURATION}s, heap $SLOW_HEAP"
 python3 "$here/gateway-bench/slow_streams.py" upstream "$SLOW_PORT" > "$out/slow-upstream.log" 2>&1 &
 pids+=($!)
 wait_port "$SLOW_PORT"
-start_gateway "$work/slow.yaml" "$SLOW_GW_PORT" "http://127.0.0.1:$SLOW_PORT" "$out/gateway-slow.log"
+start_gateway "$work/slow.yaml" "$SLOW_GW_PORT" "http://127.0.0.1:$SLOW_PORT" "$out/gateway-slow.log" "$SLOW_HEAP"
 slow_pid=$gw
 : > "$out/rss-slow.csv"
 ( while kill -0 "$slow_pid" 2>/dev/null; do echo "$(date +%s),$(rss_kib "$slow_pid")" >> "$out/rss-slow.csv"; sleep 2; done ) &
@@ -157,36 +147,15 @@ taskset -c "${CLIENT_CPUS:-1}" python3 "$here/gateway-bench/slow_streams.py" cli
   --headers "$work/auth.txt" > "$out/slow-clients.json"
 kill "$sampler" 2>/dev/null || true
 kill "$slow_pid"; wait "$slow_pid" 2>/dev/null || true
+fi
 
-for log in soak slow; do
-  java -jar "$jar" audit verify "$work/audit-$log" --key "$work/audit-$log/verifier.key" | sed "s/^/audit ($log): /" | tee -a "$out/audit.txt"
+: > "$out/audit.txt"
+for log in $PHASES; do
+  { java -jar "$jar" audit verify "$work/audit-$log" --key "$work/audit-$log/verifier.key" 2>&1 \
+      || echo "verification failed"; } | tail -3 | sed "s/^/audit ($log): /" | tee -a "$out/audit.txt"
 done
 
-python3 - "$out" "$WARMUP_S" <<'PY' | tee "$out/summary.md"
-import json, sys, statistics, pathlib
-out, warm = pathlib.Path(sys.argv[1]), int(sys.argv[2])
-def wrk(name):
-    d = json.loads((out / name).read_text().strip().splitlines()[-1])
-    return d, d["err_connect"] + d["err_read"] + d["err_write"] + d["err_status"] + d["err_timeout"]
-chat, ce = wrk("soak-chat.json"); stream, se = wrk("soak-stream.json")
-rss = [tuple(map(int, l.split(","))) for l in (out / "rss.csv").read_text().split() if l.count(",") == 1 and l.split(",")[1]]
-t0 = rss[0][0]
-steady = [r for t, r in rss if t - t0 >= warm]
-k = max(1, len(steady) // 5)
-first, last = statistics.median(steady[:k]), statistics.median(steady[-k:])
-drift = (last - first) / first * 100
-slow = json.loads((out / "slow-clients.json").read_text())
-slow_rss = [int(l.split(",")[1]) for l in (out / "rss-slow.csv").read_text().split() if l.count(",") == 1 and l.split(",")[1]]
-leaks = sum(p.read_text().count("LEAK:") for p in out.glob("gateway*.log"))
-print("| measure | value | target |\n|---|---|---|")
-maxes = json.loads((out / "max.json").read_text())
-share = chat["rps"] / maxes["chat"] + stream["rps"] / maxes["stream"]
-print(f"| load: chat {chat['rps']:.0f} req/s (max {maxes['chat']}), stream {stream['rps']:.0f} req/s (max {maxes['stream']}) for {chat['duration_s']/60:.1f} min | {share*100:.0f} % of capacity; {chat['requests']} + {stream['requests']} requests | 70 % |")
-print(f"| errors (connect, read, write, status, timeout) | {ce + se} | 0 |")
-print(f"| Netty LEAK reports | {leaks} | 0 |")
-print(f"| resident memory after {warm} s warm-up: first fifth → last fifth (median) | {first/1024:.0f} → {last/1024:.0f} MiB ({drift:+.1f} %) | within ±10 % |")
-print(f"| chat p50 / p99 under soak | {chat['p50_us']/1000:.2f} / {chat['p99_us']/1000:.2f} ms | |")
-print(f"| 1,000 slow streams: completed, errors, events | {slow['completed']}, {slow['errors']}, {slow['events']} | 0 errors |")
-print(f"| peak resident memory with 1,000 slow streams | {max(slow_rss)/1024:.0f} MiB | ≤ 512 MiB |")
-PY
+python3 "$here/gateway-bench/soak_summary.py" "$out" "$WARMUP_S" > "$out/summary.md" && ok=0 || ok=1
+cat "$out/summary.md"
 echo "results: $out/summary.md"
+exit $ok
