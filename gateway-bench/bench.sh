@@ -135,8 +135,8 @@ if [ "${1:-}" = "--proof" ]; then
   key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
         | sed -n 's/^api key: //p')
   [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
-  # shellcheck source=guard-set.sh
-  . "$here/gateway-bench/guard-set.sh"
+  # shellcheck source=common.sh
+  . "$here/gateway-bench/common.sh"
   full_guard_set "$work/keys.json" "$work/audit-guarded" > "$work/guarded.yaml"
   run_one passthrough "$work/passthrough.yaml" "$@"
   extra_targets=""

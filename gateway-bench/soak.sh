@@ -50,23 +50,16 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 seconds() { case $1 in *m) echo $(( ${1%m} * 60 ));; *s) echo "${1%s}";; *) echo "$1";; esac; }
-wait_port() { for _ in $(seq 200); do (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# shellcheck source=common.sh
+. "$here/gateway-bench/common.sh"
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-if (echo >/dev/tcp/127.0.0.1/18081) 2>/dev/null; then
-  echo "port 18081 is taken (a stub left running?): stop it first" >&2
-  exit 1
-fi
-# exec: the PID recorded is run-bench.sh itself, whose own exit trap stops its nginx processes
-(cd "$work" && exec ./run-bench.sh --stub-only > "$out/stub.log" 2>&1) &
-pids+=($!)
-wait_port 18081
+start_stub "$work" "$out/stub.log"
+pids+=("$stub_pid")
 
 key=$(java -jar "$jar" keys create --store "$work/keys.json" --name soak --role developer 2>/dev/null | sed -n 's/^api key: //p')
 [ -n "$key" ] || { echo "no key" >&2; exit 1; }
 printf 'Authorization: Bearer %s\n' "$key" > "$work/auth.txt"
-# shellcheck source=guard-set.sh
-. "$here/gateway-bench/guard-set.sh"
 full_guard_set "$work/keys.json" "$work/audit-soak" > "$work/soak.yaml"
 full_guard_set "$work/keys.json" "$work/audit-slow" > "$work/slow.yaml"
 

@@ -112,6 +112,7 @@ final class Exchange implements UpstreamHandler.Sink {
   private boolean retried;
   private Mode mode;
   private boolean responseStarted; // the status line went to the client
+  private boolean streamFlushed; // a guarded stream's first released bytes were flushed
   private boolean upstreamComplete;
   private boolean finished;
   private int status;
@@ -623,6 +624,13 @@ final class Exchange implements UpstreamHandler.Sink {
   private void writeStreamBytes(byte[] bytes) {
     if (bytes.length > 0) {
       ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+      // The first text a guarded stream releases goes out at once: when LM Studio sends a burst,
+      // the rest of it is inspected (and at its end recorded) before the read completes and
+      // flushes, and the first token should not wait for that. Later bytes flush per read.
+      if (!streamFlushed) {
+        streamFlushed = true;
+        ctx.flush();
+      }
     }
   }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# CPU profile of lmgate with the full default guard set (common.sh) under wrk load, with JFR:
+# the gateway pinned to CPU 0 beside the harness's stub, wrk on CPU 1, one workload at a time.
+# Prints the hottest methods (self time) and the hottest lmgate frames (inclusive) per workload;
+# the recordings stay in bench-results/<stamp>-profile/ for `jfr view` or JDK Mission Control.
+#
+#   gateway-bench/profile.sh                  # chat and stream, 20 s warm-up + 30 s recorded
+#   WORKLOADS=stream SECONDS_RECORDED=60 gateway-bench/profile.sh
+#   CONFIG=passthrough gateway-bench/profile.sh   # no filters, no audit
+#
+# Needs what bench.sh needs. 127.0.0.1 only; every process started here is stopped by PID.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${LMGATE_SHARED:-$here/../shared}
+WORKLOADS=${WORKLOADS:-chat stream}
+WARMUP=${WARMUP:-20}
+SECONDS_RECORDED=${SECONDS_RECORDED:-30}
+GW_PORT=${GW_PORT:-18090}
+work=$(mktemp -d /tmp/lmgate-profile.XXXXXX)
+cp -r "$shared/bench/." "$work/"
+out="$here/bench-results/$(date -u +%Y%m%dT%H%M%SZ)-profile"
+mkdir -p "$out"
+jar="$here/gateway-app/target/lmgate.jar"
+[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
+cp "$jar" "$work/lmgate.jar"
+jar="$work/lmgate.jar"
+jfr=$(ls /usr/lib/jvm/*/bin/jfr 2>/dev/null | sort -V | tail -1) # a newer jfr has `view`
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+# shellcheck source=common.sh
+. "$here/gateway-bench/common.sh"
+
+start_stub "$work" "$out/stub.log"
+pids+=("$stub_pid")
+
+printf 'X-Bench: profile\n' > "$work/headers.txt"
+if [ "${CONFIG:-guarded}" = guarded ]; then
+  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name profile --role developer 2>/dev/null | sed -n 's/^api key: //p')
+  printf 'Authorization: Bearer %s\n' "$key" > "$work/headers.txt"
+  full_guard_set "$work/keys.json" "$work/audit" > "$work/gateway.yaml"
+else
+  printf 'server: {access-log: false, worker-threads: 1}\nfilters: []\n' > "$work/gateway.yaml"
+fi
+
+for w in $WORKLOADS; do
+  body=chat.json
+  [ "$w" = stream ] && body=chat-stream.json
+  taskset -c "${SUT_CPUS:-0}" java -Xms512m -Xmx512m -XX:+UseParallelGC ${LMGATE_JAVA_OPTS:-} \
+    -jar "$jar" run --config "$work/gateway.yaml" --port "$GW_PORT" --upstream http://127.0.0.1:18081 \
+    --admin-port -1 > "$out/gateway-$w.log" 2>&1 &
+  gw=$!
+  pids+=($gw)
+  wait_port "$GW_PORT"
+  load() { # seconds
+    BODY_FILE="$work/requests/$body" HEADERS_FILE="$work/headers.txt" \
+      taskset -c "${CLIENT_CPUS:-1}" wrk -t2 -c32 -d"$1"s -s "$work/lua/post.lua" \
+      "http://127.0.0.1:$GW_PORT/v1/chat/completions"
+  }
+  load "$WARMUP" > /dev/null
+  jcmd "$gw" JFR.start name=p settings=profile filename="$out/$w.jfr" > /dev/null
+  load "$SECONDS_RECORDED" > "$out/wrk-$w.txt"
+  jcmd "$gw" JFR.stop name=p > /dev/null
+  kill "$gw"; wait "$gw" 2>/dev/null || true
+  grep -E "Requests/sec|Non-2xx|Socket errors" "$out/wrk-$w.txt" | sed "s/^/$w: /"
+  "$jfr" view --width 160 hot-methods "$out/$w.jfr" > "$out/hot-$w.txt" 2>&1 || true
+  echo "== $w: hottest methods (self)"; sed -n 1,30p "$out/hot-$w.txt"
+  "$jfr" print --events jdk.ExecutionSample --stack-depth 64 "$out/$w.jfr" \
+    | python3 "$here/gateway-bench/jfr_inclusive.py" > "$out/inclusive-$w.txt"
+  echo "== $w: lmgate frames (inclusive)"; sed -n 1,30p "$out/inclusive-$w.txt"
+done
+echo "recordings: $out"
