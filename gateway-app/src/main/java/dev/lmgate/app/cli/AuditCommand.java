@@ -179,10 +179,6 @@ final class AuditCommand {
     /** Prints the selected records; returns the exit code. */
     int print(boolean ecs) throws IOException {
       requireLog();
-      LogReader.Result r = LogReader.read(segments());
-      if (!r.intact() && !r.tornTail()) {
-        System.err.println("warning: the log fails verification: " + r.problem());
-      }
       PeriodKeys keys = null;
       if (masterKeys != null && !masterKeys.isEmpty()) {
         List<dev.lmgate.audit.crypto.MasterKey> all = new java.util.ArrayList<>();
@@ -191,31 +187,47 @@ final class AuditCommand {
         }
         keys = new PeriodKeys(dir.resolve("keys"), all.get(0), all.subList(1, all.size()));
       }
-      int code = 0;
-      for (LogReader.Entry e : r.entries()) {
-        if (e.seq() < from || (to >= 0 && e.seq() > to)) {
-          continue;
-        }
-        if (request != null && !request.equals(e.json().path("request_id").asText())) {
-          continue;
-        }
-        JsonNode out;
-        if (ecs) {
-          out = EcsFormat.toEcs(e.json());
-        } else {
-          ObjectNode n = (ObjectNode) e.json().deepCopy();
-          if (keys != null && "encrypted".equals(n.path("payloads").asText())) {
-            for (String field : List.of("prompt", "response")) {
-              if (!decrypt(keys, n, field)) {
-                code = 1;
-              }
-            }
-          }
-          out = n;
-        }
-        System.out.println(JSON.writeValueAsString(out));
+      // Streams the log: a multi-GB log prints or exports in bounded memory.
+      PeriodKeys openWith = keys;
+      boolean[] undecryptable = {false};
+      IOException[] failed = {null};
+      LogReader.Result r =
+          LogReader.scan(
+              segments(),
+              e -> {
+                if (failed[0] != null
+                    || e.seq() < from
+                    || (to >= 0 && e.seq() > to)
+                    || (request != null && !request.equals(e.json().path("request_id").asText()))) {
+                  return;
+                }
+                try {
+                  JsonNode out;
+                  if (ecs) {
+                    out = EcsFormat.toEcs(e.json());
+                  } else {
+                    ObjectNode n = (ObjectNode) e.json().deepCopy();
+                    if (openWith != null && "encrypted".equals(n.path("payloads").asText())) {
+                      for (String field : List.of("prompt", "response")) {
+                        if (!decrypt(openWith, n, field)) {
+                          undecryptable[0] = true;
+                        }
+                      }
+                    }
+                    out = n;
+                  }
+                  System.out.println(JSON.writeValueAsString(out));
+                } catch (IOException ex) {
+                  failed[0] = ex;
+                }
+              });
+      if (failed[0] != null) {
+        throw failed[0];
       }
-      return code;
+      if (!r.intact() && !r.tornTail()) {
+        System.err.println("warning: the log fails verification: " + r.problem());
+      }
+      return undecryptable[0] ? 1 : 0;
     }
 
     private static boolean decrypt(PeriodKeys keys, ObjectNode n, String field) throws IOException {
