@@ -44,7 +44,8 @@ if (out / "soak-chat.json").exists():
         f"{share * 100:.0f} % of capacity; {chat['requests']:,} + {stream['requests']:,} requests", "70 %")
     row("errors under soak (connect, read, write, status, timeout)", ce + se, "0", ce + se == 0)
     rss = samples("rss.csv")
-    steady = [r for t, r in rss if t - rss[0][0] >= warm]
+    # A run shorter than the warm-up has no steady part: all samples are compared then.
+    steady = [r for t, r in rss if t - rss[0][0] >= warm] or [r for _, r in rss]
     k = max(1, len(steady) // 5)
     first, last = statistics.median(steady[:k]), statistics.median(steady[-k:])
     drift = (last - first) / first * 100
