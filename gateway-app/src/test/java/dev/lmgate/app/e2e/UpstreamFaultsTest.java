@@ -134,7 +134,7 @@ class UpstreamFaultsTest {
         s -> {
           write(s, HEAD + chunk(delta("Hello")) + chunk(delta(" there")));
           try {
-            Thread.sleep(100);
+            Thread.sleep(100); // the two events reach the client before the reset
             s.setSoLinger(true, 0); // RST, not FIN
           } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -198,7 +198,7 @@ class UpstreamFaultsTest {
           try {
             for (; i < 400; i++) { // 20 s of generation, unless the gateway hangs up
               write(s, chunk(delta("token" + i)));
-              Thread.sleep(50);
+              Thread.sleep(50); // paced like a model generating: one token per 50 ms
             }
           } catch (Exception e) {
             // the gateway closed its side: LM Studio stops generating
