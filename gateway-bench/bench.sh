@@ -26,11 +26,9 @@ cp -r "$shared/bench/." "$work/"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$here/bench-results"
 mkdir -p "$out"
-jar="$here/gateway-app/target/lmgate.jar"
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
-# The run uses its own copy, so a rebuild during the run cannot change the jar under test.
-cp "$jar" "$work/lmgate.jar"
-jar="$work/lmgate.jar"
+# shellcheck source=common.sh
+. "$here/gateway-bench/common.sh"
+jar=$(jar_copy "$here" "$work")
 
 GW_PORT=${GW_PORT:-18090}
 pid=""
@@ -135,8 +133,6 @@ if [ "${1:-}" = "--proof" ]; then
   key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
         | sed -n 's/^api key: //p')
   [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
-  # shellcheck source=common.sh
-  . "$here/gateway-bench/common.sh"
   full_guard_set "$work/keys.json" "$work/audit-guarded" > "$work/guarded.yaml"
   run_one passthrough "$work/passthrough.yaml" "$@"
   extra_targets=""

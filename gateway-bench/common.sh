@@ -1,4 +1,4 @@
-# Sourced by bench.sh --proof, soak.sh and profile.sh. The "full default guard set" of issue 9 — API-key
+# Sourced by bench.sh, soak.sh and profile.sh. The "full default guard set" of issue 9 — API-key
 # authentication, authorize, sanitize, the prompt-injection fast tier (rules, no classifier),
 # output-patterns on the stream guard, and the strict durable audit with encrypted payloads.
 full_guard_set() { # key-store audit-prefix: prints the gateway config
@@ -42,4 +42,12 @@ start_stub() { # work-dir log: the harness's stub (and nginx proxy) on 18081; it
   (cd "$1" && exec ./run-bench.sh --stub-only > "$2" 2>&1) &
   stub_pid=$!
   wait_port 18081
+}
+
+jar_copy() { # repo-root work-dir: builds the jar if missing, prints the path of a private copy
+  local jar="$1/gateway-app/target/lmgate.jar"
+  [ -f "$jar" ] || (cd "$1" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package >&2)
+  # The run uses its own copy, so a rebuild during the run cannot change the jar under test.
+  cp "$jar" "$2/lmgate.jar"
+  echo "$2/lmgate.jar"
 }

@@ -20,17 +20,14 @@ work=$(mktemp -d /tmp/lmgate-profile.XXXXXX)
 cp -r "$shared/bench/." "$work/"
 out="$here/bench-results/$(date -u +%Y%m%dT%H%M%SZ)-profile"
 mkdir -p "$out"
-jar="$here/gateway-app/target/lmgate.jar"
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
-cp "$jar" "$work/lmgate.jar"
-jar="$work/lmgate.jar"
+# shellcheck source=common.sh
+. "$here/gateway-bench/common.sh"
+jar=$(jar_copy "$here" "$work")
 jfr=$(ls /usr/lib/jvm/*/bin/jfr 2>/dev/null | sort -V | tail -1) # a newer jfr has `view`
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-# shellcheck source=common.sh
-. "$here/gateway-bench/common.sh"
 
 start_stub "$work" "$out/stub.log"
 pids+=("$stub_pid")

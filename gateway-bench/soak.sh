@@ -37,11 +37,9 @@ cp -r "$shared/bench/." "$work/"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$here/bench-results/$stamp-soak"
 mkdir -p "$out"
-jar="$here/gateway-app/target/lmgate.jar"
-[ -f "$jar" ] || (cd "$here" && mvn -q -B -DskipTests -Dspotless.check.skip=true -pl gateway-app -am package)
-# The run uses its own copy, so a rebuild during a long soak cannot change the jar under test.
-cp "$jar" "$work/lmgate.jar"
-jar="$work/lmgate.jar"
+# shellcheck source=common.sh
+. "$here/gateway-bench/common.sh"
+jar=$(jar_copy "$here" "$work")
 
 pids=()
 # Stops what was started, by PID, and removes the work directory (the audit logs of a 30-minute
@@ -54,8 +52,6 @@ cleanup() {
 trap cleanup EXIT
 
 seconds() { case $1 in *m) echo $(( ${1%m} * 60 ));; *s) echo "${1%s}";; *) echo "$1";; esac; }
-# shellcheck source=common.sh
-. "$here/gateway-bench/common.sh"
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 start_stub "$work" "$out/stub.log"
