@@ -251,9 +251,13 @@ final class OidcIssuer {
    * The strings at a dotted claim path ({@code realm_access.roles}): a list's strings, a string's
    * space-separated words ({@code scope}), nothing for anything else.
    */
+  private static final com.google.re2j.Pattern DOT = com.google.re2j.Pattern.compile("\\.");
+
+  private static final com.google.re2j.Pattern WHITESPACE = com.google.re2j.Pattern.compile("\\s+");
+
   static List<String> claimStrings(JWTClaimsSet c, String path) {
     Object v = c.getClaims();
-    for (String part : path.split("\\.")) {
+    for (String part : DOT.split(path)) {
       if (!(v instanceof Map<?, ?> m)) {
         return List.of();
       }
@@ -261,7 +265,7 @@ final class OidcIssuer {
     }
     List<String> out = new ArrayList<>();
     if (v instanceof String s) {
-      for (String w : s.trim().split("\\s+")) {
+      for (String w : WHITESPACE.split(s.trim())) {
         if (!w.isEmpty()) {
           out.add(w);
         }

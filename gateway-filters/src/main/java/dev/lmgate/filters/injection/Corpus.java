@@ -33,8 +33,9 @@ public final class Corpus {
 
     /** The first two parts of the category, e.g. {@code jailbreak:in_the_wild}. */
     public String group() {
-      String[] p = category.split(":");
-      return p.length >= 2 ? p[0] + ":" + p[1] : category;
+      int first = category.indexOf(':');
+      int second = first < 0 ? -1 : category.indexOf(':', first + 1);
+      return second < 0 ? category : category.substring(0, second);
     }
   }
 

@@ -101,11 +101,15 @@ final class DocumentInstructions {
    * @param wholly whether all of it is third-party content (a tool result); otherwise its first
    *     line is the user's own framing
    */
+  /** What {@code \\R} matches, for RE2/J (which has no {@code \\R}). */
+  static final com.google.re2j.Pattern LINE_BREAK =
+      com.google.re2j.Pattern.compile("\\r\\n|[\\n\\r\\x{0B}\\x{0C}\\x{85}\\x{2028}\\x{2029}]");
+
   static double score(String raw, boolean content, boolean wholly) {
     if (!content) {
       return 0;
     }
-    String[] lines = raw.split("\\R");
+    String[] lines = LINE_BREAK.split(raw);
     int firstRow = -1;
     int lastRow = -1;
     for (int i = 0; i < lines.length; i++) {

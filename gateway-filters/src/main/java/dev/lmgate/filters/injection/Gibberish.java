@@ -9,12 +9,14 @@ package dev.lmgate.filters.injection;
 final class Gibberish {
   private Gibberish() {}
 
+  private static final com.google.re2j.Pattern WHITESPACE = com.google.re2j.Pattern.compile("\\s+");
+
   static double score(String raw) {
     // the tail of the last line: suffixes are appended, and 40 tokens fit in 600 characters
     String tail = raw.length() > 600 ? raw.substring(raw.length() - 600) : raw;
     String stripped = tail.strip();
     int lastLine = Math.max(stripped.lastIndexOf('\n'), stripped.lastIndexOf('\r'));
-    String[] tokens = stripped.substring(lastLine + 1).split("\\s+");
+    String[] tokens = WHITESPACE.split(stripped.substring(lastLine + 1));
     int from = Math.max(0, tokens.length - 40);
     int n = tokens.length - from;
     if (n < 10) {

@@ -1,5 +1,6 @@
 package dev.lmgate.filters.injection;
 
+import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.text.TextNormalizer;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Message;
@@ -10,10 +11,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Scores a conversation for prompt injection: every untrusted text (user turns, tool results,
- * documents pasted into them, assistant turns the client sends back) on its own and all untrusted
- * turns together (an attack split across turns), through the normalized view and every decoded
- * view. Trusted roles (the operator's system and developer prompts, by default) are not scored.
+ * Scores a conversation for prompt injection: every untrusted text (system, developer and user
+ * turns, tool results, documents pasted into them, assistant turns the client sends back, a
+ * completion's prompt) on its own and all untrusted turns together (an attack split across turns),
+ * through the normalized view and every decoded view. The client writes every byte of a request, so
+ * no role is trusted by default: only roles the operator names ({@code trusted-roles}) are skipped,
+ * which weakens the guard and is flagged by the compliance report.
  *
  * <p>A text's score combines the rules that fired (noisy-OR of their weights) and, unless turned
  * off, the classifier's probability (noisy-OR again); the conversation's score is the highest. The
@@ -21,7 +24,7 @@ import java.util.Set;
  */
 public final class InjectionDetector {
   /**
-   * @param trustedRoles roles whose text is not scored
+   * @param trustedRoles roles whose text is not scored (none by default: the client chooses roles)
    * @param useClassifier whether the classifier's probability counts
    * @param allowPhrases normalized phrases removed before scoring (a team's own vocabulary)
    * @param disabledRules rule ids (or families) that do not count
@@ -31,8 +34,7 @@ public final class InjectionDetector {
       boolean useClassifier,
       List<String> allowPhrases,
       Set<String> disabledRules) {
-    public static final Settings DEFAULT =
-        new Settings(Set.of("system", "developer"), true, List.of(), Set.of());
+    public static final Settings DEFAULT = new Settings(Set.of(), true, List.of(), Set.of());
 
     public Settings {
       trustedRoles = Set.copyOf(trustedRoles);
@@ -79,8 +81,19 @@ public final class InjectionDetector {
                 .toList());
   }
 
-  /** Scores a whole conversation. */
+  /** Scores a whole conversation, trusting the roles of the detector's settings, without limit. */
   public Result scan(Conversation c) {
+    return scan(c, settings.trustedRoles(), ScanBudget.UNLIMITED);
+  }
+
+  /**
+   * Scores a whole conversation.
+   *
+   * @param trustedRoles roles whose text is not scored (what the operator granted on this route)
+   * @param budget checked between bounded steps
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+   */
+  public Result scan(Conversation c, Set<String> trustedRoles, ScanBudget budget) {
     Result best = Result.NONE;
     Set<String> firedAnywhere = new LinkedHashSet<>();
     StringBuilder together = new StringBuilder();
@@ -88,14 +101,14 @@ public final class InjectionDetector {
     List<Message> messages = c.messages();
     for (int i = 0; i < messages.size(); i++) {
       Message m = messages.get(i);
-      if (settings.trustedRoles().contains(m.role())) {
+      if (trustedRoles.contains(m.role())) {
         continue;
       }
       String text = m.text();
       if (text.isBlank()) {
         continue;
       }
-      Result r = scanText(text, "messages[" + i + "]", "tool".equals(m.role()));
+      Result r = scanText(text, "messages[" + i + "]", "tool".equals(m.role()), budget);
       firedAnywhere.addAll(r.rules());
       best = better(best, r);
       if (!"assistant".equals(m.role())) { // the turns a client writes, for split attacks
@@ -105,11 +118,11 @@ public final class InjectionDetector {
     }
     for (int i = 0; i < c.prompts().size(); i++) {
       TextPart p = c.prompts().get(i);
-      best = better(best, scanText(p.text(), "prompt[" + i + "]", false));
+      best = better(best, scanText(p.text(), "prompt[" + i + "]", false, budget));
     }
     if (joined > 1) {
       // Only what no single turn shows on its own: an attack split across turns.
-      Result all = scanText(together.toString(), "conversation", false);
+      Result all = scanText(together.toString(), "conversation", false, budget);
       if (!firedAnywhere.containsAll(all.rules())) {
         best = better(best, all);
       }
@@ -128,12 +141,23 @@ public final class InjectionDetector {
    *     part of itself as such (an email, a table) counts as well
    */
   public Result scanText(String raw, String where, boolean thirdParty) {
+    return scanText(raw, where, thirdParty, ScanBudget.UNLIMITED);
+  }
+
+  /**
+   * Scores one untrusted text within a budget.
+   *
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+   */
+  public Result scanText(String raw, String where, boolean thirdParty, ScanBudget budget) {
+    budget.check();
     TextNormalizer.Normalized n = TextNormalizer.normalize(raw);
     List<String> views = n.views();
     List<List<InjectionRules.Rule>> hitsPerView = new ArrayList<>(views.size());
     boolean content = thirdParty;
     for (String view : views) {
-      List<InjectionRules.Rule> hits = rules.matching(withoutAllowed(view));
+      budget.check();
+      List<InjectionRules.Rule> hits = rules.matching(withoutAllowed(view), budget);
       hitsPerView.add(hits);
       content |= hits.contains(InjectionRules.FRAME);
     }
@@ -157,6 +181,7 @@ public final class InjectionDetector {
         && fired.add("obfuscation/tag-characters")) {
       keep *= 1 - 0.7;
     }
+    budget.check();
     double order = DocumentInstructions.score(raw, content, thirdParty);
     if (order > 0
         && !settings.disabledRules().contains("indirect")
@@ -169,6 +194,7 @@ public final class InjectionDetector {
     }
     double c = 0;
     if (settings.useClassifier() && classifier != null) {
+      budget.check();
       String text = withoutAllowed(n.text());
       // A few words are too little evidence for vocabulary alone: short texts (a question, a
       // command) count only in proportion to their length; the rules judge them.

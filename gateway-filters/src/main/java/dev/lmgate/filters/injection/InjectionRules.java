@@ -1,8 +1,10 @@
 package dev.lmgate.filters.injection;
 
+import com.google.re2j.Pattern;
+import dev.lmgate.filters.budget.ScanBudget;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The fast tier's rules: phrasings of known injection and jailbreak techniques, grouped in
@@ -34,34 +36,57 @@ public final class InjectionRules {
         }
       }
       at.sort((a, b) -> Integer.compare(a[0], b[0]));
-      return matchesAround(normalized, at);
+      return matchesAround(normalized, at, ScanBudget.UNLIMITED);
     }
 
-    /** Runs the pattern in windows around trigger occurrences ({start, length}, by start). */
-    boolean matchesAround(String normalized, List<int[]> triggerHits) {
+    /**
+     * Runs the pattern in windows around trigger occurrences ({start, length}, by start). Windows
+     * that overlap merge into regions; a region is searched in chunks of at most {@link #CHUNK}
+     * characters that overlap by more than a match can span, with a budget check between chunks, so
+     * a text dense with triggers costs linear time in bounded, interruptible steps.
+     */
+    boolean matchesAround(String normalized, List<int[]> triggerHits, ScanBudget budget) {
       if (triggerHits.isEmpty()) {
         return false;
       }
       int n = normalized.length();
-      java.util.regex.Matcher m = pattern.matcher(normalized);
       int from = -1;
       int to = -1;
       for (int[] hit : triggerHits) {
         int a = Math.max(0, hit[0] - WINDOW);
         int b = Math.min(n, hit[0] + hit[1] + WINDOW);
         if (from >= 0 && a <= to) {
-          to = Math.max(to, b); // overlaps the window being built
+          to = Math.max(to, b); // overlaps the region being built
           continue;
         }
-        if (from >= 0 && m.region(from, to).find()) {
+        if (from >= 0 && findIn(normalized, from, to, budget)) {
           return true;
         }
         from = a;
         to = b;
       }
-      return m.region(from, to).find();
+      return findIn(normalized, from, to, budget);
+    }
+
+    private boolean findIn(String text, int from, int to, ScanBudget budget) {
+      for (int a = from; ; a += CHUNK - OVERLAP) {
+        budget.check();
+        int b = Math.min(to, a + CHUNK);
+        if (pattern.matcher(CharBuffer.wrap(text, a, b)).find()) {
+          return true;
+        }
+        if (b == to) {
+          return false;
+        }
+      }
     }
   }
+
+  /** The most characters one pattern search covers between two budget checks. */
+  static final int CHUNK = 8192;
+
+  /** Chunks overlap by this much: more than a match can span (two windows and a trigger). */
+  static final int OVERLAP = 3 * InjectionRules.WINDOW;
 
   /**
    * Rules evaluated together: one pass over the text finds every rule's triggers, then each rule
@@ -98,6 +123,16 @@ public final class InjectionRules {
 
     /** The rules that match a normalized text, in rule order. */
     public List<Rule> matching(String normalized) {
+      return matching(normalized, ScanBudget.UNLIMITED);
+    }
+
+    /**
+     * The rules that match a normalized text, in rule order, checking {@code budget} between
+     * bounded steps.
+     *
+     * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+     */
+    public List<Rule> matching(String normalized, ScanBudget budget) {
       List<TriggerIndex.Hit> hits = index.find(normalized);
       if (hits.isEmpty()) {
         return List.of();
@@ -121,7 +156,7 @@ public final class InjectionRules {
         List<int[]> l = perRule.get(r);
         if (l != null) {
           l.sort((a, b) -> Integer.compare(a[0], b[0]));
-          if (rules.get(r).matchesAround(normalized, l)) {
+          if (rules.get(r).matchesAround(normalized, l, budget)) {
             out.add(rules.get(r));
           }
         }

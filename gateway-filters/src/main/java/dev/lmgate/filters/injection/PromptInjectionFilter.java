@@ -1,6 +1,9 @@
 package dev.lmgate.filters.injection;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.filters.budget.FairScanScheduler;
+import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -8,7 +11,6 @@ import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
-import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
@@ -22,50 +24,72 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * {@code prompt-injection}: scores every request's conversation with the {@link InjectionDetector}
  * and blocks (or, with {@code action: alert}, lets through and records) those at or above the
- * route's threshold. The verdict names the score, the rules that fired and where; a block tells the
- * client the same in its error (and {@code x-lmgate-guard}), unless {@code explain: false}.
+ * route's threshold. Every role is scored unless the operator trusts it ({@code trusted-roles}).
+ * The verdict (audit record) names the score, the rules that fired and where; the client gets the
+ * error code and its request id only, unless {@code explain: true} (which hands an attacker an
+ * oracle for tuning an attack).
  *
  * <p>Scanning is CPU work: small conversations are scanned on the calling thread (well under a
- * millisecond), large ones on a small pool shared by every filter of the process.
+ * millisecond), large ones on the process's {@link FairScanScheduler}, fairly between callers. A
+ * scan stops when the filter's timeout passes ({@link ScanBudget}).
  */
 public final class PromptInjectionFilter implements GatewayFilter {
   public static final String ID = "prompt-injection";
-
-  /** Conversations with more characters than this are scanned off the calling thread. */
-  static final int INLINE_CHARS = 16_384;
 
   /**
    * @param threshold the score from which a request is blocked (or alerted)
    * @param routeThresholds thresholds by route id glob, first match wins
    * @param allowPrincipals principal ids or {@code role:NAME} whose requests are not scanned
-   * @param explain whether the client is told the score and rules
+   * @param explain whether the client is told the score and rules (an oracle for tuning an attack:
+   *     off by default; the audit record always has them)
+   * @param routeTrustedRoles message roles the operator trusts, by route id glob (first match wins;
+   *     {@code *} when configured as a plain list); empty: every role is scored
    */
   public record Settings(
       double threshold,
       Map<Glob, Double> routeThresholds,
       Set<String> allowPrincipals,
-      boolean explain) {}
+      boolean explain,
+      Map<Glob, Set<String>> routeTrustedRoles) {
+    public Settings {
+      // first match wins: keep the configured order
+      routeThresholds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routeThresholds));
+      routeTrustedRoles =
+          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(routeTrustedRoles));
+    }
+
+    /** The roles trusted on a route (none unless the operator granted some). */
+    Set<String> trustedRoles(String routeId) {
+      for (Map.Entry<Glob, Set<String>> e : routeTrustedRoles.entrySet()) {
+        if (e.getKey().matches(routeId)) {
+          return e.getValue();
+        }
+      }
+      return Set.of();
+    }
+  }
 
   private final FilterSettings filterSettings;
   private final Settings settings;
   private final InjectionDetector detector;
-  private final ExecutorService pool;
+  private final FairScanScheduler scheduler;
 
+  /**
+   * @param scheduler runs large scans; null: every scan runs on the calling thread
+   */
   public PromptInjectionFilter(
       FilterSettings filterSettings,
       Settings settings,
       InjectionDetector detector,
-      ExecutorService pool) {
+      FairScanScheduler scheduler) {
     this.filterSettings = filterSettings;
     this.settings = settings;
     this.detector = detector;
-    this.pool = pool;
+    this.scheduler = scheduler;
   }
 
   @Override
@@ -83,16 +107,11 @@ public final class PromptInjectionFilter implements GatewayFilter {
     if (allowed(request.principal().orElse(null))) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    int chars = 0;
-    for (Message m : request.conversation().messages()) {
-      for (var p : m.parts()) {
-        chars += p.text().length();
-      }
+    ScanBudget budget = ScanBudget.of(filterSettings.timeout());
+    if (ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS || scheduler == null) {
+      return CompletableFuture.completedFuture(decide(request, budget));
     }
-    if (chars <= INLINE_CHARS || pool == null) {
-      return CompletableFuture.completedFuture(decide(request));
-    }
-    return CompletableFuture.supplyAsync(() -> decide(request), pool);
+    return scheduler.submit(ScanWork.caller(request), budget, () -> decide(request, budget));
   }
 
   private boolean allowed(Principal p) {
@@ -115,8 +134,10 @@ public final class PromptInjectionFilter implements GatewayFilter {
     return detector.scan(conversation);
   }
 
-  Verdict decide(RequestView request) {
-    return verdict(detector.scan(request.conversation()), request.route().id());
+  Verdict decide(RequestView request, ScanBudget budget) {
+    String route = request.route().id();
+    return verdict(
+        detector.scan(request.conversation(), settings.trustedRoles(route), budget), route);
   }
 
   /** The verdict for a judgement on a route (for offline scans, which also want the score). */
@@ -141,7 +162,8 @@ public final class PromptInjectionFilter implements GatewayFilter {
                 r.score(),
                 r.where(),
                 String.join(", ", r.rules()))
-            : "The request was blocked by the gateway's prompt-injection filter.";
+            : "The request was blocked by the gateway's prompt-injection filter. If this is a false"
+                + " positive, give the operators the request id (x-request-id).";
     Map<String, String> headers = new LinkedHashMap<>();
     if (settings.explain()) {
       headers.put(
@@ -221,10 +243,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
       InjectionDetector detector =
           new InjectionDetector(
               new InjectionDetector.Settings(
-                  new HashSet<>(
-                      r.has("trusted-roles")
-                          ? r.strings("trusted-roles")
-                          : List.of("system", "developer")),
+                  Set.of(),
                   useClassifier,
                   r.has("allow-phrases") ? r.strings("allow-phrases") : List.of(),
                   new HashSet<>(disabled)),
@@ -234,8 +253,6 @@ public final class PromptInjectionFilter implements GatewayFilter {
                       InjectionClassifier.class,
                       InjectionClassifier::builtIn)
                   : null);
-      ExecutorService pool =
-          env.shared("prompt-injection.pool", ExecutorService.class, Factory::newPool);
       return new PromptInjectionFilter(
           settings,
           new Settings(
@@ -243,20 +260,40 @@ public final class PromptInjectionFilter implements GatewayFilter {
               routes,
               Set.copyOf(
                   r.has("allow-principals") ? r.strings("allow-principals") : new ArrayList<>()),
-              r.bool("explain", true)),
+              r.bool("explain", false),
+              trustedRoles(r)),
           detector,
-          pool);
+          env.shared("scan-scheduler", FairScanScheduler.class, FairScanScheduler::forThisMachine));
     }
 
-    private static ExecutorService newPool() {
-      int n = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-      return Executors.newFixedThreadPool(
-          n,
-          run -> {
-            Thread t = new Thread(run, "lmgate-guard-scan");
-            t.setDaemon(true);
-            return t;
-          });
+    /**
+     * {@code trusted-roles}: a list (trusted on every route) or a map from route id glob to a list.
+     * Roles are message roles; a trusted role's text is not scored, which weakens the guard.
+     */
+    private static Map<Glob, Set<String>> trustedRoles(ConfigReader r) throws ConfigException {
+      Map<Glob, Set<String>> out = new LinkedHashMap<>();
+      if (!r.has("trusted-roles")) {
+        return out;
+      }
+      if (r.node().path("trusted-roles").isArray()) {
+        out.put(new Glob("*"), checkedRoles(r, "trusted-roles", r.strings("trusted-roles")));
+        return out;
+      }
+      return Glob.keyed(r, "trusted-roles", (m, glob) -> checkedRoles(m, glob, m.strings(glob)));
     }
+
+    private static Set<String> checkedRoles(ConfigReader r, String key, List<String> roles)
+        throws ConfigException {
+      for (String role : roles) {
+        if (!MESSAGE_ROLES.contains(role)) {
+          throw new ConfigException(
+              r.path() + "." + key, role, "one of " + MESSAGE_ROLES.stream().sorted().toList());
+        }
+      }
+      return Set.copyOf(roles);
+    }
+
+    private static final Set<String> MESSAGE_ROLES =
+        Set.of("system", "developer", "user", "assistant", "tool");
   }
 }

@@ -45,7 +45,7 @@ public record ModelManifest(Map<String, Map<String, String>> models) {
       }
       for (var f : (Iterable<Map.Entry<String, JsonNode>>) e.getValue()::fields) {
         String hash = f.getValue().asText("");
-        if (!hash.matches("[0-9a-f]{64}")) {
+        if (!com.google.re2j.Pattern.matches("[0-9a-f]{64}", hash)) {
           throw new IOException(file + ": " + e.getKey() + " " + f.getKey() + ": not a SHA-256");
         }
         relative(f.getKey()); // refuses paths that leave the models directory

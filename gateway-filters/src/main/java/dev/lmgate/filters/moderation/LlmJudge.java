@@ -3,6 +3,8 @@ package dev.lmgate.filters.moderation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import dev.lmgate.filters.http.JsonPost;
 import java.io.IOException;
 import java.net.URI;
@@ -13,8 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A smaller LLM as judge, over any OpenAI-compatible {@code /chat/completions} — by default LM
@@ -42,6 +42,9 @@ public final class LlmJudge implements Moderator {
       S14: Code Interpreter Abuse.""";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LINE_BREAK =
+      Pattern.compile("\\r\\n|[\\n\\r\\x{0B}\\x{0C}\\x{85}\\x{2028}\\x{2029}]");
+  private static final Pattern NOT_LETTER = Pattern.compile("[^a-z]");
   private static final Pattern CATEGORY = Pattern.compile("\\bS([0-9]{1,2})\\b");
 
   private final URI endpoint;
@@ -90,7 +93,7 @@ public final class LlmJudge implements Moderator {
   /** Reads the judge's answer; an {@link IOException} when it is neither safe nor unsafe. */
   static Judgement parse(String answer) throws IOException {
     List<String> lines = new ArrayList<>();
-    for (String l : answer.strip().split("\\R")) {
+    for (String l : LINE_BREAK.split(answer.strip())) {
       if (!l.isBlank()) {
         lines.add(l.strip());
       }
@@ -98,7 +101,7 @@ public final class LlmJudge implements Moderator {
     if (lines.isEmpty()) {
       throw new IOException("the judge gave an empty answer");
     }
-    String first = lines.get(0).toLowerCase(Locale.ROOT).replaceAll("[^a-z]", "");
+    String first = NOT_LETTER.matcher(lines.get(0).toLowerCase(Locale.ROOT)).replaceAll("");
     if (first.equals("safe")) {
       return Judgement.SAFE;
     }

@@ -113,7 +113,7 @@ public final class ModerationFilter implements GatewayFilter {
     if (!settings.prompts() || !request.route().operation().carriesPrompt()) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    String prompt = lastUserText(request);
+    String prompt = clientText(request);
     if (prompt.isBlank()) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
@@ -180,6 +180,24 @@ public final class ModerationFilter implements GatewayFilter {
     }
     return judged(Moderator.Kind.RESPONSE, lastUserText(response.request()), answer.toString())
         .thenApply(j -> verdict(j, true));
+  }
+
+  /**
+   * Everything the client wrote, in order: every role, since the client chooses roles (a harmful
+   * request in a {@code system} turn or an earlier turn is still the client's request).
+   */
+  private static String clientText(RequestView request) {
+    StringBuilder all = new StringBuilder();
+    for (Message m : request.conversation().messages()) {
+      String t = m.text();
+      if (!t.isBlank()) {
+        all.append(t).append('\n');
+      }
+    }
+    for (var p : request.conversation().prompts()) {
+      all.append(p.text()).append('\n');
+    }
+    return all.toString();
   }
 
   private static String lastUserText(RequestView request) {

@@ -53,6 +53,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PromptPolicyFilter implements GatewayFilter {
   public static final String ID = "prompt-policy";
+  private static final com.google.re2j.Pattern NOT_WORD =
+      com.google.re2j.Pattern.compile("[^\\p{L}\\p{N}]+");
+  private static final com.google.re2j.Pattern BLANKS = com.google.re2j.Pattern.compile("[ \\t]+");
+
   static final String OPEN = "«untrusted:";
   static final String CLOSE = "«/untrusted:";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -104,7 +108,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
     private static List<String> words(String text) {
       List<String> out = new ArrayList<>();
-      for (String w : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      for (String w : NOT_WORD.split(text.toLowerCase(Locale.ROOT))) {
         if (!w.isEmpty()) {
           out.add(w);
         }
@@ -289,7 +293,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
   String wrapText(String text, String nonce) {
     String inner = neutralize(text);
     if (settings.datamark()) {
-      inner = inner.strip().replaceAll("[ \\t]+", "ˆ");
+      inner = BLANKS.matcher(inner.strip()).replaceAll("ˆ");
     }
     return OPEN + nonce + "»\n" + inner + "\n" + CLOSE + nonce + "»";
   }

@@ -1,11 +1,11 @@
 package dev.lmgate.filters.ratelimit;
 
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An amount per window, written {@code 60/1m}, {@code 100000/1h}, {@code 1000000/1d}: a bucket that

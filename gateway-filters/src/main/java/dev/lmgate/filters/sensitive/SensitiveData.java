@@ -1,9 +1,9 @@
 package dev.lmgate.filters.sensitive;
 
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Detects sensitive values in text and names their type:
@@ -84,6 +84,11 @@ public final class SensitiveData {
       java.util.function.Predicate<String> check) {}
 
   private static final List<Detector> DETECTORS = new ArrayList<>();
+
+  /** Prefixes never issued for a National Insurance number. */
+  private static final java.util.Set<String> NINO_UNUSED_PREFIXES =
+      java.util.Set.of("BG", "GB", "NK", "KN", "TN", "NT", "ZZ");
+
   private static java.util.function.Predicate<Shape> worth = t -> true;
 
   /** The detectors added next run when the lower-cased text contains one of {@code words}. */
@@ -179,7 +184,9 @@ public final class SensitiveData {
     whenShape(t -> t.digits() >= 6);
     add(
         "UK_NINO",
-        "\\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b");
+        "\\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\\b",
+        0,
+        v -> !NINO_UNUSED_PREFIXES.contains(v.substring(0, 2)));
     when("sin", "social insurance");
     add(
         "CA_SIN",
@@ -281,11 +288,33 @@ public final class SensitiveData {
   }
 
   static boolean phoneShape(String s, int minDigits) {
-    String digits = s.replaceAll("[^0-9]", "");
+    StringBuilder digits = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      if (isDigit(s.charAt(i))) {
+        digits.append(s.charAt(i));
+      }
+    }
     return digits.length() >= minDigits
         && digits.length() <= 15
         && digits.chars().distinct().count() > 2
-        && !s.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}.*");
+        && !looksLikeIsoDate(s);
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  /** {@code 2024-05-17…}: a date, not a phone number. */
+  private static boolean looksLikeIsoDate(String s) {
+    if (s.length() < 10 || s.charAt(4) != '-' || s.charAt(7) != '-') {
+      return false;
+    }
+    for (int i : new int[] {0, 1, 2, 3, 5, 6, 8, 9}) {
+      if (!isDigit(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -333,7 +362,7 @@ public final class SensitiveData {
   }
 
   static boolean luhnValid(String s, int minDigits) {
-    String digits = s.replaceAll("[ -]", "");
+    String digits = s.replace(" ", "").replace("-", "");
     if (digits.length() < minDigits
         || digits.length() > 19
         || digits.chars().distinct().count() == 1) {

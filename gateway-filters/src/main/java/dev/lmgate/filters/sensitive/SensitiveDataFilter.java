@@ -75,8 +75,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
   }
 
   /** Pseudonym placeholders as {@link PseudonymVault} writes them. */
-  private static final java.util.regex.Pattern PLACEHOLDER =
-      java.util.regex.Pattern.compile("\\[[A-Z]{2,6}_[0-9]{1,6}]");
+  private static final com.google.re2j.Pattern PLACEHOLDER =
+      com.google.re2j.Pattern.compile("\\[[A-Z]{2,6}_[0-9]{1,6}]");
 
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
@@ -305,7 +305,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (output.restore()
         && vault != null
         && (channel != OutputChannel.TOOL_ARGUMENTS || output.restoreInToolArguments())) {
-      java.util.regex.Matcher m = PLACEHOLDER.matcher(window);
+      com.google.re2j.Matcher m = PLACEHOLDER.matcher(window);
       while (m.find()) {
         int start = from + m.start();
         int end = from + m.end();

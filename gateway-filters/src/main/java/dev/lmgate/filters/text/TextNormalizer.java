@@ -1,5 +1,7 @@
 package dev.lmgate.filters.text;
 
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -10,8 +12,6 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The view every text detector sees: what the model would read, with disguises taken off. It is

@@ -1,0 +1,151 @@
+package dev.lmgate.filters.budget;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Runs heavy scans (large conversations, long answers) off the event loop on a few workers, fairly
+ * between callers: each caller has its own queue, a caller runs at most one scan at a time, and
+ * free workers take the next scan from the callers in round-robin order. One caller's heavy
+ * requests therefore queue behind each other, never in front of another caller's requests: with
+ * {@code w} workers, another caller's scan waits for at most {@code w - 1} running scans of other
+ * callers only when every worker is busy with a different caller.
+ *
+ * <p>A scan whose {@link ScanBudget} ran out while it waited is not started: its future fails with
+ * {@link ScanBudgetExceeded}. A queue per caller is bounded; a caller that floods it gets {@link
+ * ScanQueueFull} (the filter's {@code on-error} answers it) instead of growing memory.
+ *
+ * <p>Thread-safe. Workers are daemon threads named {@code lmgate-guard-scan}.
+ */
+public final class FairScanScheduler {
+  /** A caller's queue is full. */
+  public static final class ScanQueueFull extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ScanQueueFull() {
+      super("too many scans waiting for this caller", null, false, false);
+    }
+  }
+
+  private record Task(ScanBudget budget, Runnable run) {}
+
+  private final int maxQueuedPerCaller;
+  private final Object lock = new Object();
+  private final Map<String, ArrayDeque<Task>> queues = new HashMap<>(); // callers with work waiting
+  private final ArrayDeque<String> turn = new ArrayDeque<>(); // waiting callers not running, RR
+  private final Map<String, Integer> running = new HashMap<>();
+
+  /**
+   * @param workers threads that run scans
+   * @param maxQueuedPerCaller scans one caller may have waiting
+   */
+  public FairScanScheduler(int workers, int maxQueuedPerCaller) {
+    if (workers < 1 || maxQueuedPerCaller < 1) {
+      throw new IllegalArgumentException("workers and queue must be > 0");
+    }
+    this.maxQueuedPerCaller = maxQueuedPerCaller;
+    for (int i = 0; i < workers; i++) {
+      Thread t = new Thread(this::work, "lmgate-guard-scan-" + i);
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /** The process's scheduler: as many workers as cores (at least two), 64 waiting per caller. */
+  public static FairScanScheduler forThisMachine() {
+    return new FairScanScheduler(Math.max(2, Runtime.getRuntime().availableProcessors()), 64);
+  }
+
+  /**
+   * Queues a scan for {@code caller}.
+   *
+   * @param caller who asked (a principal id, or the client's address when anonymous)
+   * @param budget the scan's budget: checked before it starts, and by the scan itself
+   * @return the scan's result; failed with {@link ScanBudgetExceeded} if it ran out waiting, with
+   *     {@link ScanQueueFull} if the caller has too many scans waiting, or with what the scan threw
+   */
+  public <T> CompletableFuture<T> submit(String caller, ScanBudget budget, Supplier<T> scan) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable run =
+        () -> {
+          if (budget.exhausted()) {
+            result.completeExceptionally(new ScanBudgetExceeded());
+            return;
+          }
+          try {
+            result.complete(scan.get());
+          } catch (Throwable t) { // StackOverflowError too: the caller still gets an answer
+            result.completeExceptionally(t);
+          }
+        };
+    synchronized (lock) {
+      ArrayDeque<Task> q = queues.get(caller);
+      if (q == null) {
+        q = new ArrayDeque<>();
+        queues.put(caller, q);
+        if (running.getOrDefault(caller, 0) == 0) {
+          turn.addLast(caller);
+        }
+      }
+      if (q.size() >= maxQueuedPerCaller) {
+        result.completeExceptionally(new ScanQueueFull());
+        return result;
+      }
+      q.addLast(new Task(budget, run));
+      lock.notify();
+    }
+    // A caller that stops waiting (the chain's timeout) cancels the scan's budget, so a queued scan
+    // is skipped and a running one stops at its next check.
+    result.whenComplete((v, e) -> budget.cancel());
+    return result;
+  }
+
+  /** Scans waiting, all callers together (for tests and metrics). */
+  public int waiting() {
+    synchronized (lock) {
+      int n = 0;
+      for (ArrayDeque<Task> q : queues.values()) {
+        n += q.size();
+      }
+      return n;
+    }
+  }
+
+  private void work() {
+    while (true) {
+      String caller;
+      Task task;
+      synchronized (lock) {
+        while (turn.isEmpty()) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+        caller = turn.pollFirst();
+        ArrayDeque<Task> q = queues.get(caller);
+        task = q.pollFirst();
+        if (q.isEmpty()) {
+          queues.remove(caller);
+        }
+        running.merge(caller, 1, Integer::sum);
+      }
+      try {
+        task.run().run();
+      } finally {
+        synchronized (lock) {
+          running.merge(caller, -1, (a, b) -> a + b == 0 ? null : a + b);
+          if (queues.containsKey(caller)) {
+            turn.addLast(caller); // its next scan goes behind every other waiting caller
+            lock.notify();
+          }
+        }
+      }
+    }
+  }
+}

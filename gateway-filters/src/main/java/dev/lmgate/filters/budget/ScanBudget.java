@@ -1,0 +1,50 @@
+package dev.lmgate.filters.budget;
+
+import java.time.Duration;
+
+/**
+ * The time a scan may take, checked cooperatively: long loops over caller or model text call {@link
+ * #check()} between bounded steps (a chunk of a few kilobytes, a rule, a view), which throws {@link
+ * ScanBudgetExceeded} once the deadline has passed. The deadline is the filter's own timeout, so
+ * when the chain gives up on a filter the filter's work stops as well instead of running on and
+ * starving other requests.
+ *
+ * <p>Thread-safe: the deadline is fixed; {@link #cancel()} may be called from any thread.
+ */
+public final class ScanBudget {
+  /** No deadline: offline scans (evaluation, red-team runs) and tests. */
+  public static final ScanBudget UNLIMITED = new ScanBudget(Long.MAX_VALUE);
+
+  private final long deadlineNanos; // System.nanoTime() scale
+  private volatile boolean cancelled;
+
+  private ScanBudget(long deadlineNanos) {
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  /** A budget that runs out {@code time} from now. */
+  public static ScanBudget of(Duration time) {
+    long now = System.nanoTime();
+    long nanos = time.toNanos();
+    return new ScanBudget(nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
+  }
+
+  /** Stops the scan at its next check (its caller no longer waits for it). */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  /** Whether the scan should stop. */
+  public boolean exhausted() {
+    return cancelled || (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0);
+  }
+
+  /**
+   * @throws ScanBudgetExceeded when the deadline has passed or the scan was cancelled
+   */
+  public void check() {
+    if (exhausted()) {
+      throw new ScanBudgetExceeded();
+    }
+  }
+}
