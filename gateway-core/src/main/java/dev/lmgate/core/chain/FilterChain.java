@@ -67,7 +67,7 @@ public final class FilterChain {
     for (int i = 0; i < request.requestFiltersReached && i < filters.size(); i++) {
       try {
         filters.get(i).onExchangeEnd(request, summary);
-      } catch (RuntimeException e) {
+      } catch (Exception | StackOverflowError e) {
         log.error("filter {} failed at the end of an exchange", filters.get(i).id(), e);
       }
     }
@@ -168,7 +168,7 @@ public final class FilterChain {
                 ? CompletableFuture.failedFuture(
                     new IllegalStateException(f.id() + " returned null"))
                 : st.toCompletableFuture();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // Errors too (a StackOverflowError in a pattern): on-error decides
         cf = CompletableFuture.failedFuture(e);
       }
       if (cf.isDone()) {
@@ -202,7 +202,7 @@ public final class FilterChain {
         if (v == null) {
           throw new IllegalStateException(f.id() + " returned a null verdict");
         }
-      } catch (RuntimeException e) {
+      } catch (RuntimeException e) { // join() wraps whatever the stage failed with, Errors too
         Throwable cause = e.getCause() == null ? e : e.getCause();
         String why =
             cause instanceof TimeoutException ? "timeout" : cause.getClass().getSimpleName();

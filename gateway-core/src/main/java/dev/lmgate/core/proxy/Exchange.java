@@ -95,7 +95,7 @@ final class Exchange implements UpstreamHandler.Sink {
   private final String requestId;
   private final long startNanos;
   private final Instant startTime;
-  private final boolean keepAlive;
+  private boolean keepAlive; // false after an internal failure
   private final String path;
   private final List<FilterOutcome> trace = new ArrayList<>(4);
   private final FilterChain chain;
@@ -749,6 +749,11 @@ final class Exchange implements UpstreamHandler.Sink {
     if (finished || upstreamComplete) {
       return;
     }
+    if (!(cause instanceof java.io.IOException)
+        && !(cause instanceof io.netty.handler.codec.CodecException)) {
+      internalFailure(cause); // thrown by the gateway's own code while handling LM Studio's answer
+      return;
+    }
     log.debug("upstream failed: {}", cause.toString());
     upstream = null;
     upstreamError(502, "The connection to LM Studio failed.");
@@ -786,6 +791,35 @@ final class Exchange implements UpstreamHandler.Sink {
 
   private void upstreamUnavailable(String message) {
     upstreamError(502, message);
+  }
+
+  /**
+   * Something in the gateway threw while serving this exchange (a bug, or an {@code Error} such as
+   * a stack overflow in a filter outside the chain's protection): the client gets an API-shaped 500
+   * when nothing went out yet, otherwise the connection is cut; either way the exchange is
+   * recorded. A connection is never dropped without an answer or a record.
+   */
+  void internalFailure(Throwable cause) {
+    if (finished) {
+      return;
+    }
+    log.error("exchange {} failed inside the gateway: {}", requestId, cause.toString());
+    if (upstream != null) {
+      UpstreamHandler.detach(upstream);
+      upstream.close();
+      upstream = null;
+    }
+    if (!responseStarted) {
+      keepAlive = false; // the connection's state is unknown after a failure
+      respond(route == null ? Dialect.OPENAI : route.dialect(), GATEWAY_ERROR, Decision.REJECTED);
+      return;
+    }
+    if (guard != null) {
+      trace.addAll(guard.outcomes());
+    }
+    status = status == 0 ? 500 : status;
+    finish(Decision.UPSTREAM_ERROR, false);
+    ctx.close();
   }
 
   /** An answer from the gateway itself, before anything was forwarded. */

@@ -166,6 +166,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (current != null
+        && !(cause instanceof java.io.IOException)
+        && !(cause instanceof io.netty.handler.codec.CodecException)) {
+      // thrown while serving the current exchange: it answers (500) and records, then closes
+      Exchange ex = current;
+      ex.internalFailure(cause);
+      return;
+    }
     log.debug("client connection failed: {}", cause.toString());
     ctx.close();
   }

@@ -312,7 +312,7 @@ public final class StreamGuard {
                 .review(answer)
                 .toCompletableFuture()
                 .orTimeout(e.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (RuntimeException ex) {
+      } catch (Throwable ex) { // a filter's Errors too: its on-error decides
         call = CompletableFuture.failedFuture(ex);
       }
       calls.add(call);
@@ -335,7 +335,7 @@ public final class StreamGuard {
       StreamDecision d;
       try {
         d = calls.get(i).join();
-      } catch (RuntimeException ex) {
+      } catch (Throwable ex) { // a filter's Errors too: its on-error decides
         Throwable cause = ex.getCause() == null ? ex : ex.getCause();
         String what =
             cause instanceof java.util.concurrent.TimeoutException
@@ -450,7 +450,7 @@ public final class StreamGuard {
       StreamDecision d;
       try {
         d = e.inspector().inspect(out.key, out.channel, text, out.scanned, out.complete);
-      } catch (RuntimeException ex) {
+      } catch (Throwable ex) { // a filter's Errors too: its on-error decides
         nanos[i] += System.nanoTime() - t0;
         if (e.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
           note(i, FilterOutcome.Outcome.ERROR_SKIPPED, ex.getClass().getSimpleName());
@@ -495,7 +495,7 @@ public final class StreamGuard {
       StreamDecision d;
       try {
         d = e.inspector().inspect("snapshot:" + snap.key(), snap.channel(), snap.text(), 0, true);
-      } catch (RuntimeException ex) {
+      } catch (Throwable ex) { // a filter's Errors too: its on-error decides
         nanos[i] += System.nanoTime() - t0;
         if (e.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
           note(i, FilterOutcome.Outcome.ERROR_SKIPPED, ex.getClass().getSimpleName());

@@ -86,6 +86,46 @@ class FilterChainTest {
   static final Rejection NO = new Rejection(403, "permission_error", "nope", "", "no");
 
   @Test
+  void anErrorThrownByAFilterFollowsItsOnErrorLikeAnyFailure() throws Exception {
+    // fail-closed: an API-shaped 503 naming the filter, and the outcome recorded
+    ChainResult closed =
+        run(
+            request(),
+            new TestFilter(
+                "overflows",
+                blocking(),
+                q -> {
+                  throw new StackOverflowError();
+                }));
+    assertThat(closed.blocked()).isTrue();
+    assertThat(closed.rejection().status()).isEqualTo(503);
+    assertThat(closed.rejection().message()).contains("overflows");
+    assertThat(observed)
+        .extracting(FilterOutcome::verdict, FilterOutcome::reason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                FilterOutcome.Outcome.ERROR_BLOCKED, "StackOverflowError"));
+    // fail-open: skipped, recorded, the chain goes on
+    observed.clear();
+    ChainResult open =
+        run(
+            request(),
+            new TestFilter(
+                "overflows",
+                settings(
+                    FilterSettings.Action.BLOCK,
+                    FilterSettings.OnError.FAIL_OPEN,
+                    Duration.ofSeconds(1)),
+                q -> CompletableFuture.failedFuture(new AssertionError("boom"))),
+            new TestFilter(
+                "after", blocking(), q -> CompletableFuture.completedFuture(Verdict.pass())));
+    assertThat(open.blocked()).isFalse();
+    assertThat(observed)
+        .extracting(FilterOutcome::verdict)
+        .containsExactly(FilterOutcome.Outcome.ERROR_SKIPPED, FilterOutcome.Outcome.PASS);
+  }
+
+  @Test
   void aBlockStopsTheChainAndLaterFiltersDoNotRun() throws Exception {
     List<String> ran = new ArrayList<>();
     ChainResult r =

@@ -277,6 +277,15 @@ class StreamGuardTest {
 
   @Test
   void aFailingInspectorFailsClosed() {
+    assertFailsClosed(() -> new IllegalStateException("boom"));
+  }
+
+  @Test
+  void anInspectorThrowingAnErrorFailsClosedToo() {
+    assertFailsClosed(StackOverflowError::new); // a pattern's recursion, say: still well-formed
+  }
+
+  private static void assertFailsClosed(java.util.function.Supplier<? extends Throwable> failure) {
     StreamInspector broken =
         new StreamInspector() {
           @Override
@@ -287,7 +296,11 @@ class StreamGuardTest {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            throw new IllegalStateException("boom");
+            Throwable t = failure.get();
+            if (t instanceof Error e) {
+              throw e;
+            }
+            throw (RuntimeException) t;
           }
         };
     String out =
