@@ -56,6 +56,7 @@ public final class ConfigLoader {
           "host",
           "port",
           "max-request-bytes",
+          "max-scan-chars",
           "max-response-bytes",
           "max-sse-event-bytes",
           "first-byte-timeout",
@@ -158,6 +159,7 @@ public final class ConfigLoader {
             (int)
                 s.integer("max-response-bytes", d.maxResponseBytes(), 1024, Integer.MAX_VALUE - 8),
             (int) s.integer("max-sse-event-bytes", d.maxSseEventBytes(), 1024, 256 << 20),
+            s.integer("max-scan-chars", d.maxScanChars(), 1024, Integer.MAX_VALUE),
             s.duration("first-byte-timeout", d.firstByteTimeout()),
             s.duration("idle-timeout", d.idleTimeout()),
             s.duration("connect-timeout", d.connectTimeout()),

@@ -168,7 +168,8 @@ final class Exchange implements UpstreamHandler.Sink {
             gw.routes(),
             gw.settings().allowWebSocket(),
             !chain.filters().isEmpty() || gw.listener().capturesPayloads(),
-            handler.clientAddress(ctx));
+            handler.clientAddress(ctx),
+            chain.filters().isEmpty() ? Long.MAX_VALUE : gw.settings().maxScanChars());
     if (admission instanceof RequestAdmission.Refused refused) {
       route = refused.route();
       reject(refused.dialect(), refused.rejection(), Decision.REJECTED);

@@ -49,6 +49,8 @@ final class RequestAdmission {
    * @param path the request path without the query string
    * @param parseBodies whether filters will read the body (with none configured lmgate is a plain
    *     proxy and parses nothing)
+   * @param maxScanChars the most characters of text a request may carry for the filters to scan
+   *     ({@code server.max-scan-chars}); more is refused with 413 before any filter runs
    */
   static Result admit(
       FullHttpRequest request,
@@ -57,7 +59,8 @@ final class RequestAdmission {
       RouteTable routes,
       boolean allowWebSocket,
       boolean parseBodies,
-      String clientAddress) {
+      String clientAddress,
+      long maxScanChars) {
     String method = request.method().name();
     if (!path.startsWith("/")) {
       return new Refused(
@@ -141,7 +144,7 @@ final class RequestAdmission {
     } else if (parseBodies && content.isReadable()) {
       json = Json.parse(ByteBufUtil.getBytes(content)).orElse(null);
     }
-    return new Admitted(
+    RequestContext context =
         new RequestContext(
             requestId,
             route,
@@ -150,8 +153,41 @@ final class RequestAdmission {
             () -> headerMap(headers),
             content.readableBytes(),
             json,
-            clientAddress),
-        false);
+            clientAddress);
+    long chars = textChars(context.conversation());
+    if (chars > maxScanChars) {
+      return new Refused(
+          route.dialect(),
+          route,
+          new Rejection(
+              413,
+              "invalid_request_error",
+              "scan_budget_exceeded",
+              "",
+              "The request carries "
+                  + chars
+                  + " characters of text; the gateway's security checks read at most "
+                  + maxScanChars
+                  + " per request (server.max-scan-chars). Send less text in one request."));
+    }
+    return new Admitted(context, false);
+  }
+
+  /** The characters the filters' text scans read: every message part, prompt and input. */
+  static long textChars(dev.lmgate.spi.Conversation c) {
+    long n = 0;
+    for (dev.lmgate.spi.Message m : c.messages()) {
+      for (dev.lmgate.spi.TextPart p : m.parts()) {
+        n += p.text().length();
+      }
+    }
+    for (dev.lmgate.spi.TextPart p : c.prompts()) {
+      n += p.text().length();
+    }
+    for (dev.lmgate.spi.TextPart p : c.inputs()) {
+      n += p.text().length();
+    }
+    return n;
   }
 
   private static Map<String, List<String>> headerMap(HttpHeaders h) {

@@ -14,6 +14,10 @@ import java.util.Objects;
  * @param maxResponseBytes limit for whole responses that response filters must buffer; larger ones
  *     get 502 (streams are never buffered)
  * @param maxSseEventBytes limit for one SSE event in an inspected stream
+ * @param maxScanChars the scan budget: the most characters of text (all messages, prompts and
+ *     inputs) one request may carry when filters are configured; more gets 413 {@code
+ *     scan_budget_exceeded} before any filter runs. Each filter's scan is further bounded in time
+ *     by its {@code timeout}.
  * @param firstByteTimeout how long LM Studio may take to start answering (models load for minutes)
  * @param idleTimeout longest silence inside a response once it started
  * @param connectTimeout TCP connect timeout to LM Studio
@@ -34,6 +38,7 @@ public record ServerSettings(
     int maxRequestBytes,
     int maxResponseBytes,
     int maxSseEventBytes,
+    long maxScanChars,
     Duration firstByteTimeout,
     Duration idleTimeout,
     Duration connectTimeout,
@@ -49,6 +54,9 @@ public record ServerSettings(
     Objects.requireNonNull(upstream, "upstream");
   }
 
+  /** 1 Mi characters: a long document (~250k tokens), more than most local models' context. */
+  public static final long DEFAULT_MAX_SCAN_CHARS = 1 << 20;
+
   /** Defaults for a gateway on {@code 127.0.0.1:port} in front of {@code upstream}. */
   public static ServerSettings defaults(int port, URI upstream) {
     return new ServerSettings(
@@ -58,6 +66,7 @@ public record ServerSettings(
         32 << 20,
         64 << 20,
         4 << 20,
+        DEFAULT_MAX_SCAN_CHARS,
         Duration.ofMinutes(10),
         Duration.ofMinutes(5),
         Duration.ofSeconds(5),
@@ -98,6 +107,7 @@ public record ServerSettings(
         maxRequestBytes,
         maxResponseBytes,
         maxSseEventBytes,
+        maxScanChars,
         firstByteTimeout,
         idleTimeout,
         connectTimeout,

@@ -104,7 +104,7 @@ public final class InjectionDetector {
       if (trustedRoles.contains(m.role())) {
         continue;
       }
-      String text = m.text();
+      String text = clientText(m);
       if (text.isBlank()) {
         continue;
       }
@@ -128,6 +128,23 @@ public final class InjectionDetector {
       }
     }
     return best;
+  }
+
+  /**
+   * A message's text as the model will read it: its parts, and the arguments of tool calls in an
+   * assistant turn the client replays (the client wrote those too).
+   */
+  private static String clientText(Message m) {
+    if (m.toolCalls().isEmpty()) {
+      return m.text();
+    }
+    StringBuilder sb = new StringBuilder(m.text());
+    for (dev.lmgate.spi.ToolCall call : m.toolCalls()) {
+      if (call.arguments() != null && !call.arguments().text().isBlank()) {
+        sb.append('\n').append(call.arguments().text());
+      }
+    }
+    return sb.toString();
   }
 
   private static Result better(Result a, Result b) {

@@ -108,10 +108,12 @@ public final class PromptInjectionFilter implements GatewayFilter {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
     ScanBudget budget = ScanBudget.of(filterSettings.timeout());
-    if (ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS || scheduler == null) {
-      return CompletableFuture.completedFuture(decide(request, budget));
+    String tools = toolDescriptions(request);
+    long chars = ScanWork.chars(request.conversation()) + tools.length();
+    if (chars <= ScanWork.INLINE_CHARS || scheduler == null) {
+      return CompletableFuture.completedFuture(decide(request, tools, budget));
     }
-    return scheduler.submit(ScanWork.caller(request), budget, () -> decide(request, budget));
+    return scheduler.submit(ScanWork.caller(request), budget, () -> decide(request, tools, budget));
   }
 
   private boolean allowed(Principal p) {
@@ -134,10 +136,50 @@ public final class PromptInjectionFilter implements GatewayFilter {
     return detector.scan(conversation);
   }
 
-  Verdict decide(RequestView request, ScanBudget budget) {
+  Verdict decide(RequestView request, String tools, ScanBudget budget) {
     String route = request.route().id();
-    return verdict(
-        detector.scan(request.conversation(), settings.trustedRoles(route), budget), route);
+    InjectionDetector.Result r =
+        detector.scan(request.conversation(), settings.trustedRoles(route), budget);
+    if (!tools.isBlank()) {
+      // tool definitions reach the model's prompt too: a poisoned description is an injection
+      InjectionDetector.Result t = detector.scanText(tools, "tools", false, budget);
+      r = t.score() > r.score() ? t : r;
+    }
+    return verdict(r, route);
+  }
+
+  /**
+   * The descriptions and titles in the request's tool definitions ({@code tools}, every dialect
+   * puts them there), which the model reads as instructions.
+   */
+  static String toolDescriptions(RequestView request) {
+    JsonNode tools = request.json().map(j -> j.path("tools")).orElse(null);
+    if (tools == null || !tools.isArray()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    collectDescriptions(tools, out, 0);
+    return out.toString();
+  }
+
+  private static void collectDescriptions(JsonNode node, StringBuilder out, int depth) {
+    if (depth > 64) { // JSON nesting is bounded by the parser; this keeps the walk shallow too
+      return;
+    }
+    if (node.isArray()) {
+      for (JsonNode n : node) {
+        collectDescriptions(n, out, depth + 1);
+      }
+    } else if (node.isObject()) {
+      for (var e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
+        if ((e.getKey().equals("description") || e.getKey().equals("title"))
+            && e.getValue().isTextual()) {
+          out.append(e.getValue().asText()).append('\n');
+        } else {
+          collectDescriptions(e.getValue(), out, depth + 1);
+        }
+      }
+    }
   }
 
   /** The verdict for a judgement on a route (for offline scans, which also want the score). */

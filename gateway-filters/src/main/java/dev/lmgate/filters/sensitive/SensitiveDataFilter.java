@@ -2,6 +2,9 @@ package dev.lmgate.filters.sensitive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lmgate.filters.budget.FairScanScheduler;
+import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
@@ -84,6 +87,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
   private final PseudonymVault vault;
   private final String sessionHeader;
   private final Output output;
+  private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
 
   /**
    * @param handling by type
@@ -97,7 +101,9 @@ public final class SensitiveDataFilter implements GatewayFilter {
       Handling others,
       PseudonymVault vault,
       String sessionHeader,
-      Output output) {
+      Output output,
+      FairScanScheduler scheduler) {
+    this.scheduler = scheduler;
     this.settings = settings;
     this.handling = Map.copyOf(handling);
     this.others = others;
@@ -143,21 +149,31 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (vault != null) {
       vault.expireEvery(java.time.Duration.ofMinutes(1));
     }
-    return CompletableFuture.completedFuture(
-        decide(request.conversation(), session(request, sessionHeader)));
+    String session = session(request, sessionHeader);
+    ScanBudget budget = ScanBudget.of(settings.timeout());
+    if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
+      return CompletableFuture.completedFuture(decide(request.conversation(), session, budget));
+    }
+    return scheduler.submit(
+        ScanWork.caller(request), budget, () -> decide(request.conversation(), session, budget));
   }
 
   Verdict decide(Conversation c) {
-    return decide(c, "");
+    return decide(c, "", ScanBudget.UNLIMITED);
   }
 
-  Verdict decide(Conversation c, String session) {
+  /**
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out (checked before
+   *     each text)
+   */
+  Verdict decide(Conversation c, String session, ScanBudget budget) {
     Set<String> blocked = new LinkedHashSet<>();
     String blockedWhere = null;
     Set<String> alerted = new LinkedHashSet<>();
     Set<String> redactedTypes = new LinkedHashSet<>();
     List<Edit> edits = new ArrayList<>();
     for (Located part : parts(c)) {
+      budget.check();
       List<SensitiveData.Finding> found = SensitiveData.find(part.part().text());
       if (found.isEmpty()) {
         continue;
@@ -421,7 +437,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
           r.string("session-header", "x-lmgate-session").toLowerCase(Locale.ROOT),
           pseudonyms && !output.active()
               ? new Output(Map.of(), true, false, 256) // placeholders go back by default
-              : output);
+              : output,
+          env.shared("scan-scheduler", FairScanScheduler.class, FairScanScheduler::forThisMachine));
     }
 
     /** A {@code types:} map under {@code r}: by group or by type, a named type winning. */

@@ -1,0 +1,101 @@
+package dev.lmgate.app.e2e;
+
+import dev.lmgate.app.Gateway;
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.filters.auth.FileKeyStore;
+import dev.lmgate.filters.auth.KeyAdmin;
+import dev.lmgate.testkit.Fixtures;
+import dev.lmgate.testkit.LmStudioSimulator;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The configuration users run: {@code config/gateway.yaml} exactly as shipped, with only what its
+ * own {@code ${VAR}}s let an operator set (ports, LM Studio's URL, where the key store and the
+ * audit trail live) pointed at a temporary directory and the LM Studio simulator.
+ */
+public final class ShippedGateway
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+  private final List<String> keyNames;
+  private final Map<String, String> keys = new java.util.HashMap<>();
+  private Path dir;
+  private LmStudioSimulator simulator;
+  private Gateway gateway;
+
+  /**
+   * @param keyNames API keys (role {@code developer}) to create before the gateway starts
+   */
+  public ShippedGateway(String... keyNames) {
+    this.keyNames = List.of(keyNames);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    dir = Files.createTempDirectory("lmgate-shipped");
+    try (FileKeyStore store = FileKeyStore.open(dir.resolve("keys.json"), "", false)) {
+      KeyAdmin admin = new KeyAdmin(store, Clock.systemUTC());
+      for (String name : keyNames) {
+        keys.put(name, admin.create(name, "", List.of("developer"), List.of(), null).key());
+      }
+    }
+    simulator = new LmStudioSimulator(Fixtures.locate());
+    simulator.start(0);
+    Map<String, String> env =
+        Map.of(
+            "LMGATE_PORT", "0",
+            "LMGATE_ADMIN_PORT", "0",
+            "LMSTUDIO_URL", simulator.baseUrl(),
+            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
+            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
+            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
+            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
+            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    ConfigLoader loader = new ConfigLoader(env::get);
+    Path config = Path.of("../config/gateway.yaml");
+    GatewayConfig cfg = loader.load(config);
+    gateway = new Gateway(cfg, config, loader, s -> {}).start();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws InterruptedException {
+    while (simulator.pendingRequests() > 0) {
+      simulator.takeRequest();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (simulator != null) {
+      simulator.close();
+    }
+  }
+
+  /** The key created under {@code name}. */
+  public String key(String name) {
+    String k = keys.get(name);
+    if (k == null) {
+      throw new IllegalArgumentException("no key named " + name);
+    }
+    return k;
+  }
+
+  public LmStudioSimulator simulator() {
+    return simulator;
+  }
+
+  public URI url(String path) {
+    return URI.create("http://127.0.0.1:" + gateway.address().getPort() + path);
+  }
+}
