@@ -47,6 +47,16 @@ public interface RequestView {
   }
 
   /**
+   * The {@link System#nanoTime()} by which every scan of this request's text must have ended: the
+   * request's arrival plus the gateway's scan-time budget ({@code server.max-scan-time}). A filter
+   * that scans text stops at the earlier of this and its own timeout. {@link Long#MAX_VALUE}: no
+   * such bound.
+   */
+  default long scanDeadlineNanos() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
    * The subject (RFC 2253) of the TLS client certificate the listener verified for this connection,
    * or empty (plain HTTP, no certificate, or client certificates not requested).
    */

@@ -32,6 +32,7 @@ public final class RequestContext implements RequestView {
   private boolean modified;
   private final String clientAddress;
   private Principal principal;
+  private long scanDeadlineNanos = Long.MAX_VALUE;
 
   /** How many request filters this exchange reached (they get {@code onExchangeEnd}). */
   int requestFiltersReached;
@@ -54,6 +55,16 @@ public final class RequestContext implements RequestView {
     this.bodySize = bodySize;
     this.json = json;
     this.conversation = json == null ? Conversation.empty() : RequestReader.read(route, json);
+  }
+
+  /** Sets the deadline of this request's scans (arrival plus {@code server.max-scan-time}). */
+  public void scanDeadline(long nanos) {
+    this.scanDeadlineNanos = nanos;
+  }
+
+  @Override
+  public long scanDeadlineNanos() {
+    return scanDeadlineNanos;
   }
 
   @Override

@@ -178,6 +178,7 @@ final class Exchange implements UpstreamHandler.Sink {
     RequestAdmission.Admitted admitted = (RequestAdmission.Admitted) admission;
     requestCtx = admitted.context();
     requestCtx.clientCertificate(handler.clientCertificate(ctx));
+    requestCtx.scanDeadline(startNanos + gw.settings().maxScanTime().toNanos());
     route = requestCtx.route();
     tunnel = admitted.tunnel();
     streaming = requestCtx.conversation().stream();

@@ -18,6 +18,9 @@ import java.util.Objects;
  *     inputs) one request may carry when filters are configured; more gets 413 {@code
  *     scan_budget_exceeded} before any filter runs. Each filter's scan is further bounded in time
  *     by its {@code timeout}.
+ * @param maxScanTime the scan budget in time: every filter's scan of one request's text ends within
+ *     this long after the request arrived (each filter's {@code timeout} may end it earlier); a
+ *     scan that runs out follows its filter's {@code on-error}
  * @param firstByteTimeout how long LM Studio may take to start answering (models load for minutes)
  * @param idleTimeout longest silence inside a response once it started
  * @param connectTimeout TCP connect timeout to LM Studio
@@ -39,6 +42,7 @@ public record ServerSettings(
     int maxResponseBytes,
     int maxSseEventBytes,
     long maxScanChars,
+    Duration maxScanTime,
     Duration firstByteTimeout,
     Duration idleTimeout,
     Duration connectTimeout,
@@ -67,6 +71,7 @@ public record ServerSettings(
         64 << 20,
         4 << 20,
         DEFAULT_MAX_SCAN_CHARS,
+        Duration.ofSeconds(2),
         Duration.ofMinutes(10),
         Duration.ofMinutes(5),
         Duration.ofSeconds(5),
@@ -108,6 +113,7 @@ public record ServerSettings(
         maxResponseBytes,
         maxSseEventBytes,
         maxScanChars,
+        maxScanTime,
         firstByteTimeout,
         idleTimeout,
         connectTimeout,

@@ -29,6 +29,19 @@ public final class ScanBudget {
     return new ScanBudget(nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
   }
 
+  /**
+   * The budget of one filter's scan of a request: until the earlier of the filter's own {@code
+   * timeout} from now and the request's scan deadline ({@code server.max-scan-time} after it
+   * arrived), so that all the filters of a request together stay within the request's budget.
+   */
+  public static ScanBudget forRequest(dev.lmgate.spi.RequestView request, Duration timeout) {
+    ScanBudget own = of(timeout);
+    long requestDeadline = request.scanDeadlineNanos();
+    return requestDeadline != Long.MAX_VALUE && requestDeadline - own.deadlineNanos < 0
+        ? new ScanBudget(requestDeadline)
+        : own;
+  }
+
   /** Stops the scan at its next check (its caller no longer waits for it). */
   public void cancel() {
     cancelled = true;

@@ -107,7 +107,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
     if (allowed(request.principal().orElse(null))) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    ScanBudget budget = ScanBudget.of(filterSettings.timeout());
+    ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());
     String tools = toolDescriptions(request);
     long chars = ScanWork.chars(request.conversation()) + tools.length();
     if (chars <= ScanWork.INLINE_CHARS || scheduler == null) {

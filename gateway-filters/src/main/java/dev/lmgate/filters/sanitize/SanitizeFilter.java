@@ -2,6 +2,9 @@ package dev.lmgate.filters.sanitize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.lmgate.filters.budget.FairScanScheduler;
+import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.filters.text.TextNormalizer;
 import dev.lmgate.spi.ConfigException;
@@ -104,10 +107,17 @@ public final class SanitizeFilter implements GatewayFilter {
 
   private final FilterSettings filterSettings;
   private final Settings settings;
+  private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
 
   public SanitizeFilter(FilterSettings filterSettings, Settings settings) {
+    this(filterSettings, settings, null);
+  }
+
+  public SanitizeFilter(
+      FilterSettings filterSettings, Settings settings, FairScanScheduler scheduler) {
     this.filterSettings = filterSettings;
     this.settings = settings;
+    this.scheduler = scheduler;
   }
 
   @Override
@@ -122,10 +132,22 @@ public final class SanitizeFilter implements GatewayFilter {
 
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
-    return CompletableFuture.completedFuture(decide(request));
+    ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());
+    if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
+      return CompletableFuture.completedFuture(decide(request, budget));
+    }
+    return scheduler.submit(ScanWork.caller(request), budget, () -> decide(request, budget));
   }
 
   Verdict decide(RequestView request) {
+    return decide(request, ScanBudget.UNLIMITED);
+  }
+
+  /**
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out (checked before
+   *     each text)
+   */
+  Verdict decide(RequestView request, ScanBudget budget) {
     if (!request.route().operation().carriesPrompt()) {
       return Verdict.pass();
     }
@@ -141,6 +163,7 @@ public final class SanitizeFilter implements GatewayFilter {
     for (int i = 0; i < messages.size(); i++) {
       Message m = messages.get(i);
       for (TextPart p : m.parts()) {
+        budget.check();
         String where = "messages[" + i + "]";
         Verdict v = clean(p, m.role(), where, html, edits, changes);
         if (v != null) {
@@ -149,6 +172,7 @@ public final class SanitizeFilter implements GatewayFilter {
       }
     }
     for (TextPart p : request.conversation().prompts()) {
+      budget.check();
       Verdict v = clean(p, "user", "prompt", html, edits, changes);
       if (v != null) {
         return v;
@@ -461,7 +485,8 @@ public final class SanitizeFilter implements GatewayFilter {
               r.enumValue("invisible", Treatment.class, Treatment.STRIP),
               r.enumValue("html", Html.class, Html.OFF),
               routes,
-              patterns));
+              patterns),
+          env.shared("scan-scheduler", FairScanScheduler.class, FairScanScheduler::forThisMachine));
     }
 
     /** An operator's pattern, on RE2/J: linear time on any input, whatever the pattern. */

@@ -2,6 +2,7 @@ package dev.lmgate.filters.sensitive;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
+import dev.lmgate.filters.budget.ScanBudget;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -256,15 +257,32 @@ public final class SensitiveData {
 
   /** Every sensitive value in {@code text}, non-overlapping, by position. */
   public static List<Finding> find(String text) {
+    return find(text, ScanBudget.UNLIMITED);
+  }
+
+  /**
+   * Every sensitive value in {@code text}, non-overlapping, by position, checking {@code budget}
+   * before each detector and every few dozen candidates. Linear in the text and the candidates
+   * (RE2/J patterns; overlap checks against a sorted map of what was found).
+   *
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+   */
+  public static List<Finding> find(String text, ScanBudget budget) {
     List<Finding> all = new ArrayList<>();
+    java.util.TreeMap<Integer, Integer> taken = new java.util.TreeMap<>(); // start → end
     Shape shape = Shape.of(text);
+    int candidates = 0;
     for (Detector d : DETECTORS) {
+      budget.check();
       if (!d.worth().test(shape)) {
         continue;
       }
       Matcher m = d.pattern().matcher(text);
       int from = 0;
       while (from <= text.length() && m.find(from)) {
+        if ((++candidates & 63) == 0) {
+          budget.check();
+        }
         int start = m.start(d.group());
         int end = m.end(d.group());
         String value = text.substring(start, end);
@@ -272,8 +290,9 @@ public final class SensitiveData {
           end = start + 39; // the pattern looks one past the key
           value = text.substring(start, end);
         }
-        if (d.check().test(value) && !overlaps(all, start, end)) {
+        if (d.check().test(value) && !overlaps(taken, start, end)) {
           all.add(new Finding(d.kind(), start, end));
+          taken.put(start, end);
         }
         from = Math.max(end, m.start() + 1);
       }
@@ -348,13 +367,13 @@ public final class SensitiveData {
     return sb.append(text, pos, text.length()).toString();
   }
 
-  private static boolean overlaps(List<Finding> l, int start, int end) {
-    for (Finding f : l) {
-      if (f.start() < end && start < f.end()) {
-        return true;
-      }
-    }
-    return false;
+  /**
+   * Whether [start, end) overlaps a finding already taken. Findings are disjoint, so only the one
+   * that starts last before {@code end} can overlap.
+   */
+  private static boolean overlaps(java.util.TreeMap<Integer, Integer> taken, int start, int end) {
+    java.util.Map.Entry<Integer, Integer> before = taken.lowerEntry(end);
+    return before != null && before.getValue() > start;
   }
 
   static boolean luhnValid(String s) {

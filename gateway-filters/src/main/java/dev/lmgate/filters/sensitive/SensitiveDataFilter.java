@@ -150,7 +150,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       vault.expireEvery(java.time.Duration.ofMinutes(1));
     }
     String session = session(request, sessionHeader);
-    ScanBudget budget = ScanBudget.of(settings.timeout());
+    ScanBudget budget = ScanBudget.forRequest(request, settings.timeout());
     if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
       return CompletableFuture.completedFuture(decide(request.conversation(), session, budget));
     }
@@ -160,6 +160,10 @@ public final class SensitiveDataFilter implements GatewayFilter {
 
   Verdict decide(Conversation c) {
     return decide(c, "", ScanBudget.UNLIMITED);
+  }
+
+  Verdict decide(Conversation c, String session) {
+    return decide(c, session, ScanBudget.UNLIMITED);
   }
 
   /**
@@ -174,7 +178,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     List<Edit> edits = new ArrayList<>();
     for (Located part : parts(c)) {
       budget.check();
-      List<SensitiveData.Finding> found = SensitiveData.find(part.part().text());
+      List<SensitiveData.Finding> found = SensitiveData.find(part.part().text(), budget);
       if (found.isEmpty()) {
         continue;
       }
