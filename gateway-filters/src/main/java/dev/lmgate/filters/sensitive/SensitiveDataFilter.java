@@ -185,6 +185,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       StringBuilder masked = new StringBuilder();
       int pos = 0;
       boolean changed = false;
+      Set<String> partTypes = new LinkedHashSet<>(); // what this part would have masked
       String text = part.part().text();
       for (SensitiveData.Finding f : found) {
         switch (handlingOf(f.kind())) {
@@ -196,7 +197,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
             masked.append(text, pos, f.start()).append('[').append(f.category()).append(']');
             pos = f.end();
             changed = true;
-            redactedTypes.add(f.kind());
+            partTypes.add(f.kind());
           }
           case PSEUDONYMIZE -> {
             masked
@@ -204,13 +205,18 @@ public final class SensitiveDataFilter implements GatewayFilter {
                 .append(vault.pseudonym(session, f.category(), text.substring(f.start(), f.end())));
             pos = f.end();
             changed = true;
-            redactedTypes.add(f.kind());
+            partTypes.add(f.kind());
           }
           case ALERT -> alerted.add(f.kind());
           case ALLOW -> {}
         }
       }
-      if (changed) {
+      if (changed && part.part().pointer().isEmpty()) {
+        // a text the dialect gives no place to write back (Anthropic tool_use input): refuse it
+        blocked.addAll(partTypes);
+        blockedWhere = blockedWhere == null ? part.where() : blockedWhere;
+      } else if (changed) {
+        redactedTypes.addAll(partTypes);
         masked.append(text, pos, text.length());
         edits.add(new Edit(part.part().pointer(), TextNode.valueOf(masked.toString())));
       }
@@ -377,6 +383,13 @@ public final class SensitiveDataFilter implements GatewayFilter {
       Message m = c.messages().get(i);
       for (TextPart p : m.parts()) {
         out.add(new Located(p, "messages[" + i + "]"));
+      }
+      // the arguments of tool calls in an assistant turn the client replays reach the model too
+      for (int k = 0; k < m.toolCalls().size(); k++) {
+        TextPart args = m.toolCalls().get(k).arguments();
+        if (args != null) {
+          out.add(new Located(args, "messages[" + i + "].tool_calls[" + k + "]"));
+        }
       }
     }
     for (int i = 0; i < c.prompts().size(); i++) {

@@ -41,6 +41,55 @@ class SensitiveDataFilterTest {
   }
 
   @Test
+  void aCredentialInTheArgumentsOfAReplayedToolCallIsFoundToo() throws Exception {
+    dev.lmgate.spi.Message replayed =
+        new dev.lmgate.spi.Message(
+            "assistant",
+            List.of(),
+            List.of(
+                new dev.lmgate.spi.ToolCall(
+                    "c1",
+                    "deploy",
+                    new dev.lmgate.spi.TextPart(
+                        "/messages/0/tool_calls/0/function/arguments",
+                        "{\"token\":\"" + KEY + "\"}"))),
+            "");
+    dev.lmgate.spi.Conversation c =
+        new dev.lmgate.spi.Conversation(
+            "m",
+            false,
+            List.of(replayed),
+            List.of(),
+            List.of(),
+            java.util.OptionalLong.empty(),
+            "");
+    Verdict v = filter("{\"types\":{\"secrets\":\"block\"}}").decide(c);
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.BLOCK);
+    assertThat(v.rejection().param()).isEqualTo("messages[0].tool_calls[0]");
+    // where the dialect gives the arguments no place to write a mask back, masking refuses
+    dev.lmgate.spi.Message anthropicToolUse =
+        new dev.lmgate.spi.Message(
+            "assistant",
+            List.of(),
+            List.of(
+                new dev.lmgate.spi.ToolCall(
+                    "t1", "mail", new dev.lmgate.spi.TextPart("", "{\"to\":\"ann@example.org\"}"))),
+            "");
+    Verdict masked =
+        filter("{\"types\":{\"personal\":\"redact\"}}")
+            .decide(
+                new dev.lmgate.spi.Conversation(
+                    "m",
+                    false,
+                    List.of(anthropicToolUse),
+                    List.of(),
+                    List.of(),
+                    java.util.OptionalLong.empty(),
+                    ""));
+    assertThat(masked.kind()).isEqualTo(Verdict.Kind.BLOCK);
+  }
+
+  @Test
   void personalDataIsMaskedInPlaceWhereTheConfigSaysRedact() throws Exception {
     Verdict v =
         filter("{\"types\":{\"personal\":\"redact\"}}")
