@@ -68,17 +68,7 @@ class FairScanSchedulerTest {
   @Test
   void aScanWhoseBudgetRanOutWhileWaitingNeverRuns() throws Exception {
     FairScanScheduler s = new FairScanScheduler(1, 16);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch started = new CountDownLatch(1);
-    s.submit(
-        "a",
-        ScanBudget.of(LONG),
-        () -> {
-          started.countDown();
-          await(release);
-          return "";
-        });
-    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    CountDownLatch release = occupyAWorker(s, "a");
     List<String> ran = new CopyOnWriteArrayList<>();
     CompletableFuture<String> late =
         s.submit("b", ScanBudget.of(Duration.ZERO), () -> add(ran, "x"));
@@ -99,17 +89,7 @@ class FairScanSchedulerTest {
   @Test
   void aCallerFloodingItsQueueIsRefusedWithoutGrowingIt() throws Exception {
     FairScanScheduler s = new FairScanScheduler(1, 2);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch started = new CountDownLatch(1);
-    s.submit(
-        "a",
-        ScanBudget.of(LONG),
-        () -> {
-          started.countDown();
-          await(release);
-          return "";
-        });
-    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    CountDownLatch release = occupyAWorker(s, "a");
     s.submit("a", ScanBudget.of(LONG), () -> "");
     s.submit("a", ScanBudget.of(LONG), () -> "");
     CompletableFuture<String> third = s.submit("a", ScanBudget.of(LONG), () -> "");
@@ -135,6 +115,23 @@ class FairScanSchedulerTest {
         .hasCauseInstanceOf(StackOverflowError.class);
     assertThat(s.submit("a", ScanBudget.of(LONG), () -> "ok").get(10, TimeUnit.SECONDS))
         .isEqualTo("ok");
+  }
+
+  /** Submits a scan for {@code caller} that holds its worker until the latch returned opens. */
+  private static CountDownLatch occupyAWorker(FairScanScheduler s, String caller)
+      throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch started = new CountDownLatch(1);
+    s.submit(
+        caller,
+        ScanBudget.of(LONG),
+        () -> {
+          started.countDown();
+          await(release);
+          return "";
+        });
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+    return release;
   }
 
   private static String add(List<String> order, String name) {
