@@ -486,7 +486,11 @@ public record AuditSettings(
     return p.fetch(r).reveal().strip();
   }
 
-  private static SSLSocketFactory tls(Path caFile) throws IOException {
+  /**
+   * The socket factory of a TLS syslog export: the JVM's CAs, or only those in {@code caFile}. The
+   * sink itself checks that the certificate names the configured host.
+   */
+  static SSLSocketFactory tls(Path caFile) throws IOException {
     try {
       if (caFile == null) {
         return (SSLSocketFactory) SSLSocketFactory.getDefault();
