@@ -132,6 +132,19 @@ public final class AuthenticateFilter implements GatewayFilter {
     if (parsed.isEmpty()) {
       return fail(request, "malformed_key");
     }
+    Optional<String> down = keys.unavailable();
+    if (down.isPresent()) {
+      // Fail closed: what the store last read may miss a revocation. Not the caller's fault: 503.
+      env.events()
+          .emit(
+              SecurityEvent.of(
+                  env.clock().instant(),
+                  SecurityEvent.Type.AUTHENTICATION_FAILED,
+                  "key_store_unavailable",
+                  request,
+                  "claimed key:" + parsed.get().id()));
+      return Verdict.block("key_store_unavailable", unavailable());
+    }
     Optional<KeyRecord> found = keys.find(parsed.get().id());
     if (found.isEmpty()) {
       return fail(request, "unknown_key");
@@ -250,6 +263,22 @@ public final class AuthenticateFilter implements GatewayFilter {
                 : "Bearer realm=\"lmgate\", error=\"invalid_token\"");
   }
 
+  /**
+   * The 503 every API key gets while the key store fails closed: names the reason, not the file or
+   * its error (those go to the log, the audit trail and the alert).
+   */
+  static Rejection unavailable() {
+    return new Rejection(
+        503,
+        "service_unavailable",
+        "key_store_unavailable",
+        "",
+        "API keys cannot be checked right now: the gateway's key store has been unreadable for"
+            + " longer than it may serve keys from memory. This is not a problem with your"
+            + " credential; try again later.",
+        Map.of("retry-after", "30"));
+  }
+
   private static CompletionStage<Verdict> done(Verdict v) {
     return CompletableFuture.completedFuture(v);
   }
@@ -272,7 +301,9 @@ public final class AuthenticateFilter implements GatewayFilter {
           new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
       FileKeyStore store = null;
       if (r.has("api-keys")) {
-        ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers"));
+        ConfigReader k =
+            r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers", "stale-after"));
+        Duration staleAfter = k.duration("stale-after", FileKeyStore.DEFAULT_STALE_AFTER);
         Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
         String pepperSetting = k.string("pepper", "");
         String pepper =
@@ -306,11 +337,28 @@ public final class AuthenticateFilter implements GatewayFilter {
                       + "#"
                       + Integer.toHexString(pepper.hashCode())
                       + "/"
-                      + Integer.toHexString(previous.hashCode()),
+                      + Integer.toHexString(previous.hashCode())
+                      + "/"
+                      + staleAfter,
                   FileKeyStore.class,
                   () -> {
                     try {
-                      FileKeyStore opened = FileKeyStore.open(file, pepper, previous, true);
+                      FileKeyStore opened =
+                          FileKeyStore.open(file, pepper, previous, true, env.clock(), staleAfter);
+                      // Alerts fire on secret_refresh_failed; the failed-closed one is critical.
+                      opened.onHealth(
+                          (reason, detail) ->
+                              env.events()
+                                  .emit(
+                                      new SecurityEvent(
+                                          env.clock().instant(),
+                                          SecurityEvent.Type.SECRET_REFRESH_FAILED,
+                                          reason,
+                                          "",
+                                          "",
+                                          "",
+                                          "",
+                                          detail)));
                       opened.onChange(
                           (reason, rec) ->
                               env.events()
