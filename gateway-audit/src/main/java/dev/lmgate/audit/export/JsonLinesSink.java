@@ -27,12 +27,8 @@ public final class JsonLinesSink implements RecordSink {
   public static JsonLinesSink file(Path file) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    boolean created = !Files.exists(file);
-    OutputStream o =
-        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    if (created) {
-      FilePermissions.ownerOnly(file);
-    }
+    FilePermissions.createOwnerOnly(file); // owner-only from the start, not chmod-ed later
+    OutputStream o = Files.newOutputStream(file, StandardOpenOption.APPEND);
     return new JsonLinesSink(o, true);
   }
 

@@ -490,8 +490,8 @@ public final class AuditLog implements AutoCloseable {
       segment = null;
     }
     Path f = settings.segments().resolve(String.format("seg-%012d.jsonl", firstSeq));
+    FilePermissions.createOwnerOnly(f); // owner-only from the start, not chmod-ed after opening
     segment = settings.opener().open(f);
-    FilePermissions.ownerOnly(f);
     segmentSize = segment.size();
   }
 
