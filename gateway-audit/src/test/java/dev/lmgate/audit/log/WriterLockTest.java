@@ -218,6 +218,24 @@ class WriterLockTest {
     assertThat(LogReader.read(settings.segments()).count()).isEqualTo(1);
   }
 
+  @Test
+  void aWholeLastLineThatIsNotARecordIsTamperingNotACrash() throws Exception {
+    try (AuditLog log = open()) {
+      for (int i = 0; i < 3; i++) {
+        log.append(JsonNodeFactory.instance.objectNode().put("kind", "exchange")).get();
+      }
+    }
+    // A crash can leave a last line without its newline, never a whole line that is not a record.
+    Path seg = LogReader.segments(settings.segments()).get(0);
+    List<String> lines = new ArrayList<>(Files.readAllLines(seg));
+    lines.set(2, lines.get(2).replace("{", "<"));
+    Files.write(seg, lines);
+    assertThatThrownBy(this::open)
+        .isInstanceOfSatisfying(AuditLogException.class, e -> assertThat(e.tampered()).isTrue())
+        .hasMessageContaining("not a JSON record");
+    assertThat(Files.readAllLines(seg)).hasSize(3); // nothing cut off
+  }
+
   AuditVerifier.Report verify() throws Exception {
     return AuditVerifier.verify(settings.segments(), settings.checkpoints(), key.verifier());
   }
