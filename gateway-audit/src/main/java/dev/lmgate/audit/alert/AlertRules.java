@@ -82,9 +82,6 @@ public final class AlertRules {
             "critical",
             "the API key store has been unreadable too long; every API key is refused: "
                 + r.path("detail").asText());
-      } else if ("secret_refresh_failed".equals(type)
-          && "key_store_readable".equals(r.path("reason").asText())) {
-        // the end of an outage already alerted; the record says so
       } else if ("secret_refresh_failed".equals(type)) {
         raise(
             "secret_refresh_failed",

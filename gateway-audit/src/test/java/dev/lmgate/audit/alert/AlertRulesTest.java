@@ -89,7 +89,7 @@ class AlertRulesTest {
                 + "\"reason\":\"key_store_failed_closed\",\"detail\":\"since 10:00\"}"));
     rules.record(
         JSON.readTree(
-            "{\"kind\":\"security\",\"type\":\"secret_refresh_failed\","
+            "{\"kind\":\"security\",\"type\":\"credential_changed\","
                 + "\"reason\":\"key_store_readable\",\"detail\":\"again\"}"));
     assertThat(raised)
         .extracting(Alert::name, Alert::severity)

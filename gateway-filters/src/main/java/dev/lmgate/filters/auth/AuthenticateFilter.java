@@ -345,14 +345,17 @@ public final class AuthenticateFilter implements GatewayFilter {
                     try {
                       FileKeyStore opened =
                           FileKeyStore.open(file, pepper, previous, true, env.clock(), staleAfter);
-                      // Alerts fire on secret_refresh_failed; the failed-closed one is critical.
+                      // Failures are secret_refresh_failed (counted, alerted; failing closed is
+                      // a critical alert of its own); reading again changes the valid keys back.
                       opened.onHealth(
                           (reason, detail) ->
                               env.events()
                                   .emit(
                                       new SecurityEvent(
                                           env.clock().instant(),
-                                          SecurityEvent.Type.SECRET_REFRESH_FAILED,
+                                          "key_store_readable".equals(reason)
+                                              ? SecurityEvent.Type.CREDENTIAL_CHANGED
+                                              : SecurityEvent.Type.SECRET_REFRESH_FAILED,
                                           reason,
                                           "",
                                           "",

@@ -75,9 +75,14 @@ class KeyStoreStalenessTest {
     watched.poll();
   }
 
+  /** The store's health events: failures as secret_refresh_failed, recovery as a change. */
   List<String> storeEvents() {
     return events.events.stream()
-        .filter(e -> e.type() == SecurityEvent.Type.SECRET_REFRESH_FAILED)
+        .filter(
+            e ->
+                e.type() == SecurityEvent.Type.SECRET_REFRESH_FAILED
+                    || (e.type() == SecurityEvent.Type.CREDENTIAL_CHANGED
+                        && e.reason().startsWith("key_store_")))
         .map(SecurityEvent::reason)
         .toList();
   }
@@ -128,5 +133,11 @@ class KeyStoreStalenessTest {
     watched.poll();
     assertThat(bearer().kind()).isEqualTo(Verdict.Kind.PASS);
     assertThat(storeEvents()).endsWith("key_store_readable");
+    assertThat(
+            events.events.stream()
+                .filter(e -> e.reason().equals("key_store_readable"))
+                .map(SecurityEvent::type))
+        .as("reading again is not counted as a refresh failure")
+        .containsExactly(SecurityEvent.Type.CREDENTIAL_CHANGED);
   }
 }
