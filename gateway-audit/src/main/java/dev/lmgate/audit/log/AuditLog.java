@@ -198,10 +198,11 @@ public final class AuditLog implements AutoCloseable {
     AuditLog l;
     ObjectNode recovery;
     try {
-      locks.add(WriterLock.acquire(settings.segments()));
+      locks.add(WriterLock.acquire(settings.segments(), clock));
       Path cps = settings.checkpoints().toAbsolutePath().normalize();
       if (!cps.equals(settings.segments().toAbsolutePath().normalize())) {
-        locks.add(WriterLock.acquire(cps)); // two logs must not sign into one directory either
+        locks.add(
+            WriterLock.acquire(cps, clock)); // two logs must not sign into one directory either
       }
       l = new AuditLog(settings, signer, clock, observer, List.copyOf(locks));
       recovery = l.recover();

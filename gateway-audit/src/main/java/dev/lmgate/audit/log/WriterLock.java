@@ -13,7 +13,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,9 +50,12 @@ public final class WriterLock implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
   private final JsonNode previous;
+  private final Clock clock;
   private boolean closed;
 
-  private WriterLock(Path file, FileChannel channel, FileLock lock, JsonNode previous) {
+  private WriterLock(
+      Path file, FileChannel channel, FileLock lock, JsonNode previous, Clock clock) {
+    this.clock = clock;
     this.file = file;
     this.channel = channel;
     this.lock = lock;
@@ -62,9 +65,10 @@ public final class WriterLock implements AutoCloseable {
   /**
    * Takes the lock of {@code dir} (created if missing) without waiting.
    *
+   * @param clock dates the lock and its release in the lock file
    * @throws Locked when another process, or another writer of this one, holds it
    */
-  public static WriterLock acquire(Path dir) throws IOException {
+  public static WriterLock acquire(Path dir, Clock clock) throws IOException {
     Path file = dir.toAbsolutePath().normalize().resolve(FILE);
     FilePermissions.directory(file.getParent());
     if (!HELD_HERE.add(file)) {
@@ -87,8 +91,8 @@ public final class WriterLock implements AutoCloseable {
         throw new Locked(file, "another process", holder(file));
       }
       JsonNode before = read(ch).orElse(null);
-      write(ch, me());
-      return new WriterLock(file, ch, l, before);
+      write(ch, me(clock));
+      return new WriterLock(file, ch, l, before, clock);
     } catch (IOException | RuntimeException e) {
       HELD_HERE.remove(file);
       if (ch != null) {
@@ -122,8 +126,8 @@ public final class WriterLock implements AutoCloseable {
     }
     closed = true;
     try {
-      ObjectNode released = me();
-      released.put("released", Instant.now().toString());
+      ObjectNode released = me(clock);
+      released.put("released", clock.instant().toString());
       write(channel, released);
     } finally {
       try {
@@ -136,7 +140,7 @@ public final class WriterLock implements AutoCloseable {
   }
 
   /** This process, as the lock file names it. */
-  private static ObjectNode me() {
+  private static ObjectNode me(Clock clock) {
     ObjectNode n = JSON.createObjectNode();
     ProcessHandle self = ProcessHandle.current();
     n.put("pid", self.pid());
@@ -148,7 +152,7 @@ public final class WriterLock implements AutoCloseable {
     }
     n.put("host", host);
     self.info().startInstant().ifPresent(t -> n.put("process_started", t.toString()));
-    n.put("locked", Instant.now().toString());
+    n.put("locked", clock.instant().toString());
     return n;
   }
 
