@@ -75,7 +75,7 @@ public final class FileKeyStore implements KeyStore {
   public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
 
   /** How long a writer waits for another writer's lock before giving up. */
-  private static final long LOCK_WAIT_MILLIS = 10_000;
+  private static final long LOCK_WAIT_MILLIS = 30_000;
 
   /** Writers of this JVM by lock file: a file lock excludes other processes, not other threads. */
   private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
@@ -299,7 +299,8 @@ public final class FileKeyStore implements KeyStore {
   private static void withWriteLock(Path store, Locked work) throws IOException {
     Path lock = store.resolveSibling(store.getFileName() + ".lock").toAbsolutePath().normalize();
     Files.createDirectories(lock.getParent());
-    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(lock, k -> new ReentrantLock());
+    ReentrantLock jvm =
+        JVM_LOCKS.computeIfAbsent(lock, k -> new ReentrantLock(true)); // fair: in turn
     try {
       if (!jvm.tryLock(LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
         throw new IOException(store + ": another writer in this process holds the key store lock");
@@ -336,7 +337,7 @@ public final class FileKeyStore implements KeyStore {
       }
       if (System.nanoTime() - deadline > 0) {
         throw new IOException(
-            store + ": another process has held the key store's write lock for over 10 s");
+            store + ": another process has held the key store's write lock for over 30 s");
       }
       try {
         Thread.sleep(10); // writers hold it for one read-modify-write: milliseconds
