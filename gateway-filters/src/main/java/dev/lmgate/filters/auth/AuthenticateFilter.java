@@ -203,12 +203,41 @@ public final class AuthenticateFilter implements GatewayFilter {
         .validate(signed)
         .thenApply(
             r -> {
+              if ("jwks_unavailable".equals(r.failure())) {
+                return jwksUnavailable(request, iss);
+              }
               if (r.principal() == null) {
                 return fail(request, r.failure());
               }
               verifiedTokens.remember(credential, issuer, r);
               return succeed(request, r.principal(), "jwt");
             });
+  }
+
+  /**
+   * The issuer's keys are older than its {@code jwks-max-stale} and cannot be fetched: not the
+   * caller's fault, so a 503 naming the reason rather than the 401 of a bad token.
+   */
+  private Verdict jwksUnavailable(RequestView request, String issuer) {
+    env.events()
+        .emit(
+            SecurityEvent.of(
+                env.clock().instant(),
+                SecurityEvent.Type.AUTHENTICATION_FAILED,
+                "jwks_unavailable",
+                request,
+                "issuer " + issuer));
+    return Verdict.block(
+        "jwks_unavailable",
+        new Rejection(
+            503,
+            "service_unavailable",
+            "identity_provider_unavailable",
+            "",
+            "Access tokens cannot be checked right now: the signing keys of their issuer could not"
+                + " be fetched for too long. This is not a problem with your token; try again"
+                + " later.",
+            Map.of("retry-after", "30")));
   }
 
   private Verdict succeed(RequestView request, Principal p, String how) {
@@ -452,7 +481,8 @@ public final class AuthenticateFilter implements GatewayFilter {
               "role-map",
               "subject-claim",
               "jwks-cache",
-              "jwks-min-refresh"));
+              "jwks-min-refresh",
+              "jwks-max-stale"));
       String issuer = o.requiredString("issuer");
       URI iss = uri(o.path() + ".issuer", issuer);
       Set<String> audiences =
@@ -490,6 +520,12 @@ public final class AuthenticateFilter implements GatewayFilter {
           roleMap.put(k, m.node().get(k).isArray() ? m.strings(k) : List.of(m.requiredString(k)));
         }
       }
+      Duration jwksCache = o.duration("jwks-cache", Duration.ofMinutes(10));
+      Duration maxStale = o.duration("jwks-max-stale", Duration.ofHours(1));
+      if (maxStale.compareTo(jwksCache) < 0) {
+        throw new ConfigException(
+            o.path() + ".jwks-max-stale", maxStale, "at least jwks-cache (" + jwksCache + ")");
+      }
       return new OidcIssuer.Settings(
           iss.toString(),
           audiences,
@@ -499,8 +535,9 @@ public final class AuthenticateFilter implements GatewayFilter {
           o.string("roles-claim", "roles"),
           roleMap,
           o.string("subject-claim", "sub"),
-          o.duration("jwks-cache", Duration.ofMinutes(10)),
-          o.duration("jwks-min-refresh", Duration.ofSeconds(30)));
+          jwksCache,
+          o.duration("jwks-min-refresh", Duration.ofSeconds(30)),
+          maxStale);
     }
 
     private static URI uri(String path, String value) throws ConfigException {
