@@ -256,6 +256,7 @@ public final class AuditLog implements AutoCloseable {
               }
             });
     ObjectNode recovery = null;
+    Optional<JsonNode> crashed = locks.get(0).crashedHolder();
     if (!r.intact()) {
       if (!r.tornTail()) {
         throw new AuditLogException(
@@ -267,28 +268,27 @@ public final class AuditLog implements AutoCloseable {
         f.truncate(r.goodLength());
         f.sync();
       }
-      Optional<JsonNode> crashed = locks.get(0).crashedHolder();
       String cause =
           crashed
-              .map(
-                  h ->
-                      "; the previous writer (pid "
-                          + h.path("pid").asText()
-                          + " on "
-                          + h.path("host").asText()
-                          + ") ended without closing the log: a crash")
+              .map(h -> "; " + diedWithoutClosing(h))
               .orElse(
                   "; the previous writer closed the log or left no name: a write the disk"
                       + " refused and could not undo, or one from an older lmgate");
       log.warn("audit log: {}; cut off {} bytes{}", r.problem(), fileSize - r.goodLength(), cause);
-      recovery = NODES.objectNode();
-      recovery.put("kind", "recovery");
-      recovery.put("time", clock.instant().toString());
-      recovery.put("detail", r.problem() + "; the incomplete record was cut off" + cause);
+      recovery = recoveryRecord(r.problem() + "; the incomplete record was cut off" + cause);
       recovery.put("truncated_bytes", fileSize - r.goodLength());
-      if (crashed.isPresent()) {
-        recovery.set("crashed_writer", crashed.get());
-      }
+    } else if (crashed.isPresent()) {
+      // Nothing torn, but async records it still queued (or, after a power loss, had not synced)
+      // may be missing: say so.
+      String detail =
+          diedWithoutClosing(crashed.get())
+              + "; the log is intact, records it had not yet written may be missing";
+      log.warn("audit log: {}", detail);
+      recovery = recoveryRecord(detail);
+      recovery.put("truncated_bytes", 0);
+    }
+    if (recovery != null && crashed.isPresent()) {
+      recovery.set("crashed_writer", crashed.get());
     }
     durable.set(size);
     if (newest != null) {
@@ -322,6 +322,22 @@ public final class AuditLog implements AutoCloseable {
       segmentSize = segment.size();
     }
     return recovery;
+  }
+
+  private ObjectNode recoveryRecord(String detail) {
+    ObjectNode n = NODES.objectNode();
+    n.put("kind", "recovery");
+    n.put("time", clock.instant().toString());
+    n.put("detail", detail);
+    return n;
+  }
+
+  private static String diedWithoutClosing(JsonNode holder) {
+    return "the previous writer (pid "
+        + holder.path("pid").asText()
+        + " on "
+        + holder.path("host").asText()
+        + ") ended without closing the log: a crash";
   }
 
   /** Appends a record; the future completes when it is durable, or fails when it cannot be. */

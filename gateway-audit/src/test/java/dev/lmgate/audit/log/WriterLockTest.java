@@ -156,6 +156,28 @@ class WriterLockTest {
   }
 
   @Test
+  void aWriterKilledBetweenWritesIsRecordedAsACrashWithNothingCutOff() throws Exception {
+    Writer2 first = new Writer2();
+    assertThat(first.next()).startsWith("OPEN ");
+    assertThat(first.command("append")).isEqualTo("DONE append");
+    first.process.destroyForcibly();
+    assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    try (AuditLog log = open()) {
+      assertThat(log.size()).isEqualTo(2);
+    }
+    JsonNode recovery = LogReader.read(settings.segments()).entries().get(1).json();
+    assertThat(recovery.path("kind").asText()).isEqualTo("recovery");
+    assertThat(recovery.path("truncated_bytes").asLong()).isZero();
+    assertThat(recovery.path("detail").asText()).contains("a crash").contains("intact");
+    assertThat(recovery.path("crashed_writer").path("pid").asLong()).isEqualTo(first.process.pid());
+    // a clean close leaves nothing to report at the next open
+    try (AuditLog log = open()) {
+      assertThat(log.size()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aSecondOpenInThisProcessIsRefusedUntilTheFirstCloses() throws Exception {
     AuditLog first = open();
     assertThatThrownBy(this::open)
