@@ -96,31 +96,15 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
     this.alerts =
         new AlertRules(
             config.alerts(), config.alertSink() == null ? a -> {} : config.alertSink(), clock);
-    this.keys =
-        config.masterKey() == null
-            ? null
-            : new PeriodKeys(config.keysDir(), config.masterKey(), config.previousMasterKeys());
-    if (keys != null) {
-      // Today's payload keys must open now: a master key that cannot unwrap them (rotated without
-      // listing its predecessor) stops the start instead of failing every record.
-      try {
-        keys.prepare(clock.instant(), config.retention().keySet());
-      } catch (IOException e) {
-        throw new IOException(
-            e.getMessage()
-                + " (was the master key rotated? list the one it replaced under"
-                + " audit.previous-master-keys)",
-            e);
-      }
-    }
-    this.builder = new RecordBuilder(config.policy(), keys, config.redactor());
     this.exporter = config.sinks().isEmpty() ? null : new Exporter(config.sinks(), 65_536);
+    // The log first: it takes the directory's writer lock, so nothing below (creating today's
+    // payload keys, retention) runs while another gateway writes the same directory.
     AuditLog opened;
     try {
       opened = AuditLog.open(config.log(), signer, clock, new Observer());
-    } catch (AuditLogException e) {
-      if (e.tampered()) {
-        alerts.tampered(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof AuditLogException a && a.tampered()) {
+        alerts.tampered(a.getMessage());
       }
       if (exporter != null) {
         exporter.close();
@@ -128,6 +112,31 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
       throw e;
     }
     this.auditLog = opened;
+    PeriodKeys periodKeys = null;
+    if (config.masterKey() != null) {
+      // Today's payload keys must open now: a master key that cannot unwrap them (rotated without
+      // listing its predecessor) stops the start instead of failing every record.
+      try {
+        periodKeys =
+            new PeriodKeys(config.keysDir(), config.masterKey(), config.previousMasterKeys());
+        periodKeys.prepare(clock.instant(), config.retention().keySet());
+      } catch (IOException | RuntimeException e) {
+        opened.close();
+        if (exporter != null) {
+          exporter.close();
+        }
+        if (e instanceof IOException) {
+          throw new IOException(
+              e.getMessage()
+                  + " (was the master key rotated? list the one it replaced under"
+                  + " audit.previous-master-keys)",
+              e);
+        }
+        throw e;
+      }
+    }
+    this.keys = periodKeys;
+    this.builder = new RecordBuilder(config.policy(), keys, config.redactor());
     this.housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -21,6 +21,19 @@ public final class TestCertificates {
 
   public static SelfSigned selfSigned(Path dir, String name)
       throws IOException, InterruptedException {
+    return selfSigned(dir, name, "127.0.0.1", "ip:127.0.0.1");
+  }
+
+  /**
+   * A self-signed P-256 certificate for other names than 127.0.0.1, e.g. to check that a client
+   * refuses a trusted certificate issued to another host.
+   *
+   * @param commonName the subject's CN
+   * @param subjectAltNames keytool's SAN list, e.g. {@code dns:siem.example,ip:10.0.0.1}
+   */
+  public static SelfSigned selfSigned(
+      Path dir, String name, String commonName, String subjectAltNames)
+      throws IOException, InterruptedException {
     Path ks = dir.resolve(name + ".p12");
     Path pem = dir.resolve(name + ".pem");
     String pass = UUID.randomUUID().toString();
@@ -35,9 +48,9 @@ public final class TestCertificates {
         "-groupname",
         "secp256r1",
         "-dname",
-        "CN=127.0.0.1",
+        "CN=" + commonName,
         "-ext",
-        "SAN=ip:127.0.0.1",
+        "SAN=" + subjectAltNames,
         "-validity",
         "1",
         "-keystore",

@@ -65,7 +65,9 @@ final class DemoCommand implements Callable<Integer> {
     new java.security.SecureRandom().nextBytes(random);
     String adminToken = java.util.HexFormat.of().formatHex(random);
     Path adminTokenFile = keyDir.resolve("admin-token");
-    Files.writeString(adminTokenFile, adminToken);
+    // owner-only from its creation, like every file holding a secret
+    dev.lmgate.audit.checkpoint.FilePermissions.createSecret(
+        adminTokenFile, adminToken.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(keyDir)));
     Path auditHome = Files.createTempDirectory("lmgate-demo-audit"); // kept: verify it afterwards
     ConfigLoader loader = new ConfigLoader(demoEnv(keyStore, auditHome, adminToken));

@@ -348,9 +348,6 @@ public record AuditSettings(
                 : SigningKey.loadOrCreate(Path.of(signingKey), "lmgate.audit"))
             .withPreviousVerifiers(previousVerifierKeys);
     FilePermissions.directory(dir);
-    StringBuilder verifiers = new StringBuilder();
-    signer.verifiers().forEach(v -> verifiers.append(v.encoded()).append('\n'));
-    Files.writeString(dir.resolve("verifier.key"), verifiers.toString());
     MasterKey master =
         masterKey.isEmpty()
             ? null
@@ -379,21 +376,32 @@ public record AuditSettings(
     } else {
       alertSink = a -> log.warn("ALERT {} ({}): {}", a.name(), a.severity(), a.summary());
     }
-    return AuditTrail.open(
-        new AuditTrail.Config(
-            logSettings,
-            mode,
-            policy,
-            retention,
-            master,
-            keysDir(),
-            SensitiveData::redact,
-            sinks,
-            alerts,
-            alertSink,
-            previousMasterKeys(env, secrets, master)),
-        signer,
-        clock);
+    AuditTrail trail =
+        AuditTrail.open(
+            new AuditTrail.Config(
+                logSettings,
+                mode,
+                policy,
+                retention,
+                master,
+                keysDir(),
+                SensitiveData::redact,
+                sinks,
+                alerts,
+                alertSink,
+                previousMasterKeys(env, secrets, master)),
+            signer,
+            clock);
+    // Only the writer (it holds the directory's lock now) replaces the published verifier keys.
+    try {
+      StringBuilder verifiers = new StringBuilder();
+      signer.verifiers().forEach(v -> verifiers.append(v.encoded()).append('\n'));
+      Files.writeString(dir.resolve("verifier.key"), verifiers.toString());
+    } catch (IOException e) {
+      trail.close();
+      throw e;
+    }
+    return trail;
   }
 
   /**
@@ -486,7 +494,11 @@ public record AuditSettings(
     return p.fetch(r).reveal().strip();
   }
 
-  private static SSLSocketFactory tls(Path caFile) throws IOException {
+  /**
+   * The socket factory of a TLS syslog export: the JVM's CAs, or only those in {@code caFile}. The
+   * sink itself checks that the certificate names the configured host.
+   */
+  static SSLSocketFactory tls(Path caFile) throws IOException {
     try {
       if (caFile == null) {
         return (SSLSocketFactory) SSLSocketFactory.getDefault();

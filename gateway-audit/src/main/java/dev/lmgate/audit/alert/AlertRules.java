@@ -75,6 +75,13 @@ public final class AlertRules {
             "anomaly_" + r.path("reason").asText(),
             detail.contains("suspended") ? "critical" : "warning",
             (who.isEmpty() ? "" : who + ": ") + detail);
+      } else if ("secret_refresh_failed".equals(type)
+          && "key_store_failed_closed".equals(r.path("reason").asText())) {
+        raise(
+            "key_store_failed_closed",
+            "critical",
+            "the API key store has been unreadable too long; every API key is refused: "
+                + r.path("detail").asText());
       } else if ("secret_refresh_failed".equals(type)) {
         raise(
             "secret_refresh_failed",

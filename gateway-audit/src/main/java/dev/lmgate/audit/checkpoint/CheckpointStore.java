@@ -1,13 +1,11 @@
 package dev.lmgate.audit.checkpoint;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -41,13 +39,9 @@ public final class CheckpointStore {
     if (Files.exists(f)) {
       return f;
     }
-    Path tmp = Files.createTempFile(dir, ".cp", ".tmp");
+    Path tmp = FilePermissions.tempFile(dir, ".cp");
     try {
-      FilePermissions.ownerOnly(tmp);
-      Files.writeString(tmp, note, StandardCharsets.UTF_8);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
+      FilePermissions.writeDurably(tmp, note.getBytes(StandardCharsets.UTF_8));
       Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

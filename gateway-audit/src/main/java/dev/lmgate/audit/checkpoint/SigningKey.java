@@ -71,21 +71,17 @@ public final class SigningKey {
     }
   }
 
-  /** Loads a key file, or creates one (0600) when it does not exist. */
+  /**
+   * Loads a key file, or creates one when it does not exist: owner-only (0600) from its creation,
+   * durable, never replacing a key another process created meanwhile.
+   */
   public static SigningKey loadOrCreate(Path file, String name) throws IOException {
     if (Files.exists(file)) {
       return load(file);
     }
     SigningKey k = generate(name);
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, ".signing", ".tmp");
-    try {
-      FilePermissions.ownerOnly(tmp);
-      Files.writeString(tmp, k.encoded(), StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
+    if (!FilePermissions.createSecret(file, k.encoded().getBytes(StandardCharsets.UTF_8))) {
+      return load(file); // another process created it first: sign with theirs
     }
     return k;
   }

@@ -39,21 +39,18 @@ public final class MasterKey {
     }
   }
 
-  /** Reads a key file, or creates one (0600) with a fresh random key when it does not exist. */
+  /**
+   * Reads a key file, or creates one with a fresh random key when it does not exist: owner-only
+   * (0600) from its creation, durable, never replacing a key another process created meanwhile.
+   */
   public static MasterKey fromFile(Path file, boolean create) throws IOException {
     if (!Files.exists(file) && create) {
       byte[] raw = new byte[32];
       new SecureRandom().nextBytes(raw);
-      Path parent = file.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      Path tmp = Files.createTempFile(parent, ".master", ".tmp");
-      try {
-        dev.lmgate.audit.checkpoint.FilePermissions.ownerOnly(tmp);
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(raw) + "\n");
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      // A process that loses a race to create it reads the winner's key.
+      dev.lmgate.audit.checkpoint.FilePermissions.createSecret(
+          file, (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.UTF_8));
+      java.util.Arrays.fill(raw, (byte) 0);
     }
     return fromBase64(Files.readString(file, StandardCharsets.UTF_8));
   }

@@ -146,15 +146,15 @@ public final class PeriodKeys {
       k = new SecretKeySpec(raw, "AES");
       byte[] wrapped = Aead.seal(master.key(), raw, aad(id));
       java.util.Arrays.fill(raw, (byte) 0);
-      Path tmp = Files.createTempFile(dir, ".key", ".tmp");
+      Path tmp = FilePermissions.tempFile(dir, ".key");
       try {
-        FilePermissions.ownerOnly(tmp);
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(wrapped) + "\n");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-          ch.force(true); // the key is durable before any payload sealed with it
-        }
+        // durable before any payload sealed with it
+        FilePermissions.writeDurably(
+            tmp,
+            (Base64.getEncoder().encodeToString(wrapped) + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(dir);
+        FilePermissions.syncDirectory(dir);
       } finally {
         Files.deleteIfExists(tmp);
       }
@@ -214,7 +214,7 @@ public final class PeriodKeys {
       }
     }
     if (!destroyed.isEmpty()) {
-      syncDirectory(dir);
+      FilePermissions.syncDirectory(dir);
     }
     destroyed.sort(null);
     return destroyed;
@@ -228,14 +228,6 @@ public final class PeriodKeys {
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.allocate((int) Math.min(size, 4096)));
       ch.force(true);
-    }
-  }
-
-  static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Not every platform can open a directory; the rename is still atomic there.
     }
   }
 }

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /** ECS records as JSON lines, appended to a file (0600) or written to stdout. */
 public final class JsonLinesSink implements RecordSink {
@@ -27,21 +28,21 @@ public final class JsonLinesSink implements RecordSink {
   public static JsonLinesSink file(Path file) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    boolean created = !Files.exists(file);
-    OutputStream o =
-        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    if (created) {
-      FilePermissions.ownerOnly(file);
-    }
+    FilePermissions.createOwnerOnly(file); // owner-only from the start, not chmod-ed later
+    OutputStream o = Files.newOutputStream(file, StandardOpenOption.APPEND);
     return new JsonLinesSink(o, true);
   }
 
   @Override
   public void send(ObjectNode ecs, String severity) throws IOException {
-    byte[] line = MAPPER.writeValueAsBytes(ecs);
+    byte[] json = MAPPER.writeValueAsBytes(ecs);
+    byte[] line = Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
     synchronized (out) {
+      // One write per line, newline included: the file is opened for appending, so the kernel
+      // places each write whole at the end and lines of another writer of the same file (a second
+      // gateway exporting there) never split one of ours.
       out.write(line);
-      out.write('\n');
       out.flush();
     }
   }

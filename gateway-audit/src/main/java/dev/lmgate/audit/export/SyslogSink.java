@@ -8,12 +8,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
  * RFC 5424 syslog messages over TCP (RFC 6587 octet counting), optionally TLS (RFC 5425): {@code
  * <PRI>1 TIMESTAMP HOST lmgate - AUDIT - <ECS JSON>}, facility local0, severity from the record.
  * Reconnects when the connection drops; the exporter retries what failed.
+ *
+ * <p>Over TLS the collector's certificate must chain to a trusted CA <em>and</em> name {@code host}
+ * (RFC 2818/6125 host-name check, as for LM Studio upstream): a certificate the CA issued to some
+ * other host is refused, so a host that can redirect the connection cannot read the audit stream
+ * with any certificate of the same CA.
  */
 public final class SyslogSink implements RecordSink {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -77,10 +84,19 @@ public final class SyslogSink implements RecordSink {
       return;
     }
     Socket s = new Socket();
-    s.connect(new InetSocketAddress(host, port), 5_000);
-    if (tls != null) {
-      s = tls.createSocket(s, host, port, true);
-      ((javax.net.ssl.SSLSocket) s).startHandshake();
+    try {
+      s.connect(new InetSocketAddress(host, port), 5_000);
+      if (tls != null) {
+        SSLSocket t = (SSLSocket) tls.createSocket(s, host, port, true);
+        SSLParameters p = t.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS"); // the JDK's default for sockets is none
+        t.setSSLParameters(p);
+        s = t; // closing it closes the plain socket too
+        t.startHandshake();
+      }
+    } catch (IOException e) {
+      s.close();
+      throw e;
     }
     socket = s;
     out = s.getOutputStream();

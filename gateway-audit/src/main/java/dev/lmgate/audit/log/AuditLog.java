@@ -45,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * checkpoint of the tree into the checkpoint directory. Opening a log re-reads and checks it: an
  * incomplete last record (a crash mid-write) is cut off and noted in a {@code recovery} record;
  * anything else that fails verification refuses to open.
+ *
+ * <p>One writer per directory: opening takes the {@link WriterLock} of the segment directory and of
+ * the checkpoint directory, and the writer thread holds them until it has written its last record
+ * and checkpoint. A second writer, in this process or another, is refused at once with the holder's
+ * name, so records of two writers can never interleave: a problem in the middle of the log is
+ * always tampering, and only the tail a dead writer left half-written is a crash. The recovery
+ * record says which writer died (the lock file names it).
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
@@ -158,9 +165,16 @@ public final class AuditLog implements AutoCloseable {
   private boolean dirty; // appended but not yet synced
   private long lastSyncNanos = System.nanoTime();
   private volatile boolean closed;
+  private final List<WriterLock> locks; // released by the writer thread when it ends
 
-  private AuditLog(Settings settings, SigningKey signer, Clock clock, Observer observer) {
+  private AuditLog(
+      Settings settings,
+      SigningKey signer,
+      Clock clock,
+      Observer observer,
+      List<WriterLock> locks) {
     this.settings = settings;
+    this.locks = locks;
     this.signer = signer;
     this.clock = clock;
     this.observer = observer;
@@ -173,14 +187,29 @@ public final class AuditLog implements AutoCloseable {
   /**
    * Opens (creating if needed) the log, checks it and starts the writer.
    *
+   * @throws WriterLock.Locked when another writer holds the segment or checkpoint directory
    * @throws AuditLogException when the log fails verification ({@link AuditLogException#tampered})
    */
   public static AuditLog open(Settings settings, SigningKey signer, Clock clock, Observer observer)
       throws IOException {
     FilePermissions.directory(settings.segments());
     FilePermissions.directory(settings.checkpoints());
-    AuditLog l = new AuditLog(settings, signer, clock, observer);
-    ObjectNode recovery = l.recover();
+    List<WriterLock> locks = new ArrayList<>(2);
+    AuditLog l;
+    ObjectNode recovery;
+    try {
+      locks.add(WriterLock.acquire(settings.segments(), clock));
+      Path cps = settings.checkpoints().toAbsolutePath().normalize();
+      if (!cps.equals(settings.segments().toAbsolutePath().normalize())) {
+        locks.add(
+            WriterLock.acquire(cps, clock)); // two logs must not sign into one directory either
+      }
+      l = new AuditLog(settings, signer, clock, observer, List.copyOf(locks));
+      recovery = l.recover();
+    } catch (IOException | RuntimeException e) {
+      release(locks);
+      throw e;
+    }
     l.writer.start();
     if (recovery != null) {
       try {
@@ -227,6 +256,7 @@ public final class AuditLog implements AutoCloseable {
               }
             });
     ObjectNode recovery = null;
+    Optional<JsonNode> crashed = locks.get(0).crashedHolder();
     if (!r.intact()) {
       if (!r.tornTail()) {
         throw new AuditLogException(
@@ -238,12 +268,27 @@ public final class AuditLog implements AutoCloseable {
         f.truncate(r.goodLength());
         f.sync();
       }
-      log.warn("audit log: {}; cut off {} bytes", r.problem(), fileSize - r.goodLength());
-      recovery = NODES.objectNode();
-      recovery.put("kind", "recovery");
-      recovery.put("time", clock.instant().toString());
-      recovery.put("detail", r.problem() + "; the incomplete record was cut off");
+      String cause =
+          crashed
+              .map(h -> "; " + diedWithoutClosing(h))
+              .orElse(
+                  "; the previous writer closed the log or left no name: a write the disk"
+                      + " refused and could not undo, or one from an older lmgate");
+      log.warn("audit log: {}; cut off {} bytes{}", r.problem(), fileSize - r.goodLength(), cause);
+      recovery = recoveryRecord(r.problem() + "; the incomplete record was cut off" + cause);
       recovery.put("truncated_bytes", fileSize - r.goodLength());
+    } else if (crashed.isPresent()) {
+      // Nothing torn, but async records it still queued (or, after a power loss, had not synced)
+      // may be missing: say so.
+      String detail =
+          diedWithoutClosing(crashed.get())
+              + "; the log is intact, records it had not yet written may be missing";
+      log.warn("audit log: {}", detail);
+      recovery = recoveryRecord(detail);
+      recovery.put("truncated_bytes", 0);
+    }
+    if (recovery != null && crashed.isPresent()) {
+      recovery.set("crashed_writer", crashed.get());
     }
     durable.set(size);
     if (newest != null) {
@@ -277,6 +322,22 @@ public final class AuditLog implements AutoCloseable {
       segmentSize = segment.size();
     }
     return recovery;
+  }
+
+  private ObjectNode recoveryRecord(String detail) {
+    ObjectNode n = NODES.objectNode();
+    n.put("kind", "recovery");
+    n.put("time", clock.instant().toString());
+    n.put("detail", detail);
+    return n;
+  }
+
+  private static String diedWithoutClosing(JsonNode holder) {
+    return "the previous writer (pid "
+        + holder.path("pid").asText()
+        + " on "
+        + holder.path("host").asText()
+        + ") ended without closing the log: a crash";
   }
 
   /** Appends a record; the future completes when it is durable, or fails when it cannot be. */
@@ -362,6 +423,17 @@ public final class AuditLog implements AutoCloseable {
       }
     } catch (IOException e) {
       log.warn("closing the audit segment failed: {}", e.toString());
+    }
+    release(locks); // nothing of this log writes any more
+  }
+
+  private static void release(List<WriterLock> locks) {
+    for (WriterLock l : locks) {
+      try {
+        l.close();
+      } catch (IOException e) {
+        log.warn("releasing {} failed: {}", l.file(), e.toString());
+      }
     }
   }
 
@@ -490,8 +562,8 @@ public final class AuditLog implements AutoCloseable {
       segment = null;
     }
     Path f = settings.segments().resolve(String.format("seg-%012d.jsonl", firstSeq));
+    FilePermissions.createOwnerOnly(f); // owner-only from the start, not chmod-ed after opening
     segment = settings.opener().open(f);
-    FilePermissions.ownerOnly(f);
     segmentSize = segment.size();
   }
 

@@ -33,8 +33,9 @@ public final class LogReader {
    *     #scan}, which hands each record to its visitor instead of keeping it
    * @param count how many good records precede the first problem
    * @param problem the first problem, or {@code null}
-   * @param tornTail whether the problem is only an incomplete last line of the last segment (a
-   *     write cut short by a crash), which recovery may truncate
+   * @param tornTail whether the problem is only an incomplete last line of the last segment, bytes
+   *     without the newline that ends every record (a write cut short by a crash), which recovery
+   *     may truncate; every other problem, wherever it is, is tampering
    * @param tailSegment the segment holding the problem
    * @param goodLength the length of that segment up to the last good record
    */
@@ -128,10 +129,11 @@ public final class LogReader {
         }
         byte[] rec = java.util.Arrays.copyOfRange(bytes, pos, nl);
         JsonNode json = CanonicalJson.parse(rec).orElse(null);
-        boolean atTail = lastSegment && nl == bytes.length - 1;
         if (json == null) {
+          // A whole line (newline included) that is not a record is never a crash, even at the
+          // tail: a write cut short cannot end in the newline that closes a record.
           return new Result(
-              List.of(), count, where + ": not a JSON record (altered)", atTail, seg, pos);
+              List.of(), count, where + ": not a JSON record (altered)", false, seg, pos);
         }
         if (json.path("seq").asLong(-1) != count) {
           return new Result(

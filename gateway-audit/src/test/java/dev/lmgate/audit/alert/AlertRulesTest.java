@@ -78,6 +78,27 @@ class AlertRulesTest {
   }
 
   @Test
+  void anUnreadableKeyStoreWarnsAndFailingClosedIsItsOwnCriticalAlert() throws Exception {
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"secret_refresh_failed\","
+                + "\"reason\":\"key_store_unreadable\",\"detail\":\"keys.json garbled\"}"));
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"secret_refresh_failed\","
+                + "\"reason\":\"key_store_failed_closed\",\"detail\":\"since 10:00\"}"));
+    rules.record(
+        JSON.readTree(
+            "{\"kind\":\"security\",\"type\":\"credential_changed\","
+                + "\"reason\":\"key_store_readable\",\"detail\":\"again\"}"));
+    assertThat(raised)
+        .extracting(Alert::name, Alert::severity)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("secret_refresh_failed", "warning"),
+            org.assertj.core.groups.Tuple.tuple("key_store_failed_closed", "critical"));
+  }
+
+  @Test
   void aModelFailingItsIntegrityCheckIsACriticalAlertAndItsRecoveryIsNot() throws Exception {
     rules.record(
         JSON.readTree(

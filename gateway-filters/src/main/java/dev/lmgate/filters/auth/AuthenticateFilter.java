@@ -132,6 +132,19 @@ public final class AuthenticateFilter implements GatewayFilter {
     if (parsed.isEmpty()) {
       return fail(request, "malformed_key");
     }
+    Optional<String> down = keys.unavailable();
+    if (down.isPresent()) {
+      // Fail closed: what the store last read may miss a revocation. Not the caller's fault: 503.
+      env.events()
+          .emit(
+              SecurityEvent.of(
+                  env.clock().instant(),
+                  SecurityEvent.Type.AUTHENTICATION_FAILED,
+                  "key_store_unavailable",
+                  request,
+                  "claimed key:" + parsed.get().id()));
+      return Verdict.block("key_store_unavailable", unavailable());
+    }
     Optional<KeyRecord> found = keys.find(parsed.get().id());
     if (found.isEmpty()) {
       return fail(request, "unknown_key");
@@ -190,12 +203,41 @@ public final class AuthenticateFilter implements GatewayFilter {
         .validate(signed)
         .thenApply(
             r -> {
+              if ("jwks_unavailable".equals(r.failure())) {
+                return jwksUnavailable(request, iss);
+              }
               if (r.principal() == null) {
                 return fail(request, r.failure());
               }
               verifiedTokens.remember(credential, issuer, r);
               return succeed(request, r.principal(), "jwt");
             });
+  }
+
+  /**
+   * The issuer's keys are older than its {@code jwks-max-stale} and cannot be fetched: not the
+   * caller's fault, so a 503 naming the reason rather than the 401 of a bad token.
+   */
+  private Verdict jwksUnavailable(RequestView request, String issuer) {
+    env.events()
+        .emit(
+            SecurityEvent.of(
+                env.clock().instant(),
+                SecurityEvent.Type.AUTHENTICATION_FAILED,
+                "jwks_unavailable",
+                request,
+                "issuer " + issuer));
+    return Verdict.block(
+        "jwks_unavailable",
+        new Rejection(
+            503,
+            "service_unavailable",
+            "identity_provider_unavailable",
+            "",
+            "Access tokens cannot be checked right now: the signing keys of their issuer could not"
+                + " be fetched for too long. This is not a problem with your token; try again"
+                + " later.",
+            Map.of("retry-after", "30")));
   }
 
   private Verdict succeed(RequestView request, Principal p, String how) {
@@ -250,6 +292,22 @@ public final class AuthenticateFilter implements GatewayFilter {
                 : "Bearer realm=\"lmgate\", error=\"invalid_token\"");
   }
 
+  /**
+   * The 503 every API key gets while the key store fails closed: names the reason, not the file or
+   * its error (those go to the log, the audit trail and the alert).
+   */
+  static Rejection unavailable() {
+    return new Rejection(
+        503,
+        "service_unavailable",
+        "key_store_unavailable",
+        "",
+        "API keys cannot be checked right now: the gateway's key store has been unreadable for"
+            + " longer than it may serve keys from memory. This is not a problem with your"
+            + " credential; try again later.",
+        Map.of("retry-after", "30"));
+  }
+
   private static CompletionStage<Verdict> done(Verdict v) {
     return CompletableFuture.completedFuture(v);
   }
@@ -272,7 +330,9 @@ public final class AuthenticateFilter implements GatewayFilter {
           new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
       FileKeyStore store = null;
       if (r.has("api-keys")) {
-        ConfigReader k = r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers"));
+        ConfigReader k =
+            r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers", "stale-after"));
+        Duration staleAfter = k.duration("stale-after", FileKeyStore.DEFAULT_STALE_AFTER);
         Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
         String pepperSetting = k.string("pepper", "");
         String pepper =
@@ -306,11 +366,31 @@ public final class AuthenticateFilter implements GatewayFilter {
                       + "#"
                       + Integer.toHexString(pepper.hashCode())
                       + "/"
-                      + Integer.toHexString(previous.hashCode()),
+                      + Integer.toHexString(previous.hashCode())
+                      + "/"
+                      + staleAfter,
                   FileKeyStore.class,
                   () -> {
                     try {
-                      FileKeyStore opened = FileKeyStore.open(file, pepper, previous, true);
+                      FileKeyStore opened =
+                          FileKeyStore.open(file, pepper, previous, true, env.clock(), staleAfter);
+                      // Failures are secret_refresh_failed (counted, alerted; failing closed is
+                      // a critical alert of its own); reading again changes the valid keys back.
+                      opened.onHealth(
+                          (reason, detail) ->
+                              env.events()
+                                  .emit(
+                                      new SecurityEvent(
+                                          env.clock().instant(),
+                                          "key_store_readable".equals(reason)
+                                              ? SecurityEvent.Type.CREDENTIAL_CHANGED
+                                              : SecurityEvent.Type.SECRET_REFRESH_FAILED,
+                                          reason,
+                                          "",
+                                          "",
+                                          "",
+                                          "",
+                                          detail)));
                       opened.onChange(
                           (reason, rec) ->
                               env.events()
@@ -401,7 +481,8 @@ public final class AuthenticateFilter implements GatewayFilter {
               "role-map",
               "subject-claim",
               "jwks-cache",
-              "jwks-min-refresh"));
+              "jwks-min-refresh",
+              "jwks-max-stale"));
       String issuer = o.requiredString("issuer");
       URI iss = uri(o.path() + ".issuer", issuer);
       Set<String> audiences =
@@ -439,6 +520,12 @@ public final class AuthenticateFilter implements GatewayFilter {
           roleMap.put(k, m.node().get(k).isArray() ? m.strings(k) : List.of(m.requiredString(k)));
         }
       }
+      Duration jwksCache = o.duration("jwks-cache", Duration.ofMinutes(10));
+      Duration maxStale = o.duration("jwks-max-stale", Duration.ofHours(1));
+      if (maxStale.compareTo(jwksCache) < 0) {
+        throw new ConfigException(
+            o.path() + ".jwks-max-stale", maxStale, "at least jwks-cache (" + jwksCache + ")");
+      }
       return new OidcIssuer.Settings(
           iss.toString(),
           audiences,
@@ -448,8 +535,9 @@ public final class AuthenticateFilter implements GatewayFilter {
           o.string("roles-claim", "roles"),
           roleMap,
           o.string("subject-claim", "sub"),
-          o.duration("jwks-cache", Duration.ofMinutes(10)),
-          o.duration("jwks-min-refresh", Duration.ofSeconds(30)));
+          jwksCache,
+          o.duration("jwks-min-refresh", Duration.ofSeconds(30)),
+          maxStale);
     }
 
     private static URI uri(String path, String value) throws ConfigException {

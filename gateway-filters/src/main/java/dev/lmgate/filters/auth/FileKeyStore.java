@@ -7,20 +7,23 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,9 +31,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -42,8 +49,19 @@ import org.slf4j.LoggerFactory;
  * holding records with salted hashes, HMAC-SHA256-keyed by a pepper that is not in the file (an
  * environment variable or secret reference, or else a {@code <store>.pepper} file created beside
  * it). Readers see a snapshot that a background thread refreshes every 250 ms when the file
- * changed, so the CLI's revocations reach a running gateway within a second. Writers take an
- * exclusive lock on {@code <store>.lock} and replace the file atomically.
+ * changed, so the CLI's revocations reach a running gateway within a second.
+ *
+ * <p>Writers ({@code lmgate keys}, the admin API, another gateway on the same file) serialize every
+ * read-modify-write on an exclusive lock of {@code <store>.lock} — a file lock between processes,
+ * and a lock per file within this JVM, where file locks do not exclude — and replace the file
+ * atomically with an owner-only copy that is durable before the rename; so concurrent writers never
+ * lose each other's changes and readers see one version or the next, never a mix. The pepper file
+ * is created under the same lock, owner-only from its creation.
+ *
+ * <p>When the file stops being readable (garbled by hand, replaced by something else, its pepper
+ * gone), the keys last read stay valid for {@code staleAfter} so that a passing problem does not
+ * lock every caller out; after that the store {@linkplain #unavailable() fails closed}, because a
+ * revocation written meanwhile cannot be seen. Each transition is told to {@link #onHealth}.
  */
 public final class FileKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(FileKeyStore.class);
@@ -52,6 +70,15 @@ public final class FileKeyStore implements KeyStore {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final long POLL_MILLIS = 250;
+
+  /** How long the last keys read stay valid while the file cannot be read, unless configured. */
+  public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
+
+  /** How long a writer waits for another writer's lock before giving up. */
+  private static final long LOCK_WAIT_MILLIS = 30_000;
+
+  /** Writers of this JVM by lock file: a file lock excludes other processes, not other threads. */
+  private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path file;
   private final String configuredPepper;
@@ -64,10 +91,23 @@ public final class FileKeyStore implements KeyStore {
   private volatile long loadedSize = -1;
   private ScheduledExecutorService poller;
   private String lastError; // the watcher thread's last report
+  private final Clock clock;
+  private final Duration staleAfter;
+  // Set when a refresh fails, cleared when one succeeds; guarded by "this" for writes.
+  private volatile Instant unreadableSince;
+  private final AtomicBoolean failedClosedTold = new AtomicBoolean();
+  private volatile BiConsumer<String, String> health;
 
   private FileKeyStore(
-      Path file, String configuredPepper, byte[] pepper, List<byte[]> previousPeppers) {
+      Path file,
+      String configuredPepper,
+      byte[] pepper,
+      List<byte[]> previousPeppers,
+      Clock clock,
+      Duration staleAfter) {
     this.file = file;
+    this.clock = clock;
+    this.staleAfter = staleAfter;
     this.previousPeppers = previousPeppers;
     this.configuredPepper = configuredPepper;
     this.pepper = pepper;
@@ -103,6 +143,26 @@ public final class FileKeyStore implements KeyStore {
    */
   public static FileKeyStore open(
       Path file, String pepper, List<String> previousPeppers, boolean watch) throws IOException {
+    return open(file, pepper, previousPeppers, watch, Clock.systemUTC(), DEFAULT_STALE_AFTER);
+  }
+
+  /**
+   * Opens the store with the clock and bound of its staleness.
+   *
+   * @param staleAfter how long the keys last read stay valid while the file cannot be read; then
+   *     {@link #unavailable()} reports the store failed closed
+   */
+  public static FileKeyStore open(
+      Path file,
+      String pepper,
+      List<String> previousPeppers,
+      boolean watch,
+      Clock clock,
+      Duration staleAfter)
+      throws IOException {
+    if (staleAfter.isNegative()) {
+      throw new IllegalArgumentException("staleAfter: " + staleAfter + " (expected: >= 0)");
+    }
     List<byte[]> previous = new java.util.ArrayList<>();
     for (String p : previousPeppers) {
       if (p.length() < 32) {
@@ -112,7 +172,13 @@ public final class FileKeyStore implements KeyStore {
       previous.add(p.getBytes(StandardCharsets.UTF_8));
     }
     FileKeyStore s =
-        new FileKeyStore(file, pepper, pepperBytes(file, pepper, !watch), List.copyOf(previous));
+        new FileKeyStore(
+            file,
+            pepper,
+            pepperBytes(file, pepper, !watch),
+            List.copyOf(previous),
+            clock,
+            staleAfter);
     s.refresh();
     if (watch) {
       s.poller =
@@ -122,8 +188,7 @@ public final class FileKeyStore implements KeyStore {
                 t.setDaemon(true);
                 return t;
               });
-      s.poller.scheduleWithFixedDelay(
-          s::refreshQuietly, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+      s.poller.scheduleWithFixedDelay(s::poll, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
     }
     return s;
   }
@@ -140,7 +205,7 @@ public final class FileKeyStore implements KeyStore {
    * first exists. Close it after use; then {@link #refreshNow()} this one.
    */
   public FileKeyStore writer() throws IOException {
-    return open(file, configuredPepper, false);
+    return open(file, configuredPepper, List.of(), false, clock, staleAfter);
   }
 
   /** Re-reads the file now rather than at the next poll. */
@@ -161,15 +226,17 @@ public final class FileKeyStore implements KeyStore {
       return null;
     }
     if (!Files.exists(p)) {
-      byte[] raw = new byte[32];
-      RANDOM.nextBytes(raw);
-      Files.createDirectories(p.toAbsolutePath().getParent());
-      try {
-        Files.write(p, Base64.getEncoder().encode(raw), StandardOpenOption.CREATE_NEW);
-        ownerOnly(p);
-      } catch (FileAlreadyExistsException raced) {
-        // another process created it first: use theirs
-      }
+      // Under the writers' lock, so that two first writers agree on one pepper; written whole and
+      // owner-only from its creation, so that no reader ever sees it partial or readable by others.
+      withWriteLock(
+          store,
+          () -> {
+            if (!Files.exists(p)) {
+              byte[] raw = new byte[32];
+              RANDOM.nextBytes(raw);
+              replaceOwnerOnly(p, Base64.getEncoder().encode(raw));
+            }
+          });
     }
     String text = Files.readString(p, StandardCharsets.US_ASCII).trim();
     if (text.length() < 32) {
@@ -179,11 +246,105 @@ public final class FileKeyStore implements KeyStore {
     return text.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static void ownerOnly(Path p) throws IOException {
+  /**
+   * Replaces {@code target} with {@code content}: written to a temporary file that is owner-only
+   * (0600) from its creation — never a {@code chmod} after the fact, which leaves a window in which
+   * anyone may open it — made durable, then renamed over the target atomically. Call it holding the
+   * write lock.
+   */
+  private static void replaceOwnerOnly(Path target, byte[] content) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", ownerOnly(dir));
     try {
-      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException notPosix) {
-      // not a POSIX file system: the directory's permissions apply
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(content);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true); // durable before the rename makes it the store
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The attributes that create a file 0600; none where there are no POSIX modes. */
+  private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
+    return Files.getFileStore(dir).supportsFileAttributeView("posix")
+        ? new FileAttribute<?>[] {
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+        }
+        : new FileAttribute<?>[0]; // elsewhere the directory's access control applies
+  }
+
+  /** Work done while holding the store's write lock. */
+  @FunctionalInterface
+  private interface Locked {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} holding the exclusive write lock of {@code store}: first this JVM's lock for
+   * the file, then the file lock on {@code <store>.lock} (an overlapping file lock from a second
+   * channel of the same JVM would throw instead of wait). Waits up to {@value #LOCK_WAIT_MILLIS} ms
+   * for another writer.
+   */
+  private static void withWriteLock(Path store, Locked work) throws IOException {
+    Path lock = store.resolveSibling(store.getFileName() + ".lock").toAbsolutePath().normalize();
+    Files.createDirectories(lock.getParent());
+    ReentrantLock jvm =
+        JVM_LOCKS.computeIfAbsent(lock, k -> new ReentrantLock(true)); // fair: in turn
+    try {
+      if (!jvm.tryLock(LOCK_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        throw new IOException(store + ": another writer in this process holds the key store lock");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(store + ": interrupted waiting for the key store lock", e);
+    }
+    try {
+      if (jvm.getHoldCount() > 1) {
+        work.run(); // this thread holds the file lock already (the pepper inside an update)
+        return;
+      }
+      try (FileChannel ch =
+              FileChannel.open(
+                  lock,
+                  java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                  ownerOnly(lock.getParent()));
+          FileLock held = fileLock(ch, store)) {
+        work.run();
+      }
+    } finally {
+      jvm.unlock();
+    }
+  }
+
+  /** The file lock, waiting for another process's writer up to {@value #LOCK_WAIT_MILLIS} ms. */
+  private static FileLock fileLock(FileChannel ch, Path store) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_WAIT_MILLIS);
+    while (true) {
+      FileLock l = ch.tryLock();
+      if (l != null) {
+        return l;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IOException(
+            store + ": another process has held the key store's write lock for over 30 s");
+      }
+      try {
+        Thread.sleep(10); // writers hold it for one read-modify-write: milliseconds
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(store + ": interrupted waiting for the key store lock", e);
+      }
     }
   }
 
@@ -234,16 +395,87 @@ public final class FileKeyStore implements KeyStore {
     return m.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** The watcher's refresh: a broken file is reported once per distinct error, not every poll. */
-  private void refreshQuietly() {
+  /**
+   * The watcher's refresh. A broken file is logged once per distinct error, not every poll; the
+   * first failure after a good read starts the {@code staleAfter} bound and is told to {@link
+   * #onHealth} as {@code key_store_unreadable}, a good read after failures as {@code
+   * key_store_readable}, and the end of the bound as {@code key_store_failed_closed}.
+   */
+  synchronized void poll() {
     try {
       refresh();
       lastError = null;
+      Instant since = unreadableSince;
+      if (since != null) {
+        unreadableSince = null;
+        failedClosedTold.set(false);
+        log.warn("key store {} readable again", file);
+        tell(
+            "key_store_readable", "key store " + file + " is readable again (since " + since + ")");
+      }
     } catch (IOException | RuntimeException e) {
       if (!e.toString().equals(lastError)) {
         lastError = e.toString();
-        log.error("key store {} unreadable, the previous keys stay in force: {}", file, lastError);
+        log.error("key store {} unreadable: {}", file, lastError);
       }
+      if (unreadableSince == null) {
+        Instant now = clock.instant();
+        unreadableSince = now;
+        tell(
+            "key_store_unreadable",
+            "key store "
+                + file
+                + " cannot be read ("
+                + e.getMessage()
+                + "); the keys last read stay valid until "
+                + now.plus(staleAfter)
+                + ", then every API key is refused");
+      }
+      unavailable(); // tells key_store_failed_closed when the bound has passed
+    }
+  }
+
+  /**
+   * Why the store cannot vouch for its keys now, or empty when it can: it has been unreadable for
+   * longer than {@code staleAfter}, so a revocation may be missing from what it last read. Callers
+   * then refuse every API key (503, not 401: it is not the caller's fault).
+   */
+  public Optional<String> unavailable() {
+    Instant since = unreadableSince;
+    if (since == null) {
+      return Optional.empty();
+    }
+    Instant until = since.plus(staleAfter);
+    if (clock.instant().isBefore(until)) {
+      return Optional.empty();
+    }
+    String why =
+        "key store "
+            + file
+            + " unreadable since "
+            + since
+            + ", longer than stale-after ("
+            + staleAfter
+            + "): every API key is refused until it can be read";
+    if (failedClosedTold.compareAndSet(false, true)) {
+      log.error("{}", why);
+      tell("key_store_failed_closed", why);
+    }
+    return Optional.of(why);
+  }
+
+  /**
+   * Hears the store's health: {@code key_store_unreadable}, {@code key_store_failed_closed}, {@code
+   * key_store_readable}, with a secret-free sentence. Called on the watcher's thread or a caller's.
+   */
+  public void onHealth(BiConsumer<String, String> listener) {
+    this.health = listener;
+  }
+
+  private void tell(String reason, String detail) {
+    BiConsumer<String, String> l = health;
+    if (l != null) {
+      l.accept(reason, detail);
     }
   }
 
@@ -380,18 +612,20 @@ public final class FileKeyStore implements KeyStore {
     return stored;
   }
 
+  /**
+   * Reads the file, applies {@code change} and writes the result, all under the write lock: a
+   * writer in another process or thread waits, then applies its change to this one's result.
+   */
   @Override
   public void update(UnaryOperator<List<KeyRecord>> change) {
-    Path lock = file.resolveSibling(file.getFileName() + ".lock");
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      try (FileChannel ch =
-              FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = ch.lock()) {
-        List<KeyRecord> current = Files.exists(file) ? read(Files.readAllBytes(file)) : List.of();
-        write(change.apply(current));
-      }
+      withWriteLock(
+          file,
+          () -> {
+            List<KeyRecord> current =
+                Files.exists(file) ? read(Files.readAllBytes(file)) : List.of();
+            write(change.apply(current));
+          });
       refresh();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -412,18 +646,7 @@ public final class FileKeyStore implements KeyStore {
       k.put("replaced-by", r.replacedBy());
       k.put("salt", r.salt()).put("hash", r.hash());
     }
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".lmgate-keys", ".tmp");
-    try {
-      ownerOnly(tmp);
-      Files.write(tmp, MAPPER.writeValueAsBytes(root));
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    replaceOwnerOnly(file, MAPPER.writeValueAsBytes(root));
   }
 
   @Override

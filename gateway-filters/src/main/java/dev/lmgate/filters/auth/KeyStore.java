@@ -19,6 +19,15 @@ public interface KeyStore extends AutoCloseable {
   /** Whether the secret is the one hashed in the record, compared in constant time. */
   boolean verify(KeyRecord record, String secret);
 
+  /**
+   * Why the store cannot vouch for its keys now (it could not be read for longer than its
+   * documented bound, so a revocation may be missing), or empty when it can. While present, every
+   * API key is refused with a 503.
+   */
+  default Optional<String> unavailable() {
+    return Optional.empty();
+  }
+
   /** Every record, for administration. */
   List<KeyRecord> list();
 

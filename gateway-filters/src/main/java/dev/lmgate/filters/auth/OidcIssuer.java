@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * algorithms from the allowlist are accepted: never {@code none}, never HMAC (a JWKS is public, so
  * an HMAC "secret" from it would be known to everyone). Keys come only from the configured JWKS;
  * {@code jku}, {@code jwk} and {@code x5u} headers are ignored.
+ *
+ * <p>While the JWKS cannot be fetched the cached keys keep verifying, for at most {@code
+ * jwks-max-stale} since the last successful fetch: a key the issuer withdrew (rotated out after a
+ * compromise) must not stay trusted forever because its JWKS is unreachable — the unreachability
+ * may be the attacker's doing. Past that bound every token of this issuer fails with {@code
+ * jwks_unavailable} until a fetch succeeds (the filter answers 503, not 401).
  */
 final class OidcIssuer {
   private static final Logger log = LoggerFactory.getLogger(OidcIssuer.class);
@@ -63,7 +69,8 @@ final class OidcIssuer {
       Map<String, List<String>> roleMap,
       String subjectClaim,
       Duration jwksCache,
-      Duration jwksMinRefresh) {}
+      Duration jwksMinRefresh,
+      Duration jwksMaxStale) {}
 
   /**
    * The outcome of validating a token: a principal, or a failure reason code.
@@ -114,7 +121,20 @@ final class OidcIssuer {
     if (!settings.algorithms().contains(header.getAlgorithm())) {
       return CompletableFuture.completedFuture(Result.fail("alg_not_allowed"));
     }
-    refreshIfStale(clock.instant());
+    Instant now = clock.instant();
+    if (outdated(now)) {
+      // Too old to trust: only a successful fetch (rate-limited like any other) lets tokens in.
+      CompletableFuture<JWKSet> r = refresh(false);
+      if (r == null) {
+        return CompletableFuture.completedFuture(Result.fail("jwks_unavailable"));
+      }
+      return r.handle(
+          (set, err) ->
+              outdated(clock.instant())
+                  ? Result.fail("jwks_unavailable")
+                  : validateWith(jwt, header, keys));
+    }
+    refreshIfStale(now);
     List<JWK> candidates = select(keys, header);
     if (!candidates.isEmpty()) {
       return CompletableFuture.completedFuture(verify(jwt, candidates));
@@ -128,6 +148,20 @@ final class OidcIssuer {
           List<JWK> c = set == null ? List.of() : select(set, header);
           return c.isEmpty() ? Result.fail("unknown_kid") : verify(jwt, c);
         });
+  }
+
+  private Result validateWith(SignedJWT jwt, JWSHeader header, JWKSet set) {
+    List<JWK> c = select(set, header);
+    return c.isEmpty() ? Result.fail("unknown_kid") : verify(jwt, c);
+  }
+
+  /**
+   * Whether the keys were last fetched longer than {@code jwks-max-stale} ago (never fetched counts
+   * as no keys, not as outdated: every token then fails as {@code unknown_kid}).
+   */
+  boolean outdated(Instant now) {
+    Instant f = fetched;
+    return !f.equals(Instant.EPOCH) && now.isAfter(f.plus(settings.jwksMaxStale()));
   }
 
   /** A stale JWKS is refreshed in the background; what we have is used meanwhile. */
@@ -146,6 +180,7 @@ final class OidcIssuer {
     refreshIfStale(now);
     Duration skew = settings.clockSkew();
     return verified.kid() != null
+        && !outdated(now)
         && keys.getKeyByKeyId(verified.kid()) != null
         && now.minus(skew).isBefore(verified.principal().expires())
         && (verified.validFrom() == null || !now.plus(skew).isBefore(verified.validFrom()));
@@ -314,9 +349,12 @@ final class OidcIssuer {
                 (set, err) -> {
                   if (err != null) {
                     log.warn(
-                        "JWKS of {} could not be fetched, keeping {} cached keys: {}",
+                        "JWKS of {} could not be fetched, keeping {} cached keys until {}: {}",
                         settings.issuer(),
                         keys.size(),
+                        fetched.equals(Instant.EPOCH)
+                            ? "one is fetched"
+                            : fetched.plus(settings.jwksMaxStale()),
                         err.getCause() == null ? err.toString() : err.getCause().toString());
                   }
                 });
