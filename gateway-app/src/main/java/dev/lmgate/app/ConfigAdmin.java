@@ -24,7 +24,8 @@ final class ConfigAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String operator, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
     if (method.equals("POST") && path.equals("/config/validate")) {
       // a throwaway environment: nothing the candidate builds (watchers, threads) outlives the call
       ConfigLoader loader = ConfigLoader.fromEnvironment();

@@ -14,6 +14,7 @@ import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.auth.KeyStore;
 import dev.lmgate.filters.incident.IncidentState;
 import dev.lmgate.filters.incident.KillSwitchFilter;
+import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.Secrets;
 import dev.lmgate.spi.ConfigException;
@@ -113,13 +114,14 @@ public final class Gateway implements AutoCloseable {
       throws IOException {
     AdminToken token = new AdminToken(adminToken(config, environment));
     Clock clock = environment.clock();
-    java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
-        h -> new OperatorRoute(token, this::keyStore, h, environment.events(), clock);
     IncidentState incidents =
         environment.shared(
             "incident",
             IncidentState.class,
             () -> new IncidentState(environment.clock(), environment.events()));
+    OperatorRoute.Requirements requirements = (p, role) -> unmet(incidents, p, role);
+    java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
+        h -> new OperatorRoute(token, this::keyStore, requirements, h, environment.events(), clock);
     ApprovalStore approvals =
         environment.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(clock));
     return new AdminServer(
@@ -133,6 +135,29 @@ public final class Gateway implements AutoCloseable {
             "/config",
             operator.apply(new ConfigAdmin(() -> configFile == null ? null : reloadNow())))
         .route("/audit", operator.apply(new AuditAdmin(config.audit())));
+  }
+
+  /**
+   * What keeps {@code p} from acting with {@code role} on the admin port under the running config:
+   * the operators suspended it (a killed key or subject), or the running {@code authorize} filter's
+   * policy for the role is not met ({@code require-mfa}) — the same rules as on the proxy.
+   */
+  private java.util.Optional<java.util.Map.Entry<String, String>> unmet(
+      IncidentState incidents, dev.lmgate.spi.Principal p, String role) {
+    if (incidents.isSuspended(p)) {
+      return java.util.Optional.of(
+          java.util.Map.entry(
+              "access_suspended", "Access for this caller is suspended by the operators."));
+    }
+    for (var f : chain.get().filters()) {
+      if (f instanceof AuthorizeFilter a) {
+        var u = a.roleRequirementUnmet(p, role);
+        if (u.isPresent()) {
+          return u;
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Whether the running chain has a filter with this id. */

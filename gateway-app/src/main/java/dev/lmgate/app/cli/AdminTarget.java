@@ -36,7 +36,9 @@ class AdminTarget {
       names = "--operator",
       paramLabel = "NAME",
       defaultValue = "${env:USER:-unnamed}",
-      description = "Who acts, as recorded in the audit trail (default: $USER).")
+      description =
+          "Your name, recorded as claimed_operator (unverified) beside the authenticated"
+              + " principal (default: $USER).")
   String operator;
 
   private String token() throws IOException {

@@ -107,6 +107,19 @@ public final class IncidentState {
     }
   }
 
+  /**
+   * Whether the operators suspended this caller: its key (as {@code key:ID} or as {@code lmgate
+   * keys list} shows it, {@code ID}) or its subject is killed, for good or for a while. Every
+   * surface where a caller acts checks this (the proxy's kill-switch, the admin port), so a
+   * suspended admin key cannot revive itself.
+   */
+  public boolean isSuspended(dev.lmgate.spi.Principal p) {
+    String id = p.id();
+    return isKilled(Kind.KEY, id)
+        || isKilled(Kind.KEY, id.substring(id.indexOf(':') + 1))
+        || isKilled(Kind.SUBJECT, p.subject());
+  }
+
   boolean isKilled(Kind kind, String value) {
     if (value == null || value.isEmpty()) {
       return false;

@@ -68,10 +68,7 @@ public final class KillSwitchFilter implements GatewayFilter {
               "The gateway is in lockdown and serves administrators only: " + reason,
               Map.of("retry-after", "300")));
     }
-    if (p.isPresent()
-        && (state.isKilled(IncidentState.Kind.KEY, p.get().id())
-            || state.isKilled(IncidentState.Kind.KEY, bareId(p.get().id()))
-            || state.isKilled(IncidentState.Kind.SUBJECT, p.get().subject()))) {
+    if (p.isPresent() && state.isSuspended(p.get())) {
       return refuse("access_suspended", "Access for this caller is suspended by the operators.");
     }
     if (state.isKilled(IncidentState.Kind.ROUTE, request.route().id())) {
@@ -82,11 +79,6 @@ public final class KillSwitchFilter implements GatewayFilter {
       return refuse("model_suspended", "The model " + model + " is suspended by the operators.");
     }
     return Verdict.pass();
-  }
-
-  /** A key's id as {@code lmgate keys list} shows it: the principal id without "key:"/"cert:". */
-  private static String bareId(String principalId) {
-    return principalId.substring(principalId.indexOf(':') + 1);
   }
 
   private static Verdict refuse(String code, String message) {
