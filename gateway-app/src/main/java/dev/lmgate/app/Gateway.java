@@ -124,8 +124,21 @@ public final class Gateway implements AutoCloseable {
         h -> new OperatorRoute(token, this::keyStore, requirements, h, environment.events(), clock);
     ApprovalStore approvals =
         environment.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(clock));
+    java.util.function.Supplier<Secret> metricsToken =
+        secret("admin.metrics-token", config.admin().metricsToken(), environment);
+    AdminToken scrapers = AdminToken.forMetrics(metricsToken);
+    AdminServer.Options options =
+        new AdminServer.Options(
+            config.admin().tls(),
+            config.admin().metricsToken() == null ? null : scrapers::refusal,
+            AdminServer.Options.DEFAULTS.operationThreads(),
+            AdminServer.Options.DEFAULTS.operationQueue());
     return new AdminServer(
-            config.adminHost(), config.adminPort(), metrics, () -> server.upstreamReachable(2000))
+            config.adminHost(),
+            config.adminPort(),
+            metrics,
+            () -> server.upstreamReachable(2000),
+            options)
         .route("/approvals", operator.apply(new ApprovalsAdmin(approvals)))
         .route(
             "/incident",
@@ -178,7 +191,11 @@ public final class Gateway implements AutoCloseable {
   public Gateway start() throws InterruptedException {
     address = server.start();
     if (admin != null) {
-      adminAddress = admin.start();
+      try {
+        adminAddress = admin.start();
+      } catch (IOException e) {
+        throw new IllegalStateException("admin.tls: " + e.getMessage(), e);
+      }
     }
     if (configFile != null) {
       lastModified = modified();
@@ -205,11 +222,18 @@ public final class Gateway implements AutoCloseable {
   /** The admin token, resolved now (a bad reference stops the start), then kept fresh. */
   private static java.util.function.Supplier<Secret> adminToken(
       GatewayConfig config, GatewayEnvironment environment) throws IOException {
-    if (config.adminToken() == null) {
+    return secret("admin.token", config.adminToken(), environment);
+  }
+
+  /** A secret setting resolved now (a bad reference stops the start), then kept fresh. */
+  private static java.util.function.Supplier<Secret> secret(
+      String setting, dev.lmgate.secrets.SecretRef ref, GatewayEnvironment environment)
+      throws IOException {
+    if (ref == null) {
       return () -> null;
     }
     try {
-      RefreshingSecret t = environment.resolve("admin.token", config.adminToken());
+      RefreshingSecret t = environment.resolve(setting, ref);
       return t::get;
     } catch (ConfigException e) {
       throw new IOException(e.getMessage(), e);
@@ -229,6 +253,11 @@ public final class Gateway implements AutoCloseable {
         return secrets.refreshAsync(key);
       }
     };
+  }
+
+  /** The admin port's TLS once started, or {@code null} for plain HTTP (or no admin port). */
+  public dev.lmgate.core.tls.ServerTls adminTls() {
+    return admin == null ? null : admin.tls();
   }
 
   /** The listener's TLS once started, or {@code null} for plain HTTP. */
@@ -275,6 +304,7 @@ public final class Gateway implements AutoCloseable {
       metrics.configReload(true);
       if (!next.server().equals(initial.server())
           || next.adminPort() != initial.adminPort()
+          || !next.admin().equals(initial.admin())
           || !java.util.Objects.equals(next.audit(), initial.audit())) {
         log.warn(
             "config reloaded: filters applied; server, upstream, admin and audit settings take effect on restart");
