@@ -45,7 +45,7 @@ class AdminTlsTest {
           token: "${secret:env:ADMIN_TOKEN}"
         %s
         upstream: {url: "%s"}
-        filters: []
+        filters: [{id: kill-switch}]
         """
         .formatted(adminExtra, sim.baseUrl());
   }
@@ -154,6 +154,40 @@ class AdminTlsTest {
     assertThat(get(c, "https", "/keys", ADMIN_TOKEN).statusCode()).isEqualTo(409);
     assertThat(gw.adminTls()).isNotNull();
     assertThat(plaintextAnswer()).as("no HTTP over plaintext").doesNotContain("HTTP/1.1");
+  }
+
+  @Test
+  void theCliProbesAndOperatesATlsAdminPortTrustingTheGivenCa() throws Exception {
+    gw =
+        start(
+            config(
+                "  tls: {certificate: \"%s\", key: \"%s\"}"
+                    .formatted(tmp.resolve("cert.pem"), tmp.resolve("key.pem"))));
+    String base = "https://127.0.0.1:" + gw.adminAddress().getPort();
+    String ca = tmp.resolve("cert.pem").toString();
+    assertThat(
+            dev.lmgate.app.cli.KeysCommandTest.lmgate(
+                    "health", "--url", base + "/readyz", "--ca-file", ca)
+                .code())
+        .isZero();
+    assertThat(
+            dev.lmgate.app.cli.KeysCommandTest.lmgate("health", "--url", base + "/healthz").code())
+        .as("an untrusted certificate is not accepted")
+        .isEqualTo(1);
+    Path tokenFile = tmp.resolve("token");
+    Files.writeString(tokenFile, ADMIN_TOKEN);
+    dev.lmgate.app.cli.KeysCommandTest.Run status =
+        dev.lmgate.app.cli.KeysCommandTest.lmgate(
+            "incident",
+            "status",
+            "--admin",
+            base,
+            "--admin-ca",
+            ca,
+            "--token-file",
+            tokenFile.toString());
+    assertThat(status.code()).isZero();
+    assertThat(status.out()).contains("lockdown: off");
   }
 
   @Test
