@@ -95,6 +95,14 @@ public final class Gateway implements AutoCloseable {
       AuditMetrics.register(metrics.registry(), audit);
     }
     this.chain.set(new FilterChain(config.filters(), metrics));
+    // the lockdown serves administrators who meet their role's requirements under the running
+    // policy (read per request, so a reload applies at once)
+    environment
+        .shared(
+            "incident",
+            IncidentState.class,
+            () -> new IncidentState(environment.clock(), environment.events()))
+        .roleCheck((p, role) -> roleRequirementUnmet(p, role).isEmpty());
     loader.environment().attach(metrics::securityEvent);
     loader.environment().attach(all::onSecurityEvent);
     this.server =
@@ -162,6 +170,12 @@ public final class Gateway implements AutoCloseable {
           java.util.Map.entry(
               "access_suspended", "Access for this caller is suspended by the operators."));
     }
+    return roleRequirementUnmet(p, role);
+  }
+
+  /** Why the running {@code authorize} policy does not let {@code p} act with {@code role}. */
+  private java.util.Optional<java.util.Map.Entry<String, String>> roleRequirementUnmet(
+      dev.lmgate.spi.Principal p, String role) {
     for (var f : chain.get().filters()) {
       if (f instanceof AuthorizeFilter a) {
         var u = a.roleRequirementUnmet(p, role);

@@ -352,4 +352,32 @@ class AdminApiTest {
         .extracting(r -> r.path("reason").asText(), r -> r.path("principal").asText())
         .containsExactly(org.assertj.core.groups.Tuple.tuple("lockdown_on", "admin-token"));
   }
+
+  @Test
+  void lockdownServesOnlyAdministratorsWhoMeetTheAdminRolesRequirements() throws Exception {
+    HttpResponse<String> created =
+        call("POST", "/keys", TOKEN, "{\"name\":\"both\",\"roles\":[\"developer\",\"admin\"]}");
+    assertThat(created.statusCode()).isEqualTo(200);
+    String key =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(created.body())
+            .path("key")
+            .asText();
+    assertThat(call("POST", "/incident/lockdown", TOKEN, "{\"reason\":\"drill\"}").statusCode())
+        .isEqualTo(200);
+    assertThat(ask(client(key))).as("an administrator is served in lockdown").isNotEmpty();
+
+    adminRole = "{routes: [\"*\"], models: [\"*\"], require-mfa: true}";
+    Files.writeString(configFile, config(""));
+    assertThat(gw.reload()).isTrue();
+    // the key still holds the admin role, and its developer role would pass authorize: holding
+    // the role is not enough, its requirement (a second factor) is not met
+    assertThatThrownBy(() -> ask(client(key)))
+        .isInstanceOfSatisfying(
+            com.openai.errors.InternalServerException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(503);
+              assertThat(e.getMessage()).contains("lockdown");
+            });
+  }
 }
