@@ -285,7 +285,7 @@ public final class AdminServer implements AutoCloseable {
               Answer a;
               try {
                 a = r.handle(method, path, headers, body);
-              } catch (RuntimeException | StackOverflowError e) {
+              } catch (RuntimeException | Error e) { // answered, never a silent drop
                 a =
                     new Answer(
                         500,
