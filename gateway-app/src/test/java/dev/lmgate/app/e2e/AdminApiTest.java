@@ -380,4 +380,15 @@ class AdminApiTest {
               assertThat(e.getMessage()).contains("lockdown");
             });
   }
+
+  @Test
+  void validatingAConfigNeverEchoesAValueFromTheGatewaysEnvironment() throws Exception {
+    String path = System.getenv("PATH");
+    assertThat(path).as("the test needs an environment variable").isNotBlank();
+    HttpResponse<String> r =
+        call("POST", "/config/validate", TOKEN, "server: {port: \"${PATH}\"}\n");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("server.port").contains("expected");
+    assertThat(r.body()).doesNotContain(path.substring(0, Math.min(path.length(), 12)));
+  }
 }
