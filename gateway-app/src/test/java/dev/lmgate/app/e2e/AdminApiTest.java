@@ -391,4 +391,25 @@ class AdminApiTest {
     assertThat(r.body()).contains("server.port").contains("expected");
     assertThat(r.body()).doesNotContain(path.substring(0, Math.min(path.length(), 12)));
   }
+
+  @Test
+  void validatingAConfigNeverQuotesTheContentOfAFileItPointsAt() throws Exception {
+    Path secret = tmp.resolve("not-a-key-store.txt");
+    Files.writeString(secret, "hunter2-" + System.nanoTime() + " is the root password\n");
+    Path pepper = tmp.resolve("pepper");
+    Files.writeString(pepper, "p".repeat(40));
+    HttpResponse<String> r =
+        call(
+            "POST",
+            "/config/validate",
+            TOKEN,
+            "server: {port: 0}\nupstream: {url: \"http://127.0.0.1:1\"}\nfilters:\n"
+                + "  - id: authenticate\n    api-keys: {store: \""
+                + secret.toString().replace("\\", "/")
+                + "\", pepper: \"${secret:file:"
+                + pepper.toString().replace("\\", "/")
+                + "}\"}\n");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("api-keys.store").doesNotContain("hunter2");
+  }
 }
