@@ -26,9 +26,9 @@ import java.util.function.Supplier;
  *
  * <p>A name the caller gives in {@code x-lmgate-operator} is recorded only as {@code
  * claimed_operator}, marked unverified, never as the actor. Every call — refused or not — becomes
- * an {@code admin_action} security event (method, path, operator, status), so the audit trail shows
- * who did what; a refusal for an unmet role requirement is also an {@code authorization_denied}
- * event. Bodies are never recorded (they may hold keys).
+ * an {@code admin_action} security event (method, path, operator, the peer's address, status), so
+ * the audit trail shows who did what; a refusal for an unmet role requirement is also an {@code
+ * authorization_denied} event. Bodies are never recorded (they may hold keys).
  */
 final class OperatorRoute implements AdminServer.Route {
   /** A route that may assume the caller is an operator. */
@@ -119,7 +119,7 @@ final class OperatorRoute implements AdminServer.Route {
 
   @Override
   public AdminServer.Answer handle(
-      String method, String path, Map<String, String> headers, String body) {
+      String method, String path, Map<String, String> headers, String body, String client) {
     String claimed = claimed(headers);
     Optional<KeyRecord> key = adminKey(headers);
     Operator operator;
@@ -137,7 +137,7 @@ final class OperatorRoute implements AdminServer.Route {
                 "",
                 p.id(),
                 "admin",
-                "",
+                client,
                 method + " " + path + ": " + unmet.get().getValue(),
                 claimed));
         answer = AdminToken.error(403, unmet.get().getKey(), unmet.get().getValue());
@@ -157,7 +157,7 @@ final class OperatorRoute implements AdminServer.Route {
             "",
             operator.principal(),
             "",
-            "",
+            client,
             method + " " + path + " -> " + answer.status(),
             operator.claimed()));
     return answer;

@@ -195,6 +195,11 @@ class AdminApiTest {
             org.assertj.core.groups.Tuple.tuple(
                 "called", "admin-token", "carol", "POST /audit/verify -> 200"),
             org.assertj.core.groups.Tuple.tuple("refused", "", "", "GET /keys -> 401"));
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
+        .extracting(SecurityEvent::clientAddress)
+        .as("the peer address, from the connection")
+        .allMatch(c -> c.startsWith("127.0.0.1:"));
   }
 
   @Test

@@ -113,12 +113,14 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * An extra admin route (approvals, ...): called off the event loop, on the admin pool, with the
-   * request's method, path, headers (lower-case names) and body; returns the status and a JSON
-   * body.
+   * request's method, path, headers (lower-case names), body and the peer's address ({@code
+   * host:port}, from the connection, not from anything the caller sends); returns the status and a
+   * JSON body.
    */
   @FunctionalInterface
   public interface Route {
-    Answer handle(String method, String path, Map<String, String> headers, String body);
+    Answer handle(
+        String method, String path, Map<String, String> headers, String body, String client);
   }
 
   /** An admin route's answer. */
@@ -278,13 +280,14 @@ public final class AdminServer implements AutoCloseable {
       String method = req.method().name();
       Map<String, String> headers = headers(req);
       String body = req.content().toString(StandardCharsets.UTF_8);
+      String client = peer(ctx);
       ctx.channel().config().setAutoRead(false); // answers stay in request order
       try {
         operations.execute(
             () -> {
               Answer a;
               try {
-                a = r.handle(method, path, headers, body);
+                a = r.handle(method, path, headers, body, client);
               } catch (RuntimeException | Error e) { // answered, never a silent drop
                 a =
                     new Answer(
@@ -303,6 +306,14 @@ public final class AdminServer implements AutoCloseable {
                 + " shortly.\",\"type\":\"server_error\",\"code\":\"admin_busy\"}}",
             "1");
       }
+    }
+
+    private static String peer(ChannelHandlerContext ctx) {
+      return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+          ? (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress())
+              + ":"
+              + a.getPort()
+          : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private static Map<String, String> headers(FullHttpRequest req) {

@@ -26,7 +26,7 @@ class AdminServerTest {
 
   /** A route that holds its thread until the test releases it: a slow {@code /audit/verify}. */
   AdminServer.Route slow() {
-    return (method, path, headers, body) -> {
+    return (method, path, headers, body, client) -> {
       entered.countDown();
       try {
         release.await();
