@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  * claimed_operator}, marked unverified, never as the actor. Every call — refused or not — becomes
  * an {@code admin_action} security event (method, path, operator, the peer's address, status), so
  * the audit trail shows who did what; a refusal for an unmet role requirement is also an {@code
- * authorization_denied} event. Bodies are never recorded (they may hold keys).
+ * authorization_denied} event, and a rejected credential ({@code 401}) an {@code
+ * authentication_failed} one ({@code admin_credential_rejected}), so guessing at the admin port
+ * trips the same alerts as at the API. Bodies are never recorded (they may hold keys).
  */
 final class OperatorRoute implements AdminServer.Route {
   /** A route that may assume the caller is an operator. */
@@ -148,6 +150,20 @@ final class OperatorRoute implements AdminServer.Route {
       Optional<AdminServer.Answer> refused = token.refusal(headers);
       operator = new Operator(refused.isPresent() ? "" : ADMIN_TOKEN, claimed);
       answer = refused.orElseGet(() -> handler.handle(method, path, operator, body));
+    }
+    if (answer.status() == 401) {
+      // a failed login like any other: counted by metrics, alert rules and anomaly detection
+      events.emit(
+          new SecurityEvent(
+              clock.instant(),
+              SecurityEvent.Type.AUTHENTICATION_FAILED,
+              "admin_credential_rejected",
+              "",
+              "",
+              "admin",
+              client,
+              method + " " + path,
+              claimed));
     }
     events.emit(
         new SecurityEvent(

@@ -200,6 +200,11 @@ class AdminApiTest {
         .extracting(SecurityEvent::clientAddress)
         .as("the peer address, from the connection")
         .allMatch(c -> c.startsWith("127.0.0.1:"));
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.AUTHENTICATION_FAILED)
+        .extracting(SecurityEvent::reason, SecurityEvent::routeId)
+        .as("a rejected admin credential is a failed login for alerts and anomaly detection")
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("admin_credential_rejected", "admin"));
   }
 
   @Test
@@ -347,7 +352,8 @@ class AdminApiTest {
             r -> r.path("claimed_operator").path("verified").asBoolean(true))
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("admin_action", "admin-token", forged, false),
-            org.assertj.core.groups.Tuple.tuple("admin_action", "", forged, false));
+            org.assertj.core.groups.Tuple.tuple("admin_action", "", forged, false),
+            org.assertj.core.groups.Tuple.tuple("authentication_failed", "", forged, false));
     List<com.fasterxml.jackson.databind.JsonNode> lockdown =
         dev.lmgate.audit.log.LogReader.read(tmp.resolve("log/segments")).entries().stream()
             .map(dev.lmgate.audit.log.LogReader.Entry::json)
