@@ -11,37 +11,48 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The shared bearer token the admin port's operator routes accept ({@code admin.token}) besides API
- * keys with the role admin ({@link OperatorRoute}); compared in constant time.
+ * A shared bearer token of the admin port, compared in constant time: {@code admin.token}, which
+ * the operator routes accept besides API keys with the role admin ({@link OperatorRoute}), or
+ * {@code admin.metrics-token}, which {@code /metrics} requires with {@code metrics-auth: token}.
  */
 final class AdminToken {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Supplier<Secret> token;
+  private final String missing;
+  private final String wrong;
 
+  /** The operators' token. */
   AdminToken(Supplier<Secret> token) {
+    this(
+        token,
+        "This route needs an API key with the role admin, or admin.token in the gateway's config.",
+        "An API key with the role admin, or the admin token, is required (Authorization: Bearer).");
+  }
+
+  private AdminToken(Supplier<Secret> token, String missing, String wrong) {
     this.token = token;
+    this.missing = missing;
+    this.wrong = wrong;
+  }
+
+  /** The scrapers' token of {@code /metrics}. */
+  static AdminToken forMetrics(Supplier<Secret> token) {
+    return new AdminToken(
+        token,
+        "Metrics need admin.metrics-token in the gateway's config.",
+        "The metrics token is required (Authorization: Bearer).");
   }
 
   /** An error answer when the request may not act; empty when it may. */
   Optional<AdminServer.Answer> refusal(Map<String, String> headers) {
     Secret t = token.get();
     if (t == null) {
-      return Optional.of(
-          error(
-              403,
-              "forbidden",
-              "This route needs an API key with the role admin, or admin.token in the gateway's"
-                  + " config."));
+      return Optional.of(error(403, "forbidden", missing));
     }
     byte[] expected = ("Bearer " + t.reveal()).getBytes(StandardCharsets.UTF_8);
     byte[] given = headers.getOrDefault("authorization", "").getBytes(StandardCharsets.UTF_8);
     if (!MessageDigest.isEqual(expected, given)) {
-      return Optional.of(
-          error(
-              401,
-              "unauthorized",
-              "An API key with the role admin, or the admin token, is required (Authorization:"
-                  + " Bearer)."));
+      return Optional.of(error(401, "unauthorized", wrong));
     }
     return Optional.empty();
   }

@@ -20,7 +20,8 @@ final class ApprovalsAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String operator, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
     String[] parts = path.split("/");
     if (parts.length == 2 && method.equals("GET")) {
       ObjectNode out = JSON.createObjectNode();

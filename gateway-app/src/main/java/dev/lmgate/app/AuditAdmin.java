@@ -24,7 +24,8 @@ final class AuditAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String operator, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
     if (!(method.equals("POST") && path.equals("/audit/verify"))) {
       return AdminToken.error(404, "unknown_route", "Use POST /audit/verify.");
     }

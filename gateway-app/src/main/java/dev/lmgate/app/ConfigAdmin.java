@@ -11,9 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * The admin port's config routes: {@code POST /config/validate} with a YAML body answers whether it
- * would load (and the first offending setting if not), changing nothing; {@code POST
- * /config/reload} re-reads the gateway's config file now — a rejected file leaves the running
- * config serving, as the file watcher does.
+ * would load (and the first offending setting and what it expects if not — never the value, which
+ * may come from the gateway's environment), changing nothing; {@code POST /config/reload} re-reads
+ * the gateway's config file now — a rejected file leaves the running config serving, as the file
+ * watcher does.
  */
 final class ConfigAdmin implements OperatorRoute.Handler {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,7 +25,8 @@ final class ConfigAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String operator, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
     if (method.equals("POST") && path.equals("/config/validate")) {
       // a throwaway environment: nothing the candidate builds (watchers, threads) outlives the call
       ConfigLoader loader = ConfigLoader.fromEnvironment();
@@ -41,7 +43,9 @@ final class ConfigAdmin implements OperatorRoute.Handler {
                 .set(
                     "error",
                     JSON.createObjectNode()
-                        .put("message", e.getMessage())
+                        // never the value: ${NAME} placeholders resolve from the gateway's
+                        // environment, which an operator of the admin port must not read this way
+                        .put("message", e.withoutValue())
                         .put("type", "invalid_request_error")
                         .put("code", "invalid_config"))
                 .toString());

@@ -14,6 +14,7 @@ import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.auth.KeyStore;
 import dev.lmgate.filters.incident.IncidentState;
 import dev.lmgate.filters.incident.KillSwitchFilter;
+import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.Secrets;
 import dev.lmgate.spi.ConfigException;
@@ -94,6 +95,14 @@ public final class Gateway implements AutoCloseable {
       AuditMetrics.register(metrics.registry(), audit);
     }
     this.chain.set(new FilterChain(config.filters(), metrics));
+    // the lockdown serves administrators who meet their role's requirements under the running
+    // policy (read per request, so a reload applies at once)
+    environment
+        .shared(
+            "incident",
+            IncidentState.class,
+            () -> new IncidentState(environment.clock(), environment.events()))
+        .roleCheck((p, role) -> roleRequirementUnmet(p, role).isEmpty());
     loader.environment().attach(metrics::securityEvent);
     loader.environment().attach(all::onSecurityEvent);
     this.server =
@@ -113,17 +122,31 @@ public final class Gateway implements AutoCloseable {
       throws IOException {
     AdminToken token = new AdminToken(adminToken(config, environment));
     Clock clock = environment.clock();
-    java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
-        h -> new OperatorRoute(token, this::keyStore, h, environment.events(), clock);
     IncidentState incidents =
         environment.shared(
             "incident",
             IncidentState.class,
             () -> new IncidentState(environment.clock(), environment.events()));
+    OperatorRoute.Requirements requirements = (p, role) -> unmet(incidents, p, role);
+    java.util.function.Function<OperatorRoute.Handler, OperatorRoute> operator =
+        h -> new OperatorRoute(token, this::keyStore, requirements, h, environment.events(), clock);
     ApprovalStore approvals =
         environment.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(clock));
+    java.util.function.Supplier<Secret> metricsToken =
+        secret("admin.metrics-token", config.admin().metricsToken(), environment);
+    AdminToken scrapers = AdminToken.forMetrics(metricsToken);
+    AdminServer.Options options =
+        new AdminServer.Options(
+            config.admin().tls(),
+            config.admin().metricsToken() == null ? null : scrapers::refusal,
+            AdminServer.Options.DEFAULTS.operationThreads(),
+            AdminServer.Options.DEFAULTS.operationQueue());
     return new AdminServer(
-            config.adminHost(), config.adminPort(), metrics, () -> server.upstreamReachable(2000))
+            config.adminHost(),
+            config.adminPort(),
+            metrics,
+            () -> server.upstreamReachable(2000),
+            options)
         .route("/approvals", operator.apply(new ApprovalsAdmin(approvals)))
         .route(
             "/incident",
@@ -133,6 +156,35 @@ public final class Gateway implements AutoCloseable {
             "/config",
             operator.apply(new ConfigAdmin(() -> configFile == null ? null : reloadNow())))
         .route("/audit", operator.apply(new AuditAdmin(config.audit())));
+  }
+
+  /**
+   * What keeps {@code p} from acting with {@code role} on the admin port under the running config:
+   * the operators suspended it (a killed key or subject), or the running {@code authorize} filter's
+   * policy for the role is not met ({@code require-mfa}) — the same rules as on the proxy.
+   */
+  private java.util.Optional<java.util.Map.Entry<String, String>> unmet(
+      IncidentState incidents, dev.lmgate.spi.Principal p, String role) {
+    if (incidents.isSuspended(p)) {
+      return java.util.Optional.of(
+          java.util.Map.entry(
+              "access_suspended", "Access for this caller is suspended by the operators."));
+    }
+    return roleRequirementUnmet(p, role);
+  }
+
+  /** Why the running {@code authorize} policy does not let {@code p} act with {@code role}. */
+  private java.util.Optional<java.util.Map.Entry<String, String>> roleRequirementUnmet(
+      dev.lmgate.spi.Principal p, String role) {
+    for (var f : chain.get().filters()) {
+      if (f instanceof AuthorizeFilter a) {
+        var u = a.roleRequirementUnmet(p, role);
+        if (u.isPresent()) {
+          return u;
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Whether the running chain has a filter with this id. */
@@ -153,7 +205,11 @@ public final class Gateway implements AutoCloseable {
   public Gateway start() throws InterruptedException {
     address = server.start();
     if (admin != null) {
-      adminAddress = admin.start();
+      try {
+        adminAddress = admin.start();
+      } catch (IOException e) {
+        throw new IllegalStateException("admin.tls: " + e.getMessage(), e);
+      }
     }
     if (configFile != null) {
       lastModified = modified();
@@ -180,11 +236,18 @@ public final class Gateway implements AutoCloseable {
   /** The admin token, resolved now (a bad reference stops the start), then kept fresh. */
   private static java.util.function.Supplier<Secret> adminToken(
       GatewayConfig config, GatewayEnvironment environment) throws IOException {
-    if (config.adminToken() == null) {
+    return secret("admin.token", config.adminToken(), environment);
+  }
+
+  /** A secret setting resolved now (a bad reference stops the start), then kept fresh. */
+  private static java.util.function.Supplier<Secret> secret(
+      String setting, dev.lmgate.secrets.SecretRef ref, GatewayEnvironment environment)
+      throws IOException {
+    if (ref == null) {
       return () -> null;
     }
     try {
-      RefreshingSecret t = environment.resolve("admin.token", config.adminToken());
+      RefreshingSecret t = environment.resolve(setting, ref);
       return t::get;
     } catch (ConfigException e) {
       throw new IOException(e.getMessage(), e);
@@ -204,6 +267,11 @@ public final class Gateway implements AutoCloseable {
         return secrets.refreshAsync(key);
       }
     };
+  }
+
+  /** The admin port's TLS once started, or {@code null} for plain HTTP (or no admin port). */
+  public dev.lmgate.core.tls.ServerTls adminTls() {
+    return admin == null ? null : admin.tls();
   }
 
   /** The listener's TLS once started, or {@code null} for plain HTTP. */
@@ -250,6 +318,7 @@ public final class Gateway implements AutoCloseable {
       metrics.configReload(true);
       if (!next.server().equals(initial.server())
           || next.adminPort() != initial.adminPort()
+          || !next.admin().equals(initial.admin())
           || !java.util.Objects.equals(next.audit(), initial.audit())) {
         log.warn(
             "config reloaded: filters applied; server, upstream, admin and audit settings take effect on restart");

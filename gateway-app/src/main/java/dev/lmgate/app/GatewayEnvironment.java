@@ -162,7 +162,9 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
   private void dispatch(SecurityEvent e) {
     boolean routine = e.type() == SecurityEvent.Type.AUTHENTICATION_SUCCEEDED;
     if (routine ? security.isDebugEnabled() : security.isWarnEnabled()) {
-      String line = "{} reason={} principal={} route={} client={} request={} {}";
+      String line =
+          "{} reason={} principal={} route={} client={} request={} {}"
+              + (e.claimedOperator().isEmpty() ? "" : " claimed_operator(unverified)={}");
       Object[] args = {
         e.type(),
         e.reason(),
@@ -170,7 +172,8 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
         e.routeId(),
         e.clientAddress(),
         e.requestId(),
-        e.detail()
+        e.detail(),
+        e.claimedOperator()
       };
       if (routine) {
         security.debug(line, args);

@@ -31,7 +31,9 @@ final class IncidentAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String by, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
+    String by = operator.principal(); // what was authenticated, never a self-declared name
     JsonNode json;
     try {
       json = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);

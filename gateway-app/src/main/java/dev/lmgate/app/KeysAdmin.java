@@ -36,7 +36,8 @@ final class KeysAdmin implements OperatorRoute.Handler {
   }
 
   @Override
-  public AdminServer.Answer handle(String method, String path, String operator, String body) {
+  public AdminServer.Answer handle(
+      String method, String path, OperatorRoute.Operator operator, String body) {
     Optional<KeyStore> s = store.get();
     if (s.isEmpty()) {
       return AdminToken.error(

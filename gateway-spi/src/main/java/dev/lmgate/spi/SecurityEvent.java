@@ -16,6 +16,9 @@ import java.util.Objects;
  * @param routeId the route, or empty
  * @param clientAddress the peer address, or empty
  * @param detail a secret-free sentence for humans (which model, which limit)
+ * @param claimedOperator a name the caller declared for itself and that nothing verified (the
+ *     {@code x-lmgate-operator} header of a call with the shared admin token), or empty; never an
+ *     identity: who acted is {@code principalId}, what was authenticated
  */
 public record SecurityEvent(
     Instant time,
@@ -25,7 +28,8 @@ public record SecurityEvent(
     String principalId,
     String routeId,
     String clientAddress,
-    String detail) {
+    String detail,
+    String claimedOperator) {
 
   /** The kinds of security event. */
   public enum Type {
@@ -58,6 +62,20 @@ public record SecurityEvent(
     routeId = routeId == null ? "" : routeId;
     clientAddress = clientAddress == null ? "" : clientAddress;
     detail = detail == null ? "" : detail;
+    claimedOperator = claimedOperator == null ? "" : claimedOperator;
+  }
+
+  /** An event without a self-declared name (all but admin-token calls). */
+  public SecurityEvent(
+      Instant time,
+      Type type,
+      String reason,
+      String requestId,
+      String principalId,
+      String routeId,
+      String clientAddress,
+      String detail) {
+    this(time, type, reason, requestId, principalId, routeId, clientAddress, detail, "");
   }
 
   /** An event about an exchange. */

@@ -78,6 +78,8 @@ public final class LmStudioSimulator implements AutoCloseable {
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Map<String, Scripted> scripts = new ConcurrentHashMap<>();
   private final Map<String, Scripted> phraseScripts = new ConcurrentHashMap<>();
+  private final Map<String, java.util.function.Function<Received, Scripted>> responders =
+      new ConcurrentHashMap<>();
   private final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final AtomicInteger abandonedStreams = new AtomicInteger();
   private volatile int splitBytes = 0;
@@ -128,6 +130,14 @@ public final class LmStudioSimulator implements AutoCloseable {
   }
 
   /**
+   * Answers requests to {@code path} with what {@code answer} makes of each request (a model that
+   * echoes what it was sent), until cleared. Scripts set with {@link #script} win.
+   */
+  public void respond(String path, java.util.function.Function<Received, Scripted> answer) {
+    responders.put(path, answer);
+  }
+
+  /**
    * Answers requests to {@code path} whose body contains {@code phrase} with {@code script}, until
    * cleared (the demo uses it to show a blocked stream).
    */
@@ -137,6 +147,7 @@ public final class LmStudioSimulator implements AutoCloseable {
 
   public void clearScripts() {
     scripts.clear();
+    responders.clear();
     phraseScripts.clear();
   }
 
@@ -208,7 +219,8 @@ public final class LmStudioSimulator implements AutoCloseable {
       Map<String, String> headers = new java.util.LinkedHashMap<>();
       req.headers()
           .forEach(e -> headers.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
-      received.add(new Received(req.method().name(), req.uri(), headers, body));
+      Received got = new Received(req.method().name(), req.uri(), headers, body);
+      received.add(got);
       String path = req.uri().split("\\?", 2)[0];
       String key = requiredKey;
       if (key != null && !("Bearer " + key).equals(headers.get("authorization"))) {
@@ -229,6 +241,9 @@ public final class LmStudioSimulator implements AutoCloseable {
             break;
           }
         }
+      }
+      if (s == null && responders.containsKey(path)) {
+        s = responders.get(path).apply(got);
       }
       if (s != null) {
         send(ctx, s);

@@ -27,6 +27,14 @@ class AdminTarget {
   URI admin;
 
   @Option(
+      names = "--admin-ca",
+      paramLabel = "FILE",
+      description =
+          "PEM CA certificates to trust for an https:// admin port (admin.tls), instead of the"
+              + " JVM's.")
+  Path adminCa;
+
+  @Option(
       names = "--token-file",
       paramLabel = "FILE",
       description = "A file holding the admin token (default: $LMGATE_ADMIN_TOKEN).")
@@ -36,7 +44,9 @@ class AdminTarget {
       names = "--operator",
       paramLabel = "NAME",
       defaultValue = "${env:USER:-unnamed}",
-      description = "Who acts, as recorded in the audit trail (default: $USER).")
+      description =
+          "Your name, recorded as claimed_operator (unverified) beside the authenticated"
+              + " principal (default: $USER).")
   String operator;
 
   private String token() throws IOException {
@@ -64,7 +74,26 @@ class AdminTarget {
       b.header("content-type", "application/json")
           .method(method, HttpRequest.BodyPublishers.ofString(body));
     }
-    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return client(adminCa, Duration.ofSeconds(10))
+        .send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A client trusting {@code caFile}'s certificates, or the JVM's when it is null. */
+  static HttpClient client(Path caFile, Duration connectTimeout) throws IOException {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout);
+    if (caFile == null) {
+      return b.build();
+    }
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(
+          null,
+          new javax.net.ssl.TrustManager[] {dev.lmgate.core.tls.UpstreamTls.trusting(caFile)},
+          null);
+      return b.sslContext(ctx).build();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("--admin-ca " + caFile + ": " + e.getMessage(), e);
+    }
   }
 
   /** Prints an error answer's message as {@code lmgate COMMAND: HTTP n: message}; exit 1. */

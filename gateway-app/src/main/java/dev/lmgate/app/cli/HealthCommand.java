@@ -1,7 +1,6 @@
 package dev.lmgate.app.cli;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -26,6 +25,12 @@ final class HealthCommand implements Callable<Integer> {
   URI url;
 
   @Option(
+      names = "--ca-file",
+      paramLabel = "FILE",
+      description = "PEM CA certificates to trust for an https:// probe (admin.tls).")
+  java.nio.file.Path caFile;
+
+  @Option(
       names = "--timeout",
       defaultValue = "3",
       description = "Seconds (default: ${DEFAULT-VALUE}).")
@@ -35,9 +40,7 @@ final class HealthCommand implements Callable<Integer> {
   public Integer call() {
     try {
       HttpResponse<String> r =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(timeout))
-              .build()
+          AdminTarget.client(caFile, Duration.ofSeconds(timeout))
               .send(
                   HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(timeout)).GET().build(),
                   HttpResponse.BodyHandlers.ofString());

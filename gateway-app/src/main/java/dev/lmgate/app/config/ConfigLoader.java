@@ -147,7 +147,10 @@ public final class ConfigLoader {
     ConfigReader vault =
         sec.child("vault")
             .only(Set.of("address", "namespace", "token-file", "role-id", "secret-id-file"));
-    ConfigReader a = r.child("admin").only(Set.of("host", "port", "enabled", "token"));
+    ConfigReader a =
+        r.child("admin")
+            .only(
+                Set.of("host", "port", "enabled", "token", "tls", "metrics-auth", "metrics-token"));
 
     URI upstream = upstreamUri(u.string("url", "http://127.0.0.1:1234"));
     ServerSettings d = ServerSettings.defaults(8080, upstream);
@@ -207,7 +210,41 @@ public final class ConfigLoader {
         AuditSettings.parse(r, routeIds()),
         apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
         secrets,
-        a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null);
+        a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null,
+        new AdminSettings(
+            tls(
+                a.child("tls")
+                    .only(
+                        Set.of("certificate", "key", "reload-check", "client-auth", "client-ca"))),
+            metricsToken(a)));
+  }
+
+  /**
+   * {@code admin.metrics-auth}: {@code none} (the default: Prometheus scrapes without a credential)
+   * or {@code token}, which needs {@code admin.metrics-token} — a credential of its own, so that a
+   * scraper never holds the operators' power.
+   */
+  private SecretRef metricsToken(ConfigReader a) throws ConfigException {
+    String mode = a.string("metrics-auth", "none");
+    switch (mode) {
+      case "none" -> {
+        if (a.has("metrics-token")) {
+          throw new ConfigException(
+              a.path() + ".metrics-token", "***", "only with metrics-auth: token");
+        }
+        return null;
+      }
+      case "token" -> {
+        if (!a.has("metrics-token")) {
+          throw new ConfigException(
+              a.path() + ".metrics-token",
+              "(missing)",
+              "a secret reference when metrics-auth is token");
+        }
+        return filterEnv.reference(a.path() + ".metrics-token", a.requiredString("metrics-token"));
+      }
+      default -> throw new ConfigException(a.path() + ".metrics-auth", mode, "none or token");
+    }
   }
 
   private URI upstreamUri(String url) throws ConfigException {

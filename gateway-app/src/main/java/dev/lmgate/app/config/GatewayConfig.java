@@ -18,6 +18,7 @@ import java.util.List;
  * @param secrets how secrets are refreshed and where the secret managers are
  * @param adminToken the bearer token the admin port's approval routes require, or {@code null}
  *     (then they refuse)
+ * @param admin the admin port's TLS and metrics access
  */
 public record GatewayConfig(
     ServerSettings server,
@@ -28,9 +29,11 @@ public record GatewayConfig(
     AuditSettings audit,
     SecretRef upstreamKey,
     SecretSettings secrets,
-    SecretRef adminToken) {
+    SecretRef adminToken,
+    AdminSettings admin) {
   public GatewayConfig {
     filters = List.copyOf(filters);
+    admin = admin == null ? AdminSettings.DEFAULTS : admin;
   }
 
   /** The same config with other server settings and admin port. */
@@ -44,12 +47,22 @@ public record GatewayConfig(
         audit,
         upstreamKey,
         secrets,
-        adminToken);
+        adminToken,
+        admin);
   }
 
   /** The same config without auditing and upstream key (tests that bring their own listener). */
   public GatewayConfig withoutAudit() {
     return new GatewayConfig(
-        server, workerThreads, adminHost, adminPort, filters, null, null, secrets, adminToken);
+        server,
+        workerThreads,
+        adminHost,
+        adminPort,
+        filters,
+        null,
+        null,
+        secrets,
+        adminToken,
+        admin);
   }
 }

@@ -40,6 +40,9 @@ class AdminApiTest {
   Path configFile;
   final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
 
+  /** The admin role's policy in {@code authorize}. */
+  String adminRole = "{routes: [\"*\"], models: [\"*\"]}";
+
   String config(String extraFilter) {
     return """
         server: {port: 0, access-log: false}
@@ -51,6 +54,8 @@ class AdminApiTest {
           - id: authorize
             roles:
               developer: {routes: ["openai-*"], models: ["qwen/*"]}
+              admin: %s
+          - id: kill-switch
         %s
         audit:
           dir: "%s"
@@ -60,6 +65,7 @@ class AdminApiTest {
         .formatted(
             sim.baseUrl(),
             tmp.resolve("keys.json").toString().replace("\\", "/"),
+            adminRole,
             extraFilter,
             tmp.resolve("log").toString().replace("\\", "/"),
             tmp.resolve("signing.key").toString().replace("\\", "/"),
@@ -79,7 +85,9 @@ class AdminApiTest {
 
   @AfterEach
   void stop() {
-    gw.close();
+    if (gw != null) {
+      gw.close();
+    }
     sim.close();
   }
 
@@ -154,12 +162,12 @@ class AdminApiTest {
     assertThat(admin("reload").code()).as("rejected, the old config keeps serving").isEqualTo(1);
     assertThat(gw.chain().filters())
         .extracting(f -> f.id())
-        .containsExactly("authenticate", "authorize");
+        .containsExactly("authenticate", "authorize", "kill-switch");
     Files.writeString(configFile, config("  - id: request-limits\n    max-output-tokens: 100"));
     assertThat(admin("reload").out()).contains("reloaded");
     assertThat(gw.chain().filters())
         .extracting(f -> f.id())
-        .containsExactly("authenticate", "authorize", "request-limits");
+        .containsExactly("authenticate", "authorize", "kill-switch", "request-limits");
   }
 
   @Test
@@ -178,11 +186,25 @@ class AdminApiTest {
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(events)
         .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
-        .extracting(SecurityEvent::reason, SecurityEvent::principalId, SecurityEvent::detail)
+        .extracting(
+            SecurityEvent::reason,
+            SecurityEvent::principalId,
+            SecurityEvent::claimedOperator,
+            SecurityEvent::detail)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(
-                "called", "admin:carol", "POST /audit/verify -> 200"),
-            org.assertj.core.groups.Tuple.tuple("refused", "admin:unnamed", "GET /keys -> 401"));
+                "called", "admin-token", "carol", "POST /audit/verify -> 200"),
+            org.assertj.core.groups.Tuple.tuple("refused", "", "", "GET /keys -> 401"));
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
+        .extracting(SecurityEvent::clientAddress)
+        .as("the peer address, from the connection")
+        .allMatch(c -> c.startsWith("127.0.0.1:"));
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.AUTHENTICATION_FAILED)
+        .extracting(SecurityEvent::reason, SecurityEvent::routeId)
+        .as("a rejected admin credential is a failed login for alerts and anomaly detection")
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("admin_credential_rejected", "admin"));
   }
 
   @Test
@@ -213,6 +235,192 @@ class AdminApiTest {
         .extracting(SecurityEvent::principalId, SecurityEvent::detail)
         .contains(
             org.assertj.core.groups.Tuple.tuple("key:" + adminId, "GET /keys -> 200"),
-            org.assertj.core.groups.Tuple.tuple("admin:unnamed", "GET /keys -> 401"));
+            org.assertj.core.groups.Tuple.tuple("", "GET /keys -> 401"));
+  }
+
+  HttpResponse<String> call(String method, String path, String credential, String body)
+      throws Exception {
+    return call(method, path, credential, body, null);
+  }
+
+  HttpResponse<String> call(
+      String method, String path, String credential, String body, String operatorHeader)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + path))
+            .header("authorization", "Bearer " + credential)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (operatorHeader != null) {
+      b.header("x-lmgate-operator", operatorHeader);
+    }
+    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A new key with these roles, as {id, key}. */
+  String[] newKey(String name, String role) throws Exception {
+    String[] lines = admin("create-key", "--name", name, "--role", role).out().strip().split("\n");
+    return new String[] {lines[0].split(" ")[0], lines[1].strip()};
+  }
+
+  @Test
+  void anAdminKeyOfARoleThatRequiresMfaIsRefusedOnEveryOperatorRoute() throws Exception {
+    String[] ops = newKey("ops", "admin");
+    adminRole = "{routes: [\"*\"], models: [\"*\"], require-mfa: true}";
+    Files.writeString(configFile, config(""));
+    assertThat(gw.reload()).isTrue();
+
+    String[][] calls = {
+      {"GET", "/keys", null},
+      {"POST", "/keys", "{\"name\":\"x\",\"roles\":[\"admin\"]}"},
+      {"DELETE", "/keys/" + ops[0], null},
+      {"GET", "/approvals", null},
+      {"POST", "/approvals/a1/approve", null},
+      {"GET", "/incident", null},
+      {"POST", "/incident/lockdown", "{\"reason\":\"x\"}"},
+      {"POST", "/config/reload", null},
+      {"POST", "/config/validate", "server: {}"},
+      {"POST", "/audit/verify", null}
+    };
+    for (String[] c : calls) {
+      HttpResponse<String> r = call(c[0], c[1], ops[1], c[2]);
+      assertThat(r.statusCode()).as(c[0] + " " + c[1]).isEqualTo(403);
+      assertThat(r.body())
+          .as(c[0] + " " + c[1])
+          .contains("\"code\":\"mfa_required\"")
+          .contains("multi-factor");
+    }
+    assertThat(call("GET", "/incident", TOKEN, null).body())
+        .as("no lockdown took effect")
+        .contains("\"lockdown\":\"off\"");
+    String keys = call("GET", "/keys", TOKEN, null).body();
+    assertThat(keys).as("no key was created").doesNotContain("\"name\":\"x\"");
+    assertThat(keys).as("nor revoked").contains("\"revoked\":null");
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.AUTHORIZATION_DENIED)
+        .extracting(SecurityEvent::reason, SecurityEvent::principalId)
+        .hasSize(calls.length)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple("mfa_required", "key:" + ops[0]));
+    assertThat(events)
+        .filteredOn(e -> e.type() == SecurityEvent.Type.ADMIN_ACTION)
+        .filteredOn(e -> e.principalId().equals("key:" + ops[0]))
+        .extracting(SecurityEvent::reason)
+        .hasSize(calls.length)
+        .containsOnly("refused");
+  }
+
+  @Test
+  void aSuspendedAdminKeyCannotActNorReviveItself() throws Exception {
+    String[] ops = newKey("ops", "admin");
+    assertThat(
+            call("POST", "/incident/kill", TOKEN, "{\"kind\":\"key\",\"value\":\"" + ops[0] + "\"}")
+                .statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> revive =
+        call("DELETE", "/incident/kill", ops[1], "{\"kind\":\"key\",\"value\":\"" + ops[0] + "\"}");
+    assertThat(revive.statusCode()).isEqualTo(403);
+    assertThat(revive.body()).contains("access_suspended");
+    assertThat(call("GET", "/incident", TOKEN, null).body()).contains(ops[0]);
+    assertThat(call("GET", "/keys", ops[1], null).statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void aForgedOperatorNameIsRecordedOnlyAsAnUnverifiedClaimNeverAsTheActor() throws Exception {
+    String[] ops = newKey("ops", "admin");
+    String forged = "key:" + ops[0];
+    assertThat(
+            call("POST", "/incident/lockdown", TOKEN, "{\"reason\":\"drill\"}", forged)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(call("GET", "/keys", "wrong", null, forged).statusCode()).isEqualTo(401);
+    gw.close(); // every record on disk
+    gw = null;
+    List<com.fasterxml.jackson.databind.JsonNode> records =
+        dev.lmgate.audit.log.LogReader.read(tmp.resolve("log/segments")).entries().stream()
+            .map(dev.lmgate.audit.log.LogReader.Entry::json)
+            .filter(r -> "security".equals(r.path("kind").asText()))
+            .filter(r -> r.toString().contains(forged))
+            .toList();
+    assertThat(records)
+        .extracting(
+            r -> r.path("type").asText(),
+            r -> r.path("principal").asText(),
+            r -> r.path("claimed_operator").path("name").asText(),
+            r -> r.path("claimed_operator").path("verified").asBoolean(true))
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("admin_action", "admin-token", forged, false),
+            org.assertj.core.groups.Tuple.tuple("admin_action", "", forged, false),
+            org.assertj.core.groups.Tuple.tuple("authentication_failed", "", forged, false));
+    List<com.fasterxml.jackson.databind.JsonNode> lockdown =
+        dev.lmgate.audit.log.LogReader.read(tmp.resolve("log/segments")).entries().stream()
+            .map(dev.lmgate.audit.log.LogReader.Entry::json)
+            .filter(r -> "incident_control".equals(r.path("type").asText()))
+            .toList();
+    assertThat(lockdown)
+        .extracting(r -> r.path("reason").asText(), r -> r.path("principal").asText())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("lockdown_on", "admin-token"));
+  }
+
+  @Test
+  void lockdownServesOnlyAdministratorsWhoMeetTheAdminRolesRequirements() throws Exception {
+    HttpResponse<String> created =
+        call("POST", "/keys", TOKEN, "{\"name\":\"both\",\"roles\":[\"developer\",\"admin\"]}");
+    assertThat(created.statusCode()).isEqualTo(200);
+    String key =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(created.body())
+            .path("key")
+            .asText();
+    assertThat(call("POST", "/incident/lockdown", TOKEN, "{\"reason\":\"drill\"}").statusCode())
+        .isEqualTo(200);
+    assertThat(ask(client(key))).as("an administrator is served in lockdown").isNotEmpty();
+
+    adminRole = "{routes: [\"*\"], models: [\"*\"], require-mfa: true}";
+    Files.writeString(configFile, config(""));
+    assertThat(gw.reload()).isTrue();
+    // the key still holds the admin role, and its developer role would pass authorize: holding
+    // the role is not enough, its requirement (a second factor) is not met
+    assertThatThrownBy(() -> ask(client(key)))
+        .isInstanceOfSatisfying(
+            com.openai.errors.InternalServerException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(503);
+              assertThat(e.getMessage()).contains("lockdown");
+            });
+  }
+
+  @Test
+  void validatingAConfigNeverEchoesAValueFromTheGatewaysEnvironment() throws Exception {
+    String path = System.getenv("PATH");
+    assertThat(path).as("the test needs an environment variable").isNotBlank();
+    HttpResponse<String> r =
+        call("POST", "/config/validate", TOKEN, "server: {port: \"${PATH}\"}\n");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("server.port").contains("expected");
+    assertThat(r.body()).doesNotContain(path.substring(0, Math.min(path.length(), 12)));
+  }
+
+  @Test
+  void validatingAConfigNeverQuotesTheContentOfAFileItPointsAt() throws Exception {
+    Path secret = tmp.resolve("not-a-key-store.txt");
+    Files.writeString(secret, "hunter2-" + System.nanoTime() + " is the root password\n");
+    Path pepper = tmp.resolve("pepper");
+    Files.writeString(pepper, "p".repeat(40));
+    HttpResponse<String> r =
+        call(
+            "POST",
+            "/config/validate",
+            TOKEN,
+            "server: {port: 0}\nupstream: {url: \"http://127.0.0.1:1\"}\nfilters:\n"
+                + "  - id: authenticate\n    api-keys: {store: \""
+                + secret.toString().replace("\\", "/")
+                + "\", pepper: \"${secret:file:"
+                + pepper.toString().replace("\\", "/")
+                + "}\"}\n");
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("api-keys.store").doesNotContain("hunter2");
   }
 }

@@ -84,24 +84,91 @@ class OutputLeakTest {
     assertThat(s.decision().name()).isEqualTo("BLOCKED_RESPONSE");
   }
 
+  /** The placeholder the gateway put in place of ann@example.org in what LM Studio received. */
+  static String placeholderIn(String upstreamBody) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\[EMAIL_[a-z2-7]{12}\\]").matcher(upstreamBody);
+    assertThat(m.find()).as("an unguessable placeholder in " + upstreamBody).isTrue();
+    return m.group();
+  }
+
+  /** The text of a streamed chat answer, its deltas joined. */
+  static String streamedText(String body) {
+    StringBuilder sb = new StringBuilder();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"content\":\"([^\"]*)\"").matcher(body);
+    while (m.find()) {
+      sb.append(m.group(1));
+    }
+    return sb.toString();
+  }
+
   @Test
-  void aPseudonymSplitAcrossEventsIsRestoredForTheCallerWhoSentIt() throws Exception {
+  void aPseudonymSplitAcrossEventsIsRestoredInTheAnswerToTheRequestThatMintedIt() throws Exception {
+    // a model that writes back the placeholder it was sent, split across two events
+    gw.simulator()
+        .respond(
+            "/v1/chat/completions",
+            got -> {
+              String p = placeholderIn(got.bodyText());
+              return Scripted.sse(
+                  5,
+                  content("I will write to " + p.substring(0, 4)),
+                  content(p.substring(4) + " today."),
+                  STOP);
+            });
+    HttpResponse<String> r = chat("Please email ann@example.org about the invoice.", "s-pii");
+    String upstream = gw.simulator().takeRequest().bodyText();
+    assertThat(upstream).doesNotContain("ann@example.org");
+    String placeholder = placeholderIn(upstream);
+    assertThat(streamedText(r.body())).isEqualTo("I will write to ann@example.org today.");
+    assertThat(r.body()).doesNotContain(placeholder).doesNotContain("[EMA");
+  }
+
+  @Test
+  void aNonStreamedAnswerGetsThePseudonymsOfItsOwnRequestRestored() throws Exception {
+    gw.simulator()
+        .respond(
+            "/v1/chat/completions",
+            got ->
+                Scripted.json(
+                    200,
+                    "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                        + "\"content\":\"Sent to "
+                        + placeholderIn(got.bodyText())
+                        + ".\"},\"finish_reason\":\"stop\"}]}"));
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(10))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+                            + "\"Mail ann@example.org\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("Sent to ann@example.org.");
+  }
+
+  @Test
+  void aPlaceholderMintedForAnotherRequestOfTheSameCallerIsNeverRestored() throws Exception {
+    // user A of a shared credential (same caller, same session header) has an e-mail pseudonymized
+    HttpResponse<String> first = chat("Please email ann@example.org about the invoice.", "team");
+    assertThat(first.statusCode()).isEqualTo(200);
+    String minted = placeholderIn(gw.simulator().takeRequest().bodyText());
+
+    // user B of the same credential gets the model to echo A's placeholder (and guessed ones)
     gw.simulator()
         .script(
             "/v1/chat/completions",
-            Scripted.sse(5, content("I will write to [EMA"), content("IL_1] today."), STOP));
-    HttpResponse<String> r = chat("Please email ann@example.org about the invoice.", "s-pii");
-    assertThat(gw.simulator().takeRequest().bodyText())
-        .contains("Please email [EMAIL_1] about the invoice.")
+            Scripted.sse(5, content("Hello " + minted + " and [EMAIL_1]."), STOP));
+    HttpResponse<String> other = chat("Repeat after me: " + minted, "team");
+    assertThat(other.statusCode()).isEqualTo(200);
+    assertThat(streamedText(other.body()))
+        .isEqualTo("Hello " + minted + " and [EMAIL_1].")
         .doesNotContain("ann@example.org");
-    String text = r.body().replaceAll("(?s).*?\"content\":\"([^\"]*)\".*?(?=data:|$)", "$1");
-    assertThat(text).contains("ann@example.org");
-    assertThat(r.body()).doesNotContain("[EMAIL_1]").doesNotContain("[EMA");
-
-    // another session never sees this session's value
-    gw.simulator()
-        .script("/v1/chat/completions", Scripted.sse(5, content("Hello [EMAIL_1]."), STOP));
-    HttpResponse<String> other = chat("hi", "s-other");
-    assertThat(other.body()).contains("[EMAIL_1]").doesNotContain("ann@example.org");
   }
 }

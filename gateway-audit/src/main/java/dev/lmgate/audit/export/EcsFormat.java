@@ -64,7 +64,7 @@ public final class EcsFormat {
         if (r.has("request_id")) {
           event.put("id", r.path("request_id").asText());
         }
-        copy(r, lm, "route", "detail");
+        copy(r, lm, "route", "detail", "claimed_operator"); // never user.*: not authenticated
       }
       default -> {
         event.put("kind", "event");

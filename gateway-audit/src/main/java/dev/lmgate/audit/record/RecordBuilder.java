@@ -153,6 +153,10 @@ public final class RecordBuilder {
     if (!e.detail().isEmpty()) {
       r.put("detail", e.detail());
     }
+    if (!e.claimedOperator().isEmpty()) {
+      // what the caller said about itself, kept apart from "principal" (what was authenticated)
+      r.putObject("claimed_operator").put("name", e.claimedOperator()).put("verified", false);
+    }
     r.put("class", PayloadPolicy.COMPLIANCE);
     return r;
   }

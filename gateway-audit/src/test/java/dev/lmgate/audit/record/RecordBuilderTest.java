@@ -271,4 +271,37 @@ class RecordBuilderTest {
     assertThat(r.path("class").asText()).isEqualTo("compliance");
     assertThat(r.has("principal")).isFalse();
   }
+
+  @Test
+  void aSelfDeclaredOperatorNameIsKeptApartFromThePrincipalAndMarkedUnverified() {
+    RecordBuilder b = new RecordBuilder(PayloadPolicy.of(PayloadMode.NONE), null, null);
+    ObjectNode r =
+        b.security(
+            new dev.lmgate.spi.SecurityEvent(
+                T,
+                dev.lmgate.spi.SecurityEvent.Type.ADMIN_ACTION,
+                "called",
+                "",
+                "admin-token",
+                "",
+                "",
+                "POST /incident/lockdown -> 200",
+                "key:ceo"));
+    assertThat(r.path("principal").asText()).isEqualTo("admin-token");
+    assertThat(r.path("claimed_operator").path("name").asText()).isEqualTo("key:ceo");
+    assertThat(r.path("claimed_operator").path("verified").isBoolean()).isTrue();
+    assertThat(r.path("claimed_operator").path("verified").asBoolean()).isFalse();
+    ObjectNode plain =
+        b.security(
+            new dev.lmgate.spi.SecurityEvent(
+                T,
+                dev.lmgate.spi.SecurityEvent.Type.ADMIN_ACTION,
+                "called",
+                "",
+                "key:ops",
+                "",
+                "",
+                "GET /keys -> 200"));
+    assertThat(plain.has("claimed_operator")).isFalse();
+  }
 }

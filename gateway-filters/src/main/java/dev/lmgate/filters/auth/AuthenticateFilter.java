@@ -162,17 +162,7 @@ public final class AuthenticateFilter implements GatewayFilter {
       }
       default -> {}
     }
-    Principal p =
-        new Principal(
-            "key:" + k.id(),
-            Principal.Kind.API_KEY,
-            k.name(),
-            Set.copyOf(k.roles()),
-            Set.copyOf(k.scopes()),
-            List.of(),
-            "",
-            k.expires());
-    return succeed(request, p, "api_key");
+    return succeed(request, k.principal(), "api_key");
   }
 
   private CompletionStage<Verdict> jwt(RequestView request, String credential) {

@@ -548,7 +548,14 @@ public final class FileKeyStore implements KeyStore {
   }
 
   private List<KeyRecord> read(byte[] bytes) throws IOException {
-    JsonNode root = MAPPER.readTree(bytes);
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // not the parser's message: it quotes the file's content, and the error reaches config
+      // checks (the admin port's /config/validate) whose caller must not read files this way
+      throw new IOException(file + ": not an lmgate key store (not JSON)");
+    }
     if (root == null || !FORMAT.equals(root.path("format").asText())) {
       throw new IOException(file + ": not an lmgate key store (format: " + FORMAT + ")");
     }

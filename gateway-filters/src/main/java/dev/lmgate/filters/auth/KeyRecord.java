@@ -75,6 +75,19 @@ public record KeyRecord(
         id, name, owner, roles, scopes, created, expires, revoked, newId, salt, hash);
   }
 
+  /** The caller this key authenticates: {@code key:ID}, its name, roles and scopes, no MFA. */
+  public dev.lmgate.spi.Principal principal() {
+    return new dev.lmgate.spi.Principal(
+        "key:" + id,
+        dev.lmgate.spi.Principal.Kind.API_KEY,
+        name,
+        java.util.Set.copyOf(roles),
+        java.util.Set.copyOf(scopes),
+        List.of(),
+        "",
+        expires);
+  }
+
   @Override
   public String toString() {
     return "KeyRecord[id=" + id + ", name=" + name + ", roles=" + roles + "]";

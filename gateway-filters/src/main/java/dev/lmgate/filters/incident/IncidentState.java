@@ -107,6 +107,37 @@ public final class IncidentState {
     }
   }
 
+  /**
+   * Whether the caller may act with {@code role} under the running policy (its requirements, such
+   * as {@code require-mfa}, are met): holding a role is not enough to use the power it grants.
+   * Answers yes for every role until the application installs the running policy ({@link
+   * #roleCheck}).
+   */
+  public boolean mayActAs(dev.lmgate.spi.Principal p, String role) {
+    return roleCheck.test(p, role);
+  }
+
+  /** Installs how {@link #mayActAs} decides (the application: the running authorize policy). */
+  public void roleCheck(java.util.function.BiPredicate<dev.lmgate.spi.Principal, String> check) {
+    this.roleCheck = java.util.Objects.requireNonNull(check, "check");
+  }
+
+  private volatile java.util.function.BiPredicate<dev.lmgate.spi.Principal, String> roleCheck =
+      (p, role) -> true;
+
+  /**
+   * Whether the operators suspended this caller: its key (as {@code key:ID} or as {@code lmgate
+   * keys list} shows it, {@code ID}) or its subject is killed, for good or for a while. Every
+   * surface where a caller acts checks this (the proxy's kill-switch, the admin port), so a
+   * suspended admin key cannot revive itself.
+   */
+  public boolean isSuspended(dev.lmgate.spi.Principal p) {
+    String id = p.id();
+    return isKilled(Kind.KEY, id)
+        || isKilled(Kind.KEY, id.substring(id.indexOf(':') + 1))
+        || isKilled(Kind.SUBJECT, p.subject());
+  }
+
   boolean isKilled(Kind kind, String value) {
     if (value == null || value.isEmpty()) {
       return false;

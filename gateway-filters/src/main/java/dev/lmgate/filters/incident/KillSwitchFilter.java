@@ -21,9 +21,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code kill-switch}: enforces the {@link IncidentState} an operator sets through the admin API or
  * {@code lmgate lockdown}/{@code lmgate kill}. Put it right after {@code authenticate}: in lockdown
- * only callers with an administrator role are served (everyone else gets {@code 503 lockdown} with
- * the operator's reason); a killed key or subject gets {@code 403 access_suspended}, a killed model
- * or route {@code 403 model_suspended}/{@code route_suspended}.
+ * only callers with an administrator role whose requirements they meet are served (everyone else
+ * gets {@code 503 lockdown} with the operator's reason); a killed key or subject gets {@code 403
+ * access_suspended}, a killed model or route {@code 403 model_suspended}/{@code route_suspended}.
  */
 public final class KillSwitchFilter implements GatewayFilter {
   public static final String ID = "kill-switch";
@@ -56,8 +56,7 @@ public final class KillSwitchFilter implements GatewayFilter {
   Verdict decide(RequestView request) {
     Optional<Principal> p = request.principal();
     String reason = state.lockdown();
-    if (reason != null
-        && p.map(pr -> pr.roles().stream().noneMatch(adminRoles::contains)).orElse(true)) {
+    if (reason != null && p.map(pr -> !administrator(pr)).orElse(true)) {
       return Verdict.block(
           "lockdown",
           new Rejection(
@@ -68,10 +67,7 @@ public final class KillSwitchFilter implements GatewayFilter {
               "The gateway is in lockdown and serves administrators only: " + reason,
               Map.of("retry-after", "300")));
     }
-    if (p.isPresent()
-        && (state.isKilled(IncidentState.Kind.KEY, p.get().id())
-            || state.isKilled(IncidentState.Kind.KEY, bareId(p.get().id()))
-            || state.isKilled(IncidentState.Kind.SUBJECT, p.get().subject()))) {
+    if (p.isPresent() && state.isSuspended(p.get())) {
       return refuse("access_suspended", "Access for this caller is suspended by the operators.");
     }
     if (state.isKilled(IncidentState.Kind.ROUTE, request.route().id())) {
@@ -84,9 +80,14 @@ public final class KillSwitchFilter implements GatewayFilter {
     return Verdict.pass();
   }
 
-  /** A key's id as {@code lmgate keys list} shows it: the principal id without "key:"/"cert:". */
-  private static String bareId(String principalId) {
-    return principalId.substring(principalId.indexOf(':') + 1);
+  /**
+   * Whether the caller is an administrator the lockdown serves: it holds one of {@code admin-roles}
+   * and meets that role's requirements under the running policy ({@code require-mfa}) — holding the
+   * role through an API key that can show no second factor is not enough, even when another of the
+   * key's roles would pass {@code authorize}.
+   */
+  private boolean administrator(Principal p) {
+    return p.roles().stream().anyMatch(r -> adminRoles.contains(r) && state.mayActAs(p, r));
   }
 
   private static Verdict refuse(String code, String message) {

@@ -126,15 +126,7 @@ public final class AuthorizeFilter implements GatewayFilter {
 
   private Judgement judge(RolePolicy role, Principal p, RequestView request) {
     if (role.requireMfa() && !hasMfa(p)) {
-      return Judgement.deny(
-          "mfa_required",
-          "Role '"
-              + role.name()
-              + "' requires multi-factor authentication: sign in with a second factor (the"
-              + " token's amr must contain one of "
-              + mfaMethods
-              + (mfaAcr.isEmpty() ? "" : ", or its acr be one of " + mfaAcr)
-              + ").");
+      return Judgement.deny("mfa_required", mfaMessage(role));
     }
     Operation op = request.route().operation();
     if ((op == Operation.MODEL_MANAGEMENT || op == Operation.SDK_CHANNEL)
@@ -186,6 +178,34 @@ public final class AuthorizeFilter implements GatewayFilter {
       }
     }
     return Judgement.allow(edits);
+  }
+
+  /**
+   * Why {@code p} may not exercise {@code role} on a surface other than the proxy (the admin port),
+   * or empty when it may: the same requirements {@link #onRequest} applies to the role (today
+   * {@code require-mfa}). A role this filter does not configure has no requirements here.
+   *
+   * @return a stable reason code ({@code mfa_required}) and a message for the caller
+   */
+  public Optional<Map.Entry<String, String>> roleRequirementUnmet(Principal p, String role) {
+    RolePolicy policy = roles.get(role);
+    if (policy == null || !p.roles().contains(role)) {
+      return Optional.empty();
+    }
+    if (policy.requireMfa() && !hasMfa(p)) {
+      return Optional.of(Map.entry("mfa_required", mfaMessage(policy)));
+    }
+    return Optional.empty();
+  }
+
+  private String mfaMessage(RolePolicy role) {
+    return "Role '"
+        + role.name()
+        + "' requires multi-factor authentication: sign in with a second factor (the"
+        + " token's amr must contain one of "
+        + mfaMethods
+        + (mfaAcr.isEmpty() ? "" : ", or its acr be one of " + mfaAcr)
+        + ").";
   }
 
   private boolean hasMfa(Principal p) {

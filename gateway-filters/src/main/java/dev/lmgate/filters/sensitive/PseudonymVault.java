@@ -19,14 +19,31 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Pseudonyms for sensitive values, stable within a session: the same email in turn 1 and turn 5 of
- * a conversation becomes the same {@code [EMAIL_1]}, so the model can reason about "the same
- * person" and the answer can be restored for the client. Values are held only encrypted
- * (AES-256-GCM under a key made at start and never written anywhere) and looked up by an HMAC, not
- * by the value; a session unused for {@code ttl} is forgotten.
+ * Pseudonyms for sensitive values, scoped to one exchange: within the request that minted them the
+ * same e-mail in turn 1 and turn 5 of the conversation becomes the same placeholder, so the model
+ * can reason about "the same person", and the answer to that request can be restored for the
+ * client. Nothing minted for one exchange is ever revealed to another, even from the same caller:
+ * callers sharing a key (a team's agent key) cannot have the model echo a placeholder and get
+ * someone else's value back.
+ *
+ * <p>Placeholders are unguessable: {@code [EMAIL_k3x9q7m2ab4c]}, the category and {@value
+ * #SUFFIX_LENGTH} random base-32 characters (60 bits) drawn per exchange, so a placeholder cannot
+ * be predicted from another exchange's either. Values are held only encrypted (AES-256-GCM under a
+ * key made at start and never written anywhere, the exchange and placeholder as associated data)
+ * and looked up by an HMAC, not by the value. An exchange's pseudonyms are dropped when it ends
+ * ({@link #forget}); {@code ttl} is the backstop for an exchange whose end is never seen.
  */
 public final class PseudonymVault {
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Random characters after the category: 12 of base 32, 60 bits. */
+  public static final int SUFFIX_LENGTH = 12;
+
+  /** Lower-case RFC 4648 base 32: no characters that read alike in a model's tokenizer output. */
+  private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+  /** The longest placeholder: {@code [SECRET_} + suffix + {@code ]}. */
+  public static final int MAX_PLACEHOLDER_LENGTH = 1 + 6 + 1 + SUFFIX_LENGTH + 1;
 
   private final SecretKey key;
   private final SecretKey macKey;
@@ -34,11 +51,10 @@ public final class PseudonymVault {
   private final Clock clock;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-  /** One session's pseudonyms. Guarded by itself. */
+  /** One exchange's pseudonyms. Guarded by itself. */
   private static final class Session {
     final Map<String, String> placeholderByMac = new HashMap<>();
     final Map<String, byte[]> sealedByPlaceholder = new HashMap<>();
-    final Map<String, Integer> countByType = new HashMap<>();
     Instant lastUsed;
   }
 
@@ -52,7 +68,10 @@ public final class PseudonymVault {
     this.macKey = new SecretKeySpec(k, "HmacSHA256");
   }
 
-  /** The placeholder for {@code value} in {@code session}, e.g. {@code [EMAIL_2]}. */
+  /**
+   * The placeholder for {@code value} in the exchange {@code session}, e.g. {@code
+   * [EMAIL_k3x9q7m2ab4c]}: the same value gets the same placeholder within the exchange.
+   */
   public String pseudonym(String session, String category, String value) {
     Session s = sessions.computeIfAbsent(session, k -> new Session());
     String mac = mac(category + "\u0000" + value);
@@ -62,15 +81,20 @@ public final class PseudonymVault {
       if (existing != null) {
         return existing;
       }
-      int n = s.countByType.merge(category, 1, Integer::sum);
-      String placeholder = "[" + category + "_" + n + "]";
+      String placeholder;
+      do {
+        placeholder = "[" + category + "_" + suffix() + "]";
+      } while (s.sealedByPlaceholder.containsKey(placeholder));
       s.placeholderByMac.put(mac, placeholder);
       s.sealedByPlaceholder.put(placeholder, seal(value, session + placeholder));
       return placeholder;
     }
   }
 
-  /** The value behind a placeholder of this session, while the session lives. */
+  /**
+   * The value behind a placeholder minted in this exchange, while the exchange lives; empty for a
+   * placeholder minted anywhere else.
+   */
   public Optional<String> reveal(String session, String placeholder) {
     Session s = sessions.get(session);
     if (s == null) {
@@ -86,6 +110,19 @@ public final class PseudonymVault {
     }
   }
 
+  /** Drops an exchange's pseudonyms (it has ended: nothing can be restored for it any more). */
+  public void forget(String session) {
+    sessions.remove(session);
+  }
+
+  private static String suffix() {
+    char[] c = new char[SUFFIX_LENGTH];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+    }
+    return new String(c);
+  }
+
   private volatile Instant lastSweep = Instant.EPOCH;
 
   /** Runs {@link #expire} when the last sweep is older than {@code every}. */
@@ -97,7 +134,7 @@ public final class PseudonymVault {
     }
   }
 
-  /** Forgets sessions unused for longer than the time to live. */
+  /** Forgets exchanges unused for longer than the time to live. */
   public void expire() {
     sessions
         .entrySet()

@@ -50,7 +50,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
     BLOCK,
     REDACT,
     /**
-     * Replace with a placeholder stable within the session ({@code [EMAIL_1]}), kept to restore.
+     * Replace with an unguessable placeholder stable within the exchange ({@code
+     * [EMAIL_k3x9q7m2ab4c]}), kept to restore in the answer to that exchange only.
      */
     PSEUDONYMIZE,
     ALERT,
@@ -61,7 +62,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
    * The answer's side.
    *
    * @param handling by type, in answers: block, redact or allow (others: allow)
-   * @param restore whether pseudonyms placed on the way in are restored for the caller
+   * @param restore whether pseudonyms placed on the way in are restored in the answer to the same
+   *     exchange
    * @param restoreInToolArguments whether they are restored in tool-call arguments too
    * @param holdBack characters of each streamed output held back: the longest value caught whole
    */
@@ -77,15 +79,19 @@ public final class SensitiveDataFilter implements GatewayFilter {
     }
   }
 
-  /** Pseudonym placeholders as {@link PseudonymVault} writes them. */
+  /**
+   * Pseudonym placeholders as {@link PseudonymVault} writes them (RE2/J: linear in the model's
+   * text). A placeholder is at most {@link PseudonymVault#MAX_PLACEHOLDER_LENGTH} characters, below
+   * the smallest {@code hold-back}, so one split across streamed events is still seen whole.
+   */
   private static final com.google.re2j.Pattern PLACEHOLDER =
-      com.google.re2j.Pattern.compile("\\[[A-Z]{2,6}_[0-9]{1,6}]");
+      com.google.re2j.Pattern.compile(
+          "\\[[A-Z]{2,6}_[a-z2-7]{" + PseudonymVault.SUFFIX_LENGTH + "}\\]");
 
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
   private final Handling others;
   private final PseudonymVault vault;
-  private final String sessionHeader;
   private final Output output;
   private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
 
@@ -93,14 +99,12 @@ public final class SensitiveDataFilter implements GatewayFilter {
    * @param handling by type
    * @param others for types {@code handling} does not name
    * @param vault where pseudonyms are kept (shared with the output side), or null when none is used
-   * @param sessionHeader the request header that names a session within a caller's traffic
    */
   public SensitiveDataFilter(
       FilterSettings settings,
       Map<String, Handling> handling,
       Handling others,
       PseudonymVault vault,
-      String sessionHeader,
       Output output,
       FairScanScheduler scheduler) {
     this.scheduler = scheduler;
@@ -108,15 +112,16 @@ public final class SensitiveDataFilter implements GatewayFilter {
     this.handling = Map.copyOf(handling);
     this.others = others;
     this.vault = vault;
-    this.sessionHeader = sessionHeader;
     this.output = output;
   }
 
   /**
-   * The pseudonym session of a request: the caller (or, unauthenticated, the client address) and
-   * the session header's value when the client sends one.
+   * The pseudonym scope of a request: its exchange — the gateway's request id, which the client
+   * cannot choose — qualified by the caller (or, unauthenticated, the client address). Nothing the
+   * client sends (no header, no conversation id) widens it: a caller who could name a scope could
+   * name another user's.
    */
-  public static String session(RequestView request, String sessionHeader) {
+  public static String session(RequestView request) {
     String who =
         request
             .principal()
@@ -127,7 +132,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
                   int colon = a.lastIndexOf(':');
                   return "ip:" + (colon > 0 ? a.substring(0, colon) : a);
                 });
-    return who + "|" + request.header(sessionHeader).orElse("");
+    return who + "|" + request.requestId();
   }
 
   @Override
@@ -149,7 +154,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (vault != null) {
       vault.expireEvery(java.time.Duration.ofMinutes(1));
     }
-    String session = session(request, sessionHeader);
+    String session = session(request);
     ScanBudget budget = ScanBudget.forRequest(request, settings.timeout());
     if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
       return CompletableFuture.completedFuture(decide(request.conversation(), session, budget));
@@ -259,7 +264,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
 
   @Override
   public CompletionStage<Verdict> onResponse(ResponseView response) {
-    String session = session(response.request(), sessionHeader);
+    String session = session(response.request());
     List<Edit> edits = new ArrayList<>();
     Set<String> reasons = new LinkedHashSet<>();
     for (OutputText out : response.outputs()) {
@@ -285,7 +290,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (!inspectsResponse(request)) {
       return Optional.empty();
     }
-    String session = session(request, sessionHeader);
+    String session = session(request);
     return Optional.of(
         new StreamInspector() {
           @Override
@@ -305,6 +310,14 @@ public final class SensitiveDataFilter implements GatewayFilter {
    * Secrets and personal data in an answer, and pseudonyms to restore, in the text from {@code
    * scanFrom - holdBack} on; spans ending at or before {@code scanFrom} were decided already.
    */
+  /** The exchange has ended: its placeholders can never be restored again, so drop them now. */
+  @Override
+  public void onExchangeEnd(RequestView request, dev.lmgate.spi.ExchangeSummary summary) {
+    if (vault != null) {
+      vault.forget(session(request));
+    }
+  }
+
   private StreamInspector.StreamDecision scanOutput(
       String session, OutputChannel channel, String text, int scanFrom) {
     int from = Math.max(0, scanFrom - output.holdBack());
@@ -412,9 +425,16 @@ public final class SensitiveDataFilter implements GatewayFilter {
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
+      if (config != null && config.has("session-header")) {
+        // Removed: a client-named session let callers sharing a key restore each other's values.
+        throw new ConfigException(
+            path + ".session-header",
+            config.get("session-header").asText(),
+            "nothing: pseudonyms are scoped to one exchange and no header widens that"
+                + " (docs/input-guard.md#pseudonyms)");
+      }
       ConfigReader r =
-          new ConfigReader(path, config)
-              .only(Set.of("types", "others", "pseudonym-ttl", "session-header", "output"));
+          new ConfigReader(path, config).only(Set.of("types", "others", "pseudonym-ttl", "output"));
       Map<String, Handling> handling = types(r);
       Output output = Output.NONE;
       if (r.has("output")) {
@@ -451,7 +471,6 @@ public final class SensitiveDataFilter implements GatewayFilter {
           handling,
           others,
           vault,
-          r.string("session-header", "x-lmgate-session").toLowerCase(Locale.ROOT),
           pseudonyms && !output.active()
               ? new Output(Map.of(), true, false, 256) // placeholders go back by default
               : output,

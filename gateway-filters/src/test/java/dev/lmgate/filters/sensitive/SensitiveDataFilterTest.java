@@ -117,32 +117,51 @@ class SensitiveDataFilterTest {
         .isEqualTo(Verdict.Kind.PASS);
   }
 
-  @Test
-  void pseudonymsAreStableWithinASessionAndRestorableUntilTheyExpire() throws Exception {
-    SensitiveDataFilter f = filter("{\"types\":{\"personal\":\"pseudonymize\"}}");
-    Verdict first =
-        f.decide(
-            user("Mail ann@example.org and bob@example.org, then ann@example.org again."), "s1");
-    assertThat(first.edits().get(0).value().asText())
-        .isEqualTo("Mail [EMAIL_1] and [EMAIL_2], then [EMAIL_1] again.");
-    Verdict later = f.decide(user("What did bob@example.org say?"), "s1");
-    assertThat(later.edits().get(0).value().asText()).isEqualTo("What did [EMAIL_2] say?");
-    Verdict other = f.decide(user("What did bob@example.org say?"), "s2");
-    assertThat(other.edits().get(0).value().asText())
-        .as("another session numbers its own")
-        .isEqualTo("What did [EMAIL_1] say?");
+  static final java.util.regex.Pattern PLACEHOLDER =
+      java.util.regex.Pattern.compile("\\[EMAIL_[a-z2-7]{12}]");
+
+  static List<String> placeholders(String text) {
+    return PLACEHOLDER.matcher(text).results().map(java.util.regex.MatchResult::group).toList();
   }
 
   @Test
-  void theVaultKeepsValuesEncryptedAndForgetsIdleSessions() {
+  void pseudonymsAreStableWithinAnExchangeAndUnguessableAcrossExchanges() throws Exception {
+    SensitiveDataFilter f = filter("{\"types\":{\"personal\":\"pseudonymize\"}}");
+    String first =
+        f.decide(
+                user("Mail ann@example.org and bob@example.org, then ann@example.org again."), "s1")
+            .edits()
+            .get(0)
+            .value()
+            .asText();
+    List<String> p = placeholders(first);
+    assertThat(p).hasSize(3);
+    assertThat(first)
+        .isEqualTo("Mail " + p.get(0) + " and " + p.get(1) + ", then " + p.get(0) + " again.");
+    assertThat(p.get(0)).isNotEqualTo(p.get(1));
+    String other =
+        f.decide(user("What did ann@example.org say?"), "s2").edits().get(0).value().asText();
+    assertThat(placeholders(other))
+        .as("another exchange draws its own random placeholder for the same value")
+        .hasSize(1)
+        .doesNotContain(p.get(0), p.get(1));
+  }
+
+  @Test
+  void theVaultKeepsValuesEncryptedRevealsOnlyInTheMintingExchangeAndForgetsEndedOnes() {
     dev.lmgate.filters.MutableClock clock =
         new dev.lmgate.filters.MutableClock(java.time.Instant.parse("2026-11-26T10:00:00Z"));
     PseudonymVault v = new PseudonymVault(java.time.Duration.ofMinutes(30), clock);
-    assertThat(v.pseudonym("s", "EMAIL", "ann@example.org")).isEqualTo("[EMAIL_1]");
-    assertThat(v.reveal("s", "[EMAIL_1]")).contains("ann@example.org");
-    assertThat(v.reveal("other", "[EMAIL_1]")).isEmpty();
+    String p = v.pseudonym("s", "EMAIL", "ann@example.org");
+    assertThat(p).matches(PLACEHOLDER.pattern());
+    assertThat(p.length()).isLessThanOrEqualTo(PseudonymVault.MAX_PLACEHOLDER_LENGTH);
+    assertThat(v.reveal("s", p)).contains("ann@example.org");
+    assertThat(v.reveal("other", p)).isEmpty();
+    v.forget("s");
+    assertThat(v.reveal("s", p)).as("an ended exchange restores nothing").isEmpty();
+    String q = v.pseudonym("t", "EMAIL", "ann@example.org");
     clock.advance(java.time.Duration.ofMinutes(31));
-    assertThat(v.reveal("s", "[EMAIL_1]")).isEmpty();
+    assertThat(v.reveal("t", q)).isEmpty();
     v.expire();
     assertThat(v.sessions()).isZero();
   }
@@ -154,11 +173,15 @@ class SensitiveDataFilterTest {
             "{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"},"
                 + "\"output\":{\"types\":{\"PHONE_NUMBER\":\"redact\"}}}");
     dev.lmgate.filters.TestRequest req =
-        new dev.lmgate.filters.TestRequest()
-            .json("{\"model\":\"m\",\"messages\":[]}", user("x"))
-            .header("x-lmgate-session", "s9");
-    String session = SensitiveDataFilter.session(req, "x-lmgate-session");
-    f.decide(user("write to ann@example.org"), session); // places [EMAIL_1]
+        new dev.lmgate.filters.TestRequest().json("{\"model\":\"m\",\"messages\":[]}", user("x"));
+    String p =
+        placeholders(
+                f.decide(user("write to ann@example.org"), SensitiveDataFilter.session(req))
+                    .edits()
+                    .get(0)
+                    .value()
+                    .asText())
+            .get(0);
     assertThat(f.inspectsResponse(req)).isTrue();
     dev.lmgate.spi.ResponseView answer =
         response(
@@ -167,17 +190,123 @@ class SensitiveDataFilterTest {
                 "0",
                 dev.lmgate.spi.OutputChannel.CONTENT,
                 "/choices/0/message/content",
-                "Done: wrote [EMAIL_1], call +44 20 7946 0123."),
+                "Done: wrote " + p + ", call +44 20 7946 0123."),
             new dev.lmgate.spi.OutputText(
                 "0.t0",
                 dev.lmgate.spi.OutputChannel.TOOL_ARGUMENTS,
                 "/choices/0/message/tool_calls/0/function/arguments",
-                "{\"to\":\"[EMAIL_1]\"}"));
+                "{\"to\":\"" + p + "\"}"));
     Verdict v = f.onResponse(answer).toCompletableFuture().join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
     assertThat(v.edits()).hasSize(1);
     assertThat(v.edits().get(0).value().asText())
         .isEqualTo("Done: wrote ann@example.org, call [PHONE].");
+  }
+
+  @Test
+  void anotherRequestWithTheSameKeyEchoingAMintedPlaceholderGetsItNotRestored() throws Exception {
+    SensitiveDataFilter f = filter("{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"}}");
+    dev.lmgate.spi.Principal teamKey =
+        new dev.lmgate.spi.Principal(
+            "key:team",
+            dev.lmgate.spi.Principal.Kind.API_KEY,
+            "team agent",
+            java.util.Set.of("developer"),
+            java.util.Set.of(),
+            List.of(),
+            "",
+            null);
+    dev.lmgate.filters.TestRequest alice =
+        new dev.lmgate.filters.TestRequest()
+            .json("{\"model\":\"m\",\"messages\":[]}", user("x"))
+            .principal(teamKey)
+            .header("x-lmgate-session", "shared");
+    dev.lmgate.filters.TestRequest bob =
+        new dev.lmgate.filters.TestRequest()
+            .json("{\"model\":\"m\",\"messages\":[]}", user("x"))
+            .principal(teamKey)
+            .header("x-lmgate-session", "shared");
+    String minted =
+        placeholders(
+                f.decide(user("mail ann@example.org"), SensitiveDataFilter.session(alice))
+                    .edits()
+                    .get(0)
+                    .value()
+                    .asText())
+            .get(0);
+    dev.lmgate.spi.OutputText echo =
+        new dev.lmgate.spi.OutputText(
+            "0",
+            dev.lmgate.spi.OutputChannel.CONTENT,
+            "/choices/0/message/content",
+            "Her address is " + minted + ".");
+    assertThat(f.onResponse(response(bob, echo)).toCompletableFuture().join().kind())
+        .as("bob's answer echoing alice's placeholder")
+        .isEqualTo(Verdict.Kind.PASS);
+    var stream = f.streamInspector(bob).orElseThrow();
+    assertThat(
+            stream
+                .inspect("0", dev.lmgate.spi.OutputChannel.CONTENT, echo.text(), 0, true)
+                .redactions())
+        .as("nor streamed")
+        .isEmpty();
+    assertThat(f.onResponse(response(alice, echo)).toCompletableFuture().join().edits())
+        .as("alice's own answer is restored")
+        .singleElement()
+        .satisfies(
+            e -> assertThat(e.value().asText()).isEqualTo("Her address is ann@example.org."));
+  }
+
+  @Test
+  void aStreamedPlaceholderSplitAnywhereFitsTheSmallestHoldBack() throws Exception {
+    SensitiveDataFilter f =
+        filter("{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"},\"output\":{\"hold-back\":24}}");
+    dev.lmgate.filters.TestRequest req =
+        new dev.lmgate.filters.TestRequest().json("{\"model\":\"m\",\"messages\":[]}", user("x"));
+    String p =
+        placeholders(
+                f.decide(user("mail ann@example.org"), SensitiveDataFilter.session(req))
+                    .edits()
+                    .get(0)
+                    .value()
+                    .asText())
+            .get(0);
+    var inspector = f.streamInspector(req).orElseThrow();
+    assertThat(p.length()).isLessThanOrEqualTo(inspector.holdBack()).isLessThanOrEqualTo(24);
+    String text = "Writing to " + p + " now";
+    int at = text.indexOf(p);
+    for (int cut = at + 1; cut < at + p.length(); cut++) {
+      // the events so far end inside the placeholder: nothing to restore yet ...
+      assertThat(
+              inspector
+                  .inspect(
+                      "0", dev.lmgate.spi.OutputChannel.CONTENT, text.substring(0, cut), 0, false)
+                  .redactions())
+          .isEmpty();
+      // ... and the next event completes it: seen whole, though it began before scanFrom
+      assertThat(
+              inspector
+                  .inspect("0", dev.lmgate.spi.OutputChannel.CONTENT, text, cut, false)
+                  .redactions())
+          .as("split after %d characters", cut - at)
+          .singleElement()
+          .satisfies(
+              sp -> {
+                assertThat(sp.start()).isEqualTo(at);
+                assertThat(sp.replacement()).isEqualTo("ann@example.org");
+              });
+    }
+  }
+
+  @Test
+  void aClientNamedPseudonymSessionIsAConfigErrorNotASilentScope() {
+    assertThatThrownBy(
+            () ->
+                filter(
+                    "{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"},"
+                        + "\"session-header\":\"x-lmgate-session\"}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("session-header");
   }
 
   static dev.lmgate.spi.ResponseView response(
