@@ -37,6 +37,13 @@ import java.util.concurrent.Executors;
 public final class PromptInjectionFilter implements GatewayFilter {
   public static final String ID = "prompt-injection";
 
+  /**
+   * The key under which the filter takes its classifier from the {@link FilterEnvironment}'s shared
+   * state: the built-in model unless something put another there first ({@code lmgate guard
+   * evaluate} does, to score a retrained model through the configured filter).
+   */
+  public static final String SHARED_CLASSIFIER = "prompt-injection.classifier";
+
   /** Conversations with more characters than this are scanned off the calling thread. */
   static final int INLINE_CHARS = 16_384;
 
@@ -230,9 +237,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
                   new HashSet<>(disabled)),
               useClassifier
                   ? env.shared(
-                      "prompt-injection.classifier",
-                      InjectionClassifier.class,
-                      InjectionClassifier::builtIn)
+                      SHARED_CLASSIFIER, InjectionClassifier.class, InjectionClassifier::builtIn)
                   : null);
       ExecutorService pool =
           env.shared("prompt-injection.pool", ExecutorService.class, Factory::newPool);
