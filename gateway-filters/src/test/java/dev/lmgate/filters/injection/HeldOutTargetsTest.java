@@ -6,26 +6,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.filters.sensitive.SensitiveData;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.FilterEnvironment;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.SecurityEventSink;
+import dev.lmgate.spi.Verdict;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's targets, held as a regression floor on the dev corpus (../shared/corpus/dev):
- * injection TPR >= 90 % with plain-benign FPR <= 1 % and hard-negative FPR <= 5 %, structured span
- * recall >= 99 % and precision >= 97 %; and the shipped classifier is exactly what {@code lmgate
- * guard train} makes from that corpus. docs/guard-efficacy.md has the full table and the estimates
- * for data from other sources.
+ * The targets of docs/guard-efficacy.md, checked where they mean something: on prompts the
+ * classifier did not train on. The shipped classifier is trained on the whole dev corpus, so its
+ * figures on that corpus say nothing about overfitting; here every prompt is scored by a guard
+ * whose classifier was retrained (with the shipped training code) without it — 5-fold
+ * cross-validation, and leave-one-source-out for prompts of a source it never saw. The guard is the
+ * {@code prompt-injection} filter as the shipped config builds it.
+ *
+ * <p>Targets: injection TPR >= 90 % with plain-benign FPR <= 1 % and hard-negative FPR <= 5 % (held
+ * on 5-fold cross-validation); leave-one-source-out misses the TPR target, and the floors below are
+ * what the docs state for it. Also: structured span recall >= 99 % and precision >= 97 %, and the
+ * shipped classifier is exactly what {@code lmgate guard train} makes from the corpus.
  */
-class DevCorpusTargetsTest {
+class HeldOutTargetsTest {
   static Path dev;
   static List<Corpus.Row> prompts;
 
@@ -40,27 +51,53 @@ class DevCorpusTargetsTest {
     prompts = Corpus.read(dev.resolve("prompts.jsonl"));
   }
 
-  static boolean hardNegative(Corpus.Row r) {
-    return r.category().startsWith("benign:notinject")
-        || r.category().startsWith("benign:wildguard")
-        || r.category().endsWith("mentions_attack_terms");
-  }
+  /**
+   * The {@code prompt-injection} filter with the shipped settings, built by its factory around a
+   * given classifier ({@code null}: {@code classifier: false}); flagged = not passed.
+   */
+  static final InjectionEvaluation.Guard SHIPPED_FILTER =
+      classifier -> {
+        FilterEnvironment env = FilterEnvironment.of(Clock.systemUTC(), SecurityEventSink.NONE);
+        if (classifier != null) {
+          env.shared(
+              PromptInjectionFilter.SHARED_CLASSIFIER, InjectionClassifier.class, () -> classifier);
+        }
+        PromptInjectionFilter filter;
+        try {
+          filter =
+              (PromptInjectionFilter)
+                  new PromptInjectionFilter.Factory()
+                      .create(
+                          "filters[0]",
+                          new ObjectMapper()
+                              .createObjectNode()
+                              .put("classifier", classifier != null),
+                          FilterSettings.defaults(FilterSettings.Action.BLOCK),
+                          env);
+        } catch (ConfigException e) {
+          throw new AssertionError(e);
+        }
+        return text ->
+            filter.verdict(filter.assess(user(text)), "openai-chat").kind() != Verdict.Kind.PASS;
+      };
 
-  double rate(InjectionDetector d, Predicate<Corpus.Row> which) {
-    List<Corpus.Row> rows = prompts.stream().filter(which).toList();
-    long flagged = rows.stream().filter(r -> d.scan(user(r.text())).score() >= 0.5).count();
-    return (double) flagged / rows.size();
+  @Test
+  void theTargetsHoldOnFoldsTheClassifierDidNotTrainOn() {
+    InjectionEvaluation.Report cv =
+        InjectionEvaluation.crossValidated(prompts, List.of(), 5, 42, SHIPPED_FILTER);
+    assertThat(cv.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.90);
+    assertThat(cv.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.01);
+    assertThat(cv.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.05);
   }
 
   @Test
-  void theFastTierMeetsTheTargetsOnTheDevCorpus() {
-    InjectionDetector d =
-        new InjectionDetector(InjectionDetector.Settings.DEFAULT, InjectionClassifier.builtIn());
-    assertThat(rate(d, Corpus.Row::injection)).isGreaterThanOrEqualTo(0.90);
-    assertThat(rate(d, r -> r.label().equals("benign") && !hardNegative(r)))
-        .isLessThanOrEqualTo(0.01);
-    assertThat(rate(d, r -> r.label().equals("benign") && hardNegative(r)))
-        .isLessThanOrEqualTo(0.05);
+  void onSourcesTheClassifierNeverSawTheFiguresStayAtTheirDocumentedFloors() {
+    InjectionEvaluation.Report loso =
+        InjectionEvaluation.leaveOneSourceOut(prompts, List.of(), SHIPPED_FILTER);
+    // docs/guard-efficacy.md: the 90 % target is missed here (86.4 %); these are its floors
+    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.86);
+    assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.02);
+    assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.05);
   }
 
   @Test
