@@ -2,6 +2,7 @@ package dev.lmgate.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmgate.app.GatewayEnvironment;
@@ -155,12 +156,15 @@ final class GuardCommand implements Runnable {
           extra.addAll(Corpus.read(f));
         }
         ConfigLoader plain = ConfigLoader.fromEnvironment();
-        OfflineGuard check = OfflineGuard.parse(yaml, config, plain); // fail early, exit 2
-        if (!check.hasInjectionFilter()) {
+        OfflineGuard.parse(yaml, config, plain); // the whole config must load: fail early, exit 2
+        // Each split builds the prompt-injection filter alone, from its own settings: the other
+        // filters (identity, audit, ...) play no part and need not be built again and again.
+        String injectionOnly = injectionFilterOnly(plain.tree(yaml), true);
+        if (injectionOnly == null) {
           System.err.println("lmgate guard evaluate: the config has no prompt-injection filter");
           return 2;
         }
-        String rulesOnly = withoutClassifier(plain.tree(yaml));
+        String rulesOnly = injectionFilterOnly(plain.tree(yaml), false);
         InjectionEvaluation.Guard guard =
             classifier -> {
               GatewayEnvironment env = new GatewayEnvironment(Clock.systemUTC());
@@ -175,7 +179,7 @@ final class GuardCommand implements Runnable {
               try {
                 g =
                     OfflineGuard.parse(
-                        classifier == null ? rulesOnly : yaml,
+                        classifier == null ? rulesOnly : injectionOnly,
                         config,
                         new ConfigLoader(System::getenv, env));
               } catch (ConfigException e) {
@@ -203,14 +207,26 @@ final class GuardCommand implements Runnable {
       }
     }
 
-    /** The config's text with the prompt-injection filter's classifier turned off. */
-    private static String withoutClassifier(JsonNode root) throws IOException {
+    /**
+     * A config of the prompt-injection filter's settings alone ({@code null} when there is none),
+     * with its classifier as configured or, unless {@code classifier}, turned off.
+     */
+    private static String injectionFilterOnly(JsonNode root, boolean classifier)
+        throws IOException {
+      ObjectNode only = JSON.createObjectNode();
+      ArrayNode filters = only.putArray("filters");
       for (JsonNode f : root.path("filters")) {
         if (f instanceof ObjectNode o && PromptInjectionFilter.ID.equals(o.path("id").asText())) {
-          o.put("classifier", false);
+          ObjectNode copy = o.deepCopy();
+          if (!classifier) {
+            copy.put("classifier", false);
+          }
+          filters.add(copy);
         }
       }
-      return new ObjectMapper(new YAMLFactory()).writeValueAsString(root);
+      return filters.isEmpty()
+          ? null
+          : new ObjectMapper(new YAMLFactory()).writeValueAsString(only);
     }
 
     private void print(

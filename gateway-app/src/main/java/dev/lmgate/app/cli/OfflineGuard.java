@@ -153,11 +153,6 @@ final class OfflineGuard {
     return false;
   }
 
-  /** Whether the config has a {@code prompt-injection} filter. */
-  boolean hasInjectionFilter() {
-    return filters.stream().anyMatch(f -> f instanceof PromptInjectionFilter);
-  }
-
   /**
    * Runs the output guards on {@code answer} as the whole reply to {@code prompt}; the verdict is
    * {@code block}, {@code alert} or {@code allow}, with the blocking filters' reasons.
