@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,7 @@ public final class InjectionEvaluation {
    */
   public static Report trainedOnAll(
       List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard) {
-    Predicate<String> g = guard.apply(train(rows, alsoTrain));
+    Predicate<String> g = guard.apply(train(rows, alsoTrain, new IdentityHashMap<>()));
     return Report.of(rows, score(rows, g));
   }
 
@@ -132,6 +133,7 @@ public final class InjectionEvaluation {
       throw new IllegalArgumentException("folds: " + folds + " (expected: 2.." + rows.size() + ")");
     }
     int[] fold = folds(rows, folds, seed);
+    Map<Corpus.Row, InjectionClassifier.Example> normalized = new IdentityHashMap<>();
     boolean[] flagged = new boolean[rows.size()];
     for (int k = 0; k < folds; k++) {
       List<Corpus.Row> training = new ArrayList<>();
@@ -143,7 +145,7 @@ public final class InjectionEvaluation {
           training.add(rows.get(i));
         }
       }
-      Predicate<String> g = guard.apply(train(training, alsoTrain));
+      Predicate<String> g = guard.apply(train(training, alsoTrain, normalized));
       for (int i : held) {
         flagged[i] = g.test(rows.get(i).text());
       }
@@ -162,6 +164,7 @@ public final class InjectionEvaluation {
     for (int i = 0; i < rows.size(); i++) {
       byGroup.computeIfAbsent(rows.get(i).group(), k -> new ArrayList<>()).add(i);
     }
+    Map<Corpus.Row, InjectionClassifier.Example> normalized = new IdentityHashMap<>();
     boolean[] flagged = new boolean[rows.size()];
     Predicate<String> onAll = null; // for groups the classifier never trains on
     for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
@@ -170,10 +173,10 @@ public final class InjectionEvaluation {
       if (trains) {
         List<Corpus.Row> training =
             rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
-        g = guard.apply(train(training, alsoTrain));
+        g = guard.apply(train(training, alsoTrain, normalized));
       } else { // leaving it out leaves the training set as it is
         if (onAll == null) {
-          onAll = guard.apply(train(rows, alsoTrain));
+          onAll = guard.apply(train(rows, alsoTrain, normalized));
         }
         g = onAll;
       }
@@ -189,13 +192,24 @@ public final class InjectionEvaluation {
         && ("attack".equals(r.label()) || "benign".equals(r.label()));
   }
 
-  private static InjectionClassifier train(List<Corpus.Row> rows, List<Corpus.Row> alsoTrain) {
-    if (alsoTrain.isEmpty()) {
-      return InjectionTraining.train(rows);
+  /**
+   * {@link InjectionTraining#train} on {@code rows} then {@code alsoTrain}: the same examples in
+   * the same order, so the same weights, with each text normalized once per evaluation rather than
+   * once per split.
+   */
+  private static InjectionClassifier train(
+      List<Corpus.Row> rows,
+      List<Corpus.Row> alsoTrain,
+      Map<Corpus.Row, InjectionClassifier.Example> normalized) {
+    List<InjectionClassifier.Example> examples = new ArrayList<>();
+    for (List<Corpus.Row> part : List.of(rows, alsoTrain)) {
+      for (Corpus.Row r : part) {
+        if (InjectionTraining.trainsOn(r)) {
+          examples.add(normalized.computeIfAbsent(r, InjectionTraining::example));
+        }
+      }
     }
-    List<Corpus.Row> all = new ArrayList<>(rows);
-    all.addAll(alsoTrain);
-    return InjectionTraining.train(all);
+    return InjectionTraining.trainOn(examples);
   }
 
   private static boolean[] score(List<Corpus.Row> rows, Predicate<String> guard) {
