@@ -658,13 +658,20 @@ public final class InjectionRules {
             "mkfs",
             "format c:",
             "shutdown",
-            "os.system",
-            "subprocess",
+            ":()",
             "curl",
-            ":()"),
-        "\\b(?:rm -rf /|dd if=/dev/(?:zero|random|urandom) of=/dev/[sh]d|:\\(\\)\\s*\\{\\s*:\\|:&|"
-            + "curl [^|]{0,200}\\| ?(?:ba|z)?sh|mkfs\\.|format c:|shutdown -h now|"
-            + "os\\.system\\(|subprocess\\.(?:popen|call|run)\\()");
+            "wget",
+            "urlretrieve",
+            "urlopen",
+            "requests.get",
+            "http.request"),
+        // commands that destroy the machine; a download piped to a shell; code fetched from the
+        // network and run (not any process spawn: ordinary code starts processes all the time)
+        "(?:\\brm -rf /|\\bdd if=/dev/(?:zero|random|urandom) of=/dev/[sh]d|:\\(\\)\\s*\\{\\s*:\\|:&"
+            + "|\\bmkfs\\.|\\bformat c:|\\bshutdown -h now)"
+            + "|\\b(?:curl|wget)\\b[^|\\n]{0,200}\\| ?(?:sudo )?(?:ba|z)?sh\\b"
+            + "|(?:\\bcurl\\b|\\bwget\\b|urlretrieve|urlopen|requests\\.get|http\\.request)[\\s\\S]{0,300}?"
+            + "(?:\\bexec\\(|\\beval\\(|os\\.system\\(|subprocess\\.\\w+\\(|chmod \\+x|\\bnohup\\b)");
     // Code that gathers what a program has no business sending (secrets, credential stores,
     // browser cookies, the host's inventory, a command's output, the user's input) near code that
     // sends something over the network. Described by kind, not by any one payload: the corpus's
