@@ -32,7 +32,7 @@ public final class InjectionEvaluation {
    */
   public interface Guard extends Function<InjectionClassifier, Predicate<String>> {}
 
-  /** How many prompts of a set were scored and how many of them the guard flagged. */
+  /** How many prompts of a slice were scored and how many of them the guard flagged. */
   public record Tally(int prompts, int flagged) {
     public static final Tally ZERO = new Tally(0, 0);
 
@@ -45,7 +45,7 @@ public final class InjectionEvaluation {
     }
   }
 
-  /** The sets the targets are stated for (the dev corpus README's definitions). */
+  /** The slices of a corpus the targets are stated for (the dev corpus README's definitions). */
   public enum Slice {
     /** Injection and jailbreak attacks: the detection rate. */
     INJECTION("injection and jailbreak attacks (TPR)"),
@@ -74,26 +74,26 @@ public final class InjectionEvaluation {
   }
 
   /**
-   * What the guard flagged of each scored prompt, by set and by source group ({@link
+   * What the guard flagged of each scored prompt, by slice and by source group ({@link
    * Corpus.Row#group()} and label).
    */
-  public record Report(Map<Slice, Tally> bySet, Map<String, Tally> byGroup) {
-    public Tally of(Slice set) {
-      return bySet.getOrDefault(set, Tally.ZERO);
+  public record Report(Map<Slice, Tally> bySlice, Map<String, Tally> byGroup) {
+    public Tally of(Slice slice) {
+      return bySlice.getOrDefault(slice, Tally.ZERO);
     }
 
     static Report of(List<Corpus.Row> rows, boolean[] flagged) {
-      Map<Slice, Tally> bySet = new LinkedHashMap<>();
+      Map<Slice, Tally> bySlice = new LinkedHashMap<>();
       Map<String, Tally> byGroup = new TreeMap<>();
       for (int i = 0; i < rows.size(); i++) {
         Corpus.Row r = rows.get(i);
         if (!"attack".equals(r.label()) && !"benign".equals(r.label())) {
           continue;
         }
-        bySet.merge(Slice.of(r), Tally.ZERO.plus(flagged[i]), Report::sum);
+        bySlice.merge(Slice.of(r), Tally.ZERO.plus(flagged[i]), Report::sum);
         byGroup.merge(groupKey(r), Tally.ZERO.plus(flagged[i]), Report::sum);
       }
-      return new Report(Map.copyOf(bySet), Collections.unmodifiableMap(byGroup));
+      return new Report(Map.copyOf(bySlice), Collections.unmodifiableMap(byGroup));
     }
 
     private static Tally sum(Tally a, Tally b) {
