@@ -119,7 +119,8 @@ final class GuardCommand implements Runnable {
         paramLabel = "FILE",
         description =
             "More labelled prompts that every split trains on and that are never scored (e.g."
-                + " ../shared/corpus/train/prompts.jsonl).")
+                + " ../shared/corpus/train/prompts.jsonl); adds a column scored by a classifier"
+                + " trained on these alone.")
     List<Path> alsoTrain = new ArrayList<>();
 
     @Option(
@@ -196,6 +197,11 @@ final class GuardCommand implements Runnable {
             InjectionEvaluation.crossValidated(rows, extra, folds, seed, guard));
         columns.put(
             "leave one source out", InjectionEvaluation.leaveOneSourceOut(rows, extra, guard));
+        if (!extra.isEmpty()) {
+          columns.put(
+              "trained on --also-train only",
+              InjectionEvaluation.trainedElsewhere(rows, extra, guard));
+        }
         columns.put("rules only", InjectionEvaluation.rulesOnly(rows, guard));
         print(out, rows, extra, columns);
         return 0;

@@ -184,6 +184,28 @@ class GuardCommandsTest {
   }
 
   @Test
+  void guardEvaluateTrainsOnAnotherCorpusWithoutScoringItAndReportsThatCorpusAlone()
+      throws Exception {
+    Path corpus = labelledCorpus();
+    Path other = dir.resolve("other.jsonl");
+    Files.writeString(
+        other,
+        Files.readString(corpus)
+            .replace("\"id\":\"", "\"id\":\"other-")
+            .replace(" city ", " town "));
+    Run r =
+        KeysCommandTest.lmgate(
+            "guard", "evaluate", "--corpus", corpus.toString(), "--also-train", other.toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .contains("every split also trains on 40 more")
+        .contains(
+            "| set | prompts | trained on all | 5-fold CV | leave one source out | trained on"
+                + " --also-train only | rules only |")
+        .contains("| plain benign (FPR) | 20 |");
+  }
+
+  @Test
   void guardEvaluateJudgesWithTheConfiguredFilter() throws Exception {
     Path config = dir.resolve("strict.yaml");
     Files.writeString(config, "filters:\n  - id: prompt-injection\n    threshold: 1.0\n");

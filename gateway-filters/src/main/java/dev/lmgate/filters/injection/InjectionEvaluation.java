@@ -116,6 +116,17 @@ public final class InjectionEvaluation {
     return Report.of(rows, score(rows, g));
   }
 
+  /**
+   * The guard with a classifier trained on {@code elsewhere} alone, scoring every row: when those
+   * prompts come from other sources (the training corpus is deduplicated against dev), the
+   * classifier's figure on data it has never seen any of.
+   */
+  public static Report trainedElsewhere(
+      List<Corpus.Row> rows, List<Corpus.Row> elsewhere, Guard guard) {
+    Predicate<String> g = guard.apply(train(elsewhere, List.of(), new IdentityHashMap<>()));
+    return Report.of(rows, score(rows, g));
+  }
+
   /** The guard without its classifier. */
   public static Report rulesOnly(List<Corpus.Row> rows, Guard guard) {
     return Report.of(rows, score(rows, guard.apply(null)));
