@@ -60,7 +60,20 @@ final class OfflineGuard {
 
   static OfflineGuard load(Path config) throws ConfigException {
     ConfigLoader loader = ConfigLoader.fromEnvironment();
-    GatewayConfig cfg = config == null ? loader.parse(DEFAULTS) : loader.load(config);
+    return of(config == null ? loader.parse(DEFAULTS) : loader.load(config), config);
+  }
+
+  /**
+   * The guards of a config's text, built by {@code loader} (whose environment may hold state the
+   * filters take, such as a classifier to evaluate).
+   *
+   * @param origin where the text came from, for error messages ({@code null}: the defaults)
+   */
+  static OfflineGuard parse(String yaml, Path origin, ConfigLoader loader) throws ConfigException {
+    return of(loader.parse(yaml), origin);
+  }
+
+  private static OfflineGuard of(GatewayConfig cfg, Path config) throws ConfigException {
     List<GatewayFilter> guards =
         cfg.filters().stream().filter(f -> INPUT_GUARDS.contains(f.id())).toList();
     if (guards.isEmpty()) {
@@ -124,6 +137,20 @@ final class OfflineGuard {
       }
     }
     return new Outcome(verdict, score, rules, nanos);
+  }
+
+  /**
+   * Whether the {@code prompt-injection} filter alone flags the conversation (blocks it, or alerts
+   * under {@code action: alert}) at the chat route's threshold: what {@code lmgate guard evaluate}
+   * measures. False when the config has no such filter.
+   */
+  boolean injectionFlagged(Conversation conversation) {
+    for (GatewayFilter f : filters) {
+      if (f instanceof PromptInjectionFilter p) {
+        return p.verdict(p.assess(conversation), CHAT.id()).kind() != Verdict.Kind.PASS;
+      }
+    }
+    return false;
   }
 
   /**

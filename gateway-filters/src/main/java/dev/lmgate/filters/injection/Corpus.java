@@ -31,6 +31,18 @@ public final class Corpus {
       return category.startsWith("harmful_request");
     }
 
+    /**
+     * Benign text full of attack vocabulary, as the dev corpus README defines the hard negatives
+     * (NotInject, WildGuard benign, prompts that discuss attacks); their false-positive rate is
+     * reported apart from plain benign traffic's.
+     */
+    public boolean hardNegative() {
+      return "benign".equals(label)
+          && (category.startsWith("benign:notinject")
+              || category.startsWith("benign:wildguard")
+              || category.endsWith("mentions_attack_terms"));
+    }
+
     /** The first two parts of the category, e.g. {@code jailbreak:in_the_wild}. */
     public String group() {
       int first = category.indexOf(':');

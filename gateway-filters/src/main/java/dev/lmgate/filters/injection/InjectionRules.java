@@ -179,6 +179,38 @@ public final class InjectionRules {
           + "filters|safeguards|training)";
 
   /**
+   * What code reads that it has no business sending: environment variables (where secrets live),
+   * credential and key stores, browser cookie stores, the host's inventory, a command's captured
+   * output, keystrokes, the clipboard and the screen.
+   */
+  private static final String SENSITIVE_SOURCE =
+      "os\\.environ|\\bgetenv\\b|process\\.env\\b|\\.ssh/|\\bid_(?:rsa|dsa|ecdsa|ed25519)\\b"
+          + "|/etc/(?:passwd|shadow)|\\.aws/credentials|\\.netrc\\b|\\.git-credentials|\\.kube/config"
+          + "|\\bkeychain\\b|\\bkeyring\\.|\\bwallet\\.dat\\b|\\blogin data\\b"
+          + "|cookie_?jar|browser_cookie|document\\.cookie|load_cookie|simplecookie"
+          + "|\\bcookies?\\.(?:txt|sqlite|json|pkl|db)\\b"
+          + "|\\bpsutil\\.|\\bplatform\\.(?:uname|node|system|platform|machine|processor|version)\\("
+          + "|gethostname|getpass\\.getuser|os\\.uname|os\\.getlogin|uuid\\.getnode|\\bwmi\\."
+          + "|subprocess\\.(?:check_output|getoutput)|os\\.popen"
+          + "|\\bpynput\\b|\\bkeyboard\\.(?:on_press|hook|read_key|record)|clipboard"
+          + "|imagegrab|screenshot";
+
+  /** Code that sends data to another host: HTTP, mail, file-transfer and socket clients. */
+  private static final String NETWORK_SINK =
+      "requests\\.(?:post|put|patch|get)|urllib|urlopen|http\\.client|httpconnection|\\bhttpx\\."
+          + "|aiohttp|\\bfetch\\(|\\baxios\\b|\\bcurl\\b|\\bwget\\b|ftplib|\\bftp\\(|paramiko"
+          + "|\\bsftp|\\bscp\\.|smtplib|\\.smtp(?:_ssl)?\\(|sendmail|\\bsocket\\.|\\.sendto\\("
+          + "|\\.sendall\\(|\\bmqtt\\b|webhook";
+
+  private static final String CODE_PIECE =
+      "(?:block|snippet|excerpt|section|segment|fragment|piece|sample)";
+
+  /** The reader's own work, as an injected order to add code names it. */
+  private static final String YOUR_WORK =
+      "your (?:own )?(?:code|codebase|solution|implementation|program|script|algorithm|answer"
+          + "|response|reply)\\b";
+
+  /**
    * Text that frames what follows as third-party content (an email, a web page, a table, an answer
    * found online): inside it, orders addressed to the assistant are injections, not requests.
    */
@@ -368,13 +400,9 @@ public final class InjectionRules {
             "uncensored mode",
             "limit mode",
             "limits mode",
-            "[🔓",
-            "[🔒",
-            "(🔓",
-            "(🔒",
             "developer mode"),
         "\\b(?:jailbreak|jailbroken|opposite|chaos|evil|unlocked|dan|unrestricted|unfiltered|"
-            + "uncensored|no-?limits?) mode\\b|[\\[(](?:🔓|🔒)"
+            + "uncensored|no-?limits?) mode\\b"
             + "|\\bdeveloper mode (?:enabled|activated|output|on)\\b|\\benable developer mode\\b");
     add(
         r,
@@ -386,20 +414,9 @@ public final class InjectionRules {
         r,
         "persona/two-responses",
         0.6,
-        List.of(
-            "two ",
-            "2 ",
-            "dual ",
-            "both ",
-            "[🔒",
-            "[🔓",
-            "[classic",
-            "[jailbreak",
-            "[normal",
-            "[developer"),
+        List.of("two ", "2 ", "dual ", "both "),
         "\\b(?:two|2|dual|both) (?:different |separate )?(?:responses|answers|replies)\\b"
-            + ".{0,80}\\b(?:one|first|normal|classic|filtered)\\b"
-            + "|\\[(?:🔒|🔓|classic|jailbreak|normal|developer mode)[^\\]]{0,20}\\]");
+            + ".{0,80}\\b(?:one|first|normal|classic|filtered)\\b");
     add(
         r,
         "persona/pretend-no-limits",
@@ -514,6 +531,8 @@ public final class InjectionRules {
             "were given",
             "been given",
             "my instructions",
+            "your instructions",
+            "the instructions",
             "system instr",
             "system direct",
             "initial direct",
@@ -522,13 +541,15 @@ public final class InjectionRules {
         "\\b(?:your|the|my) (?:own )?(?:system|initial|starting|hidden|secret|internal|original|"
             + "setup|pre-?|underlying|first|beginning|confidential)[ _-]?(?:prompt|instructions|"
             + "directives|configuration|initiali[sz]ation)\\b"
-            + "|\\bsystem_?prompt\\b|\\binitiali[sz]ation (?:string|text|prompt|message)\\b"
+            + "|\\bsystem_?prompt\\b"
             + "|\\bwhat (?:were|was|are|have) you (?:been )?(?:told|instructed|programmed|given|"
             + "asked)\\b|\\b(?:instructions?|text|rules|prompt) (?:that )?you (?:were|have been) "
             + "(?:given|told|provided)|\\b(?:i was|you were|you've been|you have been) "
-            + "(?:instructed|programmed|told) to\\b|\\bmy instructions (?:are|were)\\b"
-            + "|\\bthe system prompt (?:is|was|says)\\b|\\bnot supposed to (?:tell|say|reveal|"
-            + "share|disclose)\\b|\\btext you were given\\b");
+            + "(?:instructed|programmed|told) to\\b"
+            // the answer forced to open with (or continue) a quote that names the instructions
+            + "|\\b(?:start|begin|continue|complete|finish)\\b.{0,40}[\"'`](?:my|the|your) "
+            + "(?:system |initial |original )?(?:instructions|prompt)\\b"
+            + "|\\bnot supposed to (?:tell|say|reveal|share|disclose)\\b");
     add(
         r,
         "exfiltration/words-above",
@@ -644,7 +665,7 @@ public final class InjectionRules {
             + "|\\byour (?:reply|response|answer|output|summary) (?:must|should|will|needs to)\\b"
             + "|\\b(?:respond|reply|answer|write your (?:reply|answer|response)) "
             + "(?:only |entirely |exclusively )?(?:in|with|using) (?:[a-z]+ ){0,2}"
-            + "(?:language|words|emojis?|code|anagrams?|misspellings|numbers|reverse|pig latin|caps)");
+            + "(?:language|words|emojis?|code|numbers|reverse|pig latin|caps)");
     add(
         r,
         "indirect/exfiltrate-data",
@@ -672,59 +693,90 @@ public final class InjectionRules {
             "mkfs",
             "format c:",
             "shutdown",
-            "os.system",
-            "subprocess",
+            ":()",
             "curl",
-            ":()"),
-        "\\b(?:rm -rf /|dd if=/dev/(?:zero|random|urandom) of=/dev/[sh]d|:\\(\\)\\s*\\{\\s*:\\|:&|"
-            + "curl [^|]{0,200}\\| ?(?:ba|z)?sh|mkfs\\.|format c:|shutdown -h now|"
-            + "os\\.system\\(|subprocess\\.(?:popen|call|run)\\()");
+            "wget",
+            "urlretrieve",
+            "urlopen",
+            "requests.get",
+            "http.request"),
+        // commands that destroy the machine; a download piped to a shell; code fetched from the
+        // network and run (not any process spawn: ordinary code starts processes all the time)
+        "(?:\\brm -rf /|\\bdd if=/dev/(?:zero|random|urandom) of=/dev/[sh]d|:\\(\\)\\s*\\{\\s*:\\|:&"
+            + "|\\bmkfs\\.|\\bformat c:|\\bshutdown -h now)"
+            + "|\\b(?:curl|wget)\\b[^|\\n]{0,200}\\| ?(?:sudo )?(?:ba|z)?sh\\b"
+            + "|(?:\\bcurl\\b|\\bwget\\b|urlretrieve|urlopen|requests\\.get|http\\.request)[\\s\\S]{0,300}?"
+            + "(?:\\bexec\\(|\\beval\\(|os\\.system\\(|subprocess\\.\\w+\\(|chmod \\+x|\\bnohup\\b)");
+    // Code that gathers what a program has no business sending (secrets, credential stores,
+    // browser cookies, the host's inventory, a command's output, the user's input) near code that
+    // sends something over the network. Described by kind, not by any one payload: the corpus's
+    // file names and device libraries are deliberately not listed. Only the sources are triggers
+    // (the sink must be within the window around one): fewer windows to run the pattern in.
     add(
         r,
         "indirect/code-exfiltration",
         0.8,
         List.of(
             "environ",
-            "getpass",
+            "getenv",
+            "process.env",
+            ".ssh",
+            "id_rsa",
+            "id_dsa",
+            "id_ecdsa",
+            "id_ed25519",
+            "/etc/passwd",
+            "/etc/shadow",
+            ".aws",
+            "netrc",
+            "git-credentials",
+            ".kube",
+            "keychain",
+            "keyring",
+            "wallet",
+            "login data",
+            "cookie",
             "psutil",
             "platform.",
             "gethostname",
-            "cookie",
-            ".ssh",
-            "id_rsa",
-            "/etc/passwd",
-            "/etc/shadow",
-            "credentials",
+            "getuser",
+            "uname",
+            "getlogin",
+            "getnode",
+            "wmi.",
+            "check_output",
+            "getoutput",
+            "popen",
             "pynput",
-            "keyboard",
-            "usb.core",
-            "sounddevice",
-            "driverquery",
-            "wmic",
+            "keyboard.",
             "clipboard",
-            "contacts",
-            "trash"),
-        "(?:os\\.environ|getpass|psutil\\.|platform\\.|gethostname|cookies?\\.txt|cookiejar|"
-            + "browser_cookie|\\.ssh/|id_rsa|/etc/(?:passwd|shadow)|\\.aws/credentials|pynput|"
-            + "keyboard\\.|usb\\.core|sounddevice|driverquery|wmic |clipboard|contacts\\.csv|"
-            + "/trash/)[\\s\\S]{0,600}?(?:requests\\.(?:post|get|put)|urllib|urlopen|httpx\\.|"
-            + "ftplib|ftp\\.|smtplib|\\.sendmail|yag\\.send|paramiko|scp\\.|socket\\.|"
-            + "storbinary|webhook)"
-            + "|(?:requests\\.(?:post|get|put)|urllib|urlopen|httpx\\.|ftplib|smtplib|paramiko)"
-            + "[\\s\\S]{0,600}?(?:os\\.environ|getpass|psutil\\.|cookies?\\.txt|cookiejar|"
-            + "/etc/(?:passwd|shadow)|\\.ssh/|id_rsa|contacts\\.csv|usb\\.core|sounddevice)");
+            "imagegrab",
+            "screenshot"),
+        "(?:"
+            + SENSITIVE_SOURCE
+            + ")[\\s\\S]{0,400}?(?:"
+            + NETWORK_SINK
+            + ")|(?:"
+            + NETWORK_SINK
+            + ")[\\s\\S]{0,400}?(?:"
+            + SENSITIVE_SOURCE
+            + ")");
+    // An order, inside third-party content, to put the code it carries into the answer: "the
+    // following code block" and "your code/solution/answer" close together, in either order.
     add(
         r,
         "indirect/embed-code-directive",
         0.55,
         List.of("code"),
-        "\\b(?:append|utili[sz]e|embed|blend|integrate|incorporate|fuse|meld|add|insert|include|"
-            + "leverage|employ|use|assimilate|merge|weave|paste|run|execute|enrich|enhance)\\b"
-            + ".{0,60}\\b(?:following|subsequent|below|this) code (?:block|snippet|excerpt|section|"
-            + "segment|fragment|piece|sample)\\b"
-            + "|\\b(?:following|subsequent) code (?:block|snippet|excerpt|section|segment|fragment)"
-            + "\\b.{0,60}\\b(?:into|in|to|within) (?:the (?:framework|fabric) of )?your "
-            + "(?:code|codebase|solution|implementation|program|script|elucidation|answer)");
+        "\\b(?:following|subsequent|below|attached|given) code "
+            + CODE_PIECE
+            + "\\b.{0,80}\\b"
+            + YOUR_WORK
+            + "|\\b"
+            + YOUR_WORK
+            + ".{0,80}\\b(?:following|subsequent|below|attached|given) code "
+            + CODE_PIECE
+            + "\\b");
     add(
         r,
         "indirect/response-rewrite",

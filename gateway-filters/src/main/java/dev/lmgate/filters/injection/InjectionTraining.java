@@ -24,14 +24,18 @@ public final class InjectionTraining {
   }
 
   public static InjectionClassifier train(List<Corpus.Row> rows) {
-    List<InjectionClassifier.Example> examples =
-        rows.stream()
-            .filter(InjectionTraining::trainsOn)
-            .map(
-                r ->
-                    new InjectionClassifier.Example(
-                        TextNormalizer.normalize(r.text()).text(), r.injection()))
-            .toList();
+    return trainOn(
+        rows.stream().filter(InjectionTraining::trainsOn).map(InjectionTraining::example).toList());
+  }
+
+  /** A training row as the classifier sees it: its normalized text and whether it is an attack. */
+  static InjectionClassifier.Example example(Corpus.Row r) {
+    return new InjectionClassifier.Example(
+        TextNormalizer.normalize(r.text()).text(), r.injection());
+  }
+
+  /** Trains on the examples of the rows that {@link #trainsOn}, in their order. */
+  static InjectionClassifier trainOn(List<InjectionClassifier.Example> examples) {
     return InjectionClassifier.train(examples, SEED, EPOCHS);
   }
 }

@@ -41,6 +41,13 @@ public final class PromptInjectionFilter implements GatewayFilter {
   public static final String ID = "prompt-injection";
 
   /**
+   * The key under which the filter takes its classifier from the {@link FilterEnvironment}'s shared
+   * state: the built-in model unless something put another there first ({@code lmgate guard
+   * evaluate} does, to score a retrained model through the configured filter).
+   */
+  public static final String SHARED_CLASSIFIER = "prompt-injection.classifier";
+
+  /**
    * @param threshold the score from which a request is blocked (or alerted)
    * @param routeThresholds thresholds by route id glob, first match wins
    * @param allowPrincipals principal ids or {@code role:NAME} whose requests are not scanned
@@ -291,9 +298,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
                   new HashSet<>(disabled)),
               useClassifier
                   ? env.shared(
-                      "prompt-injection.classifier",
-                      InjectionClassifier.class,
-                      InjectionClassifier::builtIn)
+                      SHARED_CLASSIFIER, InjectionClassifier.class, InjectionClassifier::builtIn)
                   : null);
       return new PromptInjectionFilter(
           settings,
