@@ -79,6 +79,11 @@ public final class InjectionDetector {
                 .toList());
   }
 
+  /** The settings this detector runs with. */
+  public Settings settings() {
+    return settings;
+  }
+
   /** Scores a whole conversation. */
   public Result scan(Conversation c) {
     Result best = Result.NONE;
