@@ -375,17 +375,19 @@ public final class ComplianceReport {
 
     void audit(Optional<AuditEvidence> evidence) {
       AuditSettings a = config.audit();
+      Optional<String> signer = a == null ? Optional.empty() : KeyPlacement.signingKeyShared(a);
       add(
           4,
           "every exchange and security event recorded, tamper-evident",
-          a == null ? Status.OFF : Status.ENFORCED,
+          a == null ? Status.OFF : signer.isPresent() ? Status.WEAKENED : Status.ENFORCED,
           a == null
               ? "no `audit` section, or `audit.enabled: false`"
               : "hash chain and signed checkpoints every "
                   + a.checkpointInterval()
                   + " in `"
                   + a.dir()
-                  + "`");
+                  + "`"
+                  + signer.map(x -> "; " + x).orElse(""));
       if (a == null) {
         evidence.ifPresent(e -> out.add(logVerifies(e, null)));
         return;
@@ -511,7 +513,7 @@ public final class ComplianceReport {
             "`redacted` payloads are stored readable (only recognized sensitive spans masked)");
       }
       if (modes.contains(PayloadMode.ENCRYPTED)) {
-        MasterKeyPlacement.Finding k = MasterKeyPlacement.check(a);
+        KeyPlacement.Finding k = KeyPlacement.check(a);
         if (k.status() != Status.ENFORCED) {
           weak.add(k.evidence());
         }
@@ -642,7 +644,7 @@ public final class ComplianceReport {
                       + modes.stream().map(PayloadMode::id).collect(Collectors.joining(", "))
                       + ")");
         } else {
-          MasterKeyPlacement.Finding k = MasterKeyPlacement.check(a);
+          KeyPlacement.Finding k = KeyPlacement.check(a);
           List<String> weak = new ArrayList<>();
           if (k.status() != Status.ENFORCED) {
             weak.add(k.evidence());

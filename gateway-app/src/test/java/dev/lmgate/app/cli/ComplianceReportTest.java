@@ -251,6 +251,24 @@ class ComplianceReportTest {
   }
 
   @Test
+  void aSigningKeyOnTheAuditVolumeWeakensTamperEvidence() throws Exception {
+    String control = "every exchange and security event recorded, tamper-evident";
+    assertThat(
+            status(
+                report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY").toString()), control))
+        .startsWith("weakened")
+        .contains("whoever can rewrite the log can re-sign it");
+    Path config = auditConfig("env:LMGATE_TEST_MASTER_KEY");
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replaceFirst(
+                "signing-key: \"[^\"]*\"",
+                "signing-key: \"\\${secret:env:LMGATE_TEST_SIGNING_KEY}\""));
+    assertThat(status(report("--config", config.toString()), control)).startsWith("enforced");
+  }
+
+  @Test
   void redactedPayloadsAreNotShredded() throws Exception {
     JsonNode r = report("--config", auditConfig("", "payloads: redacted").toString());
     assertThat(status(r, "retention per class, enforced by crypto-shredding"))

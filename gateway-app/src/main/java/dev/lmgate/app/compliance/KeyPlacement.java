@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Whether the audit master keys are kept apart from the log they protect. Crypto-shredding deletes
- * day keys wrapped by the master key; a copy of the volume that holds both the log and the master
- * key (a backup, a snapshot, a stolen disk) keeps every payload readable forever, shredded or not.
+ * Whether the audit keys are kept apart from the log they protect. The signing key: whoever can
+ * rewrite a volume holding the log and its signing key can re-sign a rewritten history. The master
+ * keys: Crypto-shredding deletes day keys wrapped by the master key; a copy of the volume that
+ * holds both the log and the master key (a backup, a snapshot, a stolen disk) keeps every payload
+ * readable forever, shredded or not.
  *
  * <p>Decision: a key in a file ({@code file:PATH} or {@code ${secret:file:PATH}}) shares the log's
  * volume when its path is inside the audit directory, or when both paths (their nearest existing
@@ -22,12 +24,34 @@ import java.util.List;
  * from the audit volume even when both live on the host's disk, and a key file anywhere on the
  * audit volume is not. Keys from the environment or a secret manager never share the log's volume.
  */
-final class MasterKeyPlacement {
-  private MasterKeyPlacement() {}
+final class KeyPlacement {
+  private KeyPlacement() {}
 
   /** What the check found: enforced, weakened (shared volume) or not verified (unreadable). */
   record Finding(Status status, String evidence) {}
 
+  /**
+   * The signing key, when it is a file on the log's volume: evidence of that for the report; empty
+   * when it is apart (or in a secret manager) or cannot be told.
+   */
+  static java.util.Optional<String> signingKeyShared(AuditSettings audit) {
+    String ref = audit.signingKey();
+    Path file = ref.startsWith("${secret:") ? file(ref) : Path.of(ref);
+    try {
+      if (file != null && sameVolume(file, audit.dir())) {
+        return java.util.Optional.of(
+            "signing key `"
+                + ref
+                + "` is on the same volume as the log: whoever can rewrite the log can re-sign it"
+                + " (mount it as a secret; publish checkpoints off the host)");
+      }
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The master keys (current and previous). */
   static Finding check(AuditSettings audit) {
     List<String> refs = new ArrayList<>();
     refs.add(audit.masterKey());
