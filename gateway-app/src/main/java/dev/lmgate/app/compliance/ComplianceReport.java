@@ -297,7 +297,7 @@ public final class ComplianceReport {
           "rotated secrets picked up without a restart",
           Status.ENFORCED,
           "every `${secret:…}` reference re-read every "
-              + config.secrets().refresh()
+              + human(config.secrets().refresh())
               + " (`secrets.refresh`); audit keys take effect on restart");
     }
 
@@ -383,7 +383,7 @@ public final class ComplianceReport {
           a == null
               ? "no `audit` section, or `audit.enabled: false`"
               : "hash chain and signed checkpoints every "
-                  + a.checkpointInterval()
+                  + human(a.checkpointInterval())
                   + " in `"
                   + a.dir()
                   + "`"
@@ -630,7 +630,7 @@ public final class ComplianceReport {
         Set<PayloadMode> modes = modes(a.policy());
         String classes =
             a.retention().entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().toDays() + "d")
+                .map(e -> e.getKey() + " " + human(e.getValue()))
                 .collect(Collectors.joining(", "));
         if (!modes.contains(PayloadMode.ENCRYPTED)) {
           boolean redacted = modes.contains(PayloadMode.REDACTED);
@@ -685,6 +685,19 @@ public final class ComplianceReport {
       Set<PayloadMode> m = EnumSet.of(p.payloads());
       p.rules().stream().filter(r -> r.payloads() != null).forEach(r -> m.add(r.payloads()));
       return m;
+    }
+
+    /** A duration as the config writes it: 10s, 5m, 365d. */
+    static String human(java.time.Duration d) {
+      long ms = d.toMillis();
+      long[] units = {86_400_000, 3_600_000, 60_000, 1_000};
+      String[] names = {"d", "h", "m", "s"};
+      for (int i = 0; i < units.length; i++) {
+        if (ms >= units[i] && ms % units[i] == 0) {
+          return ms / units[i] + names[i];
+        }
+      }
+      return ms + "ms";
     }
 
     static boolean loopback(String host) {
