@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Whether the audit keys are kept apart from the log they protect. The signing key: whoever can
  * rewrite a volume holding the log and its signing key can re-sign a rewritten history. The master
- * keys: Crypto-shredding deletes day keys wrapped by the master key; a copy of the volume that
+ * keys: crypto-shredding deletes day keys wrapped by the master key; a copy of the volume that
  * holds both the log and the master key (a backup, a snapshot, a stolen disk) keeps every payload
  * readable forever, shredded or not.
  *
