@@ -33,9 +33,10 @@ final class ComplianceCommand implements Runnable {
       name = "report",
       mixinStandardHelpOptions = true,
       description =
-          "Report per handbook section which controls the config enforces, which are off or"
-              + " weakened, and the evidence (Markdown or JSON). Exit 0 with a report, 2 when the"
-              + " config cannot be read.")
+          "Report per handbook section which controls the config, as the gateway loads it,"
+              + " enforces, which are weakened or off, which the evidence given cannot verify and"
+              + " which it contradicts (Markdown or JSON). Exit 0 with a report, 2 when the config"
+              + " cannot be read.")
   static final class Report implements Callable<Integer> {
     static final class Source {
       @Option(names = "--config", paramLabel = "FILE", description = "The gateway's config file.")
