@@ -324,6 +324,26 @@ class ComplianceReportTest {
   }
 
   @Test
+  void sanitizingThatLetsHiddenCharactersThroughIsWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sanitize
+            invisible: "off"
+        """);
+    assertThat(
+            status(
+                report("--config", config.toString()),
+                "inputs sanitized (structure, control and invisible characters, HTML)"))
+        .startsWith("weakened")
+        .contains("`invisible: off`");
+  }
+
+  @Test
   void aConfigThatDoesNotLoadEnforcesNothing() throws Exception {
     Path config = tmp.resolve("gateway.yaml");
     Files.writeString(
