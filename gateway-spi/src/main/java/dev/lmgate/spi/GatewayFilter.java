@@ -24,9 +24,10 @@ public interface GatewayFilter {
   /**
    * What in this filter's effective config lets through what the filter exists to stop, beyond
    * {@link #settings()} (action and on-error, which reports judge themselves): one entry per
-   * setting, naming it and what it lets through. Empty when the filter runs at full strength.
-   * Reports (the compliance report) read this rather than the YAML, so a default is reported as the
-   * filter runs it.
+   * setting, starting with the setting in backticks (e.g. {@code `trusted-roles: [system]`}) and
+   * saying what it lets through. Empty when the filter runs at full strength. Reports (the
+   * compliance report) read this rather than the YAML, so a default is reported as the filter runs
+   * it.
    */
   default List<String> weakenings() {
     return List.of();

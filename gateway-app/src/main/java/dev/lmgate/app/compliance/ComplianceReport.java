@@ -220,6 +220,16 @@ public final class ComplianceReport {
      * the filter reports of its own config.
      */
     void filterControl(int section, String name, String id, String evidence) {
+      filterControl(section, name, id, evidence, w -> true);
+    }
+
+    /** As above, counting only the weakenings (by their setting) that bear on this control. */
+    void filterControl(
+        int section,
+        String name,
+        String id,
+        String evidence,
+        java.util.function.Predicate<String> bears) {
       Optional<GatewayFilter> f = filter(id);
       if (f.isEmpty()) {
         add(section, name, Status.OFF, "no `" + id + "` filter");
@@ -233,7 +243,7 @@ public final class ComplianceReport {
       if (s.onError() == FilterSettings.OnError.FAIL_OPEN) {
         weak.add("`on-error: fail-open`: skipped when it fails or times out");
       }
-      weak.addAll(f.get().weakenings());
+      f.get().weakenings().stream().filter(bears).forEach(weak::add);
       String base = "`" + id + "`" + (evidence.isEmpty() ? "" : ": " + evidence);
       add(
           section,
@@ -347,7 +357,11 @@ public final class ComplianceReport {
           written("output-patterns").path("rules").size() + " rule(s)");
       if (filter("sensitive-data").isPresent() && written("sensitive-data").has("output")) {
         filterControl(
-            3, "secrets and personal data blocked in answers", "sensitive-data", "`output` set");
+            3,
+            "secrets and personal data blocked in answers",
+            "sensitive-data",
+            "`output` set",
+            w -> w.startsWith("`output."));
       } else {
         add(
             3,
@@ -501,7 +515,8 @@ public final class ComplianceReport {
           6,
           "personal data and credentials kept out of prompts",
           "sensitive-data",
-          writtenKeys("sensitive-data", "others"));
+          writtenKeys("sensitive-data", "others"),
+          w -> !w.startsWith("`output."));
       AuditSettings a = config.audit();
       if (a == null) {
         return;

@@ -344,6 +344,48 @@ class ComplianceReportTest {
   }
 
   @Test
+  void personalDataOnlyAlertedOnOrRestoredIntoToolCallsIsWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sensitive-data
+            types: {secrets: block, EMAIL_ADDRESS: alert}
+            others: block
+            output: {types: {secrets: block}, restore-in-tool-arguments: true}
+        """);
+    JsonNode r = report("--config", config.toString());
+    assertThat(status(r, "personal data and credentials kept out of prompts"))
+        .startsWith("weakened")
+        .contains("`alert` for EMAIL_ADDRESS: these values reach the model")
+        .doesNotContain("restore-in-tool-arguments");
+    assertThat(status(r, "secrets and personal data blocked in answers"))
+        .startsWith("weakened")
+        .contains("`output.restore-in-tool-arguments: true`")
+        .doesNotContain("EMAIL_ADDRESS");
+
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sensitive-data
+            types: {secrets: block, personal: redact}
+            others: block
+            output: {types: {secrets: block}}
+        """);
+    JsonNode strong = report("--config", config.toString());
+    assertThat(status(strong, "personal data and credentials kept out of prompts"))
+        .startsWith("enforced");
+    assertThat(status(strong, "secrets and personal data blocked in answers"))
+        .startsWith("enforced");
+  }
+
+  @Test
   void aConfigThatDoesNotLoadEnforcesNothing() throws Exception {
     Path config = tmp.resolve("gateway.yaml");
     Files.writeString(
