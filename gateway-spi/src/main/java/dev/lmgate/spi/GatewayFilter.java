@@ -1,5 +1,6 @@
 package dev.lmgate.spi;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +20,18 @@ public interface GatewayFilter {
   String id();
 
   FilterSettings settings();
+
+  /**
+   * What in this filter's effective config lets through what the filter exists to stop, beyond
+   * {@link #settings()} (action and on-error, which reports judge themselves): one entry per
+   * setting, starting with the setting in backticks (e.g. {@code `trusted-roles: [system]`}) and
+   * saying what it lets through. Empty when the filter runs at full strength. Reports (the
+   * compliance report) read this rather than the YAML, so a default is reported as the filter runs
+   * it.
+   */
+  default List<String> weakenings() {
+    return List.of();
+  }
 
   /** The request phase: pass, modify the body, alert, or block with a rejection. */
   default CompletionStage<Verdict> onRequest(RequestView request) {

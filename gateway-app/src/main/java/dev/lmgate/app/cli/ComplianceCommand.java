@@ -3,12 +3,14 @@ package dev.lmgate.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.app.compliance.ComplianceReport;
 import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.audit.checkpoint.VerifierKey;
 import dev.lmgate.audit.verify.AuditVerifier;
 import dev.lmgate.spi.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -31,9 +33,10 @@ final class ComplianceCommand implements Runnable {
       name = "report",
       mixinStandardHelpOptions = true,
       description =
-          "Report per handbook section which controls the config enforces, which are off or"
-              + " weakened, and the evidence (Markdown or JSON). Exit 0 with a report, 2 when the"
-              + " config cannot be read.")
+          "Report per handbook section which controls the config, as the gateway loads it,"
+              + " enforces, which are weakened or off, which the evidence given cannot verify and"
+              + " which it contradicts (Markdown or JSON). Exit 0 with a report, 2 when the config"
+              + " cannot be read.")
   static final class Report implements Callable<Integer> {
     static final class Source {
       @Option(names = "--config", paramLabel = "FILE", description = "The gateway's config file.")
@@ -51,6 +54,15 @@ final class ComplianceCommand implements Runnable {
         paramLabel = "DIR",
         description = "An audit log to verify (with the verifier keys stored beside it).")
     Path audit;
+
+    @Option(
+        names = "--verifier-key",
+        paramLabel = "KEY",
+        description =
+            "The pinned verifier key (name+hash+key), or a file holding it and the keys it"
+                + " replaced. Without it the log is checked with the key stored in the log"
+                + " directory, and third-party verifiability is reported not verified.")
+    String verifierKey;
 
     @Option(
         names = "--format",
@@ -88,14 +100,16 @@ final class ComplianceCommand implements Runnable {
         return 2;
       }
       String loadError = null;
+      GatewayConfig config = null;
       try {
-        loader.parse(yaml);
+        config = loader.parse(yaml);
       } catch (ConfigException e) {
         loadError = e.getMessage();
       } finally {
         loader.environment().close();
       }
-      ComplianceReport report = ComplianceReport.of(name, tree, loadError, auditEvidence(), sbom());
+      ComplianceReport report =
+          ComplianceReport.of(name, config, tree, loadError, auditEvidence(), sbom());
       System.out.print(format.equals("json") ? report.toJson() + "\n" : report.toMarkdown());
       return 0;
     }
@@ -104,18 +118,24 @@ final class ComplianceCommand implements Runnable {
       if (audit == null) {
         return Optional.empty();
       }
+      boolean pinned = verifierKey != null;
       try {
+        if (!Files.isDirectory(audit.resolve("segments"))) {
+          throw new IOException(audit + " is not an lmgate audit log (no segments directory)");
+        }
+        List<VerifierKey> keys =
+            pinned
+                ? AuditCommand.verifierKeys(verifierKey, audit)
+                : VerifierKey.parseAll(Files.readString(audit.resolve("verifier.key")));
         AuditVerifier.Report r =
-            AuditVerifier.verify(
-                audit.resolve("segments"),
-                audit.resolve("checkpoints"),
-                VerifierKey.parseAll(Files.readString(audit.resolve("verifier.key"))));
+            AuditVerifier.verify(audit.resolve("segments"), audit.resolve("checkpoints"), keys);
         return Optional.of(
             new ComplianceReport.AuditEvidence(
-                r.intact(), r.records(), r.checkpoints(), r.problem()));
+                audit, r.intact(), r.records(), r.checkpoints(), r.problem(), pinned));
       } catch (IOException | IllegalArgumentException e) {
         return Optional.of(
-            new ComplianceReport.AuditEvidence(false, 0, 0, "unreadable: " + e.getMessage()));
+            new ComplianceReport.AuditEvidence(
+                audit, false, 0, 0, "unreadable: " + e.getMessage(), pinned));
       }
     }
 

@@ -4,32 +4,70 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.app.config.AuditSettings;
+import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.audit.AuditTrail;
+import dev.lmgate.audit.record.PayloadMode;
+import dev.lmgate.audit.record.PayloadPolicy;
+import dev.lmgate.core.proxy.ServerSettings;
+import dev.lmgate.filters.auth.AuthenticateFilter;
+import dev.lmgate.secrets.SecretRef;
+import dev.lmgate.spi.FilterSettings;
+import dev.lmgate.spi.GatewayFilter;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * Which of the security handbook's controls a configuration enforces, which are off or weakened
- * (shadow mode, fail-open, plaintext, async audit…), and the evidence — read from the effective
- * configuration (environment placeholders resolved) and, when given, the audit log's verification.
- * It reports what the file says, never the values of secrets (only their references).
+ * Which of the security handbook's controls a configuration enforces, which are off or weakened,
+ * and which this report cannot vouch for. Every status is computed from the config as the gateway
+ * loads it ({@link GatewayConfig}: the filters as built, with their defaults and {@link
+ * GatewayFilter#weakenings()}) and from the evidence given (the audit log's verification, the
+ * SBOM); a control whose evidence is missing is {@link Status#NOT_VERIFIED}, never enforced. A
+ * config that does not load enforces nothing. Secrets are shown only as their references.
  */
 public final class ComplianceReport {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** How a control stands. */
   public enum Status {
+    /** The config (and evidence, where the control needs it) shows the control in force. */
     ENFORCED,
+    /** In force but with a gap the evidence names (shadow mode, fail-open, a trusted role…). */
     WEAKENED,
-    OFF
+    /** Not in force. */
+    OFF,
+    /** The control depends on evidence this report was not given or cannot check. */
+    NOT_VERIFIED,
+    /** The evidence contradicts the control (a tampered audit log). */
+    FAILED;
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
   }
 
   /** One control: its handbook section, what it is, how it stands and why we say so. */
   public record Control(String section, String name, Status status, String evidence) {}
 
-  /** What the audit log's verification found, when a log was given. */
-  public record AuditEvidence(boolean intact, long records, int checkpoints, String problem) {}
+  /**
+   * What verifying an audit log found.
+   *
+   * @param dir the log directory verified
+   * @param intact whether every record, the chain and every checkpoint verified
+   * @param records records read
+   * @param checkpoints signed checkpoints verified
+   * @param problem the first problem, when not intact
+   * @param pinnedKey whether the verifier key was given by the caller; false when it was read from
+   *     the log directory itself (which whoever can rewrite the log can rewrite too)
+   */
+  public record AuditEvidence(
+      Path dir, boolean intact, long records, int checkpoints, String problem, boolean pinnedKey) {}
 
   static final String[] SECTIONS = {
     "§1 API key management",
@@ -60,18 +98,33 @@ public final class ComplianceReport {
 
   /**
    * @param source names the config in the report
-   * @param tree the configuration tree, placeholders resolved
+   * @param config the config as the gateway loads it, or null when it does not load
+   * @param tree the configuration tree, placeholders resolved: read only to describe settings
+   *     (which methods, which references), never for a status or a default
    * @param loadError why the config does not load (a gateway would refuse it), or null
    * @param audit the audit log's verification, if a log was given
    * @param sbom where the build's SBOM is, if found
    */
   public static ComplianceReport of(
       String source,
+      GatewayConfig config,
       JsonNode tree,
       String loadError,
       Optional<AuditEvidence> audit,
       Optional<String> sbom) {
-    Checks c = new Checks(tree);
+    List<Control> out = new ArrayList<>();
+    if (config == null) {
+      out.add(
+          new Control(
+              SECTIONS[9],
+              "the configuration loads (a gateway would start with it)",
+              Status.FAILED,
+              "it does not load, so it enforces nothing: "
+                  + (loadError == null ? "(no reason given)" : loadError)));
+      audit.ifPresent(e -> out.add(logVerifies(e, null)));
+      return new ComplianceReport(source, loadError, out);
+    }
+    Checks c = new Checks(config, tree);
     c.keys();
     c.sanitization();
     c.outputAndInjection();
@@ -82,47 +135,115 @@ public final class ComplianceReport {
     c.vulnerabilities(sbom);
     c.incidents();
     c.compliance(audit);
-    return new ComplianceReport(source, loadError, c.out);
+    return new ComplianceReport(source, null, c.out);
+  }
+
+  /** The control "the audit log verifies" for the evidence; {@code expected}: the config's log. */
+  static Control logVerifies(AuditEvidence e, Path expected) {
+    String name = "the audit log verifies";
+    if (!e.intact()) {
+      return new Control(SECTIONS[3], name, Status.FAILED, "TAMPERED: " + e.problem());
+    }
+    String found =
+        "intact: " + e.records() + " records, " + e.checkpoints() + " signed checkpoints verified";
+    if (expected != null && !sameDir(e.dir(), expected)) {
+      return new Control(
+          SECTIONS[3],
+          name,
+          Status.NOT_VERIFIED,
+          found
+              + ", but in "
+              + e.dir()
+              + ", not this config's `audit.dir` "
+              + expected
+              + ": it is not evidence for this config");
+    }
+    return new Control(
+        SECTIONS[3],
+        name,
+        e.pinnedKey() ? Status.ENFORCED : Status.WEAKENED,
+        e.pinnedKey()
+            ? found + " with the pinned verifier key"
+            : found
+                + " with the verifier key stored in the log directory (whoever can rewrite the log"
+                + " can rewrite that key: pass `--verifier-key` with the copy kept elsewhere)");
+  }
+
+  private static boolean sameDir(Path a, Path b) {
+    return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
   }
 
   /** The checks, section by section. */
   private static final class Checks {
+    final GatewayConfig config;
     final JsonNode root;
     final List<Control> out = new ArrayList<>();
 
-    Checks(JsonNode root) {
+    Checks(GatewayConfig config, JsonNode root) {
+      this.config = config;
       this.root = root == null ? JSON.createObjectNode() : root;
     }
 
-    Optional<JsonNode> filter(String id) {
+    Optional<GatewayFilter> filter(String id) {
+      return config.filters().stream().filter(f -> f.id().equals(id)).findFirst();
+    }
+
+    /** A filter's YAML, only to describe what is written there. */
+    JsonNode written(String id) {
       for (JsonNode f : root.path("filters")) {
         if (id.equals(f.path("id").asText())) {
-          return Optional.of(f);
+          return f;
         }
       }
-      return Optional.empty();
+      return JSON.createObjectNode();
+    }
+
+    /** The settings written for a filter, as {@code key: value}; unset ones are not shown. */
+    String writtenKeys(String id, String... keys) {
+      JsonNode f = written(id);
+      List<String> s = new ArrayList<>();
+      for (String k : keys) {
+        if (f.has(k)) {
+          JsonNode v = f.get(k);
+          s.add(k + " " + (v.isValueNode() ? v.asText() : v.toString()));
+        }
+      }
+      return String.join(", ", s);
     }
 
     void add(int section, String name, Status s, String evidence) {
       out.add(new Control(SECTIONS[section - 1], name, s, evidence));
     }
 
-    /** A filter's control: off when absent; weakened in shadow mode or fail-open. */
+    /**
+     * A filter's control: off when absent; weakened in shadow mode, fail-open, or by any weakening
+     * the filter reports of its own config.
+     */
     void filterControl(int section, String name, String id, String evidence) {
-      Optional<JsonNode> f = filter(id);
+      filterControl(section, name, id, evidence, w -> true);
+    }
+
+    /** As above, counting only the weakenings (by their setting) that bear on this control. */
+    void filterControl(
+        int section,
+        String name,
+        String id,
+        String evidence,
+        java.util.function.Predicate<String> bears) {
+      Optional<GatewayFilter> f = filter(id);
       if (f.isEmpty()) {
         add(section, name, Status.OFF, "no `" + id + "` filter");
         return;
       }
-      String action = f.get().path("action").asText("block");
-      String onError = f.get().path("on-error").asText("fail-closed");
+      FilterSettings s = f.get().settings();
       List<String> weak = new ArrayList<>();
-      if (action.equals("alert")) {
+      if (s.action() == FilterSettings.Action.ALERT) {
         weak.add("shadow mode (`action: alert`): verdicts recorded, nothing blocked");
       }
-      if (onError.equals("fail-open")) {
-        weak.add("`on-error: fail-open`: skipped when it fails");
+      if (s.onError() == FilterSettings.OnError.FAIL_OPEN) {
+        weak.add("`on-error: fail-open`: skipped when it fails or times out");
       }
+      f.get().weakenings().stream().filter(bears).forEach(weak::add);
       String base = "`" + id + "`" + (evidence.isEmpty() ? "" : ": " + evidence);
       add(
           section,
@@ -132,42 +253,48 @@ public final class ComplianceReport {
     }
 
     void keys() {
-      Optional<JsonNode> auth = filter("authenticate");
+      Optional<AuthenticateFilter> auth =
+          filter(AuthenticateFilter.ID)
+              .filter(AuthenticateFilter.class::isInstance)
+              .map(AuthenticateFilter.class::cast);
+      JsonNode a = written(AuthenticateFilter.ID);
       List<String> methods = new ArrayList<>();
-      auth.ifPresent(
-          a -> {
-            if (a.has("api-keys")) {
-              methods.add(
-                  "API keys (" + a.path("api-keys").path("store").asText("lmgate-keys.json") + ")");
-            }
-            if (a.has("oidc")) {
-              methods.add("OIDC tokens from " + a.path("oidc").size() + " issuer(s)");
-            }
-            if (a.has("client-certificates")) {
-              methods.add("client certificates");
-            }
-          });
+      boolean apiKeys = auth.flatMap(AuthenticateFilter::keyStore).isPresent();
+      if (apiKeys) {
+        methods.add("API keys");
+      }
+      if (a.has("oidc")) {
+        methods.add("OIDC tokens from " + a.path("oidc").size() + " issuer(s)");
+      }
+      if (a.has("client-certificates")) {
+        methods.add("client certificates");
+      }
       filterControl(
           1, "every caller presents a credential", "authenticate", String.join(", ", methods));
-      if (auth.isPresent() && auth.get().has("api-keys")) {
-        String pepper = auth.get().path("api-keys").path("pepper").asText("");
+      if (apiKeys) {
+        String pepper = a.path("api-keys").path("pepper").asText("");
         add(
             1,
             "API key hashes peppered with a managed secret",
             pepper.isEmpty() ? Status.WEAKENED : Status.ENFORCED,
             pepper.isEmpty()
-                ? "pepper generated into a file beside the key store (set `api-keys.pepper` to a secret reference)"
+                ? "pepper generated into a file beside the key store (set `api-keys.pepper` to a"
+                    + " secret reference)"
                 : "`api-keys.pepper` from " + reference(pepper));
       }
-      String upstreamKey = root.path("upstream").path("api-key").asText("");
+      SecretRef upstreamKey = config.upstreamKey();
       add(
           1,
           "the LM Studio key comes from a secret store, never the config",
-          upstreamKey.isEmpty() ? Status.OFF : Status.ENFORCED,
-          upstreamKey.isEmpty()
-              ? "no `upstream.api-key`: LM Studio is called without a key (its authentication is off)"
-              : "`upstream.api-key` from " + reference(upstreamKey));
-      boolean plain = root.path("secrets").path("allow-plain-values").asBoolean(false);
+          upstreamKey == null
+              ? Status.OFF
+              : SecretRef.LITERAL.equals(upstreamKey.scheme()) ? Status.WEAKENED : Status.ENFORCED,
+          upstreamKey == null
+              ? "no `upstream.api-key`: LM Studio is called without a key (its authentication is"
+                  + " off)"
+              : "`upstream.api-key` from "
+                  + reference(root.path("upstream").path("api-key").asText("")));
+      boolean plain = config.secrets().allowPlainValues();
       add(
           1,
           "plain secret values refused",
@@ -179,9 +306,9 @@ public final class ComplianceReport {
           1,
           "rotated secrets picked up without a restart",
           Status.ENFORCED,
-          "every reference re-read every `secrets.refresh` ("
-              + root.path("secrets").path("refresh").asText("5m")
-              + ")");
+          "every `${secret:…}` reference re-read every "
+              + human(config.secrets().refresh())
+              + " (`secrets.refresh`); audit keys take effect on restart");
     }
 
     void sanitization() {
@@ -189,29 +316,23 @@ public final class ComplianceReport {
           2,
           "inputs sanitized (structure, control and invisible characters, HTML)",
           "sanitize",
-          filter("sanitize")
-              .map(
-                  f ->
-                      "html "
-                          + f.path("html").asText("off")
-                          + ", control characters "
-                          + f.path("control-characters").asText("strip")
-                          + ", invisible "
-                          + f.path("invisible").asText("strip"))
-              .orElse(""));
+          writtenKeys("sanitize", "html", "control-characters", "invisible"));
       filterControl(
           2,
           "request size and output limits",
           "request-limits",
-          filter("request-limits")
-              .map(f -> "max-output-tokens " + f.path("max-output-tokens").asText("0"))
-              .orElse(""));
+          writtenKeys("request-limits", "max-output-tokens", "max-messages", "max-body-bytes"));
+      ServerSettings s = config.server();
       add(
           2,
           "HTTP requests parsed strictly with size limits",
           Status.ENFORCED,
-          "`server.max-request-bytes` "
-              + root.path("server").path("max-request-bytes").asText("default")
+          "requests up to "
+              + s.maxRequestBytes()
+              + " bytes, answers up to "
+              + s.maxResponseBytes()
+              + ", SSE events up to "
+              + s.maxSseEventBytes()
               + "; unknown routes 404, never forwarded");
     }
 
@@ -220,34 +341,27 @@ public final class ComplianceReport {
           3,
           "prompt-injection detection",
           "prompt-injection",
-          filter("prompt-injection")
-              .map(
-                  f ->
-                      "threshold "
-                          + f.path("threshold").asText("0.5")
-                          + ", classifier "
-                          + (f.path("classifier").asBoolean(true) ? "on" : "off"))
-              .orElse(""));
+          writtenKeys("prompt-injection", "threshold", "routes"));
       filterControl(
           3,
           "system prompts, delimiters and canary",
           "prompt-policy",
-          filter("prompt-policy")
-              .map(
-                  f ->
-                      f.path("system-prompts").size()
-                          + " pinned system prompt(s), canary "
-                          + (f.path("canary").asBoolean(true) ? "on" : "off"))
-              .orElse(""));
+          writtenKeys("prompt-policy", "canary")
+              + (written("prompt-policy").has("system-prompts")
+                  ? " " + written("prompt-policy").path("system-prompts").size() + " pinned"
+                  : ""));
       filterControl(
           3,
           "output filtered by patterns and keyword lists (streams held back)",
           "output-patterns",
-          filter("output-patterns").map(f -> f.path("rules").size() + " rule(s)").orElse(""));
-      Optional<JsonNode> sd = filter("sensitive-data");
-      if (sd.isPresent() && sd.get().has("output")) {
+          written("output-patterns").path("rules").size() + " rule(s)");
+      if (filter("sensitive-data").isPresent() && written("sensitive-data").has("output")) {
         filterControl(
-            3, "secrets and personal data blocked in answers", "sensitive-data", "`output` set");
+            3,
+            "secrets and personal data blocked in answers",
+            "sensitive-data",
+            "`output` set",
+            w -> w.startsWith("`output."));
       } else {
         add(
             3,
@@ -270,75 +384,77 @@ public final class ComplianceReport {
           3,
           "a person approves sensitive tool calls",
           "tool-approval",
-          filter("tool-approval").map(f -> "tools " + f.path("tools")).orElse(""));
+          writtenKeys("tool-approval", "tools"));
     }
 
     void audit(Optional<AuditEvidence> evidence) {
-      JsonNode a = root.path("audit");
-      boolean on = a.isObject() && a.path("enabled").asBoolean(true);
+      AuditSettings a = config.audit();
+      Optional<String> signer = a == null ? Optional.empty() : KeyPlacement.signingKeyShared(a);
       add(
           4,
           "every exchange and security event recorded, tamper-evident",
-          on ? Status.ENFORCED : Status.OFF,
-          on
-              ? "hash chain and signed checkpoints every "
-                  + a.path("checkpoint-interval").asText("10s")
+          a == null ? Status.OFF : signer.isPresent() ? Status.WEAKENED : Status.ENFORCED,
+          a == null
+              ? "no `audit` section, or `audit.enabled: false`"
+              : "hash chain and signed checkpoints every "
+                  + human(a.checkpointInterval())
                   + " in `"
-                  + a.path("dir").asText("lmgate-audit")
+                  + a.dir()
                   + "`"
-              : "no `audit` section");
-      if (!on) {
+                  + signer.map(x -> "; " + x).orElse(""));
+      if (a == null) {
+        evidence.ifPresent(e -> out.add(logVerifies(e, null)));
         return;
       }
-      String mode = a.path("mode").asText("strict");
+      boolean strict = a.mode() == AuditTrail.Mode.STRICT;
       add(
           4,
           "no answer without its record (strict durability)",
-          mode.equals("strict") ? Status.ENFORCED : Status.WEAKENED,
-          mode.equals("strict")
+          strict ? Status.ENFORCED : Status.WEAKENED,
+          strict
               ? "`audit.mode: strict`: the client's last byte waits for the fsynced record"
               : "`audit.mode: async`: records can be dropped under load (counted and alerted)");
       add(
           4,
           "alerts on audit failures and security bursts",
-          a.path("alerts").path("webhook").isMissingNode() ? Status.OFF : Status.ENFORCED,
-          a.path("alerts").path("webhook").isMissingNode()
+          a.webhook() == null ? Status.OFF : Status.ENFORCED,
+          a.webhook() == null
               ? "no `audit.alerts.webhook`"
-              : "webhook " + a.path("alerts").path("webhook").asText() + " (HMAC-signed)");
+              : "webhook " + a.webhook() + " (HMAC-signed)");
       add(
           4,
           "records exported to a SIEM",
-          a.path("export").isMissingNode() || a.path("export").isEmpty()
-              ? Status.OFF
-              : Status.ENFORCED,
-          a.path("export").isMissingNode() || a.path("export").isEmpty()
+          a.exports().isEmpty() ? Status.OFF : Status.ENFORCED,
+          a.exports().isEmpty()
               ? "no `audit.export`"
-              : a.path("export").size() + " export(s)");
-      evidence.ifPresent(
-          e ->
-              add(
-                  4,
-                  "the audit log verifies",
-                  e.intact() ? Status.ENFORCED : Status.WEAKENED,
-                  e.intact()
-                      ? "intact: "
-                          + e.records()
-                          + " records, "
-                          + e.checkpoints()
-                          + " signed checkpoints verified"
-                      : "TAMPERED: " + e.problem()));
+              : a.exports().stream()
+                  .map(
+                      e ->
+                          e.type().equals("syslog")
+                              ? "syslog " + (e.tls() ? "over TLS" : "plaintext")
+                              : "jsonl")
+                  .collect(Collectors.joining(", ")));
+      out.add(
+          evidence
+              .map(e -> logVerifies(e, a.dir()))
+              .orElse(
+                  new Control(
+                      SECTIONS[3],
+                      "the audit log verifies",
+                      Status.NOT_VERIFIED,
+                      "no log given (`--audit DIR`)")));
     }
 
     void access() {
-      Optional<JsonNode> authz = filter("authorize");
+      JsonNode authz = written("authorize");
       filterControl(
           5,
           "role-based authorization, default deny",
           "authorize",
-          authz.map(f -> f.path("roles").size() + " role(s)").orElse(""));
+          filter("authorize").isPresent() ? authz.path("roles").size() + " role(s)" : "");
       boolean mfa = false;
-      if (authz.isPresent()) {
-        for (JsonNode role : authz.get().path("roles")) {
+      if (filter("authorize").isPresent()) {
+        for (JsonNode role : authz.path("roles")) {
           mfa |= role.path("require-mfa").asBoolean(false);
         }
       }
@@ -348,90 +464,100 @@ public final class ComplianceReport {
           mfa ? Status.ENFORCED : Status.OFF,
           mfa ? "`require-mfa` on at least one role" : "no role has `require-mfa`");
       filterControl(5, "rate and token limits per caller", "rate-limit", "");
-      int authAt = -1;
-      int i = 0;
-      for (JsonNode f : root.path("filters")) {
-        if ("authenticate".equals(f.path("id").asText())) {
-          authAt = i;
+      List<GatewayFilter> filters = config.filters();
+      for (int i = 0; i < filters.size(); i++) {
+        if (filters.get(i).id().equals(AuthenticateFilter.ID)) {
+          if (i > 0) {
+            add(
+                5,
+                "authentication runs first",
+                Status.WEAKENED,
+                "`authenticate` is filter "
+                    + (i + 1)
+                    + ": "
+                    + filters.subList(0, i).stream()
+                        .map(GatewayFilter::id)
+                        .collect(Collectors.joining(", "))
+                    + " see unauthenticated requests");
+          }
           break;
         }
-        i++;
-      }
-      if (authAt > 0) {
-        add(
-            5,
-            "authentication runs first",
-            Status.WEAKENED,
-            "`authenticate` is filter " + (authAt + 1));
       }
     }
 
     void privacy() {
-      JsonNode tls = root.path("server").path("tls");
-      String host = root.path("server").path("host").asText("127.0.0.1");
+      ServerSettings s = config.server();
       add(
           6,
           "TLS 1.2+ on the listener",
-          tls.isObject() ? Status.ENFORCED : Status.WEAKENED,
-          tls.isObject()
+          s.tls() != null ? Status.ENFORCED : Status.WEAKENED,
+          s.tls() != null
               ? "TLS 1.3/1.2 only, AEAD suites; client certificates "
-                  + tls.path("client-auth").asText("none")
+                  + s.tls().clientAuth().name().toLowerCase(Locale.ROOT)
               : "plaintext listener on "
-                  + host
-                  + (loopback(host) ? " (loopback: a sidecar behind a TLS proxy)" : ""));
-      String upstream = root.path("upstream").path("url").asText("http://127.0.0.1:1234");
-      String upHost = upstream.replaceFirst("^[a-z]+://", "").replaceFirst("[:/].*$", "");
-      boolean https = upstream.startsWith("https://");
+                  + s.host()
+                  + (loopback(s.host()) ? " (loopback: a sidecar behind a TLS proxy)" : ""));
+      String upHost = s.upstream().getHost();
+      boolean https = "https".equals(s.upstream().getScheme());
       add(
           6,
           "TLS to LM Studio off the host",
           https || loopback(upHost) ? Status.ENFORCED : Status.WEAKENED,
           https
               ? "https"
-                  + (root.path("upstream").path("tls").has("pin-sha256") ? " with pinned keys" : "")
+                  + (s.upstreamTls() != null && !s.upstreamTls().pins().isEmpty()
+                      ? " with pinned keys"
+                      : "")
               : loopback(upHost)
-                  ? "LM Studio on loopback (" + upstream + ")"
-                  : "plaintext to " + upstream);
+                  ? "LM Studio on loopback (" + s.upstream() + ")"
+                  : "plaintext to " + s.upstream());
       filterControl(
           6,
           "personal data and credentials kept out of prompts",
           "sensitive-data",
-          filter("sensitive-data")
-              .map(f -> "others: " + f.path("others").asText("alert"))
-              .orElse(""));
-      JsonNode a = root.path("audit");
-      if (a.isObject() && a.path("enabled").asBoolean(true)) {
-        String payloads = a.path("payloads").asText("encrypted");
-        add(
-            6,
-            "stored prompts and answers protected",
-            Status.ENFORCED,
-            "audit payloads `"
-                + payloads
-                + "`"
-                + (payloads.equals("encrypted") ? " (AES-256-GCM, per-day keys)" : "")
-                + "; "
-                + a.path("rules").size()
-                + " rule(s)");
+          writtenKeys("sensitive-data", "others"),
+          w -> !w.startsWith("`output."));
+      AuditSettings a = config.audit();
+      if (a == null) {
+        return;
       }
+      Set<PayloadMode> modes = modes(a.policy());
+      List<String> weak = new ArrayList<>();
+      if (modes.contains(PayloadMode.REDACTED)) {
+        weak.add(
+            "`redacted` payloads are stored readable (only recognized sensitive spans masked)");
+      }
+      if (modes.contains(PayloadMode.ENCRYPTED)) {
+        KeyPlacement.Finding k = KeyPlacement.check(a);
+        if (k.status() != Status.ENFORCED) {
+          weak.add(k.evidence());
+        }
+      }
+      add(
+          6,
+          "stored prompts and answers protected",
+          weak.isEmpty() ? Status.ENFORCED : Status.WEAKENED,
+          "audit payloads "
+              + modes.stream().map(PayloadMode::id).collect(Collectors.joining(", "))
+              + (modes.contains(PayloadMode.ENCRYPTED) ? " (AES-256-GCM, per-day keys)" : "")
+              + (weak.isEmpty() ? "" : "; " + String.join("; ", weak)));
     }
 
     void models() {
-      Optional<JsonNode> mp = filter("model-policy");
+      JsonNode mp = written("model-policy");
+      boolean on = filter("model-policy").isPresent();
       filterControl(
           7,
           "global model allowlist / denylist",
           "model-policy",
-          mp.map(f -> "allow " + f.path("allow") + ", deny " + f.path("deny")).orElse(""));
+          writtenKeys("model-policy", "allow", "deny"));
+      boolean integrity = on && mp.has("integrity");
       add(
           7,
           "model files verified against an integrity manifest",
-          mp.isPresent() && mp.get().has("integrity") ? Status.ENFORCED : Status.OFF,
-          mp.isPresent() && mp.get().has("integrity")
-              ? "manifest "
-                  + mp.get().path("integrity").path("manifest").asText()
-                  + ", every "
-                  + mp.get().path("integrity").path("check-every").asText("6h")
+          integrity ? Status.ENFORCED : Status.OFF,
+          integrity
+              ? "manifest " + mp.path("integrity").path("manifest").asText()
               : "no `model-policy.integrity`");
     }
 
@@ -439,71 +565,161 @@ public final class ComplianceReport {
       add(
           8,
           "a software bill of materials for the running build",
-          sbom.isPresent() ? Status.ENFORCED : Status.OFF,
-          sbom.map(p -> "CycloneDX SBOM " + p).orElse("no SBOM found beside the jar"));
+          sbom.isPresent() ? Status.ENFORCED : Status.NOT_VERIFIED,
+          sbom.map(p -> "CycloneDX SBOM " + p)
+              .orElse("no SBOM found beside the jar (the release build writes lmgate-sbom.json)"));
       add(
           8,
           "dependencies pinned and checksums verified at build time",
-          Status.ENFORCED,
-          "versions pinned in the parent POM, converged by the enforcer; strict checksums (`.mvn/maven.config`)");
+          Status.NOT_VERIFIED,
+          "a property of the build, not of this config: the parent POM pins versions, the enforcer"
+              + " converges them, `.mvn/maven.config` makes checksums strict; check the build log");
     }
 
     void incidents() {
       filterControl(9, "lockdown and kill switches", "kill-switch", "");
+      JsonNode anomaly = written("anomaly-detection");
       filterControl(
           9,
           "anomaly detection",
           "anomaly-detection",
-          filter("anomaly-detection")
-              .map(
-                  f ->
-                      f.has("suspend")
-                          ? "suspends for " + f.path("suspend").asText()
-                          : "alerts only (no `suspend`)")
-              .orElse(""));
-      JsonNode admin = root.path("admin");
-      boolean token = admin.has("token");
-      boolean enabled = admin.path("enabled").asBoolean(true);
-      boolean adminKeys = filter("authenticate").map(a -> a.has("api-keys")).orElse(false);
+          anomaly.has("suspend")
+              ? "suspends for " + anomaly.path("suspend").asText()
+              : "alerts only (no `suspend`)");
+      boolean enabled = config.adminPort() >= 0;
+      boolean token = config.adminToken() != null;
+      boolean adminKeys =
+          filter(AuthenticateFilter.ID)
+              .filter(AuthenticateFilter.class::isInstance)
+              .flatMap(f -> ((AuthenticateFilter) f).keyStore())
+              .isPresent();
       String how =
           (adminKeys ? "API keys with the role admin" : "")
               + (adminKeys && token ? " or " : "")
-              + (token ? "`admin.token` from " + reference(admin.path("token").asText()) : "");
+              + (token ? "`admin.token` from " + config.adminToken() : "");
+      String name =
+          "operator routes (approvals, incident, keys, config, audit) protected and audited";
+      if (!enabled) {
+        add(9, name, Status.OFF, "admin port disabled");
+        return;
+      }
+      if (how.isEmpty()) {
+        add(
+            9,
+            name,
+            Status.OFF,
+            "no admin keys and no `admin.token`: the operator routes refuse every call");
+        return;
+      }
+      List<String> weak = new ArrayList<>();
+      if (config.audit() == null) {
+        weak.add("no audit log: operator calls are not recorded");
+      }
+      if (!loopback(config.adminHost())) {
+        weak.add(
+            "admin port on "
+                + config.adminHost()
+                + " without TLS: credentials cross the network in plaintext");
+      }
       add(
           9,
-          "operator routes (approvals, incident, keys, config, audit) protected and audited",
-          !enabled || how.isEmpty() ? Status.OFF : Status.ENFORCED,
-          !enabled
-              ? "admin port disabled"
-              : how.isEmpty()
-                  ? "no admin keys and no `admin.token`: the operator routes refuse every call"
-                  : how + " on " + admin.path("host").asText("127.0.0.1") + "; every call audited");
+          name,
+          weak.isEmpty() ? Status.ENFORCED : Status.WEAKENED,
+          how
+              + " on "
+              + config.adminHost()
+              + (weak.isEmpty() ? "; every call audited" : "; " + String.join("; ", weak)));
     }
 
     void compliance(Optional<AuditEvidence> evidence) {
-      JsonNode r = root.path("audit").path("retention");
       add(
           10,
-          "retention per class, enforced by crypto-shredding",
-          root.path("audit").isObject() ? Status.ENFORCED : Status.OFF,
-          root.path("audit").isObject()
-              ? "operational "
-                  + r.path("operational").asText("365d")
-                  + ", compliance "
-                  + r.path("compliance").asText("2555d")
-              : "no audit log");
+          "the configuration loads (a gateway would start with it)",
+          Status.ENFORCED,
+          "every setting and filter validated and built");
+      AuditSettings a = config.audit();
+      String shred = "retention per class, enforced by crypto-shredding";
+      if (a == null) {
+        add(10, shred, Status.OFF, "no audit log");
+      } else {
+        Set<PayloadMode> modes = modes(a.policy());
+        String classes =
+            a.retention().entrySet().stream()
+                .map(e -> e.getKey() + " " + human(e.getValue()))
+                .collect(Collectors.joining(", "));
+        if (!modes.contains(PayloadMode.ENCRYPTED)) {
+          boolean redacted = modes.contains(PayloadMode.REDACTED);
+          add(
+              10,
+              shred,
+              redacted ? Status.WEAKENED : Status.ENFORCED,
+              redacted
+                  ? "`redacted` payloads are stored readable as long as the log: nothing to shred"
+                  : "no payload stored readable (payloads "
+                      + modes.stream().map(PayloadMode::id).collect(Collectors.joining(", "))
+                      + ")");
+        } else {
+          KeyPlacement.Finding k = KeyPlacement.check(a);
+          List<String> weak = new ArrayList<>();
+          if (k.status() != Status.ENFORCED) {
+            weak.add(k.evidence());
+          }
+          if (modes.contains(PayloadMode.REDACTED)) {
+            weak.add("`redacted` payloads are stored readable as long as the log");
+          }
+          Status st =
+              k.status() == Status.NOT_VERIFIED
+                  ? Status.NOT_VERIFIED
+                  : weak.isEmpty() ? Status.ENFORCED : Status.WEAKENED;
+          add(
+              10,
+              shred,
+              st,
+              classes + "; " + (weak.isEmpty() ? k.evidence() : String.join("; ", weak)));
+        }
+      }
+      String third = "evidence verifiable by third parties";
+      if (a == null) {
+        add(10, third, Status.OFF, "no audit log");
+        return;
+      }
+      String how = "`lmgate audit verify|prove|consistency` with the pinned verifier key";
+      if (evidence.isEmpty()) {
+        add(10, third, Status.NOT_VERIFIED, how + "; no log given (`--audit DIR`)");
+        return;
+      }
+      Control v = logVerifies(evidence.get(), a.dir());
       add(
           10,
-          "evidence verifiable by third parties",
-          evidence.map(e -> e.intact() ? Status.ENFORCED : Status.WEAKENED).orElse(Status.ENFORCED),
-          "`lmgate audit verify|prove|consistency` with the pinned verifier key"
-              + evidence
-                  .map(e -> e.intact() ? "; verified now" : "; verification FAILED")
-                  .orElse(""));
+          third,
+          v.status() == Status.WEAKENED ? Status.NOT_VERIFIED : v.status(),
+          how + "; " + v.evidence());
+    }
+
+    static Set<PayloadMode> modes(PayloadPolicy p) {
+      Set<PayloadMode> m = EnumSet.of(p.payloads());
+      p.rules().stream().filter(r -> r.payloads() != null).forEach(r -> m.add(r.payloads()));
+      return m;
+    }
+
+    /** A duration as the config writes it: 10s, 5m, 365d. */
+    static String human(java.time.Duration d) {
+      long ms = d.toMillis();
+      long[] units = {86_400_000, 3_600_000, 60_000, 1_000};
+      String[] names = {"d", "h", "m", "s"};
+      for (int i = 0; i < units.length; i++) {
+        if (ms >= units[i] && ms % units[i] == 0) {
+          return ms / units[i] + names[i];
+        }
+      }
+      return ms + "ms";
     }
 
     static boolean loopback(String host) {
-      return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+      return host.equals("127.0.0.1")
+          || host.equals("localhost")
+          || host.equals("::1")
+          || host.startsWith("127.");
     }
 
     /** A secret reference as written, never a value: plain values are shown as ***. */
@@ -526,10 +742,12 @@ public final class ComplianceReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "%d controls enforced, %d weakened, %d off.%n",
+            "%d controls enforced, %d weakened, %d off, %d not verified, %d failed.%n",
             count(Status.ENFORCED),
             count(Status.WEAKENED),
-            count(Status.OFF)));
+            count(Status.OFF),
+            count(Status.NOT_VERIFIED),
+            count(Status.FAILED)));
     String section = "";
     for (Control c : controls) {
       if (!c.section().equals(section)) {
@@ -542,9 +760,7 @@ public final class ComplianceReport {
           .append(c.name())
           .append(" | ")
           .append(
-              c.status() == Status.ENFORCED
-                  ? "enforced"
-                  : c.status() == Status.WEAKENED ? "**weakened**" : "**off**")
+              c.status() == Status.ENFORCED ? c.status().label() : "**" + c.status().label() + "**")
           .append(" | ")
           .append(c.evidence().replace("|", "\\|"))
           .append(" |\n");

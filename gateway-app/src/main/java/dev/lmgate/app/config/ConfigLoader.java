@@ -135,6 +135,10 @@ public final class ConfigLoader {
 
   public GatewayConfig parse(String yaml) throws ConfigException {
     JsonNode root = tree(yaml);
+    if (!root.isObject()) { // the reader would name the setting "" here
+      throw new ConfigException(
+          "config", root, "a mapping of settings such as server:, upstream:, filters:");
+    }
     ConfigReader r = new ConfigReader("", root).only(TOP);
     ConfigReader s = r.child("server").only(SERVER);
     ConfigReader u = r.child("upstream").only(Set.of("url", "api-key", "tls"));

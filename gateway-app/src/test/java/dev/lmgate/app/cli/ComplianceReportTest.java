@@ -8,6 +8,7 @@ import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.testkit.Fixtures;
 import dev.lmgate.testkit.LmStudioSimulator;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -77,7 +78,8 @@ class ComplianceReportTest {
     JsonNode r = report("--config", config.toString());
     assertThat(r.path("loads").asBoolean()).isTrue();
     assertThat(status(r, "authentication runs first"))
-        .isEqualTo("weakened: `authenticate` is filter 2");
+        .isEqualTo(
+            "weakened: `authenticate` is filter 2: prompt-injection see unauthenticated requests");
     assertThat(status(r, "prompt-injection detection"))
         .startsWith("weakened")
         .contains("shadow mode");
@@ -125,8 +127,35 @@ class ComplianceReportTest {
     } finally {
       sim.close();
     }
-    JsonNode intact = report("--config", config.toString(), "--audit", dir.toString());
+    JsonNode unpinned = report("--config", config.toString(), "--audit", dir.toString());
+    assertThat(status(unpinned, "the audit log verifies"))
+        .startsWith("weakened: intact: ")
+        .contains("verifier key stored in the log directory");
+    assertThat(status(unpinned, "evidence verifiable by third parties")).startsWith("not_verified");
+
+    String pinnedKey = Files.readString(dir.resolve("verifier.key")).strip();
+    JsonNode intact =
+        report(
+            "--config", config.toString(), "--audit", dir.toString(), "--verifier-key", pinnedKey);
     assertThat(status(intact, "the audit log verifies")).startsWith("enforced: intact: ");
+    assertThat(status(intact, "evidence verifiable by third parties")).startsWith("enforced");
+
+    Path otherConfig = tmp.resolve("other.yaml");
+    Files.writeString(
+        otherConfig, yaml.replace(dir.toString().replace("\\", "/"), dir + "-elsewhere"));
+    JsonNode elsewhere =
+        report(
+            "--config",
+            otherConfig.toString(),
+            "--audit",
+            dir.toString(),
+            "--verifier-key",
+            pinnedKey);
+    assertThat(status(elsewhere, "the audit log verifies"))
+        .startsWith("not_verified")
+        .contains("not evidence for this config");
+    assertThat(status(elsewhere, "evidence verifiable by third parties"))
+        .startsWith("not_verified");
 
     Path segment;
     try (Stream<Path> s = Files.list(dir.resolve("segments"))) {
@@ -138,7 +167,266 @@ class ComplianceReportTest {
       f.seek(20);
       f.write(b ^ 1); // one bit flipped in the first record
     }
-    JsonNode tampered = report("--config", config.toString(), "--audit", dir.toString());
-    assertThat(status(tampered, "the audit log verifies")).startsWith("weakened: TAMPERED");
+    JsonNode tampered =
+        report(
+            "--config", config.toString(), "--audit", dir.toString(), "--verifier-key", pinnedKey);
+    assertThat(status(tampered, "the audit log verifies")).startsWith("failed: TAMPERED");
+    assertThat(status(tampered, "evidence verifiable by third parties")).startsWith("failed");
+  }
+
+  /** A config with an audit section: {@code extra} lines go under {@code audit:}. */
+  Path auditConfig(String masterKey, String... extra) throws IOException {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        audit:
+          dir: "%s"
+          signing-key: "%s"
+          master-key: "%s"
+        """
+                .formatted(
+                    tmp.resolve("audit").toString().replace("\\", "/"),
+                    tmp.resolve("signing.key").toString().replace("\\", "/"),
+                    masterKey)
+            + String.join("", Stream.of(extra).map(l -> "  " + l + "\n").toList()));
+    return config;
+  }
+
+  @Test
+  void withoutAuditEvidenceTheLogAndThirdPartyVerifiabilityAreNotVerified() throws Exception {
+    JsonNode r = report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY").toString());
+    assertThat(status(r, "evidence verifiable by third parties")).startsWith("not_verified");
+    assertThat(status(r, "the audit log verifies"))
+        .isEqualTo("not_verified: no log given (`--audit DIR`)");
+  }
+
+  @Test
+  void withAuditDisabledNothingIsShreddedRecordedOrVerifiable() throws Exception {
+    JsonNode r =
+        report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY", "enabled: false").toString());
+    assertThat(status(r, "retention per class, enforced by crypto-shredding")).startsWith("off");
+    assertThat(status(r, "evidence verifiable by third parties")).startsWith("off");
+    assertThat(status(r, "every exchange and security event recorded, tamper-evident"))
+        .startsWith("off");
+    assertThat(r.toString()).doesNotContain("stored prompts and answers protected");
+  }
+
+  @Test
+  void aMasterKeyOnTheAuditVolumeWeakensCryptoShredding() throws Exception {
+    String inLog = "file:" + tmp.resolve("audit/master.key").toString().replace("\\", "/");
+    JsonNode r = report("--config", auditConfig(inLog).toString());
+    assertThat(status(r, "retention per class, enforced by crypto-shredding"))
+        .startsWith("weakened")
+        .contains("same volume as the audit log");
+    assertThat(status(r, "stored prompts and answers protected")).startsWith("weakened");
+
+    String beside = "file:" + tmp.resolve("master.key").toString().replace("\\", "/");
+    assertThat(
+            status(
+                report("--config", auditConfig(beside).toString()),
+                "retention per class, enforced by crypto-shredding"))
+        .startsWith("weakened") // the same temporary filesystem as the log
+        .contains("same volume");
+
+    JsonNode fromEnv = report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY").toString());
+    assertThat(status(fromEnv, "retention per class, enforced by crypto-shredding"))
+        .startsWith("enforced")
+        .contains("kept apart");
+  }
+
+  @Test
+  void aPreviousMasterKeyOnTheAuditVolumeIsFlaggedToo() throws Exception {
+    String inLog = "file:" + tmp.resolve("audit/old-master.key").toString().replace("\\", "/");
+    JsonNode r =
+        report(
+            "--config",
+            auditConfig("env:LMGATE_TEST_MASTER_KEY", "previous-master-keys: [\"" + inLog + "\"]")
+                .toString());
+    assertThat(status(r, "retention per class, enforced by crypto-shredding"))
+        .startsWith("weakened")
+        .contains("old-master.key");
+  }
+
+  @Test
+  void aSigningKeyOnTheAuditVolumeWeakensTamperEvidence() throws Exception {
+    String control = "every exchange and security event recorded, tamper-evident";
+    assertThat(
+            status(
+                report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY").toString()), control))
+        .startsWith("weakened")
+        .contains("whoever can rewrite the log can re-sign it");
+    Path config = auditConfig("env:LMGATE_TEST_MASTER_KEY");
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replaceFirst(
+                "signing-key: \"[^\"]*\"",
+                "signing-key: \"\\${secret:env:LMGATE_TEST_SIGNING_KEY}\""));
+    assertThat(status(report("--config", config.toString()), control)).startsWith("enforced");
+  }
+
+  @Test
+  void redactedPayloadsAreNotShredded() throws Exception {
+    JsonNode r = report("--config", auditConfig("", "payloads: redacted").toString());
+    assertThat(status(r, "retention per class, enforced by crypto-shredding"))
+        .startsWith("weakened")
+        .contains("redacted");
+  }
+
+  @Test
+  void theDurabilityModeIsTheOneTheGatewayRunsWithWhenUnset() throws Exception {
+    // The loader's default is async: a report assuming strict would claim a guarantee not in force.
+    JsonNode r = report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY").toString());
+    assertThat(status(r, "no answer without its record (strict durability)"))
+        .startsWith("weakened: `audit.mode: async`");
+    JsonNode strict =
+        report("--config", auditConfig("env:LMGATE_TEST_MASTER_KEY", "mode: strict").toString());
+    assertThat(status(strict, "no answer without its record (strict durability)"))
+        .startsWith("enforced");
+  }
+
+  @Test
+  void injectionGuardSettingsThatLetAttacksThroughAreWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: prompt-injection
+            trusted-roles: [system]
+            explain: true
+            allow-principals: ["role:admin"]
+        """);
+    String weak = status(report("--config", config.toString()), "prompt-injection detection");
+    assertThat(weak)
+        .startsWith("weakened")
+        .contains("`trusted-roles: [system]`: client-written text in these roles is not scanned")
+        .contains("`explain: true`")
+        .contains("`allow-principals: [role:admin]`");
+
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: prompt-injection
+            trusted-roles: []
+            explain: false
+        """);
+    assertThat(status(report("--config", config.toString()), "prompt-injection detection"))
+        .startsWith("enforced");
+  }
+
+  @Test
+  void sanitizingThatLetsHiddenCharactersThroughIsWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sanitize
+            invisible: "off"
+        """);
+    assertThat(
+            status(
+                report("--config", config.toString()),
+                "inputs sanitized (structure, control and invisible characters, HTML)"))
+        .startsWith("weakened")
+        .contains("`invisible: off`");
+  }
+
+  @Test
+  void personalDataOnlyAlertedOnOrRestoredIntoToolCallsIsWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sensitive-data
+            types: {secrets: block, EMAIL_ADDRESS: alert}
+            others: block
+            output: {types: {secrets: block}, restore-in-tool-arguments: true}
+        """);
+    JsonNode r = report("--config", config.toString());
+    assertThat(status(r, "personal data and credentials kept out of prompts"))
+        .startsWith("weakened")
+        .contains("`alert` for EMAIL_ADDRESS: these values reach the model")
+        .doesNotContain("restore-in-tool-arguments");
+    assertThat(status(r, "secrets and personal data blocked in answers"))
+        .startsWith("weakened")
+        .contains("`output.restore-in-tool-arguments: true`")
+        .doesNotContain("EMAIL_ADDRESS");
+
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {enabled: false}
+        filters:
+          - id: sensitive-data
+            types: {secrets: block, personal: redact}
+            others: block
+            output: {types: {secrets: block}}
+        """);
+    JsonNode strong = report("--config", config.toString());
+    assertThat(status(strong, "personal data and credentials kept out of prompts"))
+        .startsWith("enforced");
+    assertThat(status(strong, "secrets and personal data blocked in answers"))
+        .startsWith("enforced");
+  }
+
+  @Test
+  void aConfigThatDoesNotLoadEnforcesNothing() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        filters:
+          - id: prompt-injection
+            threshold: 7
+        """);
+    JsonNode r = report("--config", config.toString());
+    assertThat(r.path("loads").asBoolean()).isFalse();
+    assertThat(r.path("summary").path("enforced").asInt()).isZero();
+    assertThat(status(r, "the configuration loads (a gateway would start with it)"))
+        .startsWith("failed")
+        .contains("threshold");
+  }
+
+  @Test
+  void buildPropertiesAreNotVerifiedFromAConfig() throws Exception {
+    JsonNode r = report("--demo");
+    assertThat(status(r, "dependencies pinned and checksums verified at build time"))
+        .startsWith("not_verified");
+  }
+
+  @Test
+  void operatorRoutesWithoutAnAuditLogOrOnANetworkAddressAreWeakened() throws Exception {
+    Path config = tmp.resolve("gateway.yaml");
+    Files.writeString(
+        config,
+        """
+        server: {port: 0}
+        admin: {host: 0.0.0.0, port: 0, token: "${secret:env:LMGATE_TEST_ADMIN_TOKEN}"}
+        """);
+    String s =
+        status(
+            report("--config", config.toString()),
+            "operator routes (approvals, incident, keys, config, audit) protected and audited");
+    assertThat(s)
+        .startsWith("weakened")
+        .contains("operator calls are not recorded")
+        .contains("without TLS");
   }
 }

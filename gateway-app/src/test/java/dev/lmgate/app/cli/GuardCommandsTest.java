@@ -51,8 +51,8 @@ class GuardCommandsTest {
     assertThat(span.path("start").asInt()).isEqualTo(8); // the emoji is two UTF-16 units
     assertThat(span.path("end").asInt()).isEqualTo(23);
     assertThat(out.get(2).path("verdict").asText())
-        .as("the operator's system prompt is trusted")
-        .isEqualTo("allow");
+        .as("a system turn is the client's text too: scored unless the config trusts the role")
+        .isEqualTo("block");
   }
 
   @Test

@@ -133,4 +133,95 @@ class KubernetesManifestsTest {
     assertThat(lmgate.path("user").asText()).isEqualTo("10001:10001");
     assertThat(lmgate.path("ports").get(0).asText()).startsWith("127.0.0.1:");
   }
+
+  /** The file a master-key reference reads: {@code file:PATH} or {@code ${secret:file:PATH}}. */
+  static Path keyFile(String ref) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?:\\$\\{secret:)?file:([^}#]+)}?").matcher(ref);
+    assertThat(m.matches()).as("a file reference: %s", ref).isTrue();
+    return Path.of(m.group(1));
+  }
+
+  /** The mount a path is under (the longest mount path that contains it). */
+  static JsonNode mountOf(JsonNode container, Path p) {
+    JsonNode best = null;
+    for (JsonNode m : container.path("volumeMounts")) {
+      Path mp = Path.of(m.path("mountPath").asText());
+      if (p.startsWith(mp)
+          && (best == null
+              || mp.getNameCount() > Path.of(best.path("mountPath").asText()).getNameCount())) {
+        best = m;
+      }
+    }
+    assertThat(best).as("a mount holding %s", p).isNotNull();
+    return best;
+  }
+
+  @Test
+  void theAuditMasterKeyIsASecretMountedApartFromTheAuditLog() throws Exception {
+    Map<String, JsonNode> k = byKind();
+    JsonNode audit =
+        YAML.readTree(k.get("ConfigMap").path("data").path("gateway.yaml").asText()).path("audit");
+    String ref = audit.path("master-key").asText();
+    assertThat(ref).as("never created by the gateway when missing").startsWith("${secret:file:");
+    JsonNode gw = container(k.get("Deployment"), "lmgate");
+    JsonNode keyMount = mountOf(gw, keyFile(ref));
+    JsonNode logMount = mountOf(gw, Path.of(audit.path("dir").asText()));
+    assertThat(keyMount.path("name").asText()).isNotEqualTo(logMount.path("name").asText());
+    JsonNode pod = k.get("Deployment").path("spec").path("template").path("spec");
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.path("name").asText().equals(keyMount.path("name").asText())) {
+        assertThat(v.has("secret")).as("the master key's volume is a Secret: %s", v).isTrue();
+      }
+    }
+  }
+
+  /** The image's environment: {@code ENV} lines of the Dockerfile, {@code \$} unescaped. */
+  static Map<String, String> dockerfileEnv() throws IOException {
+    Map<String, String> env = new HashMap<>();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(LMGATE_[A-Z_]+)=(\\S+)")
+            .matcher(Files.readString(Path.of("../docker/Dockerfile")));
+    while (m.find()) {
+      env.put(m.group(1), m.group(2).replace("\\$", "$"));
+    }
+    return env;
+  }
+
+  @Test
+  void theImageReadsTheAuditMasterKeyFromASecretMountNotItsVolume() throws Exception {
+    Map<String, String> env = dockerfileEnv();
+    String volume = "/var/lib/lmgate";
+    assertThat(Files.readString(Path.of("../docker/Dockerfile")))
+        .contains("VOLUME [\"" + volume + "\"]");
+    // config/gateway.yaml as the image runs it: the effective audit settings
+    ConfigLoader loader = new ConfigLoader(env::get);
+    JsonNode audit = loader.tree(Files.readString(Path.of("../config/gateway.yaml"))).path("audit");
+    String ref = audit.path("master-key").asText();
+    assertThat(ref).startsWith("${secret:file:");
+    Path key = keyFile(ref);
+    assertThat(key.startsWith("/run/secrets")).as("%s under /run/secrets", key).isTrue();
+    assertThat(key.startsWith(volume)).as("%s on the state volume", key).isFalse();
+    assertThat(Path.of(audit.path("dir").asText()).startsWith(volume)).isTrue();
+
+    // compose mounts that secret there, and nothing of the state volume covers it
+    JsonNode svc =
+        YAML.readTree(Path.of("../docker/compose.yaml").toFile()).path("services").path("lmgate");
+    List<String> secrets = new ArrayList<>();
+    svc.path("secrets")
+        .forEach(x -> secrets.add(x.isTextual() ? x.asText() : x.path("target").asText()));
+    assertThat(secrets).contains(key.getFileName().toString());
+    for (JsonNode v : svc.path("volumes")) {
+      String mount = v.asText().split(":")[1];
+      assertThat(key.startsWith(mount)).as("%s under the mount %s", key, mount).isFalse();
+    }
+
+    // the Jib image has the same environment as the Dockerfile's
+    String pom = Files.readString(Path.of("pom.xml"));
+    assertThat(pom)
+        .contains(
+            "<LMGATE_AUDIT_MASTER_KEY_REF>"
+                + env.get("LMGATE_AUDIT_MASTER_KEY_REF")
+                + "</LMGATE_AUDIT_MASTER_KEY_REF>");
+  }
 }

@@ -157,11 +157,13 @@ class AuditCrashTest {
     }
     Process first = processes.get(0);
     first.destroyForcibly(); // SIGKILL, mid-traffic
-    first.waitFor(10, TimeUnit.SECONDS);
+    assertThat(first.waitFor(10, TimeUnit.SECONDS)).as("the killed gateway exited").isTrue();
     running.set(false);
     for (Thread c : clients) {
-      c.join(10_000);
+      c.join(10_000); // a guard against a hang, not a measured time
     }
+    // Clients still running could add answers after the log is read below.
+    assertThat(clients).as("every client thread finished").noneMatch(Thread::isAlive);
     assertThat(answered).hasSizeGreaterThanOrEqualTo(50);
 
     // Restart: the log must open, then a clean stop signs a final checkpoint.

@@ -1,6 +1,7 @@
 package dev.lmgate.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -100,19 +101,21 @@ class SecretLeakTest {
         Files.delete(keyFile); // a failing refresh: logged with the reason
         gw.secrets().refreshAll();
         // Vault is unreachable: resolving a reference fails with a message.
-        try {
-          gw.secrets().resolve(dev.lmgate.secrets.SecretRef.parse("vault:kv/lm#k"));
-        } catch (java.io.IOException e) {
-          said.add(e.toString());
-        }
+        java.io.IOException vaultDown =
+            catchThrowableOfType(
+                () -> gw.secrets().resolve(dev.lmgate.secrets.SecretRef.parse("vault:kv/lm#k")),
+                java.io.IOException.class);
+        assertThat(vaultDown).as("resolving from an unreachable Vault fails").isNotNull();
+        said.add(vaultDown.toString());
         said.add(String.valueOf(gw.secrets()));
       }
       // A key pasted into the config is refused, and the refusal does not repeat it.
-      try {
-        loader.parse("upstream:\n  api-key: " + plainInConfig + "\n");
-      } catch (dev.lmgate.spi.ConfigException e) {
-        said.add(e.getMessage());
-      }
+      dev.lmgate.spi.ConfigException pasted =
+          catchThrowableOfType(
+              () -> loader.parse("upstream:\n  api-key: " + plainInConfig + "\n"),
+              dev.lmgate.spi.ConfigException.class);
+      assertThat(pasted).as("a plain key in the config is refused").isNotNull();
+      said.add(pasted.getMessage());
       Files.writeString(keyFile, keyOne);
       new CommandLine(new Lmgate()).execute("config", "check", config.toString());
       // Peppers from secrets, checked and dumped; a plain value allowed for development.

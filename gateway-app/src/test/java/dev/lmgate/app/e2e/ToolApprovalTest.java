@@ -21,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -261,5 +262,66 @@ class ToolApprovalTest {
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(r.body()).path("error").path("code").asText())
         .isEqualTo("approval_requires_non_streaming");
+  }
+
+  @Test
+  void approversAreNotifiedWithASignatureTheyCanCheck() throws Exception {
+    String secret = "hook-secret-" + System.nanoTime();
+    java.util.concurrent.LinkedBlockingQueue<String[]> hooks =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    com.sun.net.httpserver.HttpServer hook =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext(
+        "/approvals",
+        ex -> {
+          hooks.add(
+              new String[] {
+                new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                ex.getRequestHeaders().getFirst("x-lmgate-timestamp"),
+                ex.getRequestHeaders().getFirst("x-lmgate-signature")
+              });
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
+    hook.start();
+    gw.close();
+    ConfigLoader loader =
+        new ConfigLoader(
+            k -> "ADMIN_TOKEN".equals(k) ? TOKEN : "HOOK_SECRET".equals(k) ? secret : null);
+    String yaml =
+        "server:\n  port: 0\n  access-log: false\nadmin:\n  port: 0\n  token: ${secret:env:ADMIN_TOKEN}\n"
+            + "upstream:\n  url: "
+            + sim.baseUrl()
+            + "\nfilters:\n  - id: tool-approval\n    tools: [get_delivery_*]\n    wait: 20s\n"
+            + "    timeout: 30s\n    webhook: http://127.0.0.1:"
+            + hook.getAddress().getPort()
+            + "/approvals\n    secret: ${secret:env:HOOK_SECRET}\n";
+    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
+    try {
+      CompletableFuture<ChatCompletion> answer =
+          CompletableFuture.supplyAsync(() -> sdk().chat().completions().create(askWithTool()));
+      String id = pendingId();
+      String[] n = hooks.poll(10, TimeUnit.SECONDS);
+      assertThat(n).as("approvers notified").isNotNull();
+      JsonNode body = JSON.readTree(n[0]);
+      assertThat(body.path("type").asText()).isEqualTo("tool_approval_requested");
+      assertThat(body.path("id").asText()).isEqualTo(id);
+      assertThat(body.path("tool").asText()).isEqualTo("get_delivery_date");
+      assertThat(n[1]).matches("[0-9]{10,}");
+      // What a receiver computes from docs/output-guard.md, independent of the gateway's code.
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(
+          new javax.crypto.spec.SecretKeySpec(
+              secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      String expected =
+          java.util.HexFormat.of()
+              .formatHex(mac.doFinal((n[1] + "." + n[0]).getBytes(StandardCharsets.UTF_8)));
+      assertThat(n[2]).isEqualTo("sha256=" + expected);
+      assertThat(n[0]).doesNotContain(secret);
+      assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+      assertThat(answer.get(20, TimeUnit.SECONDS).choices()).isNotEmpty();
+    } finally {
+      hook.stop(0);
+    }
   }
 }

@@ -52,6 +52,10 @@ class UpstreamFaultsTest {
         + "\"},\"finish_reason\":null}]}\n\n";
   }
 
+  /** A check that failed on the scripted upstream's thread, reported after the test. */
+  final java.util.concurrent.atomic.AtomicReference<AssertionError> upstreamFailure =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
   /** Starts an upstream that answers the first request with {@code script}, and the gateway. */
   void start(Consumer<Socket> script, String filters) throws Exception {
     upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -64,6 +68,8 @@ class UpstreamFaultsTest {
                 int n = in.read(buf); // the request (small)
                 assertThat(n).isPositive();
                 script.accept(s);
+              } catch (AssertionError e) {
+                upstreamFailure.set(e); // reported by stop(): this thread's failures are lost
               } catch (Exception e) {
                 // the script ended the connection
               }
@@ -93,6 +99,7 @@ class UpstreamFaultsTest {
     if (upstream != null) {
       upstream.close();
     }
+    assertThat(upstreamFailure.get()).as("the scripted upstream's checks").isNull();
   }
 
   /** Sends a streamed chat request and reads until the gateway closes or ends the answer. */

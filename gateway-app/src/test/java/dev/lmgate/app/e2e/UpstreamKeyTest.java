@@ -61,9 +61,13 @@ class UpstreamKeyTest {
         .statusCode();
   }
 
-  /** Sends 50 requests while {@code rotation} runs; returns how many failed. */
+  /**
+   * Sends 50 requests while {@code rotation} runs; returns how many failed, after checking that all
+   * 50 were answered (a traffic thread still running would count its unsent requests as successes).
+   */
   int failedRequestsWhile(Gateway gw, ThrowingRunnable rotation) throws Exception {
     AtomicInteger failed = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
     Thread traffic =
         new Thread(
             () -> {
@@ -73,13 +77,16 @@ class UpstreamKeyTest {
                     failed.incrementAndGet();
                   }
                 } catch (Exception e) {
-                  failed.incrementAndGet();
+                  failed.incrementAndGet(); // counted, and asserted by the caller
                 }
+                done.incrementAndGet();
               }
             });
     traffic.start();
     rotation.run();
-    traffic.join(30_000);
+    traffic.join(60_000); // a guard against a hang, not a measured time
+    assertThat(traffic.isAlive()).as("the traffic thread finished").isFalse();
+    assertThat(done.get()).as("every request was answered or failed").isEqualTo(50);
     return failed.get();
   }
 

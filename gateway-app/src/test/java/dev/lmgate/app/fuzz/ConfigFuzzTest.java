@@ -1,13 +1,22 @@
 package dev.lmgate.app.fuzz;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.GatewayFilter;
+import java.util.List;
 
 /**
  * The config loader on arbitrary YAML, seeded with fragments of real settings: a config either
- * loads or is refused with a ConfigException naming the setting — never another exception.
+ * loads or is refused with a ConfigException naming the setting in the form {@code path: value
+ * (expected: …)} — never another exception; the outcome is the same every time; and a config that
+ * loads holds what the gateway relies on: only built-in filters, each once, {@code authenticate}
+ * before the filters that judge the caller, and positive timeouts.
  */
 class ConfigFuzzTest {
   static final String[] FRAGMENTS = {
@@ -35,11 +44,32 @@ class ConfigFuzzTest {
     for (int i = 0; i < parts; i++) {
       yaml.append(data.consumeBoolean() ? data.pickValue(FRAGMENTS) : data.consumeString(60));
     }
+    String first = outcome(yaml.toString());
+    assertThat(outcome(yaml.toString())).as("the same config, the same outcome").isEqualTo(first);
+  }
+
+  /** Loads a config: "loads" or the refusal's message, after checking either. */
+  static String outcome(String yaml) {
     ConfigLoader loader = new ConfigLoader(k -> null);
     try {
-      loader.parse(yaml.toString());
-    } catch (ConfigException expected) {
-      // refused with the setting named: fine
+      GatewayConfig c = loader.parse(yaml);
+      List<String> ids = c.filters().stream().map(GatewayFilter::id).toList();
+      assertThat(ids).doesNotHaveDuplicates();
+      assertThat(BuiltinFilters.ids()).containsAll(ids);
+      int auth = ids.indexOf("authenticate");
+      for (String judging : List.of("authorize", "rate-limit")) {
+        if (ids.contains(judging)) {
+          assertThat(auth)
+              .as("authenticate before %s in %s", judging, ids)
+              .isBetween(0, ids.indexOf(judging));
+        }
+      }
+      c.filters().forEach(f -> assertThat(f.settings().timeout()).isPositive());
+      return "loads";
+    } catch (ConfigException e) {
+      assertThat(e.path()).as("the refused setting is named").isNotBlank();
+      assertThat(e.getMessage()).startsWith(e.path() + ": ").contains(" (expected: ");
+      return e.getMessage();
     } finally {
       loader.environment().close();
     }

@@ -2,21 +2,17 @@ package dev.lmgate.audit.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.WebhookSignature;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,8 +79,8 @@ public final class WebhookAlerter implements AlertSink, AutoCloseable {
         HttpRequest.newBuilder(url)
             .timeout(Duration.ofSeconds(10))
             .header("content-type", "application/json")
-            .header("x-lmgate-timestamp", ts)
-            .header("x-lmgate-signature", "sha256=" + sign(ts, body))
+            .header(WebhookSignature.TIMESTAMP_HEADER, ts)
+            .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.header(secret, ts, body))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
@@ -109,23 +105,6 @@ public final class WebhookAlerter implements AlertSink, AutoCloseable {
                 pending.decrementAndGet();
               }
             });
-  }
-
-  /** The hex HMAC-SHA256 of {@code timestamp + "." + body}. */
-  public static String signature(byte[] secret, String timestamp, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      mac.update(timestamp.getBytes(StandardCharsets.US_ASCII));
-      mac.update((byte) '.');
-      return HexFormat.of().formatHex(mac.doFinal(body));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is required by every JDK", e);
-    }
-  }
-
-  private String sign(String ts, byte[] body) {
-    return signature(secret, ts, body);
   }
 
   public long delivered() {

@@ -38,12 +38,14 @@ class PeriodKeysTest {
     assertThat(new String(opened, StandardCharsets.UTF_8)).isEqualTo("the prompt");
 
     assertThatThrownBy(() -> new PeriodKeys(dir, after).open("req-1/prompt", sealed))
-        .isInstanceOf(Exception.class);
+        .as("the day key's wrapping does not authenticate under another master key")
+        .isInstanceOf(javax.crypto.AEADBadTagException.class);
     // a new day's key is wrapped by the new master key: the old one alone cannot open it
     ObjectNode next =
         new PeriodKeys(dir, after, List.of(before))
             .seal("req-2/prompt", new byte[] {1}, DAY.plusSeconds(86_400), "operational");
     assertThatThrownBy(() -> new PeriodKeys(dir, before).open("req-2/prompt", next))
-        .isInstanceOf(Exception.class);
+        .as("the day key's wrapping does not authenticate under another master key")
+        .isInstanceOf(javax.crypto.AEADBadTagException.class);
   }
 }

@@ -24,6 +24,7 @@ import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.StreamInspector.StreamDecision;
 import dev.lmgate.spi.StreamReview;
 import dev.lmgate.spi.Verdict;
+import dev.lmgate.spi.WebhookSignature;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,8 +43,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -383,32 +382,27 @@ public final class ToolApprovalFilter implements GatewayFilter {
     n.put("expires", a.expires().toString());
     String body = n.toString();
     String ts = Long.toString(env.clock().instant().getEpochSecond());
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(settings.webhookSecret().get(), "HmacSHA256"));
-      String sig =
-          HexFormat.of().formatHex(mac.doFinal((ts + "." + body).getBytes(StandardCharsets.UTF_8)));
-      http.sendAsync(
-              HttpRequest.newBuilder(settings.webhook())
-                  .timeout(Duration.ofSeconds(5))
-                  .header("content-type", "application/json")
-                  .header("x-lmgate-timestamp", ts)
-                  .header("x-lmgate-signature", "sha256=" + sig)
-                  .POST(HttpRequest.BodyPublishers.ofString(body))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .whenComplete(
-              (r, e) -> {
-                if (e != null || r.statusCode() >= 300) {
-                  log.warn(
-                      "approval {}: approvers could not be notified ({})",
-                      a.id(),
-                      e != null ? e.toString() : "HTTP " + r.statusCode());
-                }
-              });
-    } catch (java.security.GeneralSecurityException e) {
-      log.warn("approval {}: notification not signed: {}", a.id(), e.toString());
-    }
+    http.sendAsync(
+            HttpRequest.newBuilder(settings.webhook())
+                .timeout(Duration.ofSeconds(5))
+                .header("content-type", "application/json")
+                .header(WebhookSignature.TIMESTAMP_HEADER, ts)
+                .header(
+                    WebhookSignature.SIGNATURE_HEADER,
+                    WebhookSignature.header(
+                        settings.webhookSecret().get(), ts, body.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .whenComplete(
+            (r, e) -> {
+              if (e != null || r.statusCode() >= 300) {
+                log.warn(
+                    "approval {}: approvers could not be notified ({})",
+                    a.id(),
+                    e != null ? e.toString() : "HTTP " + r.statusCode());
+              }
+            });
   }
 
   /** Builds the filter from YAML (docs/output-guard.md). */

@@ -81,7 +81,12 @@ public final class InjectionDetector {
                 .toList());
   }
 
-  /** Scores a whole conversation, trusting the roles of the detector's settings, without limit. */
+  /** The settings this detector runs with. */
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Scores a whole conversation, trusting the roles of the detector\'s settings, without limit. */
   public Result scan(Conversation c) {
     return scan(c, settings.trustedRoles(), ScanBudget.UNLIMITED);
   }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -107,6 +108,47 @@ public final class PromptInjectionFilter implements GatewayFilter {
   @Override
   public FilterSettings settings() {
     return filterSettings;
+  }
+
+  /**
+   * Trusted roles, explained blocks, exempted callers, phrases and rules, and a switched-off
+   * classifier each let through attacks the defaults would stop (docs/input-guard.md).
+   */
+  @Override
+  public List<String> weakenings() {
+    InjectionDetector.Settings d = detector.settings();
+    List<String> w = new ArrayList<>();
+    for (Map.Entry<Glob, Set<String>> e : settings.routeTrustedRoles().entrySet()) {
+      if (!e.getValue().isEmpty()) {
+        w.add(
+            "`trusted-roles: "
+                + new TreeSet<>(e.getValue())
+                + "` on routes `"
+                + e.getKey().pattern()
+                + "`: client-written text in these roles is not scanned");
+      }
+    }
+    if (settings.explain()) {
+      w.add(
+          "`explain: true`: a blocked caller is told the score and the rules that fired (an oracle"
+              + " for tuning an attack)");
+    }
+    if (!settings.allowPrincipals().isEmpty()) {
+      w.add(
+          "`allow-principals: "
+              + new TreeSet<>(settings.allowPrincipals())
+              + "`: these callers are not scanned");
+    }
+    if (!d.disabledRules().isEmpty()) {
+      w.add("`disabled-rules: " + new TreeSet<>(d.disabledRules()) + "`: these rules never fire");
+    }
+    if (!d.allowPhrases().isEmpty()) {
+      w.add("`allow-phrases`: " + d.allowPhrases().size() + " phrase(s) removed before scoring");
+    }
+    if (!d.useClassifier()) {
+      w.add("`classifier: false`: only the rules score");
+    }
+    return w;
   }
 
   @Override

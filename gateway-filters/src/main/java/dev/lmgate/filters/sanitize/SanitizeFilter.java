@@ -130,6 +130,21 @@ public final class SanitizeFilter implements GatewayFilter {
     return filterSettings;
   }
 
+  /** Control or invisible characters let through hide instructions from people and rules. */
+  @Override
+  public List<String> weakenings() {
+    List<String> w = new ArrayList<>();
+    if (settings.controlCharacters() == Treatment.OFF) {
+      w.add("`control-characters: off`: control characters reach the model");
+    }
+    if (settings.invisible() == Treatment.OFF) {
+      w.add(
+          "`invisible: off`: zero-width, bidi-control and tag characters (hidden instructions)"
+              + " reach the model");
+    }
+    return w;
+  }
+
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
     ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());

@@ -145,6 +145,36 @@ public final class SensitiveDataFilter implements GatewayFilter {
     return settings;
   }
 
+  /**
+   * Types only alerted on or allowed reach the model unchanged; pseudonyms restored into tool-call
+   * arguments hand the real values to tools.
+   */
+  @Override
+  public List<String> weakenings() {
+    List<String> w = new ArrayList<>();
+    for (Handling h : List.of(Handling.ALERT, Handling.ALLOW)) {
+      List<String> types =
+          handling.entrySet().stream()
+              .filter(e -> e.getValue() == h)
+              .map(Map.Entry::getKey)
+              .sorted()
+              .toList();
+      String name = h.name().toLowerCase(java.util.Locale.ROOT);
+      if (!types.isEmpty()) {
+        w.add("`" + name + "` for " + String.join(", ", types) + ": these values reach the model");
+      }
+      if (others == h) {
+        w.add("`others: " + name + "`: the types not listed reach the model");
+      }
+    }
+    if (output.restoreInToolArguments()) {
+      w.add(
+          "`output.restore-in-tool-arguments: true`: real values go into tool calls the model"
+              + " writes");
+    }
+    return w;
+  }
+
   Handling handlingOf(String kind) {
     return handling.getOrDefault(kind, others);
   }
