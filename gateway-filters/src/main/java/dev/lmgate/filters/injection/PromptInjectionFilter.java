@@ -123,9 +123,11 @@ public final class PromptInjectionFilter implements GatewayFilter {
         w.add(
             "`trusted-roles: "
                 + new TreeSet<>(e.getValue())
-                + "` on routes `"
-                + e.getKey().pattern()
-                + "`: client-written text in these roles is not scanned");
+                + "`"
+                + (e.getKey().pattern().equals("*")
+                    ? ""
+                    : " on routes `" + e.getKey().pattern() + "`")
+                + ": client-written text in these roles is not scanned");
       }
     }
     if (settings.explain()) {

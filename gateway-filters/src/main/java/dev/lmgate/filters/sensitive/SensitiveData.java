@@ -343,15 +343,25 @@ public final class SensitiveData {
    */
   public static String redact(String text) {
     String out = text;
-    for (int pass = 0; pass < 8; pass++) {
+    for (int pass = 0; pass < MAX_REDACTION_PASSES; pass++) {
       String next = redactOnce(out);
       if (next.equals(out)) {
         return out;
       }
       out = next;
     }
-    return out;
+    // A chain of values each hidden behind the last (+123…+456…+789…) deeper than the passes:
+    // rather than loop once per link, every remaining run of digits is masked whole, so redaction
+    // stays linear and never leaves a value behind.
+    String masked = DIGIT_RUN.matcher(out).replaceAll("[NUMBER]");
+    return masked.equals(out) ? out : redactOnce(masked);
   }
+
+  /** Redaction passes before the remaining digit runs are masked whole. */
+  static final int MAX_REDACTION_PASSES = 8;
+
+  /** Seven or more digits, possibly with the separators numbers are written with. */
+  private static final Pattern DIGIT_RUN = Pattern.compile("\\+?[0-9](?:[ ().-]?[0-9]){6,}");
 
   private static String redactOnce(String text) {
     List<Finding> found = find(text);
