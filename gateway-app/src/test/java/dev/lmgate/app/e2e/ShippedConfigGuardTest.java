@@ -127,6 +127,31 @@ class ShippedConfigGuardTest {
             "openai-chat tool description", chat, t -> withTool(chat(msg("user", Q)), t, false)));
     f.add(
         new Field(
+            "openai-chat tool enum",
+            chat,
+            t -> {
+              ObjectNode b = withTool(chat(msg("user", Q)), "Looks things up.", false);
+              ((ObjectNode) b.path("tools").path(0).path("function").path("parameters"))
+                  .putObject("properties")
+                  .putObject("q")
+                  .put("type", "string")
+                  .putArray("enum")
+                  .add(t);
+              return b;
+            }));
+    f.add(
+        new Field(
+            "openai-chat tool-call arguments as an object",
+            chat,
+            t -> {
+              ObjectNode turn = toolCallTurn("{}");
+              ((ObjectNode) turn.path("tool_calls").path(0).path("function"))
+                  .putObject("arguments")
+                  .put("q", t);
+              return chat(msg("user", Q), turn, msg("tool", "Paris").put("tool_call_id", "c1"));
+            }));
+    f.add(
+        new Field(
             "openai-completions prompt",
             "/v1/completions",
             t -> obj().put("model", "qwen/qwen3-4b-2507").put("prompt", t)));
@@ -276,7 +301,11 @@ class ShippedConfigGuardTest {
             field.path(),
             field.body().apply(ATTACKS.get(attack)).toString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
-    assertThat(r.body()).contains("prompt").doesNotContain("score").doesNotContain("override/");
+    assertThat(r.body())
+        .as("refused by the prompt-injection filter, not another check")
+        .containsAnyOf("prompt_injection_detected", "prompt-injection filter")
+        .doesNotContain("score")
+        .doesNotContain("override/");
     assertThat(r.headers().firstValue("x-lmgate-guard")).isEmpty();
     assertThat(r.headers().firstValue("x-request-id")).isPresent();
     assertThat(gw.simulator().pendingRequests()).as("forwarded to LM Studio").isZero();
@@ -293,13 +322,35 @@ class ShippedConfigGuardTest {
 
   @Test
   void moreTextThanTheScanBudgetIsRefusedWithA413NamingTheLimit() throws Exception {
-    String big = "The quick brown fox jumps over the lazy dog. ".repeat(25_000); // 1.1 M chars
+    String third = "The quick brown fox jumps over the lazy dog. ".repeat(8_400); // 378 k chars
+    // in one message, or spread over a message, tool-call arguments and a tool definition
+    for (ObjectNode body :
+        List.of(
+            chat(msg("user", third + third + third)),
+            withTool(
+                chat(
+                    msg("user", third),
+                    toolCallTurn(JSON.createObjectNode().put("q", third).toString()),
+                    msg("tool", "Paris").put("tool_call_id", "c1")),
+                third,
+                false))) {
+      HttpResponse<String> r = post(gw.key("budget"), "/v1/chat/completions", body.toString());
+      assertThat(r.statusCode()).isEqualTo(413);
+      JsonNode error = JSON.readTree(r.body()).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("scan_budget_exceeded");
+      assertThat(error.path("message").asText()).contains("1048576").contains("max-scan-chars");
+      assertThat(gw.simulator().pendingRequests()).isZero();
+    }
+  }
+
+  @Test
+  void aBodyWithFieldsOfTheWrongShapeIsA400NotAServerError() throws Exception {
     HttpResponse<String> r =
-        post(gw.key("budget"), "/v1/chat/completions", chat(msg("user", big)).toString());
-    assertThat(r.statusCode()).isEqualTo(413);
-    JsonNode error = JSON.readTree(r.body()).path("error");
-    assertThat(error.path("code").asText()).isEqualTo("scan_budget_exceeded");
-    assertThat(error.path("message").asText()).contains("1048576").contains("max-scan-chars");
-    assertThat(gw.simulator().pendingRequests()).isZero();
+        post(
+            gw.key("budget"),
+            "/v1/chat/completions",
+            "{\"model\":\"m\",\"messages\":{\"0\":{\"role\":\"user\",\"content\":\"hi\"}}}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).isNotBlank();
   }
 }

@@ -398,7 +398,11 @@ public final class AuditLog implements AutoCloseable {
         batch.remove(STOP);
       }
       if (!batch.isEmpty()) {
-        write(batch);
+        try {
+          write(batch);
+        } catch (Throwable t) { // out of memory, say: the writer must live on, and say it failed
+          writeFailedHard(batch, t);
+        }
         batch.clear();
       } else if (failing && !stopping) {
         probe();
@@ -437,13 +441,63 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** A batch is appended in pieces of about this many bytes (large payloads, many records). */
+  static final int MAX_BATCH_BYTES = 8 << 20;
+
+  /**
+   * The writer could not even build a batch (an {@code Error} such as running out of memory): the
+   * records are lost, the log says so and turns unhealthy (strict mode refuses requests, readiness
+   * fails) until a later write succeeds, and whoever waits hears it.
+   */
+  private void writeFailedHard(List<Pending> batch, Throwable t) {
+    IOException cause = new IOException("the audit writer failed: " + t, t);
+    if (!failing) {
+      log.error("audit log write failed: {}", t.toString());
+      failingSince = clock.instant();
+      failingCause = cause.getMessage();
+    }
+    failing = true;
+    for (Pending p : batch) {
+      if (p.done() != null) {
+        p.done()
+            .completeExceptionally(new AuditLogException("the audit log cannot be written", cause));
+      }
+    }
+    observer.writeFailed(cause);
+  }
+
+  /**
+   * Appends a batch in pieces of about {@link #MAX_BATCH_BYTES}, so the memory a batch takes is
+   * bounded by a piece, not by the batch. A piece that fails fails the rest of the batch alike
+   * (rather than leave a hole in the sequence).
+   */
   private void write(List<Pending> batch) {
+    int from = 0;
+    while (from < batch.size()) {
+      int written = writePiece(batch.subList(from, batch.size()));
+      if (written < 0) {
+        for (Pending p : batch.subList(from, batch.size())) {
+          if (p.done() != null && !p.done().isDone()) {
+            p.done()
+                .completeExceptionally(
+                    new AuditLogException("the audit log cannot be written", false));
+          }
+        }
+        return;
+      }
+      from += written;
+    }
+  }
+
+  /** Appends the first records of {@code all} up to a piece's size; how many, or -1 on failure. */
+  private int writePiece(List<Pending> all) {
     long base = size;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(batch.size() * 512);
-    List<byte[]> hashes = new ArrayList<>(batch.size());
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(all.size() * 512, 1 << 20));
+    List<byte[]> hashes = new ArrayList<>();
     byte[] prev = lastLeaf;
-    for (int i = 0; i < batch.size(); i++) {
-      ObjectNode r = batch.get(i).record();
+    int n = all.size();
+    for (int i = 0; i < n; i++) {
+      ObjectNode r = all.get(i).record();
       r.put("seq", base + i);
       r.put("prev", prev == null ? LogReader.ZERO_HASH : HexFormat.of().formatHex(prev));
       byte[] line = CanonicalJson.encode(r);
@@ -452,7 +506,12 @@ public final class AuditLog implements AutoCloseable {
       out.write('\n');
       hashes.add(leaf);
       prev = leaf;
+      if (out.size() >= MAX_BATCH_BYTES) {
+        n = i + 1; // this piece ends here; the caller writes the rest
+        break;
+      }
     }
+    List<Pending> batch = all.subList(0, n);
     long before = -1;
     try {
       if (segment == null
@@ -494,7 +553,7 @@ public final class AuditLog implements AutoCloseable {
         }
       }
       observer.writeFailed(cause);
-      return;
+      return -1;
     }
     if (failing) {
       failing = false;
@@ -512,6 +571,7 @@ public final class AuditLog implements AutoCloseable {
         p.done().complete(new Appended(base + i, hashes.get(i)));
       }
     }
+    return n;
   }
 
   /**

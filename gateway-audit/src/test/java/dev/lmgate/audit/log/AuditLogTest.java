@@ -105,6 +105,32 @@ class AuditLogTest {
   }
 
   @Test
+  void aBatchLargerThanAPieceIsWrittenInPiecesThatChainAsOne() throws Exception {
+    // 24 records of 1 MiB queued at once: the writer drains them as one batch and appends them in
+    // pieces of about MAX_BATCH_BYTES; the chain and the numbering run on across the pieces.
+    String big = "x".repeat(1 << 20);
+    try (AuditLog log =
+        AuditLog.open(settings, key, Clock.systemUTC(), new AuditLog.Observer() {})) {
+      List<java.util.concurrent.CompletableFuture<?>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        all.add(log.append(record(i).put("payload", big)));
+      }
+      for (var f : all) {
+        f.get();
+      }
+    }
+    AuditVerifier.Report r = verify();
+    assertThat(r.problem()).isNull();
+    assertThat(r.records()).isEqualTo(24);
+    List<JsonNode> records =
+        LogReader.read(settings.segments()).entries().stream().map(LogReader.Entry::json).toList();
+    for (int i = 0; i < 24; i++) {
+      assertThat(records.get(i).path("seq").asLong()).isEqualTo(i);
+      assertThat(records.get(i).path("request_id").asText()).isEqualTo("req-" + i);
+    }
+  }
+
+  @Test
   void editingOneByteIsFound() throws Exception {
     write(0, 20);
     Path seg = segments().get(1);

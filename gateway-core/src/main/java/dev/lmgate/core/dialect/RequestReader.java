@@ -71,25 +71,36 @@ public final class RequestReader {
 
   private static void openAiMessages(JsonNode msgs, List<Message> out) {
     for (int i = 0; i < msgs.size(); i++) {
-      JsonNode m = msgs.get(i);
+      JsonNode m = msgs.path(i);
       String base = "/messages/" + i;
       List<TextPart> parts = new ArrayList<>();
       content(m.path("content"), base + "/content", "text", parts);
       List<ToolCall> calls = new ArrayList<>();
       JsonNode tcs = m.path("tool_calls");
       for (int j = 0; j < tcs.size(); j++) {
-        JsonNode tc = tcs.get(j);
+        JsonNode tc = tcs.path(j);
         calls.add(
             new ToolCall(
                 tc.path("id").asText(""),
                 tc.path("function").path("name").asText(""),
-                new TextPart(
-                    base + "/tool_calls/" + j + "/function/arguments",
-                    tc.path("function").path("arguments").asText(""))));
+                arguments(
+                    tc.path("function").path("arguments"),
+                    base + "/tool_calls/" + j + "/function/arguments")));
       }
       out.add(
           new Message(m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText("")));
     }
+  }
+
+  /**
+   * A tool call's arguments: a JSON string as the APIs define them, or — sent as an object, which
+   * the client may try — the object's JSON text, without a pointer (it cannot be edited in place).
+   */
+  private static TextPart arguments(JsonNode args, String ptr) {
+    if (args.isTextual()) {
+      return new TextPart(ptr, args.asText());
+    }
+    return new TextPart("", args.isMissingNode() || args.isNull() ? "" : args.toString());
   }
 
   /** A content that is a string, or an array of typed parts whose text lives in {@code textKey}. */
@@ -98,7 +109,7 @@ public final class RequestReader {
       parts.add(new TextPart(ptr, c.asText()));
     } else if (c.isArray()) {
       for (int k = 0; k < c.size(); k++) {
-        JsonNode p = c.get(k);
+        JsonNode p = c.path(k);
         if (p.isTextual()) {
           parts.add(new TextPart(ptr + "/" + k, p.asText()));
         } else if (p.path(textKey).isTextual()) {
@@ -116,8 +127,8 @@ public final class RequestReader {
       out.add(new TextPart(ptr, v.asText()));
     } else if (v.isArray()) {
       for (int i = 0; i < v.size(); i++) {
-        if (v.get(i).isTextual()) {
-          out.add(new TextPart(ptr + "/" + i, v.get(i).asText()));
+        if (v.path(i).isTextual()) {
+          out.add(new TextPart(ptr + "/" + i, v.path(i).asText()));
         }
       }
     }
@@ -133,7 +144,7 @@ public final class RequestReader {
       return;
     }
     for (int i = 0; i < input.size(); i++) {
-      JsonNode item = input.get(i);
+      JsonNode item = input.path(i);
       String base = "/input/" + i;
       String type = item.path("type").asText("message");
       switch (type) {
@@ -146,7 +157,7 @@ public final class RequestReader {
                         new ToolCall(
                             item.path("call_id").asText(""),
                             item.path("name").asText(""),
-                            new TextPart(base + "/arguments", item.path("arguments").asText("")))),
+                            arguments(item.path("arguments"), base + "/arguments"))),
                     ""));
         case "function_call_output" -> {
           List<TextPart> parts = new ArrayList<>();
@@ -171,7 +182,7 @@ public final class RequestReader {
     }
     JsonNode msgs = body.path("messages");
     for (int i = 0; i < msgs.size(); i++) {
-      JsonNode m = msgs.get(i);
+      JsonNode m = msgs.path(i);
       String base = "/messages/" + i + "/content";
       JsonNode c = m.path("content");
       List<TextPart> parts = new ArrayList<>();
@@ -181,7 +192,7 @@ public final class RequestReader {
         parts.add(new TextPart(base, c.asText()));
       } else {
         for (int k = 0; k < c.size(); k++) {
-          JsonNode b = c.get(k);
+          JsonNode b = c.path(k);
           String ptr = base + "/" + k;
           switch (b.path("type").asText("")) {
             case "text" -> parts.add(new TextPart(ptr + "/text", b.path("text").asText("")));
@@ -217,7 +228,7 @@ public final class RequestReader {
     }
     List<TextPart> parts = new ArrayList<>();
     for (int i = 0; i < input.size(); i++) {
-      JsonNode item = input.get(i);
+      JsonNode item = input.path(i);
       if (item.path("content").isTextual()) {
         parts.add(new TextPart("/input/" + i + "/content", item.path("content").asText()));
       }

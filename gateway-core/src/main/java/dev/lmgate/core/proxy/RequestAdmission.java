@@ -144,17 +144,30 @@ final class RequestAdmission {
     } else if (parseBodies && content.isReadable()) {
       json = Json.parse(ByteBufUtil.getBytes(content)).orElse(null);
     }
-    RequestContext context =
-        new RequestContext(
-            requestId,
-            route,
-            method,
-            path,
-            () -> headerMap(headers),
-            content.readableBytes(),
-            json,
-            clientAddress);
-    long chars = textChars(context.conversation());
+    RequestContext context;
+    try {
+      context =
+          new RequestContext(
+              requestId,
+              route,
+              method,
+              path,
+              () -> headerMap(headers),
+              content.readableBytes(),
+              json,
+              clientAddress);
+    } catch (RuntimeException e) { // a body whose fields have shapes the dialect never uses
+      return new Refused(
+          route.dialect(),
+          route,
+          new Rejection(
+              400,
+              "invalid_request_error",
+              "invalid_request_shape",
+              "",
+              "The request body does not have the shape this API expects."));
+    }
+    long chars = textChars(context.conversation()) + toolDefinitionChars(json);
     if (chars > maxScanChars) {
       return new Refused(
           route.dialect(),
@@ -173,12 +186,18 @@ final class RequestAdmission {
     return new Admitted(context, false);
   }
 
-  /** The characters the filters' text scans read: every message part, prompt and input. */
+  /**
+   * The characters the filters' text scans read: every message part, tool-call argument, prompt
+   * and input.
+   */
   static long textChars(dev.lmgate.spi.Conversation c) {
     long n = 0;
     for (dev.lmgate.spi.Message m : c.messages()) {
       for (dev.lmgate.spi.TextPart p : m.parts()) {
         n += p.text().length();
+      }
+      for (dev.lmgate.spi.ToolCall call : m.toolCalls()) {
+        n += call.arguments() == null ? 0 : call.arguments().text().length();
       }
     }
     for (dev.lmgate.spi.TextPart p : c.prompts()) {
@@ -186,6 +205,30 @@ final class RequestAdmission {
     }
     for (dev.lmgate.spi.TextPart p : c.inputs()) {
       n += p.text().length();
+    }
+    return n;
+  }
+
+  /** The characters of text in the body's tool definitions ({@code tools}): names and strings. */
+  static long toolDefinitionChars(JsonNode json) {
+    if (json == null || !json.has("tools")) {
+      return 0;
+    }
+    long n = 0;
+    java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>();
+    todo.push(json.path("tools"));
+    while (!todo.isEmpty()) { // iterative: the parser bounds nesting, and this never recurses
+      JsonNode node = todo.pop();
+      if (node.isTextual()) {
+        n += node.asText().length();
+      } else if (node.isObject()) {
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+          n += e.getKey().length();
+          todo.push(e.getValue());
+        }
+      } else if (node.isArray()) {
+        node.forEach(todo::push);
+      }
     }
     return n;
   }

@@ -15,12 +15,18 @@ public final class ScanWork {
 
   private ScanWork() {}
 
-  /** Every character a text scan reads: all messages' parts, prompts and inputs. */
+  /**
+   * Every character a text scan reads: all messages' parts and tool-call arguments, prompts and
+   * inputs.
+   */
   public static long chars(Conversation c) {
     long n = 0;
     for (Message m : c.messages()) {
       for (TextPart p : m.parts()) {
         n += p.text().length();
+      }
+      for (dev.lmgate.spi.ToolCall call : m.toolCalls()) {
+        n += call.arguments() == null ? 0 : call.arguments().text().length();
       }
     }
     for (TextPart p : c.prompts()) {

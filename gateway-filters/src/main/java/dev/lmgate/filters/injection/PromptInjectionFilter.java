@@ -5,6 +5,7 @@ import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterEnvironment;
@@ -159,7 +160,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
     ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());
-    String tools = toolDescriptions(request);
+    String tools = ToolDefinitions.text(request);
     long chars = ScanWork.chars(request.conversation()) + tools.length();
     if (chars <= ScanWork.INLINE_CHARS || scheduler == null) {
       return CompletableFuture.completedFuture(decide(request, tools, budget));
@@ -197,40 +198,6 @@ public final class PromptInjectionFilter implements GatewayFilter {
       r = t.score() > r.score() ? t : r;
     }
     return verdict(r, route);
-  }
-
-  /**
-   * The descriptions and titles in the request's tool definitions ({@code tools}, every dialect
-   * puts them there), which the model reads as instructions.
-   */
-  static String toolDescriptions(RequestView request) {
-    JsonNode tools = request.json().map(j -> j.path("tools")).orElse(null);
-    if (tools == null || !tools.isArray()) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder();
-    collectDescriptions(tools, out, 0);
-    return out.toString();
-  }
-
-  private static void collectDescriptions(JsonNode node, StringBuilder out, int depth) {
-    if (depth > 64) { // JSON nesting is bounded by the parser; this keeps the walk shallow too
-      return;
-    }
-    if (node.isArray()) {
-      for (JsonNode n : node) {
-        collectDescriptions(n, out, depth + 1);
-      }
-    } else if (node.isObject()) {
-      for (var e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
-        if ((e.getKey().equals("description") || e.getKey().equals("title"))
-            && e.getValue().isTextual()) {
-          out.append(e.getValue().asText()).append('\n');
-        } else {
-          collectDescriptions(e.getValue(), out, depth + 1);
-        }
-      }
-    }
   }
 
   /** The verdict for a judgement on a route (for offline scans, which also want the score). */

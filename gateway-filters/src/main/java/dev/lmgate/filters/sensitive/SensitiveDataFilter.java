@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
+import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
@@ -186,11 +187,16 @@ public final class SensitiveDataFilter implements GatewayFilter {
     }
     String session = session(request);
     ScanBudget budget = ScanBudget.forRequest(request, settings.timeout());
-    if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
-      return CompletableFuture.completedFuture(decide(request.conversation(), session, budget));
+    String tools = ToolDefinitions.text(request);
+    long chars = ScanWork.chars(request.conversation()) + tools.length();
+    if (scheduler == null || chars <= ScanWork.INLINE_CHARS) {
+      return CompletableFuture.completedFuture(
+          decide(request.conversation(), tools, session, budget));
     }
     return scheduler.submit(
-        ScanWork.caller(request), budget, () -> decide(request.conversation(), session, budget));
+        ScanWork.caller(request),
+        budget,
+        () -> decide(request.conversation(), tools, session, budget));
   }
 
   Verdict decide(Conversation c) {
@@ -206,12 +212,25 @@ public final class SensitiveDataFilter implements GatewayFilter {
    *     each text)
    */
   Verdict decide(Conversation c, String session, ScanBudget budget) {
+    return decide(c, "", session, budget);
+  }
+
+  /**
+   * @param tools the text of the request's tool definitions ({@link ToolDefinitions})
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out (checked before
+   *     each text)
+   */
+  Verdict decide(Conversation c, String tools, String session, ScanBudget budget) {
     Set<String> blocked = new LinkedHashSet<>();
     String blockedWhere = null;
     Set<String> alerted = new LinkedHashSet<>();
     Set<String> redactedTypes = new LinkedHashSet<>();
     List<Edit> edits = new ArrayList<>();
-    for (Located part : parts(c)) {
+    List<Located> located = parts(c);
+    if (!tools.isEmpty()) { // no place to write a mask back: a finding to mask refuses instead
+      located.add(new Located(new TextPart("", tools), "tools"));
+    }
+    for (Located part : located) {
       budget.check();
       List<SensitiveData.Finding> found = SensitiveData.find(part.part().text(), budget);
       if (found.isEmpty()) {

@@ -1,0 +1,83 @@
+package dev.lmgate.filters.text;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.RequestView;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The text of a request's tool definitions: what the model reads of them, for the filters that scan
+ * client text (a poisoned tool description or enum is an injection; a key in one is a leak).
+ */
+public final class ToolDefinitions {
+  private ToolDefinitions() {}
+
+  /** JSON Schema's own vocabulary, left out of the text a tool definition contributes. */
+  private static final Set<String> SCHEMA_WORDS =
+      Set.of(
+          "type",
+          "function",
+          "name",
+          "description",
+          "title",
+          "parameters",
+          "properties",
+          "required",
+          "object",
+          "string",
+          "number",
+          "integer",
+          "boolean",
+          "array",
+          "items",
+          "enum",
+          "default",
+          "examples",
+          "input_schema",
+          "strict",
+          "additionalProperties",
+          "null",
+          "format",
+          "minimum",
+          "maximum",
+          "anyOf",
+          "oneOf",
+          "allOf",
+          "$ref",
+          "$defs");
+
+  /**
+   * Every string and property name in the request's tool definitions ({@code tools}, every dialect
+   * puts them there) but JSON Schema's own words: names, descriptions, enums, defaults, examples —
+   * the model's chat template renders them into the prompt.
+   */
+  public static String text(RequestView request) {
+    JsonNode tools = request.json().map(j -> j.path("tools")).orElse(null);
+    if (tools == null || !tools.isArray()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    collectDescriptions(tools, out, 0);
+    return out.toString();
+  }
+
+  private static void collectDescriptions(JsonNode node, StringBuilder out, int depth) {
+    if (depth > 64) { // JSON nesting is bounded by the parser; this keeps the walk shallow too
+      return;
+    }
+    if (node.isArray()) {
+      for (JsonNode n : node) {
+        collectDescriptions(n, out, depth + 1);
+      }
+    } else if (node.isObject()) {
+      for (var e : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
+        if (!SCHEMA_WORDS.contains(e.getKey())) {
+          out.append(e.getKey()).append('\n'); // a property name is text the model reads too
+        }
+        collectDescriptions(e.getValue(), out, depth + 1);
+      }
+    } else if (node.isTextual() && !SCHEMA_WORDS.contains(node.asText())) {
+      out.append(node.asText()).append('\n');
+    }
+  }
+}
