@@ -32,6 +32,22 @@ public final class FairScanScheduler {
 
   private record Task(ScanBudget budget, Runnable run) {}
 
+  /** Fails a scan's future at its deadline; one daemon thread for every scheduler. */
+  private static final java.util.concurrent.ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+  private static java.util.concurrent.ScheduledThreadPoolExecutor deadlines() {
+    java.util.concurrent.ScheduledThreadPoolExecutor e =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            run -> {
+              Thread t = new Thread(run, "lmgate-scan-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    e.setRemoveOnCancelPolicy(true); // finished scans leave no timer behind
+    return e;
+  }
+
   private final int maxQueuedPerCaller;
   private final Object lock = new Object();
   private final Map<String, ArrayDeque<Task>> queues = new HashMap<>(); // callers with work waiting
@@ -97,8 +113,19 @@ public final class FairScanScheduler {
       q.addLast(new Task(budget, run));
       lock.notify();
     }
-    // A caller that stops waiting (the chain's timeout) cancels the scan's budget, so a queued scan
-    // is skipped and a running one stops at its next check.
+    // The answer never waits past the budget's deadline, even while the scan is still queued behind
+    // this caller's others: the future fails then, and the caller answers at once.
+    long left = budget.remainingNanos();
+    if (left != Long.MAX_VALUE) {
+      java.util.concurrent.ScheduledFuture<?> expiry =
+          DEADLINES.schedule(
+              () -> result.completeExceptionally(new ScanBudgetExceeded()),
+              left,
+              java.util.concurrent.TimeUnit.NANOSECONDS);
+      result.whenComplete((v, e) -> expiry.cancel(false));
+    }
+    // A caller that stops waiting (the chain's timeout, the deadline) cancels the scan's budget,
+    // so a queued scan is skipped and a running one stops at its next check.
     result.whenComplete((v, e) -> budget.cancel());
     return result;
   }

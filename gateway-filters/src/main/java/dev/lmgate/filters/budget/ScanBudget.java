@@ -47,6 +47,14 @@ public final class ScanBudget {
     cancelled = true;
   }
 
+  /** Nanoseconds left before the deadline ({@link Long#MAX_VALUE}: none; 0: none left). */
+  public long remainingNanos() {
+    if (deadlineNanos == Long.MAX_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(0, deadlineNanos - System.nanoTime());
+  }
+
   /** Whether the scan should stop. */
   public boolean exhausted() {
     return cancelled || (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0);

@@ -87,6 +87,23 @@ class FairScanSchedulerTest {
   }
 
   @Test
+  void aQueuedScanFailsAtItsDeadlineWithoutWaitingForTheWorker() throws Exception {
+    FairScanScheduler s = new FairScanScheduler(1, 16);
+    CountDownLatch release = occupyAWorker(s, "a");
+    List<String> ran = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> queued =
+        s.submit("a", ScanBudget.of(Duration.ofMillis(50)), () -> add(ran, "late"));
+    // the worker is still held: the future fails on its own at the deadline
+    assertThatThrownBy(() -> queued.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(ScanBudgetExceeded.class);
+    release.countDown();
+    assertThat(s.submit("a", ScanBudget.of(LONG), () -> "next").get(10, TimeUnit.SECONDS))
+        .isEqualTo("next");
+    assertThat(ran).isEmpty();
+  }
+
+  @Test
   void aCallerFloodingItsQueueIsRefusedWithoutGrowingIt() throws Exception {
     FairScanScheduler s = new FairScanScheduler(1, 2);
     CountDownLatch release = occupyAWorker(s, "a");
