@@ -197,7 +197,79 @@ class ShippedConfigGuardTest {
                   .put("output", t);
               return b;
             }));
+    f.add(
+        new Field(
+            "openai-chat response_format schema",
+            chat,
+            t -> {
+              ObjectNode b = chat(msg("user", Q));
+              b.putObject("response_format")
+                  .put("type", "json_schema")
+                  .putObject("json_schema")
+                  .put("name", "answer")
+                  .putObject("schema")
+                  .put("type", "object")
+                  .put("description", t);
+              return b;
+            }));
+    f.add(
+        new Field(
+            "openai-completions suffix",
+            "/v1/completions",
+            t -> obj().put("model", "qwen/qwen3-4b-2507").put("prompt", Q).put("suffix", t)));
+    f.add(
+        new Field(
+            "openai-responses instructions as items",
+            "/v1/responses",
+            t -> {
+              ObjectNode b = obj().put("model", "qwen/qwen3-4b-2507").put("input", Q);
+              b.putArray("instructions").addObject().put("type", "input_text").put("text", t);
+              return b;
+            }));
+    f.add(
+        new Field(
+            "openai-responses reasoning item",
+            "/v1/responses",
+            t -> {
+              ObjectNode b = obj().put("model", "qwen/qwen3-4b-2507");
+              ArrayNode in = b.putArray("input");
+              in.addObject().put("type", "message").put("role", "user").put("content", Q);
+              in.addObject()
+                  .put("type", "reasoning")
+                  .putArray("summary")
+                  .addObject()
+                  .put("type", "summary_text")
+                  .put("text", t);
+              return b;
+            }));
     String messages = "/v1/messages";
+    f.add(
+        new Field(
+            "anthropic thinking block",
+            messages,
+            t -> {
+              ObjectNode turn = obj().put("role", "assistant");
+              ArrayNode c = turn.putArray("content");
+              c.addObject().put("type", "thinking").put("thinking", t).put("signature", "x");
+              c.addObject().put("type", "text").put("text", "Paris.");
+              return anthropic(msg("user", Q), turn, msg("user", "Go on."));
+            }));
+    f.add(
+        new Field(
+            "anthropic document block",
+            messages,
+            t -> {
+              ObjectNode u = obj().put("role", "user");
+              ArrayNode c = u.putArray("content");
+              c.addObject()
+                  .put("type", "document")
+                  .putObject("source")
+                  .put("type", "text")
+                  .put("media_type", "text/plain")
+                  .put("data", t);
+              c.addObject().put("type", "text").put("text", "Summarize the document.");
+              return anthropic(u);
+            }));
     f.add(new Field("anthropic system", messages, t -> anthropic(msg("user", Q)).put("system", t)));
     f.add(
         new Field(
@@ -251,6 +323,21 @@ class ShippedConfigGuardTest {
             "native-v1-chat input",
             "/api/v1/chat",
             t -> obj().put("model", "qwen/qwen3-4b-2507").put("input", t)));
+    f.add(
+        new Field(
+            "native-v1-chat input message items",
+            "/api/v1/chat",
+            t -> {
+              ObjectNode b = obj().put("model", "qwen/qwen3-4b-2507");
+              b.putArray("input")
+                  .addObject()
+                  .put("type", "message")
+                  .putArray("content")
+                  .addObject()
+                  .put("type", "text")
+                  .put("text", t);
+              return b;
+            }));
     f.add(
         new Field(
             "native-v0-chat system",

@@ -36,6 +36,7 @@ public final class RequestReader {
       }
       case COMPLETION -> {
         strings(body.path("prompt"), "/prompt", prompts);
+        strings(body.path("suffix"), "/suffix", prompts); // the model reads it after the prompt
         maxPtr = "/max_tokens";
       }
       case EMBEDDINGS -> {
@@ -135,8 +136,11 @@ public final class RequestReader {
   }
 
   private static void responsesInput(JsonNode body, List<Message> out) {
-    if (body.path("instructions").isTextual()) {
-      out.add(msg("system", new TextPart("/instructions", body.path("instructions").asText())));
+    JsonNode instructions = body.path("instructions");
+    if (instructions.isTextual() || instructions.isArray()) { // a string, or input items
+      List<TextPart> parts = new ArrayList<>();
+      content(instructions, "/instructions", "text", parts);
+      out.add(new Message("system", parts, List.of(), ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -159,10 +163,16 @@ public final class RequestReader {
                             item.path("name").asText(""),
                             arguments(item.path("arguments"), base + "/arguments"))),
                     ""));
-        case "function_call_output" -> {
+        case "function_call_output", "custom_tool_call_output" -> {
           List<TextPart> parts = new ArrayList<>();
           content(item.path("output"), base + "/output", "text", parts);
           out.add(new Message("tool", parts, List.of(), item.path("call_id").asText("")));
+        }
+        case "reasoning" -> { // a reasoning item the client replays: its summary is text too
+          List<TextPart> parts = new ArrayList<>();
+          content(item.path("summary"), base + "/summary", "text", parts);
+          content(item.path("content"), base + "/content", "text", parts);
+          out.add(new Message("assistant", parts, List.of(), ""));
         }
         default -> {
           List<TextPart> parts = new ArrayList<>();
@@ -196,6 +206,22 @@ public final class RequestReader {
           String ptr = base + "/" + k;
           switch (b.path("type").asText("")) {
             case "text" -> parts.add(new TextPart(ptr + "/text", b.path("text").asText("")));
+            case "thinking" -> // a replayed thinking block reaches the model's context
+                parts.add(new TextPart(ptr + "/thinking", b.path("thinking").asText("")));
+            case "document" -> { // a plain-text document, or one given as content blocks
+              JsonNode src = b.path("source");
+              if (src.path("data").isTextual() && "text".equals(src.path("type").asText())) {
+                parts.add(new TextPart(ptr + "/source/data", src.path("data").asText()));
+              } else if (src.path("content").isTextual() || src.path("content").isArray()) {
+                content(src.path("content"), ptr + "/source/content", "text", parts);
+              }
+              if (b.path("title").isTextual()) {
+                parts.add(new TextPart(ptr + "/title", b.path("title").asText()));
+              }
+              if (b.path("context").isTextual()) {
+                parts.add(new TextPart(ptr + "/context", b.path("context").asText()));
+              }
+            }
             case "tool_use" ->
                 calls.add(
                     new ToolCall(
@@ -218,8 +244,11 @@ public final class RequestReader {
   }
 
   private static void nativeChat(JsonNode body, List<Message> out) {
-    if (body.path("system_prompt").isTextual()) {
-      out.add(msg("system", new TextPart("/system_prompt", body.path("system_prompt").asText())));
+    JsonNode system = body.path("system_prompt");
+    if (system.isTextual() || system.isArray()) {
+      List<TextPart> parts = new ArrayList<>();
+      content(system, "/system_prompt", "text", parts);
+      out.add(new Message("system", parts, List.of(), ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -229,8 +258,13 @@ public final class RequestReader {
     List<TextPart> parts = new ArrayList<>();
     for (int i = 0; i < input.size(); i++) {
       JsonNode item = input.path(i);
-      if (item.path("content").isTextual()) {
-        parts.add(new TextPart("/input/" + i + "/content", item.path("content").asText()));
+      String base = "/input/" + i;
+      if (item.isTextual()) {
+        parts.add(new TextPart(base, item.asText()));
+      } else if (item.path("content").isTextual() || item.path("content").isArray()) {
+        content(item.path("content"), base + "/content", "text", parts); // message items
+      } else if (item.path("text").isTextual()) {
+        parts.add(new TextPart(base + "/text", item.path("text").asText())); // text items
       }
     }
     if (!parts.isEmpty()) {

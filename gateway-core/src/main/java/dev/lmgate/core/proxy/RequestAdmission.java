@@ -187,8 +187,8 @@ final class RequestAdmission {
   }
 
   /**
-   * The characters the filters' text scans read: every message part, tool-call argument, prompt
-   * and input.
+   * The characters the filters' text scans read: every message part, tool-call argument, prompt and
+   * input.
    */
   static long textChars(dev.lmgate.spi.Conversation c) {
     long n = 0;
@@ -209,14 +209,19 @@ final class RequestAdmission {
     return n;
   }
 
-  /** The characters of text in the body's tool definitions ({@code tools}): names and strings. */
+  /**
+   * The characters of text in the body's tool definitions and structured-output schemas: names and
+   * strings.
+   */
   static long toolDefinitionChars(JsonNode json) {
-    if (json == null || !json.has("tools")) {
+    if (json == null) {
       return 0;
     }
     long n = 0;
     java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>();
     todo.push(json.path("tools"));
+    todo.push(json.path("response_format")); // structured-output schemas are read the same way
+    todo.push(json.path("text").path("format"));
     while (!todo.isEmpty()) { // iterative: the parser bounds nesting, and this never recurses
       JsonNode node = todo.pop();
       if (node.isTextual()) {

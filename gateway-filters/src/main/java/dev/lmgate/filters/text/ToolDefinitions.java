@@ -48,16 +48,26 @@ public final class ToolDefinitions {
 
   /**
    * Every string and property name in the request's tool definitions ({@code tools}, every dialect
-   * puts them there) but JSON Schema's own words: names, descriptions, enums, defaults, examples —
-   * the model's chat template renders them into the prompt.
+   * puts them there) and structured-output schemas but JSON Schema's own words: names,
+   * descriptions, enums, defaults, examples — the model's chat template renders them into the
+   * prompt.
    */
   public static String text(RequestView request) {
-    JsonNode tools = request.json().map(j -> j.path("tools")).orElse(null);
-    if (tools == null || !tools.isArray()) {
+    JsonNode body = request.json().orElse(null);
+    if (body == null) {
       return "";
     }
     StringBuilder out = new StringBuilder();
-    collectDescriptions(tools, out, 0);
+    // tools, and the structured-output schemas (chat response_format, Responses text.format),
+    // whose descriptions the model reads the same way
+    for (JsonNode schemaText :
+        new JsonNode[] {
+          body.path("tools"), body.path("response_format"), body.path("text").path("format")
+        }) {
+      if (schemaText.isContainerNode()) {
+        collectDescriptions(schemaText, out, 0);
+      }
+    }
     return out.toString();
   }
 
