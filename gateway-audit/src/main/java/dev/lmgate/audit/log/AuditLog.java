@@ -131,9 +131,67 @@ public final class AuditLog implements AutoCloseable {
   /** Where a record went. */
   public record Appended(long seq, byte[] leafHash) {}
 
-  private record Pending(ObjectNode record, CompletableFuture<Appended> done) {}
+  /** A record waiting for the writer; {@code weight}: its text in characters (see below). */
+  private record Pending(ObjectNode record, CompletableFuture<Appended> done, long weight) {
+    Pending(ObjectNode record, CompletableFuture<Appended> done) {
+      this(record, done, textChars(record));
+    }
+  }
 
-  private static final Pending STOP = new Pending(null, null);
+  private static final Pending STOP = new Pending(null, null, 0);
+
+  /**
+   * The most text (in characters, payloads included) records may hold while they wait for the
+   * writer: the queue is bounded in memory, not only in count, so large records arriving faster
+   * than the disk takes them are refused (strict) or dropped and counted (async) instead of
+   * exhausting the heap. One record alone is always accepted.
+   */
+  static final long MAX_PENDING_CHARS = 128L << 20;
+
+  private final java.util.concurrent.atomic.AtomicLong pendingChars =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** The characters of text a record holds: every string in it (an iterative walk). */
+  static long textChars(ObjectNode record) {
+    if (record == null) {
+      return 0;
+    }
+    long n = 0;
+    java.util.ArrayDeque<com.fasterxml.jackson.databind.JsonNode> todo =
+        new java.util.ArrayDeque<>();
+    todo.push(record);
+    while (!todo.isEmpty()) {
+      com.fasterxml.jackson.databind.JsonNode node = todo.pop();
+      if (node.isTextual()) {
+        n += node.textValue().length();
+      } else if (node.isContainerNode()) {
+        node.forEach(todo::push);
+      }
+    }
+    return n;
+  }
+
+  /** Reserves room for a record, or says there is none. */
+  private boolean reserve(Pending p) {
+    long now = pendingChars.addAndGet(p.weight());
+    if (now > MAX_PENDING_CHARS && now != p.weight()) {
+      pendingChars.addAndGet(-p.weight());
+      return false;
+    }
+    if (!queue.offer(p)) {
+      pendingChars.addAndGet(-p.weight());
+      return false;
+    }
+    return true;
+  }
+
+  private void released(List<Pending> done) {
+    long w = 0;
+    for (Pending p : done) {
+      w += p.weight();
+    }
+    pendingChars.addAndGet(-w);
+  }
 
   /**
    * How long records nobody waits for (async mode, security events) may sit unsynced: their batches
@@ -345,7 +403,7 @@ public final class AuditLog implements AutoCloseable {
     CompletableFuture<Appended> f = new CompletableFuture<>();
     if (closed) {
       f.completeExceptionally(new AuditLogException("the audit log is closed", false));
-    } else if (!queue.offer(new Pending(record, f))) {
+    } else if (!reserve(new Pending(record, f))) {
       f.completeExceptionally(new AuditLogException("the audit queue is full", false));
     }
     return f;
@@ -353,7 +411,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Appends without waiting; returns false (and counts a drop) when the queue is full. */
   public boolean offer(ObjectNode record) {
-    if (!closed && queue.offer(new Pending(record, null))) {
+    if (!closed && reserve(new Pending(record, null))) {
       return true;
     }
     observer.dropped(dropped.incrementAndGet());
@@ -403,6 +461,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (Throwable t) { // out of memory, say: the writer must live on, and say it failed
           writeFailedHard(batch, t);
         }
+        released(batch);
         batch.clear();
       } else if (failing && !stopping) {
         probe();

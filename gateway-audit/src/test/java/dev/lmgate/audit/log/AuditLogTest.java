@@ -386,6 +386,41 @@ class AuditLogTest {
   }
 
   @Test
+  void largeRecordsWaitingForAStalledDiskAreBoundedInMemoryNotOnlyInCount() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    SegmentFile.Opener slow =
+        file ->
+            new SegmentFile.Delegating(SegmentFile.FILES.open(file)) {
+              @Override
+              public void append(ByteBuffer b) throws IOException {
+                try {
+                  release.await(); // the disk stalls until the test lets it go
+                } catch (InterruptedException e) {
+                  throw new IOException(e);
+                }
+                super.append(b);
+              }
+            };
+    String payload = "p".repeat(8 << 20); // 8 Mi characters, one instance shared by every record
+    int accepted = 0;
+    try (AuditLog log =
+        AuditLog.open(
+            settings.withOpener(slow), key, Clock.systemUTC(), new AuditLog.Observer() {})) {
+      for (int i = 0; i < 64; i++) { // far fewer than the queue's count limit
+        if (log.offer(record(i).put("payload", payload))) {
+          accepted++;
+        }
+      }
+      assertThat((long) accepted * payload.length())
+          .isLessThanOrEqualTo(AuditLog.MAX_PENDING_CHARS + payload.length());
+      assertThat(log.dropped()).isEqualTo(64 - accepted).isPositive();
+      release.countDown();
+    }
+    assertThat(verify().intact()).isTrue();
+    assertThat(verify().records()).isEqualTo(accepted);
+  }
+
+  @Test
   void filesAreOwnerOnly() throws Exception {
     write(0, 3);
     assertThat(Files.getPosixFilePermissions(settings.segments()))

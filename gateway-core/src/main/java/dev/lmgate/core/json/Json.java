@@ -46,7 +46,8 @@ public final class Json {
     }
     try {
       return Optional.ofNullable(TREE_READER.readTree(bytes));
-    } catch (IOException e) {
+    } catch (IOException | NumberFormatException e) {
+      // a number Jackson refuses to hold (-6…6E666…: found by fuzzing) is not JSON we accept
       return Optional.empty();
     }
   }
