@@ -17,6 +17,13 @@ import java.util.function.Supplier;
  */
 final class AdminToken {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What a token's supplier gives while its secret store has not confirmed it for too long
+   * (compared by identity): no caller is accepted with it until the store answers again.
+   */
+  static final Secret UNCONFIRMED = Secret.of("unconfirmed");
+
   private final Supplier<Secret> token;
   private final String missing;
   private final String wrong;
@@ -48,6 +55,15 @@ final class AdminToken {
     Secret t = token.get();
     if (t == null) {
       return Optional.of(error(403, "forbidden", missing));
+    }
+    if (t == UNCONFIRMED) {
+      return Optional.of(
+          error(
+              503,
+              "token_unconfirmed",
+              "The token's secret store has not confirmed it for over an hour, so it is not"
+                  + " accepted until the store answers again (an API key with the role admin"
+                  + " still works)."));
     }
     byte[] expected = ("Bearer " + t.reveal()).getBytes(StandardCharsets.UTF_8);
     byte[] given = headers.getOrDefault("authorization", "").getBytes(StandardCharsets.UTF_8);

@@ -133,7 +133,7 @@ public final class Gateway implements AutoCloseable {
     ApprovalStore approvals =
         environment.shared("approvals", ApprovalStore.class, () -> new ApprovalStore(clock));
     java.util.function.Supplier<Secret> metricsToken =
-        secret("admin.metrics-token", config.admin().metricsToken(), environment);
+        verifyingSecret("admin.metrics-token", config.admin().metricsToken(), environment);
     AdminToken scrapers = AdminToken.forMetrics(metricsToken);
     AdminServer.Options options =
         new AdminServer.Options(
@@ -236,7 +236,35 @@ public final class Gateway implements AutoCloseable {
   /** The admin token, resolved now (a bad reference stops the start), then kept fresh. */
   private static java.util.function.Supplier<Secret> adminToken(
       GatewayConfig config, GatewayEnvironment environment) throws IOException {
-    return secret("admin.token", config.adminToken(), environment);
+    return verifyingSecret("admin.token", config.adminToken(), environment);
+  }
+
+  /**
+   * How long a secret that verifies callers (the admin and metrics tokens) keeps counting while its
+   * store cannot confirm it: a token rotated out during a store outage must not stay valid forever.
+   */
+  static final java.time.Duration VERIFYING_SECRET_MAX_STALE = java.time.Duration.ofHours(1);
+
+  /**
+   * A secret that verifies callers: its value while its store confirmed it within {@link
+   * #VERIFYING_SECRET_MAX_STALE}, then {@link AdminToken#UNCONFIRMED} until the store answers
+   * again.
+   */
+  private static java.util.function.Supplier<Secret> verifyingSecret(
+      String setting, dev.lmgate.secrets.SecretRef ref, GatewayEnvironment environment)
+      throws IOException {
+    if (ref == null) {
+      return () -> null;
+    }
+    try {
+      RefreshingSecret t = environment.resolve(setting, ref);
+      return () -> {
+        Secret s = t.confirmedWithin(VERIFYING_SECRET_MAX_STALE);
+        return s == null ? AdminToken.UNCONFIRMED : s;
+      };
+    } catch (ConfigException e) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   /** A secret setting resolved now (a bad reference stops the start), then kept fresh. */

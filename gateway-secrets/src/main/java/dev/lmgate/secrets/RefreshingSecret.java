@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 /**
  * A resolved secret that its {@link Secrets} refreshes in the background. {@link #get()} never
  * blocks and never fails: a refresh that fails keeps the last good value (and is counted and
- * reported), so traffic never stops because a secret manager is down.
+ * reported), so traffic never stops because a secret manager is down. A secret that verifies
+ * callers reads {@link #confirmedWithin} instead, which bounds how long a stale value counts.
  */
 public final class RefreshingSecret implements Supplier<Secret> {
   private final SecretRef ref;
@@ -16,11 +17,20 @@ public final class RefreshingSecret implements Supplier<Secret> {
   private volatile Secret current;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong changes = new AtomicLong();
+  private final java.util.function.LongSupplier nanoClock;
+  private volatile long confirmedNanos; // when the store last gave a value (nanoClock scale)
 
   RefreshingSecret(SecretRef ref, SecretProvider provider, Secret first) {
+    this(ref, provider, first, System::nanoTime);
+  }
+
+  RefreshingSecret(
+      SecretRef ref, SecretProvider provider, Secret first, java.util.function.LongSupplier nano) {
     this.ref = ref;
     this.provider = provider;
     this.current = first;
+    this.nanoClock = nano;
+    this.confirmedNanos = nano.getAsLong();
   }
 
   public SecretRef ref() {
@@ -30,6 +40,16 @@ public final class RefreshingSecret implements Supplier<Secret> {
   @Override
   public Secret get() {
     return current;
+  }
+
+  /**
+   * The value, if the secret store confirmed it within {@code maxAge}; otherwise null. For secrets
+   * that <em>verify</em> callers (the admin token): one rotated out while its store cannot be read
+   * must not stay valid forever, whereas a credential the gateway presents may well keep its last
+   * value ({@link #get()}).
+   */
+  public Secret confirmedWithin(java.time.Duration maxAge) {
+    return nanoClock.getAsLong() - confirmedNanos <= maxAge.toNanos() ? current : null;
   }
 
   /**
@@ -44,6 +64,7 @@ public final class RefreshingSecret implements Supplier<Secret> {
       failures.incrementAndGet();
       throw e instanceof IOException io ? io : new IOException(e);
     }
+    confirmedNanos = nanoClock.getAsLong();
     if (next.sameAs(current)) {
       return false;
     }
