@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  *
  * <p>Thread-safe. Workers are daemon threads named {@code lmgate-guard-scan}.
  */
-public final class FairScanScheduler {
+public final class FairScanScheduler implements AutoCloseable {
   /** A caller's queue is full. */
   public static final class ScanQueueFull extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -53,6 +53,7 @@ public final class FairScanScheduler {
   private final Map<String, ArrayDeque<Task>> queues = new HashMap<>(); // callers with work waiting
   private final ArrayDeque<String> turn = new ArrayDeque<>(); // waiting callers not running, RR
   private final Map<String, Integer> running = new HashMap<>();
+  private boolean closed; // guarded by lock
 
   /**
    * @param workers threads that run scans
@@ -98,6 +99,10 @@ public final class FairScanScheduler {
           }
         };
     synchronized (lock) {
+      if (closed) {
+        result.completeExceptionally(new ScanBudgetExceeded());
+        return result;
+      }
       ArrayDeque<Task> q = queues.get(caller);
       if (q == null) {
         q = new ArrayDeque<>();
@@ -130,6 +135,23 @@ public final class FairScanScheduler {
     return result;
   }
 
+  /**
+   * Stops the workers once they are idle (the gateway's environment closes it with the gateway);
+   * scans still waiting fail, and later submissions fail at once.
+   */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      for (ArrayDeque<Task> q : queues.values()) {
+        for (Task t : q) {
+          t.budget().cancel(); // the task completes exceptionally when a worker skips it
+        }
+      }
+      lock.notifyAll();
+    }
+  }
+
   /** Scans waiting, all callers together (for tests and metrics). */
   public int waiting() {
     synchronized (lock) {
@@ -147,6 +169,9 @@ public final class FairScanScheduler {
       Task task;
       synchronized (lock) {
         while (turn.isEmpty()) {
+          if (closed) {
+            return;
+          }
           try {
             lock.wait();
           } catch (InterruptedException e) {

@@ -119,6 +119,20 @@ class FairScanSchedulerTest {
   }
 
   @Test
+  void closingFailsWhatWaitsAndWhatComesLater() throws Exception {
+    FairScanScheduler s = new FairScanScheduler(1, 16);
+    CountDownLatch release = occupyAWorker(s, "a");
+    List<String> ran = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> waiting = s.submit("b", ScanBudget.of(LONG), () -> add(ran, "b"));
+    s.close();
+    release.countDown();
+    assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ScanBudgetExceeded.class);
+    assertThat(s.submit("c", ScanBudget.of(LONG), () -> add(ran, "c"))).isCompletedExceptionally();
+    assertThat(ran).isEmpty();
+  }
+
+  @Test
   void anErrorInsideAScanFailsItsFutureAndTheWorkerGoesOn() throws Exception {
     FairScanScheduler s = new FairScanScheduler(1, 4);
     CompletableFuture<String> bad =
