@@ -51,7 +51,10 @@ public final class ConfigReader {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!known.contains(k)) {
-        throw new ConfigException(at(k), node.get(k), "one of " + new java.util.TreeSet<>(known));
+        // an empty or blank key (YAML's bare "?") is named in quotes, so the setting is never ""
+        String name = k.isBlank() ? "\"" + k + "\"" : k;
+        throw new ConfigException(
+            at(name), node.get(k), "one of " + new java.util.TreeSet<>(known));
       }
     }
     return this;
