@@ -2,7 +2,6 @@ package dev.lmgate.core.chain;
 
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
-import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.Rejection;
@@ -203,19 +202,15 @@ public final class FilterChain {
           throw new IllegalStateException(f.id() + " returned a null verdict");
         }
       } catch (RuntimeException e) { // join() wraps whatever the stage failed with, Errors too
-        Throwable cause = e.getCause() == null ? e : e.getCause();
-        String why =
-            cause instanceof TimeoutException ? "timeout" : cause.getClass().getSimpleName();
-        if (f.settings().onError() == FilterSettings.OnError.FAIL_OPEN) {
-          record(f, FilterOutcome.Outcome.ERROR_SKIPPED, why, t0);
-          step(i + 1);
-        } else {
-          record(f, FilterOutcome.Outcome.ERROR_BLOCKED, why, t0);
+        Enforcement.Result failed = Enforcement.failed(f.settings(), e);
+        record(f, failed.outcome(), failed.reason(), t0);
+        if (failed.stops()) {
           result.complete(new ChainResult(unavailable(f.id()), f.id()));
+        } else {
+          step(i + 1);
         }
         return;
       }
-      boolean shadow = f.settings().action() == FilterSettings.Action.ALERT;
       if (v.principal() != null) {
         try {
           authenticator.accept(v.principal());
@@ -225,31 +220,20 @@ public final class FilterChain {
           return;
         }
       }
-      switch (v.kind()) {
-        case PASS, ALERT -> record(f, FilterOutcome.Outcome.of(v.kind()), v.reason(), t0);
-        case MODIFY -> {
-          if (shadow) {
-            record(f, FilterOutcome.Outcome.ALERT, v.reason(), t0);
-          } else {
-            try {
-              applier.accept(v.edits());
-            } catch (RuntimeException e) {
-              record(f, FilterOutcome.Outcome.ERROR_BLOCKED, "invalid edit", t0);
-              result.complete(new ChainResult(unavailable(f.id()), f.id()));
-              return;
-            }
-            record(f, FilterOutcome.Outcome.MODIFY, v.reason(), t0);
-          }
+      Enforcement.Result r = Enforcement.of(f.settings(), v.kind(), v.reason());
+      if (r.changes()) {
+        try {
+          applier.accept(v.edits());
+        } catch (RuntimeException e) {
+          record(f, FilterOutcome.Outcome.ERROR_BLOCKED, "invalid edit", t0);
+          result.complete(new ChainResult(unavailable(f.id()), f.id()));
+          return;
         }
-        case BLOCK -> {
-          if (shadow) {
-            record(f, FilterOutcome.Outcome.ALERT, v.reason(), t0);
-          } else {
-            record(f, FilterOutcome.Outcome.BLOCK, v.reason(), t0);
-            result.complete(new ChainResult(v.rejection(), f.id()));
-            return;
-          }
-        }
+      }
+      record(f, r.outcome(), r.reason(), t0);
+      if (r.stops()) {
+        result.complete(new ChainResult(v.rejection(), f.id()));
+        return;
       }
       step(i + 1);
     }

@@ -5,14 +5,14 @@ import com.google.re2j.Pattern;
 
 /**
  * A pattern run as an automaton over text that is still growing, answering the stream guard's
- * question exactly: <b>from which position could a match still complete</b> once more text
- * arrives? Everything before that position is decided — no match that is not already there can
- * include it — and may be released.
+ * question exactly: <b>from which position could a match still complete</b> once more text arrives?
+ * Everything before that position is decided — no match that is not already there can include it —
+ * and may be released.
  *
  * <p>It simulates RE2/J's own compiled program (a Thompson NFA; {@link CompiledProgram}) from a
- * start position, keeping for each live instruction the earliest position a thread reached it
- * from. At the end of the text the conditions that depend on the next character ({@code \b}, {@code
- * $}) are unknown and taken as possibly true, and a match that ends exactly there is still open (a
+ * start position, keeping for each live instruction the earliest position a thread reached it from.
+ * At the end of the text the conditions that depend on the next character ({@code \b}, {@code $})
+ * are unknown and taken as possibly true, and a match that ends exactly there is still open (a
  * longer one, or none, may follow): both keep their start live. A match that ended before the end
  * is decided and holds nothing (the caller acts on it). Linear: each character costs at most one
  * step per instruction.
@@ -56,8 +56,8 @@ public final class PrefixAutomaton {
   /**
    * The earliest position {@code >= from} at which a match could still be completing when the text
    * grows: a thread of the automaton is alive at the end of {@code text}, or a match ends exactly
-   * there. {@code text.length()} when none (everything is decided). The text before {@code from}
-   * is only context (for {@code \b} and {@code ^}).
+   * there. {@code text.length()} when none (everything is decided). The text before {@code from} is
+   * only context (for {@code \b} and {@code ^}).
    */
   public int liveFrom(CharSequence text, int from) {
     int len = text.length();
@@ -175,7 +175,9 @@ public final class PrefixAutomaton {
       }
     }
 
-    /** Adds {@code p} (unless it fails or is present) and stacks it to expand; each at most once. */
+    /**
+     * Adds {@code p} (unless it fails or is present) and stacks it to expand; each at most once.
+     */
     private int push(int p, int from, int top) {
       if (p == 0 || contains(p)) {
         return top;

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class PrefixAutomatonTest {
   private static final Pattern AWS = Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b");
   private static final Pattern PEM =
-      Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)");
+      Pattern.compile(
+          "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)");
 
   private static int live(Pattern p, String text) {
     return PrefixAutomaton.of(p).liveFrom(text, 0);
@@ -69,9 +70,28 @@ class PrefixAutomatonTest {
             Pattern.compile("lmgate-canary-[0-9a-f]{16}"),
             Pattern.compile("(?i)\\b(?:foo|foobar|bar)\\b"));
     String[] pieces = {
-      " ", "a", "AKIA", "Z9", "Bearer ", "sk-", "proj-", "-----BEGIN ", "RSA ", "PRIVATE KEY-----",
-      "\n", "123-45-6789", "lmgate-", "canary-", "0123456789abcdef", "foo", "bar", "é", "-----END",
-      "ABCDEFGHIJKLMNOP", "xyz", "0"
+      " ",
+      "a",
+      "AKIA",
+      "Z9",
+      "Bearer ",
+      "sk-",
+      "proj-",
+      "-----BEGIN ",
+      "RSA ",
+      "PRIVATE KEY-----",
+      "\n",
+      "123-45-6789",
+      "lmgate-",
+      "canary-",
+      "0123456789abcdef",
+      "foo",
+      "bar",
+      "é",
+      "-----END",
+      "ABCDEFGHIJKLMNOP",
+      "xyz",
+      "0"
     };
     Random random = new Random(18);
     for (int round = 0; round < 3000; round++) {
@@ -93,9 +113,7 @@ class PrefixAutomatonTest {
               continue; // the whole text: the caller sees the match itself
             }
             int live = a.liveFrom(text.substring(0, k), 0);
-            assertThat(live)
-                .as("%s in %s split at %d", p, text, k)
-                .isLessThanOrEqualTo(s);
+            assertThat(live).as("%s in %s split at %d", p, text, k).isLessThanOrEqualTo(s);
           }
           from = e > s ? e : e + 1;
         }
