@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.lmgate.filters.text.PrefixAutomaton;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -23,7 +24,9 @@ import dev.lmgate.spi.StreamInspector.StreamDecision;
 import dev.lmgate.spi.Verdict;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -35,9 +38,10 @@ import java.util.concurrent.CompletionStage;
  * whatever the security team writes.
  *
  * <p>In streams the guarantee is: no character of a match up to {@code hold-back} characters long
- * ever reaches the client. The stream guard holds back that many characters per output; each rule
- * declares the longest match it must catch ({@code max-length}), which may not exceed the filter's
- * hold-back.
+ * ever reaches the client. Each rule's pattern also runs as an automaton ({@link PrefixAutomaton})
+ * that tells the stream guard from where a match could still complete, and only that is held: in
+ * ordinary text, next to nothing. {@code hold-back} is the most held per output; each rule declares
+ * the longest match it must catch ({@code max-length}), which may not exceed it.
  */
 public final class OutputPatternFilter implements GatewayFilter {
   public static final String ID = "output-patterns";
@@ -89,10 +93,16 @@ public final class OutputPatternFilter implements GatewayFilter {
   private final List<Rule> rules;
   private final int holdBack;
 
+  /** Each rule's pattern as an automaton over growing text, by rule name. */
+  private final Map<String, PrefixAutomaton> automata = new HashMap<>();
+
   public OutputPatternFilter(FilterSettings settings, List<Rule> rules, int holdBack) {
     this.settings = settings;
     this.rules = List.copyOf(rules);
     this.holdBack = holdBack;
+    for (Rule r : this.rules) {
+      automata.put(r.name(), PrefixAutomaton.of(r.pattern()));
+    }
   }
 
   @Override
@@ -126,7 +136,7 @@ public final class OutputPatternFilter implements GatewayFilter {
     List<String> redacted = new ArrayList<>();
     List<Rule> applicable = rulesFor(response.request());
     for (OutputText out : response.outputs()) {
-      StreamDecision d = scan(applicable, out.channel(), out.text(), 0, 0);
+      StreamDecision d = scan(applicable, out.channel(), out.text(), 0, true);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
       }
@@ -159,29 +169,39 @@ public final class OutputPatternFilter implements GatewayFilter {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            return scan(applicable, channel, text, scanFrom, holdBack);
+            return scan(applicable, channel, text, scanFrom, complete);
           }
         });
   }
 
-  /** Finds matches that end after {@code scanFrom}; the first blocking rule wins. */
-  private static StreamDecision scan(
-      List<Rule> rules, OutputChannel channel, String text, int scanFrom, int lookBack) {
+  /**
+   * Finds the matches from {@code scanFrom} on (the text before is context) — the first blocking
+   * rule wins — and, in a text that may still grow, from where a match could still complete. A
+   * match that reaches the end of a growing text is left for later (more text may lengthen or undo
+   * it: {@code \b}, greedy repeats) unless it began {@code hold-back} characters ago.
+   */
+  private StreamDecision scan(
+      List<Rule> rules, OutputChannel channel, String text, int scanFrom, boolean complete) {
+    int len = text.length();
+    int settleBefore = complete ? Integer.MAX_VALUE : len - holdBack;
+    int undecided = len;
     List<Span> spans = new ArrayList<>();
     String reason = "";
-    int from = Math.max(0, scanFrom - lookBack);
     for (Rule rule : rules) {
       if (!rule.channels().contains(channel)) {
         continue;
       }
       Matcher m = rule.pattern().matcher(text);
-      int pos = from;
-      while (pos <= text.length() && m.find(pos)) {
+      int pos = scanFrom;
+      while (pos <= len && m.find(pos)) {
         int s = m.start();
         int e = m.end();
         pos = e > s ? e : e + 1;
-        if (e == s || e <= scanFrom && scanFrom > 0) {
+        if (e == s) {
           continue;
+        }
+        if (e == len && s > settleBefore) {
+          break; // pending: the automaton below holds it
         }
         if (rule.action() == FilterSettings.Action.BLOCK) {
           return StreamDecision.block(rule.name());
@@ -189,8 +209,13 @@ public final class OutputPatternFilter implements GatewayFilter {
         spans.add(new Span(s, e, rule.replacement()));
         reason = reason.isEmpty() ? rule.name() : reason;
       }
+      if (!complete) {
+        undecided = Math.min(undecided, automata.get(rule.name()).liveFrom(text, scanFrom));
+      }
     }
-    return spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason, spans);
+    StreamDecision d =
+        spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason, spans);
+    return d.undecidedFrom(undecided);
   }
 
   /** Applies non-overlapping or overlapping spans to a whole text. */

@@ -55,6 +55,8 @@ public final class PromptPolicyFilter implements GatewayFilter {
   public static final String ID = "prompt-policy";
   private static final com.google.re2j.Pattern NOT_WORD =
       com.google.re2j.Pattern.compile("[^\\p{L}\\p{N}]+");
+  private static final com.google.re2j.Pattern WORD =
+      com.google.re2j.Pattern.compile("[\\p{L}\\p{N}]+");
   private static final com.google.re2j.Pattern BLANKS = com.google.re2j.Pattern.compile("[ \\t]+");
 
   static final String OPEN = "«untrusted:";
@@ -91,6 +93,59 @@ public final class PromptPolicyFilter implements GatewayFilter {
       List<String> words = words(answer);
       for (int i = 0; i + LEAK_WORDS <= words.size(); i++) {
         if (grams.contains(String.join(" ", words.subList(i, i + LEAK_WORDS)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * From where the answer's last words could still grow into {@link #LEAK_WORDS} consecutive
+     * words of this prompt: the start of the longest run of trailing words (from {@code from} on)
+     * that begins some {@code LEAK_WORDS}-word window of the prompt, the last word compared as a
+     * prefix when it touches the end (it may go on); {@code answer.length()} when none.
+     */
+    int undecidedFrom(String answer, int from) {
+      List<String> prompt = WORDS.computeIfAbsent(text, SystemPrompt::words);
+      int len = answer.length();
+      if (prompt.size() < LEAK_WORDS) {
+        return len;
+      }
+      java.util.ArrayDeque<int[]> tail = new java.util.ArrayDeque<>();
+      com.google.re2j.Matcher m = WORD.matcher(answer);
+      int at = from;
+      while (at < len && m.find(at)) {
+        tail.addLast(new int[] {m.start(), m.end()});
+        if (tail.size() >= LEAK_WORDS) {
+          tail.removeFirst();
+        }
+        at = m.end();
+      }
+      List<String> words = new ArrayList<>(tail.size());
+      for (int[] w : tail) {
+        words.add(answer.substring(w[0], w[1]).toLowerCase(Locale.ROOT));
+      }
+      boolean lastOpen = !tail.isEmpty() && tail.peekLast()[1] == len;
+      int j = 0;
+      for (int[] w : tail) {
+        if (beginsWindow(prompt, words.subList(j, words.size()), lastOpen)) {
+          return w[0];
+        }
+        j++;
+      }
+      return len;
+    }
+
+    /** Whether {@code run} is how some LEAK_WORDS-word window of {@code prompt} begins. */
+    private static boolean beginsWindow(List<String> prompt, List<String> run, boolean lastOpen) {
+      for (int i = 0; i + LEAK_WORDS <= prompt.size(); i++) {
+        boolean all = true;
+        for (int k = 0; k < run.size() && all; k++) {
+          String p = prompt.get(i + k);
+          String a = run.get(k);
+          all = k == run.size() - 1 && lastOpen ? p.startsWith(a) : p.equals(a);
+        }
+        if (all) {
           return true;
         }
       }
@@ -136,6 +191,9 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   /** The pinned prompts' word n-grams, by prompt text (a handful of prompts per config). */
   private static final Map<String, Set<String>> NGRAMS = new ConcurrentHashMap<>();
+
+  /** The pinned prompts' words, lower-cased, by prompt text. */
+  private static final Map<String, List<String>> WORDS = new ConcurrentHashMap<>();
 
   /** Consecutive words of the pinned prompt whose appearance in an answer counts as a leak. */
   static final int LEAK_WORDS = 8;
@@ -419,8 +477,11 @@ public final class PromptPolicyFilter implements GatewayFilter {
     return CompletableFuture.completedFuture(Verdict.pass());
   }
 
-  /** Characters held back per streamed output: a canary, or {@link #LEAK_WORDS} words. */
-  static final int HOLD_BACK = 160;
+  /**
+   * The most characters held per streamed output: a canary, or {@link #LEAK_WORDS} words of a
+   * pinned prompt. What is held is exact ({@link #undecidedFrom}): in ordinary text, nothing.
+   */
+  static final int HOLD_BACK = 256;
 
   @Override
   public Optional<StreamInspector> streamInspector(RequestView request) {
@@ -438,10 +499,35 @@ public final class PromptPolicyFilter implements GatewayFilter {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            String leak = leak(p, text, Math.max(0, scanFrom - HOLD_BACK));
-            return leak == null ? StreamDecision.pass() : StreamDecision.block(leak);
+            String leak = leak(p, text, scanFrom);
+            if (leak != null) {
+              return StreamDecision.block(leak);
+            }
+            return StreamDecision.pass()
+                .undecidedFrom(complete ? text.length() : undecidedFrom(p, text, scanFrom));
           }
         });
+  }
+
+  /**
+   * From where the planted text could still appear as the answer grows: the longest suffix that
+   * begins the canary, or the trailing words that begin a window of the pinned prompt.
+   */
+  private static int undecidedFrom(Planted p, String text, int from) {
+    int len = text.length();
+    int undecided = len;
+    if (p.canary() != null) {
+      for (int k = Math.min(len - from, p.canary().length() - 1); k > 0; k--) {
+        if (text.regionMatches(len - k, p.canary(), 0, k)) {
+          undecided = len - k;
+          break;
+        }
+      }
+    }
+    if (p.prompt() != null) {
+      undecided = Math.min(undecided, p.prompt().undecidedFrom(text, from));
+    }
+    return undecided;
   }
 
   /** What of the planted text an answer gives back, from {@code from} on; null when nothing. */

@@ -3,6 +3,7 @@ package dev.lmgate.filters.sensitive;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.text.PrefixAutomaton;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,7 +83,8 @@ public final class SensitiveData {
       java.util.function.Predicate<Shape> worth,
       Pattern pattern,
       int group,
-      java.util.function.Predicate<String> check) {}
+      java.util.function.Predicate<String> check,
+      PrefixAutomaton automaton) {}
 
   private static final List<Detector> DETECTORS = new ArrayList<>();
 
@@ -109,7 +111,8 @@ public final class SensitiveData {
 
   private static void add(
       String kind, String regex, int group, java.util.function.Predicate<String> check) {
-    DETECTORS.add(new Detector(kind, worth, Pattern.compile(regex), group, check));
+    Pattern p = Pattern.compile(regex);
+    DETECTORS.add(new Detector(kind, worth, p, group, check, PrefixAutomaton.of(p)));
   }
 
   static {
@@ -268,20 +271,60 @@ public final class SensitiveData {
    * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
    */
   public static List<Finding> find(String text, ScanBudget budget) {
+    return find(text, 0, Integer.MAX_VALUE, k -> true, budget);
+  }
+
+  /**
+   * The values in a streamed output that is still growing, for the types {@code kinds} accepts:
+   * those found from {@code from} on (the text before is context only), except a match that reaches
+   * the end of the text and starts after {@code settleBefore}: more text may lengthen, shorten or
+   * undo it, and {@link #undecidedFrom} holds it until then.
+   */
+  public static List<Finding> findGrowing(
+      String text, int from, int settleBefore, java.util.function.Predicate<String> kinds) {
+    return find(text, from, settleBefore, kinds, ScanBudget.UNLIMITED);
+  }
+
+  /**
+   * The earliest index {@code >= from} from which a value of a type {@code kinds} accepts could
+   * still complete as {@code text} grows ({@link PrefixAutomaton}); {@code text.length()} when
+   * none. Checksums are not applied: a run of digits that may still become a card is held until it
+   * is decided.
+   */
+  public static int undecidedFrom(
+      CharSequence text, int from, java.util.function.Predicate<String> kinds) {
+    int live = text.length();
+    for (Detector d : DETECTORS) {
+      if (kinds.test(d.kind())) {
+        live = Math.min(live, d.automaton().liveFrom(text, from));
+      }
+    }
+    return live;
+  }
+
+  private static List<Finding> find(
+      String text,
+      int from,
+      int settleBefore,
+      java.util.function.Predicate<String> kinds,
+      ScanBudget budget) {
     List<Finding> all = new ArrayList<>();
     java.util.TreeMap<Integer, Integer> taken = new java.util.TreeMap<>(); // start → end
-    Shape shape = Shape.of(text);
+    Shape shape = Shape.of(from == 0 ? text : text.substring(from));
     int candidates = 0;
     for (Detector d : DETECTORS) {
       budget.check();
-      if (!d.worth().test(shape)) {
+      if (!kinds.test(d.kind()) || !d.worth().test(shape)) {
         continue;
       }
       Matcher m = d.pattern().matcher(text);
-      int from = 0;
-      while (from <= text.length() && m.find(from)) {
+      int at = from;
+      while (at <= text.length() && m.find(at)) {
         if ((++candidates & 63) == 0) {
           budget.check();
+        }
+        if (m.end() == text.length() && m.start() > settleBefore) {
+          break; // may still change with more text: held, decided later
         }
         int start = m.start(d.group());
         int end = m.end(d.group());
@@ -294,7 +337,7 @@ public final class SensitiveData {
           all.add(new Finding(d.kind(), start, end));
           taken.put(start, end);
         }
-        from = Math.max(end, m.start() + 1);
+        at = Math.max(end, m.start() + 1);
       }
     }
     all.sort(java.util.Comparator.comparingInt(Finding::start));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
+import dev.lmgate.filters.text.PrefixAutomaton;
 import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -317,7 +318,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
     List<Edit> edits = new ArrayList<>();
     Set<String> reasons = new LinkedHashSet<>();
     for (OutputText out : response.outputs()) {
-      StreamInspector.StreamDecision d = scanOutput(session, out.channel(), out.text(), 0);
+      StreamInspector.StreamDecision d =
+          scanOutput(session, "", out.channel(), out.text(), 0, true, null);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
       }
@@ -340,6 +342,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       return Optional.empty();
     }
     String session = session(request);
+    Map<String, Integer> openKeys = new java.util.HashMap<>(); // per output: a redacted PEM block
     return Optional.of(
         new StreamInspector() {
           @Override
@@ -350,15 +353,11 @@ public final class SensitiveDataFilter implements GatewayFilter {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            return scanOutput(session, channel, text, scanFrom);
+            return scanOutput(session, key, channel, text, scanFrom, complete, openKeys);
           }
         });
   }
 
-  /**
-   * Secrets and personal data in an answer, and pseudonyms to restore, in the text from {@code
-   * scanFrom - holdBack} on; spans ending at or before {@code scanFrom} were decided already.
-   */
   /** The exchange has ended: its placeholders can never be restored again, so drop them now. */
   @Override
   public void onExchangeEnd(RequestView request, dev.lmgate.spi.ExchangeSummary summary) {
@@ -367,49 +366,93 @@ public final class SensitiveDataFilter implements GatewayFilter {
     }
   }
 
+  /** The end of a PEM private key, which closes a redaction opened by its header. */
+  private static final com.google.re2j.Pattern PEM_END =
+      com.google.re2j.Pattern.compile("-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----");
+
+  private static final PrefixAutomaton PLACEHOLDER_PREFIX = PrefixAutomaton.of(PLACEHOLDER);
+
+  /** Whether the answer's handling of a type changes the answer (and so may hold text). */
+  private boolean changesOutput(String kind) {
+    Handling h = output.handling().getOrDefault(kind, Handling.ALLOW);
+    return h == Handling.BLOCK || h == Handling.REDACT;
+  }
+
+  /**
+   * Secrets and personal data in an answer, and pseudonyms to restore, from {@code scanFrom} on,
+   * and from where a value or a placeholder could still complete ({@link
+   * SensitiveData#undecidedFrom}). A value that reaches the end of a growing text is decided later
+   * unless it began {@code hold-back} characters ago; a redacted PEM key stays redacted through its
+   * END line ({@code openKeys}, per output), however long.
+   *
+   * @param openKeys null for a whole answer
+   */
   private StreamInspector.StreamDecision scanOutput(
-      String session, OutputChannel channel, String text, int scanFrom) {
-    int from = Math.max(0, scanFrom - output.holdBack());
-    String window = text.substring(from);
+      String session,
+      String key,
+      OutputChannel channel,
+      String text,
+      int scanFrom,
+      boolean complete,
+      Map<String, Integer> openKeys) {
+    int len = text.length();
     List<StreamInspector.Span> spans = new ArrayList<>();
     Set<String> reasons = new LinkedHashSet<>();
+    Integer open = openKeys == null ? null : openKeys.remove(key);
+    if (open != null) {
+      com.google.re2j.Matcher end = PEM_END.matcher(text);
+      boolean closed = end.find(Math.max(open, scanFrom - 64));
+      spans.add(new StreamInspector.Span(open, closed ? end.end() : len, "[SECRET]"));
+      reasons.add("masked PRIVATE_KEY");
+      if (!closed && !complete) {
+        openKeys.put(key, open);
+      }
+    }
     if (!output.handling().isEmpty()) {
-      for (SensitiveData.Finding f : SensitiveData.find(window)) {
-        int start = from + f.start();
-        int end = from + f.end();
-        if (end <= scanFrom && scanFrom > 0) {
-          continue;
-        }
+      int settleBefore = complete ? Integer.MAX_VALUE : len - output.holdBack();
+      for (SensitiveData.Finding f :
+          SensitiveData.findGrowing(text, scanFrom, settleBefore, this::changesOutput)) {
         Handling h = output.handling().getOrDefault(f.kind(), Handling.ALLOW);
         if (h == Handling.BLOCK) {
           return StreamInspector.StreamDecision.block(f.kind() + " in the answer");
         }
         if (h == Handling.REDACT) {
-          spans.add(new StreamInspector.Span(start, end, "[" + f.category() + "]"));
+          spans.add(new StreamInspector.Span(f.start(), f.end(), "[" + f.category() + "]"));
           reasons.add("masked " + f.kind());
+          if (openKeys != null && !complete && f.kind().equals("PRIVATE_KEY") && f.end() == len) {
+            openKeys.put(key, f.start()); // its body goes on: keep masking it
+          }
         }
       }
     }
-    if (output.restore()
-        && vault != null
-        && (channel != OutputChannel.TOOL_ARGUMENTS || output.restoreInToolArguments())) {
-      com.google.re2j.Matcher m = PLACEHOLDER.matcher(window);
-      while (m.find()) {
-        int start = from + m.start();
-        int end = from + m.end();
-        if (end <= scanFrom && scanFrom > 0) {
-          continue;
-        }
+    boolean restoring =
+        output.restore()
+            && vault != null
+            && (channel != OutputChannel.TOOL_ARGUMENTS || output.restoreInToolArguments());
+    if (restoring) {
+      com.google.re2j.Matcher m = PLACEHOLDER.matcher(text);
+      int at = scanFrom;
+      while (at < len && m.find(at)) {
+        at = m.end();
         Optional<String> value = vault.reveal(session, m.group());
         if (value.isPresent()) {
-          spans.add(new StreamInspector.Span(start, end, value.get()));
+          spans.add(new StreamInspector.Span(m.start(), m.end(), value.get()));
           reasons.add("restored pseudonyms");
         }
       }
     }
-    return spans.isEmpty()
-        ? StreamInspector.StreamDecision.pass()
-        : StreamInspector.StreamDecision.redact(String.join(", ", reasons), spans);
+    StreamInspector.StreamDecision d =
+        spans.isEmpty()
+            ? StreamInspector.StreamDecision.pass()
+            : StreamInspector.StreamDecision.redact(String.join(", ", reasons), spans);
+    if (complete) {
+      return d.undecidedFrom(len);
+    }
+    int undecided = SensitiveData.undecidedFrom(text, scanFrom, this::changesOutput);
+    if (restoring) {
+      undecided = Math.min(undecided, PLACEHOLDER_PREFIX.liveFrom(text, scanFrom));
+    }
+    return d.undecidedFrom(undecided);
   }
 
   static String applySpans(String text, List<StreamInspector.Span> spans) {

@@ -119,22 +119,31 @@ class OutputPatternFilterTest {
   }
 
   @Test
-  void streamInspectorOnlyReportsMatchesEndingAfterScanFrom() throws Exception {
+  void streamInspectorReportsMatchesFromScanFromAndHoldsOnlyWhatCouldStillMatch() throws Exception {
     StreamInspector si =
         filter(RULES, FilterSettings.Action.BLOCK)
             .streamInspector(TestRequests.chat("openai-chat", "{}"))
             .orElseThrow();
     assertThat(si.holdBack()).isEqualTo(20);
-    String text = "key AKIAABCDEFGHIJKLMNOP and AKIAQRSTUVWXYZ234567";
+    String text = "key AKIAABCDEFGHIJKLMNOP and AKIAQRSTUVWXYZ234567 ok";
     assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 0, false).redactions())
         .hasSize(2);
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 30, false).redactions())
+    int second = text.indexOf("AKIAQ");
+    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, second, false).redactions())
         .singleElement()
         .satisfies(
             s -> assertThat(text.substring(s.start(), s.end())).isEqualTo("AKIAQRSTUVWXYZ234567"));
-    assertThat(
-            si.inspect("0/content", OutputChannel.CONTENT, text, text.length(), false).redactions())
+    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, second + 1, false).redactions())
+        .as("a match starting before scanFrom was decided before")
         .isEmpty();
+    String partial = "the id is AKIAQRST";
+    StreamInspector.StreamDecision d =
+        si.inspect("0/content", OutputChannel.CONTENT, partial, 0, false);
+    assertThat(d.redactions()).isEmpty();
+    assertThat(d.undecidedFrom()).isEqualTo(partial.indexOf("AKIA"));
+    String prose = "An ordinary answer, with no key in it. ";
+    assertThat(si.inspect("0/content", OutputChannel.CONTENT, prose, 0, false).undecidedFrom())
+        .isEqualTo(prose.length());
   }
 
   @Test

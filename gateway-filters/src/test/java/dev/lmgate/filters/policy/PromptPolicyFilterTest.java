@@ -18,6 +18,7 @@ import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.ResponseView;
 import dev.lmgate.spi.StreamInspector;
+import dev.lmgate.spi.StreamInspector.StreamDecision;
 import dev.lmgate.spi.Verdict;
 import java.time.Clock;
 import java.util.List;
@@ -165,11 +166,23 @@ class PromptPolicyFilterTest {
     StreamInspector s = f.streamInspector(r).orElseThrow();
     assertThat(s.holdBack()).isGreaterThanOrEqualTo(canary.length());
     String half = "sure: " + canary.substring(0, 10);
-    assertThat(s.inspect("0", OutputChannel.CONTENT, half, 0, false).block()).isFalse();
+    StreamDecision first = s.inspect("0", OutputChannel.CONTENT, half, 0, false);
+    assertThat(first.block()).isFalse();
+    assertThat(first.undecidedFrom())
+        .as("exactly the part that could still become the canary is held")
+        .isEqualTo("sure: ".length());
     assertThat(
-            s.inspect("0", OutputChannel.CONTENT, half + canary.substring(10), half.length(), false)
+            s.inspect(
+                    "0",
+                    OutputChannel.CONTENT,
+                    half + canary.substring(10),
+                    first.undecidedFrom(),
+                    false)
                 .block())
         .isTrue();
+    assertThat(s.inspect("0", OutputChannel.CONTENT, "sure, all good ", 0, false).undecidedFrom())
+        .as("ordinary text holds nothing")
+        .isEqualTo("sure, all good ".length());
     f.onExchangeEnd(r, null);
     assertThat(f.inspectsResponse(r)).as("forgotten when the exchange ends").isFalse();
   }

@@ -276,17 +276,18 @@ class SensitiveDataFilterTest {
     String text = "Writing to " + p + " now";
     int at = text.indexOf(p);
     for (int cut = at + 1; cut < at + p.length(); cut++) {
-      // the events so far end inside the placeholder: nothing to restore yet ...
+      // the events so far end inside the placeholder: nothing to restore yet, and exactly the
+      // placeholder's beginning is held ...
+      var first =
+          inspector.inspect(
+              "0", dev.lmgate.spi.OutputChannel.CONTENT, text.substring(0, cut), 0, false);
+      assertThat(first.redactions()).isEmpty();
+      assertThat(first.undecidedFrom()).isEqualTo(at);
+      // ... and the next event completes it: seen whole from where the first answer held
       assertThat(
               inspector
                   .inspect(
-                      "0", dev.lmgate.spi.OutputChannel.CONTENT, text.substring(0, cut), 0, false)
-                  .redactions())
-          .isEmpty();
-      // ... and the next event completes it: seen whole, though it began before scanFrom
-      assertThat(
-              inspector
-                  .inspect("0", dev.lmgate.spi.OutputChannel.CONTENT, text, cut, false)
+                      "0", dev.lmgate.spi.OutputChannel.CONTENT, text, first.undecidedFrom(), false)
                   .redactions())
           .as("split after %d characters", cut - at)
           .singleElement()
