@@ -6,7 +6,10 @@
 # and the audit trail live).
 #
 #   gateway-bench/paced-stream.sh            # 20 streams each
-#   RUNS=50 PACE_MS=20 gateway-bench/paced-stream.sh
+#   RUNS=50 PACE_MS=20 SPLITS=tokens gateway-bench/paced-stream.sh
+#
+# SPLITS (default "words tokens"): how the answer is cut into events — words ("Sure. ", "The ") or
+# tokens, as a BPE tokenizer does (" rele", "ase": most events end inside a word).
 #
 # Needs python3 and a JDK; 127.0.0.1 only; everything started here is stopped by PID on exit.
 set -euo pipefail
@@ -51,7 +54,9 @@ pids+=($!)
 wait_port "$PASS_PORT"
 wait_port "$GW_PORT"
 
-run() { python3 "$here/gateway-bench/paced_stream.py" run "$1" "$key" --runs "$RUNS"; }
-run "http://127.0.0.1:$STUB_PORT" | sed 's|^http://127.0.0.1:[0-9]*|direct|'
-run "http://127.0.0.1:$PASS_PORT" | sed 's|^http://127.0.0.1:[0-9]*|lmgate passthrough|'
-run "http://127.0.0.1:$GW_PORT" | sed 's|^http://127.0.0.1:[0-9]*|lmgate, shipped config|'
+run() { python3 "$here/gateway-bench/paced_stream.py" run "$1" "$key" --runs "$RUNS" --split "$2"; }
+for split in ${SPLITS:-words tokens}; do
+  run "http://127.0.0.1:$STUB_PORT" "$split" | sed 's|^http://127.0.0.1:[0-9]*|direct|'
+  run "http://127.0.0.1:$PASS_PORT" "$split" | sed 's|^http://127.0.0.1:[0-9]*|lmgate passthrough|'
+  run "http://127.0.0.1:$GW_PORT" "$split" | sed 's|^http://127.0.0.1:[0-9]*|lmgate, shipped config|'
+done

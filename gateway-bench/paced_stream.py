@@ -6,8 +6,9 @@
       characters: a URL, a version number, an e-mail address, words like "key" and "token", no
       secret) one word-piece per SSE event, PACE_MS (20) apart. It writes each piece's send time
       (time.time()) to SENDS_FILE when that variable is set.
-  paced_stream.py run URL KEY [--runs N]
-      Requests the stream N times (default 20) from URL (the stub itself, or a gateway in front of
+  paced_stream.py run URL KEY [--runs N] [--split words|tokens]
+      Requests the stream N times (default 20), cut into events as SPLIT says (words: a word and
+      the space after it; tokens: like a BPE tokenizer, " rele", "ase"), from URL (the stub itself, or a gateway in front of
       it) and prints, over all content events, the lag of each event: its arrival time minus the
       time the stub sent it (both clocks are this machine's), as first-event, p50, p90 and max.
 Standard library only; 127.0.0.1 only. Stub and client must run on the same machine.
@@ -30,7 +31,14 @@ ANSWER = (
     "The usual fix is to re-run the pipeline after refreshing the credentials from the vault; the "
     "whole thing takes about ten minutes, and nobody needs to restart the service itself."
 )
-PIECES = re.findall(r"\S+\s*", ANSWER)
+# How the answer is cut into events. words: a word and the space after it ("Sure. ", "The ").
+# tokens: like a BPE tokenizer, the space before a word and at most four characters of it
+# (" rele", "ase"), so most events end inside a word — the harder case for a guard that holds
+# whatever could still become a match.
+SPLITS = {
+    "words": re.findall(r"\S+\s*", ANSWER),
+    "tokens": re.findall(r"\s*\S{1,4}", ANSWER),
+}
 
 
 def chunk(delta, finish=None):
@@ -45,7 +53,9 @@ class Stub(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("content-length", "0")))
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
+        asked = str(body.get("messages", [{}])[-1].get("content", ""))
+        pieces = SPLITS["tokens" if "split:tokens" in asked else "words"]
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -58,7 +68,7 @@ class Stub(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
 
         send(chunk({"role": "assistant", "content": ""}))
-        for piece in PIECES:
+        for piece in pieces:
             time.sleep(PACE_MS / 1000.0)
             sends.append(time.time())
             send(chunk({"content": piece}))
@@ -79,12 +89,13 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-def one_stream(url, key):
+def one_stream(url, key, split):
     """Arrival times of the content events of one streamed answer."""
     u = urllib.parse.urlparse(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     body = json.dumps({"model": "qwen/qwen3-4b-2507", "stream": True,
-                       "messages": [{"role": "user", "content": "Where are the release notes?"}]})
+                       "messages": [{"role": "user",
+                                     "content": "Where are the release notes? split:" + split}]})
     conn.request("POST", "/v1/chat/completions", body=body,
                  headers={"content-type": "application/json", "authorization": "Bearer " + key})
     r = conn.getresponse()
@@ -118,11 +129,14 @@ def pct(v, p):
 def run(argv):
     url, key = argv[0], argv[1]
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else 20
+    split = argv[argv.index("--split") + 1] if "--split" in argv else "words"
+    if split not in SPLITS:
+        raise SystemExit(f"--split: {split} (expected: {', '.join(SPLITS)})")
     sends_file = os.environ["SENDS_FILE"]
     first, lags = [], []
     for _ in range(runs):
         open(sends_file, "w").close()
-        arrivals = one_stream(url, key)
+        arrivals = one_stream(url, key, split)
         time.sleep(0.05)  # the stub writes its send times after the last event
         with open(sends_file) as f:
             sends = json.loads(f.readline())
@@ -132,7 +146,8 @@ def run(argv):
         pairs = list(zip(sends, arrivals))
         first.append((arrivals[0] - sends[0]) * 1000)
         lags += [(a - s) * 1000 for s, a in pairs]
-    print(f"{url}: {runs} streams, {len(PIECES)} content events each, pace {PACE_MS:.0f} ms")
+    print(f"{url}: {runs} streams, {len(SPLITS[split])} content events each ({split}),"
+          f" pace {PACE_MS:.0f} ms")
     print(f"  first content event lag: p50 {pct(first, 50):7.2f} ms  max {max(first):7.2f} ms")
     print(f"  every event lag:         p50 {pct(lags, 50):7.2f} ms  p90 {pct(lags, 90):7.2f} ms"
           f"  max {max(lags):7.2f} ms")

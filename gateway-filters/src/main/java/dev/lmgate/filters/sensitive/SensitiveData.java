@@ -145,9 +145,12 @@ public final class SensitiveData {
     when("akia", "asia", "abia", "acca");
     add("AWS_ACCESS_KEY_ID", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b");
     when("secret");
+    // The name starts a word or follows an underscore (MY_AWS_SECRET_ACCESS_KEY=): a letter in the
+    // middle of a word ("has", "access") is not where it begins, so streamed prose is not held on
+    // every "s" and "a" as though a key name might follow.
     add(
         "AWS_SECRET_ACCESS_KEY",
-        "(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)[\"']?\\s*[:=]\\s*[\"']?"
+        "(?:\\b|_)(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)[\"']?\\s*[:=]\\s*[\"']?"
             + "([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
         1,
         v -> true);
