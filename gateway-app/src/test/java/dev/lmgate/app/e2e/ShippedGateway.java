@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class ShippedGateway
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
   private final List<String> keyNames;
+  private final java.util.function.UnaryOperator<String> edit;
   private final Map<String, String> keys = new java.util.HashMap<>();
   private Path dir;
   private LmStudioSimulator simulator;
@@ -35,7 +36,33 @@ public final class ShippedGateway
    * @param keyNames API keys (role {@code developer}) to create before the gateway starts
    */
   public ShippedGateway(String... keyNames) {
+    this(yaml -> yaml, keyNames);
+  }
+
+  private ShippedGateway(java.util.function.UnaryOperator<String> edit, String... keyNames) {
     this.keyNames = List.of(keyNames);
+    this.edit = edit;
+  }
+
+  /**
+   * The shipped file with one change an operator would make (each replacement must apply: a shipped
+   * file that no longer has {@code from} fails the test rather than testing the wrong thing).
+   *
+   * @param replacements pairs of text to find and its replacement
+   */
+  public static ShippedGateway editedAs(String[] replacements, String... keyNames) {
+    return new ShippedGateway(
+        yaml -> {
+          String out = yaml;
+          for (int i = 0; i < replacements.length; i += 2) {
+            if (!out.contains(replacements[i])) {
+              throw new IllegalStateException("config/gateway.yaml has no " + replacements[i]);
+            }
+            out = out.replace(replacements[i], replacements[i + 1]);
+          }
+          return out;
+        },
+        keyNames);
   }
 
   @Override
@@ -61,6 +88,12 @@ public final class ShippedGateway
             "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
     ConfigLoader loader = new ConfigLoader(env::get);
     Path config = Path.of("../config/gateway.yaml");
+    String shipped = Files.readString(config);
+    String edited = edit.apply(shipped);
+    if (!edited.equals(shipped)) {
+      config = dir.resolve("gateway.yaml");
+      Files.writeString(config, edited);
+    }
     GatewayConfig cfg = loader.load(config);
     gateway = new Gateway(cfg, config, loader, s -> {}).start();
   }
