@@ -12,6 +12,9 @@
 #                                          #   then durable appends/s of the log alone
 #   gateway-bench/bench.sh --proof [...]   # instead: issue 9's targets — Portkey and passthrough,
 #                                          #   then the full default guard set; one table
+#   gateway-bench/bench.sh --paced         # instead: per-event release lag of a stream paced like a
+#                                          #   model, direct / passthrough / shipped config
+#                                          #   (gateway-bench/paced-stream.sh; RUNS, SPLITS apply)
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
 #   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
 #
@@ -20,6 +23,9 @@
 # process started here is stopped by PID on exit.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "${1:-}" = "--paced" ]; then
+  exec "$here/gateway-bench/paced-stream.sh"
+fi
 shared=${LMGATE_SHARED:-$here/../shared}
 work=$(mktemp -d /tmp/lmgate-bench.XXXXXX)
 cp -r "$shared/bench/." "$work/"

@@ -7,10 +7,12 @@
       secret) one word-piece per SSE event, PACE_MS (20) apart. It writes each piece's send time
       (time.time()) to SENDS_FILE when that variable is set.
   paced_stream.py run URL KEY [--runs N] [--split words|tokens]
-      Requests the stream N times (default 20), cut into events as SPLIT says (words: a word and
+      Requests the stream N times (default 20, after one warm-up stream not counted), cut into events as SPLIT says (words: a word and
       the space after it; tokens: like a BPE tokenizer, " rele", "ase"), from URL (the stub itself, or a gateway in front of
       it) and prints, over all content events, the lag of each event: its arrival time minus the
       time the stub sent it (both clocks are this machine's), as first-event, p50, p90 and max.
+  paced_stream.py pieces words|tokens
+      Prints the answer's pieces, one JSON string per line (for gateway-bench/StreamHolds.java).
 Standard library only; 127.0.0.1 only. Stub and client must run on the same machine.
 """
 import http.client
@@ -134,6 +136,11 @@ def run(argv):
         raise SystemExit(f"--split: {split} (expected: {', '.join(SPLITS)})")
     sends_file = os.environ["SENDS_FILE"]
     first, lags = [], []
+    # one stream first, not counted: the gateway's first answer loads classes and compiles code
+    # that every later one reuses (a cold start is not what a running sidecar shows)
+    open(sends_file, "w").close()
+    one_stream(url, key, split)
+    time.sleep(0.05)
     for _ in range(runs):
         open(sends_file, "w").close()
         arrivals = one_stream(url, key, split)
@@ -156,6 +163,9 @@ def run(argv):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "stub":
         Server(("127.0.0.1", int(sys.argv[2])), Stub).serve_forever()
+    elif len(sys.argv) == 3 and sys.argv[1] == "pieces" and sys.argv[2] in SPLITS:
+        for piece in SPLITS[sys.argv[2]]:
+            print(json.dumps(piece))
     elif len(sys.argv) >= 4 and sys.argv[1] == "run":
         run(sys.argv[2:])
     else:

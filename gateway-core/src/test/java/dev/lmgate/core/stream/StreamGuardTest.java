@@ -275,6 +275,109 @@ class StreamGuardTest {
     assertThat(g.outcomes()).singleElement().extracting(o -> o.verdict().name()).isEqualTo("ALERT");
   }
 
+  /**
+   * Says exactly what could still match: "§§" is a match (blocked); a trailing "§" could still
+   * become one, so it is held from there.
+   */
+  record Pair() implements StreamInspector {
+    @Override
+    public int holdBack() {
+      return 64;
+    }
+
+    @Override
+    public StreamDecision inspect(
+        String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+      if (text.indexOf("§§", scanFrom) >= 0) {
+        return StreamDecision.block("pair");
+      }
+      int undecided = !complete && text.endsWith("§") ? text.length() - 1 : text.length();
+      return StreamDecision.pass().undecidedFrom(undecided);
+    }
+  }
+
+  static byte[] chunk(String content) {
+    return ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+            + content
+            + "\"},\"finish_reason\":null}]}\n\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void onlyWhatCouldStillBecomeAMatchIsHeldAndOnlyUntilItIsDecided() {
+    StreamGuard g = guard("/v1/chat/completions", new Pair(), FilterSettings.Action.BLOCK);
+    assertThat(g.onBytes(chunk("an ordinary ")))
+        .satisfies(s -> assertThat(s.release()).isEqualTo(chunk("an ordinary ")));
+    assertThat(g.onBytes(chunk("answer §")).release())
+        .as("ends in what could begin a match")
+        .isEmpty();
+    byte[] both = g.onBytes(chunk("and more")).release();
+    assertThat(new String(both, StandardCharsets.UTF_8))
+        .isEqualTo(
+            new String(chunk("answer §"), StandardCharsets.UTF_8)
+                + new String(chunk("and more"), StandardCharsets.UTF_8));
+    assertThat(g.onBytes(chunk(" then §")).release()).isEmpty();
+    StreamGuard.Step blocked = g.onBytes(chunk("§ leaked"));
+    assertThat(blocked.blocked()).isTrue();
+    assertThat(new String(blocked.release(), StandardCharsets.UTF_8)).doesNotContain("§");
+    assertThat(g.delivered())
+        .singleElement()
+        .extracting(o -> o.text())
+        .isEqualTo("an ordinary answer §and more");
+  }
+
+  @Test
+  void anInspectorInShadowModeNeverHoldsButStillRecordsWhatItSaw() {
+    StreamInspector holdsEverything =
+        new StreamInspector() {
+          @Override
+          public int holdBack() {
+            return 1 << 16;
+          }
+
+          @Override
+          public StreamDecision inspect(
+              String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
+            return (text.contains("forbidden")
+                    ? StreamDecision.block("seen")
+                    : StreamDecision.pass())
+                .undecidedFrom(0);
+          }
+        };
+    StreamGuard shadow =
+        guard("/v1/chat/completions", holdsEverything, FilterSettings.Action.ALERT);
+    assertThat(shadow.onBytes(chunk("first ")).release()).isEqualTo(chunk("first "));
+    assertThat(shadow.onBytes(chunk("forbidden")).release()).isEqualTo(chunk("forbidden"));
+    assertThat(shadow.outcomes())
+        .singleElement()
+        .extracting(o -> o.verdict().name())
+        .isEqualTo("ALERT");
+    StreamGuard enforcing =
+        guard("/v1/chat/completions", holdsEverything, FilterSettings.Action.BLOCK);
+    assertThat(enforcing.onBytes(chunk("first ")).release())
+        .as("it could still match from 0")
+        .isEmpty();
+  }
+
+  @Test
+  void anInspectorThatDoesNotSayIsHeldItsWholeHoldBackAndNoMore() {
+    StreamGuard g =
+        guard(
+            "/v1/chat/completions",
+            new Literal("\u0000never", false, 8),
+            FilterSettings.Action.BLOCK);
+    assertThat(g.onBytes(chunk("1234567")).release()).isEmpty();
+    assertThat(g.onBytes(chunk("89")).release()).isEmpty(); // "1234567" ends 2 before the end
+    assertThat(g.onBytes(chunk("abcdefgh")).release())
+        .isEqualTo(concat(chunk("1234567"), chunk("89")));
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   @Test
   void aFailingInspectorFailsClosed() {
     assertFailsClosed(() -> new IllegalStateException("boom"));

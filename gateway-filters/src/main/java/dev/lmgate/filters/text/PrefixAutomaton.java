@@ -29,6 +29,9 @@ public final class PrefixAutomaton {
   private final boolean[] asciiStarts; // ASCII characters a match can begin with
   private final boolean nonAsciiStarts; // whether one can begin with a non-ASCII character
 
+  /** The two thread lists a run needs, kept per thread: an inspection runs on every event. */
+  private final ThreadLocal<Queue[]> queues;
+
   private PrefixAutomaton(CompiledProgram prog) {
     this.prog = prog;
     Queue q = new Queue(prog.size());
@@ -46,6 +49,8 @@ public final class PrefixAutomaton {
       nonAscii = true; // conservative: any rune instruction may take some non-ASCII character
     }
     this.nonAsciiStarts = nonAscii;
+    this.queues =
+        ThreadLocal.withInitial(() -> new Queue[] {new Queue(prog.size()), new Queue(prog.size())});
   }
 
   /** The automaton of a compiled pattern. */
@@ -61,8 +66,10 @@ public final class PrefixAutomaton {
    */
   public int liveFrom(CharSequence text, int from) {
     int len = text.length();
-    Queue run = new Queue(prog.size());
-    Queue next = new Queue(prog.size());
+    Queue[] q = queues.get();
+    Queue run = q[0];
+    Queue next = q[1];
+    run.clear();
     int pos = from;
     int before = pos > 0 ? Character.codePointBefore(text, pos) : -1;
     while (true) {

@@ -1,0 +1,90 @@
+import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.core.chain.RequestContext;
+import dev.lmgate.core.json.Json;
+import dev.lmgate.core.route.RouteTable;
+import dev.lmgate.filters.auth.FileKeyStore;
+import dev.lmgate.spi.GatewayFilter;
+import dev.lmgate.spi.OutputChannel;
+import dev.lmgate.spi.Route;
+import dev.lmgate.spi.StreamInspector;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Which output guard holds what of a streamed answer (issue 18, docs/performance.md): reads the
+ * answer's pieces, one per line of standard input (JSON strings, as paced_stream.py prints them),
+ * builds the filters of a gateway config, and after each piece asks every stream inspector from
+ * where a match could still complete. Prints how many pieces end with something held, and what
+ * each filter held how often.
+ *
+ *   python3 gateway-bench/paced_stream.py pieces tokens \
+ *     | java -cp gateway-app/target/lmgate.jar gateway-bench/StreamHolds.java config/gateway.yaml
+ */
+public class StreamHolds {
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("lmgate-holds");
+    FileKeyStore.open(dir.resolve("keys.json"), "", false).close();
+    Map<String, String> env =
+        Map.of(
+            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
+            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
+            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
+            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
+            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    List<GatewayFilter> filters = new ConfigLoader(env::get).load(Path.of(args[0])).filters();
+    Route chat = ((RouteTable.Found) RouteTable.lmStudio().match("POST", "/v1/chat/completions")).route();
+    String body = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    RequestContext ctx =
+        new RequestContext(
+            "holds-1", chat, "POST", "/v1/chat/completions", Map::of, body.length(),
+            Json.parse(body.getBytes(StandardCharsets.UTF_8)).orElseThrow(), "127.0.0.1:1");
+    List<String> ids = new ArrayList<>();
+    List<StreamInspector> inspectors = new ArrayList<>();
+    for (GatewayFilter f : filters) {
+      if (f.id().equals("prompt-policy")) {
+        f.onRequest(ctx).toCompletableFuture().join(); // plants the canary
+      }
+      var i = f.streamInspector(ctx);
+      if (i.isPresent()) {
+        ids.add(f.id());
+        inspectors.add(i.get());
+      }
+    }
+    List<String> pieces = new ArrayList<>();
+    for (String line : new String(System.in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank()) {
+        pieces.add(Json.parse(line.getBytes(StandardCharsets.UTF_8)).orElseThrow().asText());
+      }
+    }
+    StringBuilder text = new StringBuilder();
+    int[] scanFrom = new int[inspectors.size()];
+    int held = 0;
+    Map<String, Integer> what = new TreeMap<>();
+    for (String piece : pieces) {
+      text.append(piece);
+      String t = text.toString();
+      boolean any = false;
+      for (int i = 0; i < inspectors.size(); i++) {
+        var d = inspectors.get(i).inspect("0", OutputChannel.CONTENT, t, scanFrom[i], false);
+        int floor = Math.max(0, t.length() - inspectors.get(i).holdBack());
+        int u =
+            d.undecidedFrom() == StreamInspector.StreamDecision.WINDOW
+                ? floor
+                : Math.max(floor, Math.min(t.length(), d.undecidedFrom()));
+        scanFrom[i] = u;
+        if (u < t.length()) {
+          any = true;
+          what.merge(ids.get(i) + " holds \"" + t.substring(u) + "\"", 1, Integer::sum);
+        }
+      }
+      held += any ? 1 : 0;
+    }
+    System.out.printf("%d pieces, %d end with something held; output guards: %s%n", pieces.size(), held, ids);
+    what.forEach((k, v) -> System.out.printf("  %3d x %s%n", v, k));
+  }
+}
