@@ -172,9 +172,10 @@ class StreamBoundaryTest {
                 String planted = m.find() ? m.group() : "lmgate-canary-missing";
                 return script(BEFORE + planted + AFTER, BEFORE.length() + split);
               });
-      String got = deliveredContent(shipped);
+      Delivered got = deliveredContent(shipped);
       splits++;
-      if (!BEFORE.startsWith(got)) { // nothing of the canary, nothing after it
+      // nothing of the canary, nothing after it, and the client is told why the answer stopped
+      if (!BEFORE.startsWith(got.content()) || !got.finishReason().equals("content_filter")) {
         failures.add("split at " + k + ": client got " + got);
       }
     }
@@ -194,10 +195,19 @@ class StreamBoundaryTest {
     for (int k = start; k <= end; k++) {
       int split = k;
       gw.simulator().respond("/v1/chat/completions", req -> script(text, split));
-      String got = deliveredContent(gw);
+      Delivered delivered = deliveredContent(gw);
+      String got = delivered.content();
       if (blocked) {
-        if (!text.startsWith(got) || got.length() > start) {
-          failures.add("split at " + (k - start) + ": client got …" + tail(got));
+        if (!text.startsWith(got)
+            || got.length() > start
+            || !delivered.finishReason().equals("content_filter")) {
+          failures.add(
+              "split at "
+                  + (k - start)
+                  + ": client got …"
+                  + tail(got)
+                  + " ending "
+                  + delivered.finishReason());
         }
       } else {
         String head = text.substring(0, start);
@@ -264,7 +274,10 @@ class StreamBoundaryTest {
   }
 
   /** Sends a streamed chat request and returns the content the client received. */
-  private String deliveredContent(ShippedGateway gw) throws Exception {
+  /** What a client read from a stream: the content, and the last finish reason given. */
+  private record Delivered(String content, String finishReason) {}
+
+  private Delivered deliveredContent(ShippedGateway gw) throws Exception {
     HttpResponse<byte[]> r =
         http.send(
             HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
@@ -279,14 +292,19 @@ class StreamBoundaryTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).isEqualTo(200);
     ByteArrayOutputStream content = new ByteArrayOutputStream();
+    String finish = "";
     for (String event : new String(r.body(), StandardCharsets.UTF_8).split("\n\n")) {
       if (!event.startsWith("data: ") || event.equals("data: [DONE]")) {
         continue;
       }
-      JsonNode delta = JSON.readTree(event.substring(6)).path("choices").path(0).path("delta");
-      content.writeBytes(delta.path("content").asText("").getBytes(StandardCharsets.UTF_8));
+      JsonNode choice = JSON.readTree(event.substring(6)).path("choices").path(0);
+      content.writeBytes(
+          choice.path("delta").path("content").asText("").getBytes(StandardCharsets.UTF_8));
+      if (choice.path("finish_reason").isTextual()) {
+        finish = choice.path("finish_reason").asText();
+      }
     }
-    return content.toString(StandardCharsets.UTF_8);
+    return new Delivered(content.toString(StandardCharsets.UTF_8), finish);
   }
 
   private static String random(Random r, String alphabet, int n) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import dev.lmgate.filters.text.GrowingScan;
 import dev.lmgate.filters.text.PrefixAutomaton;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -136,7 +137,7 @@ public final class OutputPatternFilter implements GatewayFilter {
     List<String> redacted = new ArrayList<>();
     List<Rule> applicable = rulesFor(response.request());
     for (OutputText out : response.outputs()) {
-      StreamDecision d = scan(applicable, out.channel(), out.text(), 0, true);
+      StreamDecision d = scan(applicable, out.channel(), out.text(), true, null);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), rejection(d.reason())));
       }
@@ -166,55 +167,82 @@ public final class OutputPatternFilter implements GatewayFilter {
             return holdBack;
           }
 
+          /** Per output still growing: each applicable rule's scan so far. */
+          private final Map<String, GrowingScan[]> scans = new HashMap<>();
+
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            return scan(applicable, channel, text, scanFrom, complete);
+            // a complete text ends its output's scan (a snapshot comes complete: scanned whole)
+            GrowingScan[] g =
+                complete
+                    ? scans.remove(key)
+                    : scans.computeIfAbsent(
+                        key,
+                        k -> {
+                          GrowingScan[] a = new GrowingScan[applicable.size()];
+                          for (int i = 0; i < a.length; i++) {
+                            Rule r = applicable.get(i);
+                            a[i] = new GrowingScan(r.pattern(), automata.get(r.name()));
+                          }
+                          return a;
+                        });
+            return scan(applicable, channel, text, complete, g);
           }
         });
   }
 
   /**
-   * Finds the matches from {@code scanFrom} on (the text before is context) — the first blocking
-   * rule wins — and, in a text that may still grow, from where a match could still complete. A
-   * match that reaches the end of a growing text is left for later (more text may lengthen or undo
-   * it: {@code \b}, greedy repeats) unless it began {@code hold-back} characters ago.
+   * Finds the matches — the first blocking rule wins — and, in a text that may still grow, from
+   * where a match could still complete. In a growing text each rule's matches are those a scan of
+   * the whole text finds ({@link GrowingScan}), acted on once more text can no longer change them
+   * (a match that reaches the end may still lengthen or be undone: {@code \b}, greedy repeats) or
+   * once it began {@code hold-back} characters ago.
+   *
+   * @param scans per rule, its scan of this output so far; null for a whole text
    */
   private StreamDecision scan(
-      List<Rule> rules, OutputChannel channel, String text, int scanFrom, boolean complete) {
+      List<Rule> rules, OutputChannel channel, String text, boolean complete, GrowingScan[] scans) {
     int len = text.length();
-    int settleBefore = complete ? Integer.MAX_VALUE : len - holdBack;
     int undecided = len;
     List<Span> spans = new ArrayList<>();
-    String reason = "";
-    for (Rule rule : rules) {
+    String[] reason = {""};
+    boolean[] blocked = {false};
+    for (int i = 0; i < rules.size(); i++) {
+      Rule rule = rules.get(i);
       if (!rule.channels().contains(channel)) {
         continue;
       }
-      Matcher m = rule.pattern().matcher(text);
-      int pos = scanFrom;
-      while (pos <= len && m.find(pos)) {
-        int s = m.start();
-        int e = m.end();
-        pos = e > s ? e : e + 1;
-        if (e == s) {
-          continue;
+      GrowingScan.Step step =
+          m -> {
+            int s = m.start();
+            int e = m.end();
+            if (e > s) {
+              if (rule.action() == FilterSettings.Action.BLOCK) {
+                blocked[0] = true;
+                reason[0] = rule.name();
+                return len + 1; // nothing after a block matters
+              }
+              spans.add(new Span(s, e, rule.replacement()));
+              reason[0] = reason[0].isEmpty() ? rule.name() : reason[0];
+            }
+            return e > s ? e : e + 1;
+          };
+      if (scans == null) {
+        Matcher m = rule.pattern().matcher(text);
+        int pos = 0;
+        while (pos <= len && m.find(pos)) {
+          pos = step.next(m);
         }
-        if (e == len && s > settleBefore) {
-          break; // pending: the automaton below holds it
-        }
-        if (rule.action() == FilterSettings.Action.BLOCK) {
-          return StreamDecision.block(rule.name());
-        }
-        spans.add(new Span(s, e, rule.replacement()));
-        reason = reason.isEmpty() ? rule.name() : reason;
+      } else {
+        undecided = Math.min(undecided, scans[i].advance(text, complete, holdBack, step));
       }
-      if (!complete) {
-        undecided = Math.min(undecided, automata.get(rule.name()).liveFrom(text, scanFrom));
+      if (blocked[0]) {
+        return StreamDecision.block(reason[0]);
       }
     }
     StreamDecision d =
-        spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason, spans);
+        spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason[0], spans);
     return d.undecidedFrom(undecided);
   }
 

@@ -53,8 +53,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PromptPolicyFilter implements GatewayFilter {
   public static final String ID = "prompt-policy";
-  private static final com.google.re2j.Pattern NOT_WORD =
-      com.google.re2j.Pattern.compile("[^\\p{L}\\p{N}]+");
   private static final com.google.re2j.Pattern WORD =
       com.google.re2j.Pattern.compile("[\\p{L}\\p{N}]+");
   private static final com.google.re2j.Pattern BLANKS = com.google.re2j.Pattern.compile("[ \\t]+");
@@ -116,16 +114,19 @@ public final class PromptPolicyFilter implements GatewayFilter {
       int at = from;
       while (at < len && m.find(at)) {
         tail.addLast(new int[] {m.start(), m.end()});
-        if (tail.size() >= LEAK_WORDS) {
+        if (tail.size() > LEAK_WORDS) {
           tail.removeFirst();
         }
         at = m.end();
       }
+      boolean lastOpen = !tail.isEmpty() && tail.peekLast()[1] == len;
+      if (!lastOpen && tail.size() == LEAK_WORDS) {
+        tail.removeFirst(); // LEAK_WORDS whole words are decided: a leak, or none
+      }
       List<String> words = new ArrayList<>(tail.size());
       for (int[] w : tail) {
-        words.add(answer.substring(w[0], w[1]).toLowerCase(Locale.ROOT));
+        words.add(normalized(answer.substring(w[0], w[1])));
       }
-      boolean lastOpen = !tail.isEmpty() && tail.peekLast()[1] == len;
       int j = 0;
       for (int[] w : tail) {
         if (beginsWindow(prompt, words.subList(j, words.size()), lastOpen)) {
@@ -161,14 +162,27 @@ public final class PromptPolicyFilter implements GatewayFilter {
       return out;
     }
 
+    /**
+     * The words of a text as {@link #overlaps} and {@link #undecidedFrom} compare them: runs of
+     * letters and digits, each lower-cased on its own (lower-casing can change a word's length, as
+     * {@code İ} does, so words are found first and lower-cased after, the same way for prompt and
+     * answer).
+     */
     private static List<String> words(String text) {
       List<String> out = new ArrayList<>();
-      for (String w : NOT_WORD.split(text.toLowerCase(Locale.ROOT))) {
-        if (!w.isEmpty()) {
-          out.add(w);
-        }
+      com.google.re2j.Matcher m = WORD.matcher(text);
+      while (m.find()) {
+        out.add(normalized(m.group()));
       }
       return out;
+    }
+
+    /**
+     * A word lower-cased, without the dot {@code İ} lower-cases to ({@code i} + U+0307), so that
+     * {@code İZMİR}, {@code İzmir} and {@code izmir} compare equal.
+     */
+    private static String normalized(String word) {
+      return word.toLowerCase(Locale.ROOT).replace("\u0307", "");
     }
   }
 

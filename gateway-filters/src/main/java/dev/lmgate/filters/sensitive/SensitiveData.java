@@ -3,6 +3,7 @@ package dev.lmgate.filters.sensitive;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.text.GrowingScan;
 import dev.lmgate.filters.text.PrefixAutomaton;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +43,14 @@ public final class SensitiveData {
     }
   }
 
-  /** What {@link #find} learns about a text in one pass, to skip detectors with no candidate. */
-  private record Shape(String lower, int digits, int digitRun, int dottedRun) {
+  /**
+   * What {@link #find} learns about a text in one pass, to skip detectors with no candidate. Each
+   * gate asks only for what a match itself contains, so a gate over any text that holds the match
+   * passes: a scan of part of a text (a stream's newest part) skips no detector a whole scan runs.
+   *
+   * @param ibanStart whether two ASCII letters are followed by two digits somewhere
+   */
+  private record Shape(String lower, int digits, int digitRun, int dottedRun, boolean ibanStart) {
     static Shape of(String text) {
       int digits = 0;
       int run = 0;
@@ -51,9 +58,16 @@ public final class SensitiveData {
       int bestRun = 0;
       int dots = 0;
       int bestDots = 0;
+      boolean ibanStart = false;
       for (int i = 0; i < text.length(); i++) {
         char c = text.charAt(i);
         boolean digit = c >= '0' && c <= '9';
+        ibanStart |=
+            digit
+                && i >= 3
+                && isDigit(text.charAt(i - 1))
+                && isAsciiLetter(text.charAt(i - 2))
+                && isAsciiLetter(text.charAt(i - 3));
         digits += digit ? 1 : 0;
         if (digit || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+') {
           run++;
@@ -70,7 +84,8 @@ public final class SensitiveData {
           dots = 0;
         }
       }
-      return new Shape(text.toLowerCase(java.util.Locale.ROOT), digits, bestRun, bestDots);
+      return new Shape(
+          text.toLowerCase(java.util.Locale.ROOT), digits, bestRun, bestDots, ibanStart);
     }
   }
 
@@ -145,12 +160,16 @@ public final class SensitiveData {
     when("akia", "asia", "abia", "acca");
     add("AWS_ACCESS_KEY_ID", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b");
     when("secret");
-    // The name starts a word or follows an underscore (MY_AWS_SECRET_ACCESS_KEY=): a letter in the
+    // The name starts a word, follows an underscore (MY_AWS_SECRET_ACCESS_KEY=) or, capitalized,
+    // ends a camelCase name (myAwsSecretKey=, s3SecretAccessKey=): a lower-case letter in the
     // middle of a word ("has", "access") is not where it begins, so streamed prose is not held on
     // every "s" and "a" as though a key name might follow.
     add(
         "AWS_SECRET_ACCESS_KEY",
-        "(?:\\b|_)(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)[\"']?\\s*[:=]\\s*[\"']?"
+        "(?:(?:\\b|_)(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)"
+            + "|(?:Aws|AWS)_?Secret_?(?:Access_?)?Key|Secret_?Access_?Key"
+            + "|AWS_?SECRET_?(?:ACCESS_?)?KEY|SECRET_?ACCESS_?KEY)"
+            + "[\"']?\\s*[:=]\\s*[\"']?"
             + "([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
         1,
         v -> true);
@@ -162,7 +181,7 @@ public final class SensitiveData {
     add(
         "EMAIL_ADDRESS",
         "\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}\\b");
-    whenShape(t -> t.digits() >= 10);
+    whenShape(Shape::ibanStart);
     add(
         "IBAN_CODE",
         "\\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\\b",
@@ -170,7 +189,12 @@ public final class SensitiveData {
         SensitiveData::ibanValid);
     whenShape(t -> t.digitRun() >= 13);
     add("CREDIT_CARD", "\\b(?:[0-9][ -]?){12,18}[0-9]\\b", 0, SensitiveData::luhnValid);
-    whenShape(t -> t.digitRun() >= 12 && (t.lower().contains("card") || t.lower().contains("cc")));
+    whenShape(
+        t ->
+            t.digitRun() >= 12
+                && (t.lower().contains("card")
+                    || t.lower().contains("cc")
+                    || t.lower().contains("maestro")));
     // 12-digit (Maestro) cards only where the text says it is a card: 1 in 10 digit runs passes
     // Luhn
     add(
@@ -178,7 +202,7 @@ public final class SensitiveData {
         "(?i:\\bcard|\\bcc|\\bmaestro)[^0-9\\n]{0,24}\\b([0-9]{12})\\b",
         1,
         v -> luhnValid(v, 12));
-    whenShape(t -> t.digits() >= 10);
+    whenShape(Shape::ibanStart);
     add(
         "IBAN_CODE",
         "\\b([a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?)\\b",
@@ -267,6 +291,108 @@ public final class SensitiveData {
   }
 
   /**
+   * The scan of one streamed output that is still growing: each detector's matches as one scan of
+   * the whole text finds them ({@link GrowingScan}), reported once each as soon as more text can no
+   * longer change them, and from where a value could still complete.
+   *
+   * <p>Unlike {@link #find}, values that overlap are all reported: which of two overlapping values
+   * the whole text keeps depends on the order detectors run in, and the two may be decided in
+   * different calls; rejecting the later one could release a character the whole text masks (a
+   * bearer token run on into an email address). The caller masks the union (the stream guard merges
+   * overlapping spans), so every character any value covers stays masked; the label shown for
+   * merged values is that of the first one reported.
+   */
+  public static final class Growing {
+    private final java.util.function.Predicate<String> kinds;
+    private final int holdBack;
+    private final GrowingScan[] scans = new GrowingScan[DETECTORS.size()];
+    private int undecided;
+
+    /**
+     * @param kinds the types to find (and to hold text for)
+     * @param holdBack how old a pending value may get before it is decided as it stands
+     */
+    public Growing(java.util.function.Predicate<String> kinds, int holdBack) {
+      this.kinds = kinds;
+      this.holdBack = holdBack;
+      for (int i = 0; i < scans.length; i++) {
+        Detector d = DETECTORS.get(i);
+        scans[i] = new GrowingScan(d.pattern(), d.automaton());
+      }
+    }
+
+    /**
+     * The values decided since the last call, by position (they may overlap each other and those
+     * reported before); then {@link #undecidedFrom} says from where one could still complete.
+     *
+     * @param text the output so far; each call's text extends the last one's
+     * @param complete whether the output is final
+     */
+    public List<Finding> advance(String text, boolean complete) {
+      int len = text.length();
+      int from = len;
+      for (int i = 0; i < scans.length; i++) {
+        if (kinds.test(DETECTORS.get(i).kind())) {
+          from = Math.min(from, scans[i].position());
+        }
+      }
+      // A detector's gate looks for evidence a match itself contains: the text since the
+      // earliest scan position holds every match still to come.
+      Shape shape = Shape.of(text.substring(from));
+      List<Finding> all = new ArrayList<>();
+      int live = len;
+      for (int i = 0; i < scans.length; i++) {
+        Detector d = DETECTORS.get(i);
+        if (!kinds.test(d.kind())) {
+          continue;
+        }
+        int l =
+            d.worth().test(shape)
+                ? scans[i].advance(text, complete, holdBack, m -> take(d, m, text, all, null))
+                : complete ? len : scans[i].skip(text, holdBack);
+        live = Math.min(live, l);
+      }
+      undecided = live;
+      all.sort(java.util.Comparator.comparingInt(Finding::start));
+      return all;
+    }
+
+    /**
+     * The earliest index from which a value could still complete as the text grows, as of the last
+     * {@link #advance}; the text's length when none. Checksums are not applied: a run of digits
+     * that may still become a card is held until it is decided.
+     */
+    public int undecidedFrom() {
+      return undecided;
+    }
+  }
+
+  /**
+   * Records a match as a finding when its value passes the detector's check and overlaps none taken
+   * (any, when {@code taken} is null); returns where the scan goes on.
+   */
+  private static int take(
+      Detector d,
+      Matcher m,
+      String text,
+      List<Finding> all,
+      java.util.TreeMap<Integer, Integer> taken) {
+    int start = m.start(d.group());
+    int end = m.end(d.group());
+    if (d.kind().equals("GOOGLE_API_KEY")) {
+      end = start + 39; // the pattern looks one past the key
+    }
+    if (d.check().test(text.substring(start, end))
+        && (taken == null || !overlaps(taken, start, end))) {
+      all.add(new Finding(d.kind(), start, end));
+      if (taken != null) {
+        taken.put(start, end);
+      }
+    }
+    return Math.max(end, m.start() + 1);
+  }
+
+  /**
    * Every sensitive value in {@code text}, non-overlapping, by position, checking {@code budget}
    * before each detector and every few dozen candidates. Linear in the text and the candidates
    * (RE2/J patterns; overlap checks against a sorted map of what was found).
@@ -274,46 +400,21 @@ public final class SensitiveData {
    * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
    */
   public static List<Finding> find(String text, ScanBudget budget) {
-    return find(text, 0, Integer.MAX_VALUE, k -> true, budget);
+    return find(text, k -> true, budget);
   }
 
   /**
-   * The values in a streamed output that is still growing, for the types {@code kinds} accepts:
-   * those found from {@code from} on (the text before is context only), except a match that reaches
-   * the end of the text and starts after {@code settleBefore}: more text may lengthen, shorten or
-   * undo it, and {@link #undecidedFrom} holds it until then.
+   * The values of the types {@code kinds} accepts in {@code text}, non-overlapping, by position.
    */
-  public static List<Finding> findGrowing(
-      String text, int from, int settleBefore, java.util.function.Predicate<String> kinds) {
-    return find(text, from, settleBefore, kinds, ScanBudget.UNLIMITED);
-  }
-
-  /**
-   * The earliest index {@code >= from} from which a value of a type {@code kinds} accepts could
-   * still complete as {@code text} grows ({@link PrefixAutomaton}); {@code text.length()} when
-   * none. Checksums are not applied: a run of digits that may still become a card is held until it
-   * is decided.
-   */
-  public static int undecidedFrom(
-      CharSequence text, int from, java.util.function.Predicate<String> kinds) {
-    int live = text.length();
-    for (Detector d : DETECTORS) {
-      if (kinds.test(d.kind())) {
-        live = Math.min(live, d.automaton().liveFrom(text, from));
-      }
-    }
-    return live;
+  public static List<Finding> find(String text, java.util.function.Predicate<String> kinds) {
+    return find(text, kinds, ScanBudget.UNLIMITED);
   }
 
   private static List<Finding> find(
-      String text,
-      int from,
-      int settleBefore,
-      java.util.function.Predicate<String> kinds,
-      ScanBudget budget) {
+      String text, java.util.function.Predicate<String> kinds, ScanBudget budget) {
     List<Finding> all = new ArrayList<>();
     java.util.TreeMap<Integer, Integer> taken = new java.util.TreeMap<>(); // start → end
-    Shape shape = Shape.of(from == 0 ? text : text.substring(from));
+    Shape shape = Shape.of(text);
     int candidates = 0;
     for (Detector d : DETECTORS) {
       budget.check();
@@ -321,26 +422,12 @@ public final class SensitiveData {
         continue;
       }
       Matcher m = d.pattern().matcher(text);
-      int at = from;
+      int at = 0;
       while (at <= text.length() && m.find(at)) {
         if ((++candidates & 63) == 0) {
           budget.check();
         }
-        if (m.end() == text.length() && m.start() > settleBefore) {
-          break; // may still change with more text: held, decided later
-        }
-        int start = m.start(d.group());
-        int end = m.end(d.group());
-        String value = text.substring(start, end);
-        if (d.kind().equals("GOOGLE_API_KEY")) {
-          end = start + 39; // the pattern looks one past the key
-          value = text.substring(start, end);
-        }
-        if (d.check().test(value) && !overlaps(taken, start, end)) {
-          all.add(new Finding(d.kind(), start, end));
-          taken.put(start, end);
-        }
-        at = Math.max(end, m.start() + 1);
+        at = take(d, m, text, all, taken);
       }
     }
     all.sort(java.util.Comparator.comparingInt(Finding::start));
@@ -367,6 +454,10 @@ public final class SensitiveData {
 
   private static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
   /** {@code 2024-05-17…}: a date, not a phone number. */

@@ -319,7 +319,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     Set<String> reasons = new LinkedHashSet<>();
     for (OutputText out : response.outputs()) {
       StreamInspector.StreamDecision d =
-          scanOutput(session, "", out.channel(), out.text(), 0, true, null);
+          scanOutput(session, out.channel(), out.text(), 0, true, null);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
       }
@@ -342,7 +342,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       return Optional.empty();
     }
     String session = session(request);
-    Map<String, Integer> openKeys = new java.util.HashMap<>(); // per output: a redacted PEM block
+    Map<String, OutputScan> scans = new java.util.HashMap<>(); // per output
     return Optional.of(
         new StreamInspector() {
           @Override
@@ -353,7 +353,17 @@ public final class SensitiveDataFilter implements GatewayFilter {
           @Override
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
-            return scanOutput(session, key, channel, text, scanFrom, complete, openKeys);
+            // a complete text ends its output's scan (a snapshot comes complete: scanned whole)
+            OutputScan scan =
+                complete
+                    ? scans.remove(key)
+                    : scans.computeIfAbsent(
+                        key,
+                        k ->
+                            new OutputScan(
+                                new SensitiveData.Growing(
+                                    SensitiveDataFilter.this::changesOutput, output.holdBack())));
+            return scanOutput(session, channel, text, scanFrom, complete, scan);
           }
         });
   }
@@ -379,39 +389,56 @@ public final class SensitiveDataFilter implements GatewayFilter {
   }
 
   /**
-   * Secrets and personal data in an answer, and pseudonyms to restore, from {@code scanFrom} on,
-   * and from where a value or a placeholder could still complete ({@link
-   * SensitiveData#undecidedFrom}). A value that reaches the end of a growing text is decided later
-   * unless it began {@code hold-back} characters ago; a redacted PEM key stays redacted through its
-   * END line ({@code openKeys}, per output), however long.
+   * What a streamed output's scan keeps between events: each detector's place ({@link
+   * SensitiveData.Growing}) and where a redacted PEM private key began while its END line has not
+   * arrived (null when none).
+   */
+  private static final class OutputScan {
+    final SensitiveData.Growing values;
+    Integer openKey;
+
+    OutputScan(SensitiveData.Growing values) {
+      this.values = values;
+    }
+  }
+
+  /**
+   * Secrets and personal data in an answer, and pseudonyms to restore from {@code scanFrom} on, and
+   * from where a value or a placeholder could still complete. Values are those a scan of the whole
+   * answer finds ({@link SensitiveData.Growing}), each acted on once more text can no longer change
+   * it or once it began {@code hold-back} characters ago; a redacted PEM key stays redacted through
+   * its END line, however long.
    *
-   * @param openKeys null for a whole answer
+   * @param scan the output's scan so far; null for a whole answer
    */
   private StreamInspector.StreamDecision scanOutput(
       String session,
-      String key,
       OutputChannel channel,
       String text,
       int scanFrom,
       boolean complete,
-      Map<String, Integer> openKeys) {
+      OutputScan scan) {
     int len = text.length();
     List<StreamInspector.Span> spans = new ArrayList<>();
     Set<String> reasons = new LinkedHashSet<>();
-    Integer open = openKeys == null ? null : openKeys.remove(key);
+    Integer open = scan == null ? null : scan.openKey;
     if (open != null) {
       com.google.re2j.Matcher end = PEM_END.matcher(text);
       boolean closed = end.find(Math.max(open, scanFrom - 64));
       spans.add(new StreamInspector.Span(open, closed ? end.end() : len, "[SECRET]"));
       reasons.add("masked PRIVATE_KEY");
-      if (!closed && !complete) {
-        openKeys.put(key, open);
-      }
+      scan.openKey = closed || complete ? null : open;
     }
+    int undecided = len;
     if (!output.handling().isEmpty()) {
-      int settleBefore = complete ? Integer.MAX_VALUE : len - output.holdBack();
-      for (SensitiveData.Finding f :
-          SensitiveData.findGrowing(text, scanFrom, settleBefore, this::changesOutput)) {
+      List<SensitiveData.Finding> found;
+      if (scan == null) {
+        found = SensitiveData.find(text, this::changesOutput);
+      } else {
+        found = scan.values.advance(text, complete);
+        undecided = scan.values.undecidedFrom();
+      }
+      for (SensitiveData.Finding f : found) {
         Handling h = output.handling().getOrDefault(f.kind(), Handling.ALLOW);
         if (h == Handling.BLOCK) {
           return StreamInspector.StreamDecision.block(f.kind() + " in the answer");
@@ -419,8 +446,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
         if (h == Handling.REDACT) {
           spans.add(new StreamInspector.Span(f.start(), f.end(), "[" + f.category() + "]"));
           reasons.add("masked " + f.kind());
-          if (openKeys != null && !complete && f.kind().equals("PRIVATE_KEY") && f.end() == len) {
-            openKeys.put(key, f.start()); // its body goes on: keep masking it
+          if (scan != null && !complete && f.kind().equals("PRIVATE_KEY") && f.end() == len) {
+            scan.openKey = f.start(); // its body goes on: keep masking it
           }
         }
       }
@@ -440,19 +467,15 @@ public final class SensitiveDataFilter implements GatewayFilter {
           reasons.add("restored pseudonyms");
         }
       }
+      if (!complete) {
+        undecided = Math.min(undecided, PLACEHOLDER_PREFIX.liveFrom(text, scanFrom));
+      }
     }
     StreamInspector.StreamDecision d =
         spans.isEmpty()
             ? StreamInspector.StreamDecision.pass()
             : StreamInspector.StreamDecision.redact(String.join(", ", reasons), spans);
-    if (complete) {
-      return d.undecidedFrom(len);
-    }
-    int undecided = SensitiveData.undecidedFrom(text, scanFrom, this::changesOutput);
-    if (restoring) {
-      undecided = Math.min(undecided, PLACEHOLDER_PREFIX.liveFrom(text, scanFrom));
-    }
-    return d.undecidedFrom(undecided);
+    return d.undecidedFrom(complete ? len : undecided);
   }
 
   static String applySpans(String text, List<StreamInspector.Span> spans) {

@@ -119,7 +119,8 @@ class OutputPatternFilterTest {
   }
 
   @Test
-  void streamInspectorReportsMatchesFromScanFromAndHoldsOnlyWhatCouldStillMatch() throws Exception {
+  void streamInspectorReportsEachMatchOnceAsItIsDecidedAndHoldsOnlyWhatCouldStillMatch()
+      throws Exception {
     StreamInspector si =
         filter(RULES, FilterSettings.Action.BLOCK)
             .streamInspector(TestRequests.chat("openai-chat", "{}"))
@@ -127,22 +128,29 @@ class OutputPatternFilterTest {
     assertThat(si.holdBack()).isEqualTo(20);
     String text = "key AKIAABCDEFGHIJKLMNOP and AKIAQRSTUVWXYZ234567 ok";
     assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, 0, false).redactions())
-        .hasSize(2);
-    int second = text.indexOf("AKIAQ");
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, second, false).redactions())
-        .singleElement()
-        .satisfies(
-            s -> assertThat(text.substring(s.start(), s.end())).isEqualTo("AKIAQRSTUVWXYZ234567"));
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, text, second + 1, false).redactions())
-        .as("a match starting before scanFrom was decided before")
+        .extracting(s -> text.substring(s.start(), s.end()))
+        .containsExactly("AKIAABCDEFGHIJKLMNOP", "AKIAQRSTUVWXYZ234567");
+    String longer = text + " and more";
+    assertThat(
+            si.inspect("0/content", OutputChannel.CONTENT, longer, text.length(), false)
+                .redactions())
+        .as("a match is acted on once, when it is decided")
         .isEmpty();
+
     String partial = "the id is AKIAQRST";
     StreamInspector.StreamDecision d =
-        si.inspect("0/content", OutputChannel.CONTENT, partial, 0, false);
+        si.inspect("1/content", OutputChannel.CONTENT, partial, 0, false);
     assertThat(d.redactions()).isEmpty();
     assertThat(d.undecidedFrom()).isEqualTo(partial.indexOf("AKIA"));
+    String whole = partial + "UVWXYZ234567 done";
+    assertThat(
+            si.inspect("1/content", OutputChannel.CONTENT, whole, d.undecidedFrom(), false)
+                .redactions())
+        .extracting(s -> whole.substring(s.start(), s.end()))
+        .containsExactly("AKIAQRSTUVWXYZ234567");
+
     String prose = "An ordinary answer, with no key in it. ";
-    assertThat(si.inspect("0/content", OutputChannel.CONTENT, prose, 0, false).undecidedFrom())
+    assertThat(si.inspect("2/content", OutputChannel.CONTENT, prose, 0, false).undecidedFrom())
         .isEqualTo(prose.length());
   }
 

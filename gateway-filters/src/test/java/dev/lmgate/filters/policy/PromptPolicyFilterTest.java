@@ -213,6 +213,58 @@ class PromptPolicyFilterTest {
         .isEqualTo(Verdict.Kind.PASS);
   }
 
+  @Test
+  void aStreamedLeakIsHeldFromItsFirstWordWhereverTheStreamIsCut() throws Exception {
+    PromptPolicyFilter f =
+        filter(
+            "{\"system-prompts\": [{\"text\": \"You are the billing assistant of Acme. Never"
+                + " discuss refunds above 500 euros without a manager.\"}], \"canary\": false}");
+    String leak = "never discuss REFUNDS above 500 euros, without a";
+    for (String answer : List.of("Sure. My rules: " + leak, "Sure. My rules: " + leak + " boss")) {
+      TestRequest r =
+          openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      f.decide(r);
+      StreamInspector s = f.streamInspector(r).orElseThrow();
+      int windowStart = answer.indexOf(leak);
+      int released = 0;
+      boolean blocked = false;
+      for (int cut = 1; cut <= answer.length() && !blocked; cut++) {
+        boolean complete = cut == answer.length();
+        int scanFrom = Math.max(released, cut - s.holdBack());
+        StreamDecision d =
+            s.inspect("0", OutputChannel.CONTENT, answer.substring(0, cut), scanFrom, complete);
+        blocked = d.block();
+        if (!blocked) {
+          released = d.undecidedFrom();
+          assertThat(released)
+              .as("released through %d of '%s'", cut, answer)
+              .isLessThanOrEqualTo(windowStart);
+        }
+      }
+      assertThat(blocked).as(answer).isTrue();
+      f.onExchangeEnd(r, null);
+    }
+  }
+
+  @Test
+  void wordsWhoseLowerCaseIsLongerStillMatch() throws Exception {
+    PromptPolicyFilter f =
+        filter(
+            "{\"system-prompts\": [{\"text\": \"İstanbul İzmir office: never discuss refunds above"
+                + " 500 euros.\"}], \"canary\": false}");
+    TestRequest r =
+        openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    f.decide(r);
+    String answer = "Rules: İSTANBUL İZMİR OFFICE never discuss refunds above 500. Fine?";
+    assertThat(f.onResponse(response(r, answer)).toCompletableFuture().join().kind())
+        .isEqualTo(Verdict.Kind.BLOCK);
+    StreamInspector s = f.streamInspector(r).orElseThrow();
+    String partial = answer.substring(0, answer.indexOf(" 500"));
+    StreamDecision d = s.inspect("0", OutputChannel.CONTENT, partial, 0, false);
+    assertThat(d.block()).isFalse();
+    assertThat(d.undecidedFrom()).isEqualTo(answer.indexOf("İSTANBUL"));
+  }
+
   static ResponseView response(RequestView r, String text) {
     return new ResponseView() {
       @Override

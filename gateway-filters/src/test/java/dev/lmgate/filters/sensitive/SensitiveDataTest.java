@@ -2,6 +2,9 @@ package dev.lmgate.filters.sensitive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SensitiveDataTest {
@@ -40,5 +43,128 @@ class SensitiveDataTest {
     assertThat(SensitiveData.redact(text)).isEqualTo(text);
     assertThat(SensitiveData.redact("the year 2026 and 1234567890"))
         .isEqualTo("the year 2026 and 1234567890");
+  }
+
+  @Test
+  void findsAwsSecretsUnderCamelCaseAndSnakeCaseNames() {
+    String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    for (String name :
+        List.of(
+            "aws_secret_access_key",
+            "AWS_SECRET_ACCESS_KEY",
+            "myAwsSecretKey",
+            "s3SecretAccessKey",
+            "AwsSecretAccessKey",
+            "secretAccessKey")) {
+      assertThat(SensitiveData.redact("cfg " + name + "=\"" + secret + "\" end"))
+          .as(name)
+          .isEqualTo("cfg " + name + "=\"[SECRET]\" end");
+    }
+    assertThat(SensitiveData.redact("the secretary=" + secret))
+        .as("a word that merely contains 'secret' names no key")
+        .contains(secret);
+  }
+
+  /** Values whose detectors reject some candidates by a check, or whose gates read letters. */
+  private static final List<String> PIECES =
+      List.of(
+          "23456789 12345-6789555123-5671111",
+          "4111 1111 1111 1111",
+          "4111 1111 1111 1112",
+          "5018-0000-0009",
+          "maestro",
+          "GB82 WEST 1234 5698 7654 32",
+          "DE89370400440532013000",
+          "DE89 3704",
+          "AKIAIOSFODNN7EXAMPLE",
+          "myAwsSecretKey=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+          "jane.doe@example.org",
+          "219-09-9999",
+          "046-454-286",
+          "AB 12 34 56 C",
+          "+1 415 555 0132",
+          "192.168.1.20",
+          "Bearer abcdefghijklmnopqrstuvwxyz012345",
+          "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz",
+          "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+          "the",
+          "key",
+          "token",
+          "12",
+          "2026",
+          "-",
+          "=");
+
+  private static final List<String> GLUE = List.of(" ", " ", "", "\n", ", ", "-", "/");
+
+  /**
+   * The stream promise at the level of the detectors: however a text is cut into growing pieces,
+   * every character of every value the whole text holds is either reported or still undecided
+   * before it could be released, and nothing is reported that the whole text does not hold.
+   */
+  @Test
+  void aGrowingScanHoldsEveryValueTheWholeTextHoldsUntilItIsReported() {
+    Random random = new Random(18);
+    int checked = 0;
+    for (int round = 0; round < 3_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int pieces = 1 + random.nextInt(8);
+      for (int i = 0; i < pieces; i++) {
+        b.append(PIECES.get(random.nextInt(PIECES.size())));
+        b.append(GLUE.get(random.nextInt(GLUE.size())));
+      }
+      String text = b.toString();
+      List<SensitiveData.Finding> whole = SensitiveData.find(text, k -> true);
+      SensitiveData.Growing growing = new SensitiveData.Growing(k -> true, 256);
+      boolean[] reported = new boolean[text.length()];
+      List<SensitiveData.Finding> seen = new ArrayList<>();
+      int cut = 0;
+      while (cut < text.length()) {
+        cut = Math.min(text.length(), cut + 1 + random.nextInt(random.nextBoolean() ? 3 : 40));
+        boolean complete = cut == text.length();
+        String sofar = text.substring(0, cut);
+        for (SensitiveData.Finding f : growing.advance(sofar, complete)) {
+          seen.add(f);
+          for (int i = f.start(); i < f.end(); i++) {
+            reported[i] = true;
+          }
+        }
+        int undecided = complete ? cut : growing.undecidedFrom();
+        for (SensitiveData.Finding f : whole) {
+          for (int i = f.start(); i < Math.min(f.end(), undecided); i++) {
+            assertThat(reported[i])
+                .as("%s at %d of '%s' released when cut at %d", f.kind(), i, text, cut)
+                .isTrue();
+          }
+        }
+      }
+      for (SensitiveData.Finding f : seen) {
+        assertThat(whole)
+            .as("'%s' reported in '%s'", text.substring(f.start(), f.end()), text)
+            .anySatisfy(w -> assertThat(w.start() < f.end() && f.start() < w.end()).isTrue());
+      }
+      checked += whole.size();
+    }
+    assertThat(checked).as("values planted and found").isGreaterThan(3_000);
+  }
+
+  @Test
+  void aCardFoundOnlyByTheWholeTextsAlignmentIsFoundWhereverTheStreamIsCut() {
+    String text = "ref 23456789 12345-6789555123-5671111 ok";
+    List<SensitiveData.Finding> whole = SensitiveData.find(text, k -> true);
+    assertThat(whole).extracting(SensitiveData.Finding::kind).contains("CREDIT_CARD");
+    for (int cut = 1; cut < text.length(); cut++) {
+      SensitiveData.Growing growing = new SensitiveData.Growing(k -> true, 256);
+      List<SensitiveData.Finding> first = growing.advance(text.substring(0, cut), false);
+      int undecided = growing.undecidedFrom();
+      for (SensitiveData.Finding f : whole) {
+        if (!first.contains(f)) {
+          assertThat(undecided).as("held from cut %d", cut).isLessThanOrEqualTo(f.start());
+        }
+      }
+      List<SensitiveData.Finding> found = new ArrayList<>(first);
+      found.addAll(growing.advance(text, true));
+      assertThat(found).as("cut at %d", cut).containsAll(whole);
+    }
   }
 }

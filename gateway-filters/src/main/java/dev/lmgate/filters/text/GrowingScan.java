@@ -1,0 +1,90 @@
+package dev.lmgate.filters.text;
+
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+
+/**
+ * One pattern's matches over a text that grows (a streamed answer), found exactly as one scan of
+ * the whole text would find them, each as soon as it is decided.
+ *
+ * <p>A scan of a whole text tries the pattern at a position, takes the leftmost match, and goes on
+ * from where the caller says (after the match, or one past its start). Where it goes on matters
+ * when the caller rejects matches by a check (a Luhn digit): a scan started elsewhere lines up
+ * differently and can step over the one run of digits that passes. So the scan keeps its own
+ * position across calls instead of starting where another detector left off, and stops at the first
+ * match that more text could still change: one that starts at or after a position the pattern's
+ * {@link PrefixAutomaton} still finds live (an earlier match may yet appear there), or that touches
+ * the end. Matches before it are exactly those the whole text gives.
+ *
+ * <p>Bounded: a match still pending once it began {@code holdBack} characters ago is taken as it
+ * stands, and a live start that old is given up (the stream guard releases that text anyway), so a
+ * call costs the text since the scan's position, at most {@code holdBack} plus what arrived.
+ */
+public final class GrowingScan {
+  /** What the caller makes of a match: the position the scan goes on from, past its start. */
+  public interface Step {
+    int next(Matcher match);
+  }
+
+  private final Pattern pattern;
+  private final PrefixAutomaton automaton;
+  private int at; // where a scan of the whole text would try next
+
+  public GrowingScan(Pattern pattern, PrefixAutomaton automaton) {
+    this.pattern = pattern;
+    this.automaton = automaton;
+  }
+
+  /** Where the scan stands: no match it has not yet passed to a step starts before it. */
+  public int position() {
+    return at;
+  }
+
+  /**
+   * Passes every match decided since the last call to {@code step}, in order; returns the earliest
+   * position from which a match could still complete as the text grows ({@code text.length()} when
+   * none, and always once {@code complete}).
+   *
+   * @param text the whole text so far; each call's text extends the last one's
+   * @param complete whether the text is final: every match is decided
+   * @param holdBack how old a pending match or live start may get before it is decided as it stands
+   */
+  public int advance(String text, boolean complete, int holdBack, Step step) {
+    int len = text.length();
+    Matcher m = pattern.matcher(text);
+    if (complete) {
+      while (at <= len && m.find(at)) {
+        at = step.next(m);
+      }
+      return len;
+    }
+    int settleBefore = len - holdBack;
+    int live = automaton.liveFrom(text, at);
+    while (at <= len && m.find(at)) {
+      boolean open = m.start() >= live || m.end() == len;
+      if (open && m.start() > settleBefore) {
+        return Math.min(live, m.start()); // more text may change it: decided later
+      }
+      at = step.next(m);
+      if (at > live) {
+        live = at > len ? len : automaton.liveFrom(text, at);
+      }
+    }
+    // No match from here on: any later one starts where the automaton is still live. One that
+    // would start before settleBefore is longer than hold-back: given up (released anyway).
+    at = Math.max(at, Math.min(len, Math.max(live, settleBefore + 1)));
+    return live;
+  }
+
+  /**
+   * Moves the scan past text that needs no scanning (a gate found no candidate in it): it goes on
+   * from where the automaton is still live, as {@link #advance} would after finding no match.
+   * Returns that position.
+   */
+  public int skip(String text, int holdBack) {
+    int len = text.length();
+    int live = automaton.liveFrom(text, at);
+    at = Math.max(at, Math.min(len, Math.max(live, len - holdBack + 1)));
+    return live;
+  }
+}
