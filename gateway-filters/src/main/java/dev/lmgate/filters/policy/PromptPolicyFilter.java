@@ -178,11 +178,17 @@ public final class PromptPolicyFilter implements GatewayFilter {
     }
 
     /**
-     * A word lower-cased, without the dot {@code İ} lower-cases to ({@code i} + U+0307), so that
-     * {@code İZMİR}, {@code İzmir} and {@code izmir} compare equal.
+     * A word lower-cased one character at a time, so that a word's beginning lower-cases to the
+     * beginning of the word (as it arrives in a stream, cut anywhere): no context rules such as
+     * Greek's word-final {@code ς}, which is compared as {@code σ}; {@code İ} is {@code i}.
      */
     private static String normalized(String word) {
-      return word.toLowerCase(Locale.ROOT).replace("\u0307", "");
+      StringBuilder sb = new StringBuilder(word.length());
+      word.codePoints()
+          .map(Character::toLowerCase)
+          .map(c -> c == 'ς' ? 'σ' : c)
+          .forEach(sb::appendCodePoint);
+      return sb.toString();
     }
   }
 

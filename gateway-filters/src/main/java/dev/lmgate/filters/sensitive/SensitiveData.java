@@ -163,10 +163,12 @@ public final class SensitiveData {
     // The name starts a word, follows an underscore (MY_AWS_SECRET_ACCESS_KEY=) or, capitalized,
     // ends a camelCase name (myAwsSecretKey=, s3SecretAccessKey=): a lower-case letter in the
     // middle of a word ("has", "access") is not where it begins, so streamed prose is not held on
-    // every "s" and "a" as though a key name might follow.
+    // every "s" and "a" as though a key name might follow. Its words may be joined by "_", "-" or
+    // a space (aws-secret-access-key:, "AWS Secret Access Key:").
     add(
         "AWS_SECRET_ACCESS_KEY",
-        "(?:(?:\\b|_)(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key|aws_secret)"
+        "(?:(?:\\b|_)(?i:aws[_ -]?secret[_ -]?(?:access[_ -]?)?key|secret[_ -]?access[_ -]?key"
+            + "|aws_secret)"
             + "|(?:Aws|AWS)_?Secret_?(?:Access_?)?Key|Secret_?Access_?Key"
             + "|AWS_?SECRET_?(?:ACCESS_?)?KEY|SECRET_?ACCESS_?KEY)"
             + "[\"']?\\s*[:=]\\s*[\"']?"

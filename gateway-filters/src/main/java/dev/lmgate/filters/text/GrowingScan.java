@@ -16,9 +16,13 @@ import com.google.re2j.Pattern;
  * {@link PrefixAutomaton} still finds live (an earlier match may yet appear there), or that touches
  * the end. Matches before it are exactly those the whole text gives.
  *
- * <p>Bounded: a match still pending once it began {@code holdBack} characters ago is taken as it
- * stands, and a live start that old is given up (the stream guard releases that text anyway), so a
- * call costs the text since the scan's position, at most {@code holdBack} plus what arrived.
+ * <p>Bounded: a match still pending once it began more than {@code holdBack} characters ago is
+ * taken as it stands, and a live start that old is given up (the stream guard releases that text
+ * anyway), so a call costs the text since the scan's position, at most {@code holdBack} plus what
+ * arrived. A match taken as it stands may end before the one the whole text gives, so from then on
+ * the scan no longer knows where the whole text's scan stands: it goes on one past the start of
+ * each match instead of past its end, trying every start, which finds every match the whole text
+ * gives, and possibly more (masked too: never fewer).
  */
 public final class GrowingScan {
   /** What the caller makes of a match: the position the scan goes on from, past its start. */
@@ -29,6 +33,7 @@ public final class GrowingScan {
   private final Pattern pattern;
   private final PrefixAutomaton automaton;
   private int at; // where a scan of the whole text would try next
+  private boolean everyStart; // a match was taken as it stands: try every start from here on
 
   public GrowingScan(Pattern pattern, PrefixAutomaton automaton) {
     this.pattern = pattern;
@@ -54,26 +59,38 @@ public final class GrowingScan {
     Matcher m = pattern.matcher(text);
     if (complete) {
       while (at <= len && m.find(at)) {
-        at = step.next(m);
+        take(m, step);
       }
       return len;
     }
-    int settleBefore = len - holdBack;
+    int oldest = len - holdBack; // a start before it is more than holdBack characters back
     int live = automaton.liveFrom(text, at);
     while (at <= len && m.find(at)) {
       boolean open = m.start() >= live || m.end() == len;
-      if (open && m.start() > settleBefore) {
-        return Math.min(live, m.start()); // more text may change it: decided later
+      if (open && m.start() >= oldest) {
+        // More text may change it: decided later. No match can start before it or before the
+        // live position any more, so the scan goes on from there (work per call stays bounded).
+        int pending = Math.min(live, m.start());
+        at = Math.max(at, Math.min(m.start(), Math.max(pending, oldest)));
+        return pending;
       }
-      at = step.next(m);
+      if (open) {
+        everyStart = true; // taken as it stands, longer than holdBack
+      }
+      take(m, step);
       if (at > live) {
         live = at > len ? len : automaton.liveFrom(text, at);
       }
     }
     // No match from here on: any later one starts where the automaton is still live. One that
-    // would start before settleBefore is longer than hold-back: given up (released anyway).
-    at = Math.max(at, Math.min(len, Math.max(live, settleBefore + 1)));
+    // would start before oldest is longer than hold-back: given up (released anyway).
+    at = Math.max(at, Math.min(len, Math.max(live, oldest)));
     return live;
+  }
+
+  private void take(Matcher m, Step step) {
+    int next = step.next(m);
+    at = everyStart && next <= m.end() ? m.start() + 1 : next; // past the end: the caller stops
   }
 
   /**
@@ -84,7 +101,7 @@ public final class GrowingScan {
   public int skip(String text, int holdBack) {
     int len = text.length();
     int live = automaton.liveFrom(text, at);
-    at = Math.max(at, Math.min(len, Math.max(live, len - holdBack + 1)));
+    at = Math.max(at, Math.min(len, Math.max(live, len - holdBack)));
     return live;
   }
 }

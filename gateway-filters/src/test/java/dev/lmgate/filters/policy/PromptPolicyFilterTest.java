@@ -21,6 +21,7 @@ import dev.lmgate.spi.StreamInspector;
 import dev.lmgate.spi.StreamInspector.StreamDecision;
 import dev.lmgate.spi.Verdict;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -215,20 +216,57 @@ class PromptPolicyFilterTest {
 
   @Test
   void aStreamedLeakIsHeldFromItsFirstWordWhereverTheStreamIsCut() throws Exception {
-    PromptPolicyFilter f =
-        filter(
-            "{\"system-prompts\": [{\"text\": \"You are the billing assistant of Acme. Never"
-                + " discuss refunds above 500 euros without a manager.\"}], \"canary\": false}");
+    String prompt =
+        "You are the billing assistant of Acme. Never discuss refunds above 500 euros without a"
+            + " manager.";
     String leak = "never discuss REFUNDS above 500 euros, without a";
-    for (String answer : List.of("Sure. My rules: " + leak, "Sure. My rules: " + leak + " boss")) {
+    assertHeldWhereverCut(prompt, "Sure. My rules: " + leak, leak);
+    assertHeldWhereverCut(prompt, "Sure. My rules: " + leak + " boss", leak);
+  }
+
+  @Test
+  void wordsCompareCaseInsensitivelyWhereverTheStreamCutsThem() throws Exception {
+    // lower-casing a whole word is not lower-casing its beginning: ΚΌΣ → κός (final sigma), and
+    // İ lower-cases to two characters
+    String greek = "Ο ΚΌΣΜΟΣ ΜΑΣ ΕΊΝΑΙ ΜΥΣΤΙΚΌΣ ΚΑΙ ΔΕΝ ΛΈΓΕΤΑΙ";
+    assertHeldWhereverCut(
+        "Ο κόσμος μας είναι μυστικός και δεν λέγεται ποτέ.", "Λοιπόν: " + greek + ".", greek);
+    String turkish = "İSTANBUL İZMİR OFFICE never discuss refunds above 500";
+    assertHeldWhereverCut(
+        "İstanbul İzmir office: never discuss refunds above 500 euros.",
+        "Rules: " + turkish + ". Fine?",
+        turkish);
+  }
+
+  /**
+   * The answer, which repeats {@code leak} (8 words of the pinned {@code prompt}), is blocked
+   * whole, and streamed — one character per event, and in two events cut at every position —
+   * nothing from the leak's first word on is released before the stream is blocked.
+   */
+  private static void assertHeldWhereverCut(String prompt, String answer, String leak)
+      throws Exception {
+    PromptPolicyFilter f =
+        filter("{\"system-prompts\": [{\"text\": \"" + prompt + "\"}], \"canary\": false}");
+    int windowStart = answer.indexOf(leak);
+    List<List<Integer>> cuttings = new ArrayList<>();
+    List<Integer> everyCharacter = new ArrayList<>();
+    for (int cut = 1; cut <= answer.length(); cut++) {
+      everyCharacter.add(cut);
+      cuttings.add(List.of(cut, answer.length()));
+    }
+    cuttings.add(everyCharacter);
+    for (List<Integer> cuts : cuttings) {
       TestRequest r =
           openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       f.decide(r);
+      assertThat(f.onResponse(response(r, answer)).toCompletableFuture().join().kind())
+          .as("whole: %s", answer)
+          .isEqualTo(Verdict.Kind.BLOCK);
       StreamInspector s = f.streamInspector(r).orElseThrow();
-      int windowStart = answer.indexOf(leak);
       int released = 0;
       boolean blocked = false;
-      for (int cut = 1; cut <= answer.length() && !blocked; cut++) {
+      for (int i = 0; i < cuts.size() && !blocked; i++) {
+        int cut = cuts.get(i);
         boolean complete = cut == answer.length();
         int scanFrom = Math.max(released, cut - s.holdBack());
         StreamDecision d =
@@ -241,28 +279,9 @@ class PromptPolicyFilterTest {
               .isLessThanOrEqualTo(windowStart);
         }
       }
-      assertThat(blocked).as(answer).isTrue();
+      assertThat(blocked).as("streamed in %d events: %s", cuts.size(), answer).isTrue();
       f.onExchangeEnd(r, null);
     }
-  }
-
-  @Test
-  void wordsWhoseLowerCaseIsLongerStillMatch() throws Exception {
-    PromptPolicyFilter f =
-        filter(
-            "{\"system-prompts\": [{\"text\": \"İstanbul İzmir office: never discuss refunds above"
-                + " 500 euros.\"}], \"canary\": false}");
-    TestRequest r =
-        openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-    f.decide(r);
-    String answer = "Rules: İSTANBUL İZMİR OFFICE never discuss refunds above 500. Fine?";
-    assertThat(f.onResponse(response(r, answer)).toCompletableFuture().join().kind())
-        .isEqualTo(Verdict.Kind.BLOCK);
-    StreamInspector s = f.streamInspector(r).orElseThrow();
-    String partial = answer.substring(0, answer.indexOf(" 500"));
-    StreamDecision d = s.inspect("0", OutputChannel.CONTENT, partial, 0, false);
-    assertThat(d.block()).isFalse();
-    assertThat(d.undecidedFrom()).isEqualTo(answer.indexOf("İSTANBUL"));
   }
 
   static ResponseView response(RequestView r, String text) {
