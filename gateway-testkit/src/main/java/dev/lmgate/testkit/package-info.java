@@ -1,2 +1,2 @@
-/** Test fixtures: the LM Studio simulator and JUnit extensions (leak check). */
+/** What tests share: JUnit extensions (leak check), test certificates, waiting helpers. */
 package dev.lmgate.testkit;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.simulator.Fixtures;
+import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.ConfigException;
-import dev.lmgate.testkit.Fixtures;
-import dev.lmgate.testkit.LmStudioSimulator;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

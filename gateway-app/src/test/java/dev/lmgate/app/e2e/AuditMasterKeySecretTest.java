@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
-import dev.lmgate.testkit.Fixtures;
-import dev.lmgate.testkit.LmStudioSimulator;
+import dev.lmgate.simulator.Fixtures;
+import dev.lmgate.simulator.LmStudioSimulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

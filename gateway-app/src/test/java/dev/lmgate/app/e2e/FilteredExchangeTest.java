@@ -2,10 +2,10 @@ package dev.lmgate.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lmgate.simulator.LmStudioSimulator.Scripted;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.testkit.Eventually;
-import dev.lmgate.testkit.LmStudioSimulator.Scripted;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,8 +2,8 @@ package dev.lmgate.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lmgate.simulator.LmStudioSimulator.Scripted;
 import dev.lmgate.spi.ExchangeSummary;
-import dev.lmgate.testkit.LmStudioSimulator.Scripted;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -2,9 +2,9 @@ package dev.lmgate.app.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lmgate.simulator.Fixtures;
+import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.ExchangeSummary;
-import dev.lmgate.testkit.Fixtures;
-import dev.lmgate.testkit.LmStudioSimulator;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;

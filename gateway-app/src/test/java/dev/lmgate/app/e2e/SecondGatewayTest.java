@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.audit.checkpoint.SigningKey;
 import dev.lmgate.audit.verify.AuditVerifier;
-import dev.lmgate.testkit.Fixtures;
-import dev.lmgate.testkit.LmStudioSimulator;
+import dev.lmgate.simulator.Fixtures;
+import dev.lmgate.simulator.LmStudioSimulator;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

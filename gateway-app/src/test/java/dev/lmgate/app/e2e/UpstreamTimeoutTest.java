@@ -3,9 +3,9 @@ package dev.lmgate.app.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.app.Gateway;
+import dev.lmgate.simulator.Fixtures;
+import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.testkit.Eventually;
-import dev.lmgate.testkit.Fixtures;
-import dev.lmgate.testkit.LmStudioSimulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

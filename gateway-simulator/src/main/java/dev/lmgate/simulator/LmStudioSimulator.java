@@ -1,4 +1,4 @@
-package dev.lmgate.testkit;
+package dev.lmgate.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
