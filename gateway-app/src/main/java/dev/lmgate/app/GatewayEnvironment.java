@@ -160,26 +160,20 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
   }
 
   private void dispatch(SecurityEvent e) {
-    boolean routine = e.type() == SecurityEvent.Type.AUTHENTICATION_SUCCEEDED;
-    if (routine ? security.isDebugEnabled() : security.isWarnEnabled()) {
+    if (security.isWarnEnabled()) {
       String line =
           "{} reason={} principal={} route={} client={} request={} {}"
               + (e.claimedOperator().isEmpty() ? "" : " claimed_operator(unverified)={}");
-      Object[] args = {
-        e.type(),
-        e.reason(),
-        e.principalId(),
-        e.routeId(),
-        e.clientAddress(),
-        e.requestId(),
-        e.detail(),
-        e.claimedOperator()
-      };
-      if (routine) {
-        security.debug(line, args);
-      } else {
-        security.warn(line, args);
-      }
+      security.warn(
+          line,
+          e.type(),
+          e.reason(),
+          e.principalId(),
+          e.routeId(),
+          e.clientAddress(),
+          e.requestId(),
+          e.detail(),
+          e.claimedOperator());
     }
     for (SecurityEventSink s : sinks) {
       try {

@@ -33,7 +33,6 @@ public record SecurityEvent(
 
   /** The kinds of security event. */
   public enum Type {
-    AUTHENTICATION_SUCCEEDED,
     AUTHENTICATION_FAILED,
     AUTHORIZATION_DENIED,
     LIMIT_EXCEEDED,

@@ -230,18 +230,11 @@ public final class AuthenticateFilter implements GatewayFilter {
             Map.of("retry-after", "30")));
   }
 
+  /**
+   * A success is no security event of its own: the exchange's record names the principal, its roles
+   * and this filter's outcome ({@code how}), so one record per exchange says it all.
+   */
   private Verdict succeed(RequestView request, Principal p, String how) {
-    env.events()
-        .emit(
-            new SecurityEvent(
-                env.clock().instant(),
-                SecurityEvent.Type.AUTHENTICATION_SUCCEEDED,
-                how,
-                request.requestId(),
-                p.id(),
-                request.route().id(),
-                request.clientAddress(),
-                ""));
     return Verdict.authenticated(how, p);
   }
 
