@@ -14,6 +14,10 @@
 #                                          #   then the full default guard set; one table
 #   gateway-bench/bench.sh --paced         # instead: per-event release lag of a stream paced like a
 #                                          #   model, direct / passthrough / shipped config
+#   gateway-bench/bench.sh --shipped [...] # instead: what users run — passthrough, then
+#                                          #   config/gateway.yaml as shipped (only its ${VAR}s set
+#                                          #   and the per-caller rate limits lifted so the load is
+#                                          #   not refused), each beside direct and nginx
 #                                          #   (gateway-bench/paced-stream.sh; RUNS, SPLITS apply)
 #   extra arguments are passed to run-bench.sh (e.g. --repeat 1 --warmup 15)
 #   LMGATE_JAVA_OPTS=-Dlmgate.transport=epoll gateway-bench/bench.sh   # native epoll instead of NIO
@@ -148,6 +152,22 @@ if [ "${1:-}" = "--proof" ]; then
   python3 "$here/gateway-bench/proof_table.py" "$out/$stamp-passthrough" "$out/$stamp-guarded" \
     | tee "$out/$stamp-proof.md"
   echo "results: $out/$stamp-proof.md ($out/$stamp-{passthrough,guarded}/summary.md)"
+  exit 0
+fi
+
+if [ "${1:-}" = "--shipped" ]; then
+  shift
+  # config/gateway.yaml as a user runs it (common.sh's shipped_config); --port and --upstream
+  # point it at the harness's stub.
+  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
+        | sed -n 's/^api key: //p')
+  [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
+  shipped_config "$here" "$work"
+  run_one passthrough "$work/passthrough.yaml" "$@"
+  run_one shipped "$work/shipped.yaml" --header "Authorization: Bearer $key" "$@"
+  java -jar "$jar" audit verify "$work/audit" --checkpoints "$work/checkpoints" --key "$work/audit/verifier.key" \
+    | sed "s/^/shipped audit log: /" | tee "$out/$stamp-shipped/audit-verify.txt"
+  echo "results: $out/$stamp-{passthrough,shipped}/summary.md"
   exit 0
 fi
 

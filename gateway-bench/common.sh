@@ -51,3 +51,21 @@ jar_copy() { # repo-root work-dir: builds the jar if missing, prints the path of
   cp "$jar" "$2/lmgate.jar"
   echo "$2/lmgate.jar"
 }
+
+shipped_config() { # repo-root work-dir: writes work-dir/shipped.yaml and exports its ${VAR}s
+  # config/gateway.yaml as a user runs it: its own filters, audit (async, encrypted payloads) and
+  # key store under work-dir. Only the per-caller rate limits are lifted: a load generator is one
+  # caller, far over the shipped 120 requests a minute.
+  python3 - "$1/config/gateway.yaml" "$2/shipped.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+lifted, n = re.subn(r"(  - id: rate-limit\n    default:[^\n]*\n)      requests: [^\n]*\n      concurrent: [^\n]*\n      tokens: [^\n]*\n",
+                    r"\1      requests: 100000000/1m\n      concurrent: 4096\n      tokens: 100000000000/1h\n", text)
+if n != 1:
+    sys.exit("config/gateway.yaml: the rate-limit defaults were not found where expected")
+open(sys.argv[2], "w").write(lifted)
+PY
+  export LMGATE_KEY_STORE="$2/keys.json" LMGATE_AUDIT_DIR="$2/audit" \
+    LMGATE_AUDIT_CHECKPOINTS="$2/checkpoints" LMGATE_AUDIT_SIGNING_KEY="$2/signing.key" \
+    LMGATE_AUDIT_MASTER_KEY_REF="file:$2/master.key" LMGATE_ADMIN_PORT=0
+}

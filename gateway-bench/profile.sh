@@ -7,6 +7,7 @@
 #   gateway-bench/profile.sh                  # chat and stream, 20 s warm-up + 30 s recorded
 #   WORKLOADS=stream SECONDS_RECORDED=60 gateway-bench/profile.sh
 #   CONFIG=passthrough gateway-bench/profile.sh   # no filters, no audit
+#   CONFIG=shipped gateway-bench/profile.sh       # config/gateway.yaml, rate limits lifted
 #
 # Needs what bench.sh needs. 127.0.0.1 only; every process started here is stopped by PID.
 set -euo pipefail
@@ -33,7 +34,12 @@ start_stub "$work" "$out/stub.log"
 pids+=("$stub_pid")
 
 printf 'X-Bench: profile\n' > "$work/headers.txt"
-if [ "${CONFIG:-guarded}" = guarded ]; then
+if [ "${CONFIG:-guarded}" = shipped ]; then
+  shipped_config "$here" "$work"
+  cp "$work/shipped.yaml" "$work/gateway.yaml"
+  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name profile --role developer 2>/dev/null | sed -n 's/^api key: //p')
+  printf 'Authorization: Bearer %s\n' "$key" > "$work/headers.txt"
+elif [ "${CONFIG:-guarded}" = guarded ]; then
   key=$(java -jar "$jar" keys create --store "$work/keys.json" --name profile --role developer 2>/dev/null | sed -n 's/^api key: //p')
   printf 'Authorization: Bearer %s\n' "$key" > "$work/headers.txt"
   full_guard_set "$work/keys.json" "$work/audit" > "$work/gateway.yaml"
