@@ -111,8 +111,16 @@ public final class SensitiveData {
 
   /** The detectors added next run when the lower-cased text contains one of {@code words}. */
   private static void when(String... words) {
-    List<String> w = List.of(words);
-    worth = t -> w.stream().anyMatch(t.lower()::contains);
+    String[] w = words.clone();
+    worth =
+        t -> {
+          for (String word : w) {
+            if (t.lower().contains(word)) {
+              return true;
+            }
+          }
+          return false;
+        };
   }
 
   /** The detectors added next run when the text passes {@code test}. */
@@ -305,7 +313,7 @@ public final class SensitiveData {
    * merged values is that of the first one reported.
    */
   public static final class Growing {
-    private final java.util.function.Predicate<String> kinds;
+    private final boolean[] enabled = new boolean[DETECTORS.size()]; // the types to find
     private final int holdBack;
     private final GrowingScan[] scans = new GrowingScan[DETECTORS.size()];
     private int undecided;
@@ -315,10 +323,10 @@ public final class SensitiveData {
      * @param holdBack how old a pending value may get before it is decided as it stands
      */
     public Growing(java.util.function.Predicate<String> kinds, int holdBack) {
-      this.kinds = kinds;
       this.holdBack = holdBack;
       for (int i = 0; i < scans.length; i++) {
         Detector d = DETECTORS.get(i);
+        enabled[i] = kinds.test(d.kind());
         scans[i] = new GrowingScan(d.pattern(), d.automaton());
       }
     }
@@ -334,7 +342,7 @@ public final class SensitiveData {
       int len = text.length();
       int from = len;
       for (int i = 0; i < scans.length; i++) {
-        if (kinds.test(DETECTORS.get(i).kind())) {
+        if (enabled[i]) {
           from = Math.min(from, scans[i].position());
         }
       }
@@ -345,7 +353,7 @@ public final class SensitiveData {
       int live = len;
       for (int i = 0; i < scans.length; i++) {
         Detector d = DETECTORS.get(i);
-        if (!kinds.test(d.kind())) {
+        if (!enabled[i]) {
           continue;
         }
         int l =

@@ -29,8 +29,13 @@ public final class PrefixAutomaton {
   private final boolean[] asciiStarts; // ASCII characters a match can begin with
   private final boolean nonAsciiStarts; // whether one can begin with a non-ASCII character
 
-  /** The two thread lists a run needs, kept per thread: an inspection runs on every event. */
-  private final ThreadLocal<Queue[]> queues;
+  /**
+   * The two thread lists a run needs, kept per thread and shared by every automaton (one thread
+   * local, not one per pattern: an inspection runs every detector on every event), grown to the
+   * largest program that used them.
+   */
+  private static final ThreadLocal<Queue[]> QUEUES =
+      ThreadLocal.withInitial(() -> new Queue[] {new Queue(0), new Queue(0)});
 
   private PrefixAutomaton(CompiledProgram prog) {
     this.prog = prog;
@@ -49,8 +54,6 @@ public final class PrefixAutomaton {
       nonAscii = true; // conservative: any rune instruction may take some non-ASCII character
     }
     this.nonAsciiStarts = nonAscii;
-    this.queues =
-        ThreadLocal.withInitial(() -> new Queue[] {new Queue(prog.size()), new Queue(prog.size())});
   }
 
   /** The automaton of a compiled pattern. */
@@ -66,7 +69,11 @@ public final class PrefixAutomaton {
    */
   public int liveFrom(CharSequence text, int from) {
     int len = text.length();
-    Queue[] q = queues.get();
+    Queue[] q = QUEUES.get();
+    if (q[0].pc.length < prog.size()) {
+      q[0] = new Queue(prog.size());
+      q[1] = new Queue(prog.size());
+    }
     Queue run = q[0];
     Queue next = q[1];
     run.clear();
@@ -74,12 +81,19 @@ public final class PrefixAutomaton {
     int before = pos > 0 ? Character.codePointBefore(text, pos) : -1;
     while (true) {
       int c = pos < len ? Character.codePointAt(text, pos) : -1;
+      if (run.isEmpty() && pos < len && !startsMatch(c)) {
+        // nothing running and no match can begin here: the common case in prose, kept cheap
+        before = c;
+        pos += Character.charCount(c);
+        continue;
+      }
       int here =
           pos < len
               ? CompiledProgram.conditions(before, c)
               : (CompiledProgram.conditions(before, -1) & ~NEXT_DEPENDENT) | NEXT_DEPENDENT;
-      if (!run.isEmpty() || pos == len || startsMatch(c)) {
-        // threads already running have earlier starts and claim their instructions first
+      if (pos < len && (!run.isEmpty() || startsMatch(c))) {
+        // threads already running have earlier starts and claim their instructions first (a
+        // thread starting at the end could only answer the end itself: not started)
         run.add(prog, prog.start(), pos, here);
       }
       if (pos == len) {
