@@ -22,7 +22,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -31,7 +30,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -39,12 +37,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -62,7 +58,6 @@ final class Exchange implements UpstreamHandler.Sink {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
   private static final Logger access = LoggerFactory.getLogger("lmgate.access");
   private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
-  private static final AsciiString X_API_KEY = AsciiString.cached("x-api-key");
 
   /** A bug in lmgate, not the client's fault; the message reveals nothing internal. */
   private static final Rejection GATEWAY_ERROR =
@@ -116,21 +111,18 @@ final class Exchange implements UpstreamHandler.Sink {
   private boolean upstreamComplete;
   private boolean finished;
   private int status;
-  private ScheduledFuture<?> timer;
-  private long upstreamSentNanos;
+  private final UpstreamDeadlines deadlines;
   private StreamGuard guard;
   private HttpResponse bufferedHead;
   private ByteArrayOutputStream bufferedBody;
   private boolean streaming;
   private boolean streamCounted;
-  private long lastUpstreamActivity;
   private TokenUsage bufferedUsage; // set once a buffered answer is parsed
 
   /** Whether a filter wants the answer (decided once the request filters have run). */
   private boolean inspected;
 
   private boolean usageAskedByGateway;
-  private boolean waitingForFirstByte;
   private List<dev.lmgate.spi.OutputText> delivered = List.of(); // a buffered answer's texts
   private ExchangeSummary recorded; // set once the listener has the exchange
   private boolean holdAnswers; // the listener wants answers' last bytes held until recorded
@@ -154,6 +146,16 @@ final class Exchange implements UpstreamHandler.Sink {
     int q = uri.indexOf('?');
     this.path = q < 0 ? uri : uri.substring(0, q);
     this.chain = gw.chain().get();
+    this.deadlines =
+        new UpstreamDeadlines(
+            ctx.executor(),
+            gw.settings().firstByteTimeout(),
+            gw.settings().idleTimeout(),
+            message -> {
+              if (!finished && !upstreamComplete) {
+                upstreamError(504, message);
+              }
+            });
     gw.metrics().inFlight().incrementAndGet();
   }
 
@@ -286,33 +288,14 @@ final class Exchange implements UpstreamHandler.Sink {
       body = request.content().retainedDuplicate(); // released by the upstream write
     }
     FullHttpRequest out =
-        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), body);
-    HopByHop.copy(
-        request.headers(),
-        out.headers(),
-        AsciiString.cached("host"),
-        AsciiString.cached("content-length"),
-        AsciiString.cached("expect"));
-    out.headers().set(HttpHeaderNames.HOST, gw.settings().upstreamAuthority());
-    dev.lmgate.spi.Secret upstreamKey = gw.upstreamKeyNow();
-    if (requestCtx.principal().isPresent() || upstreamKey != null) {
-      // The client's credential was the gateway's to check; LM Studio never sees it.
-      out.headers().remove(HttpHeaderNames.AUTHORIZATION).remove(X_API_KEY);
-    }
-    if (upstreamKey != null) {
-      out.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + upstreamKey.reveal());
-    }
-    if (tunnel) {
-      out.headers()
-          .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
-          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-    }
-    if (body.isReadable()
-        || request.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
-        || request.method() == HttpMethod.POST) {
-      out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-    }
-    upstreamSentNanos = System.nanoTime();
+        UpstreamRequest.of(
+            request,
+            body,
+            gw.settings().upstreamAuthority(),
+            requestCtx.principal().isPresent(),
+            gw.upstreamKeyNow(),
+            tunnel);
+    deadlines.sending();
     ch.writeAndFlush(out)
         .addListener(
             f -> {
@@ -328,11 +311,7 @@ final class Exchange implements UpstreamHandler.Sink {
               }
               if (!finished) {
                 ch.read();
-                waitingForFirstByte = true;
-                arm(
-                    Math.min(
-                        gw.settings().firstByteTimeout().toNanos(),
-                        gw.settings().idleTimeout().toNanos()));
+                deadlines.sent();
               }
             });
   }
@@ -393,9 +372,7 @@ final class Exchange implements UpstreamHandler.Sink {
       return;
     }
     releaseRequest(); // no retry once LM Studio answered
-    gw.metrics().upstreamLatency(route.id(), System.nanoTime() - upstreamSentNanos);
-    waitingForFirstByte = false;
-    lastUpstreamActivity = System.nanoTime(); // the running timer now checks idleness
+    gw.metrics().upstreamLatency(route.id(), deadlines.firstByte()); // now idleness is checked
     status = res.status().code();
     if (tunnel && status == 101) {
       switchToTunnel(res);
@@ -450,7 +427,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
   /** LM Studio accepted the upgrade: answer 101 and splice the two connections. */
   private void switchToTunnel(HttpResponse res) {
-    cancelTimer();
+    deadlines.cancel();
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
     out.headers().set(res.headers()).set(REQUEST_ID, requestId);
     ctx.write(out); // encoded now, before the encoder leaves the pipeline
@@ -494,11 +471,11 @@ final class Exchange implements UpstreamHandler.Sink {
   }
 
   private void onContent(HttpContent content) {
-    lastUpstreamActivity = System.nanoTime(); // the running timer compares against this
+    deadlines.activity();
     boolean last = content instanceof LastHttpContent;
     if (last) {
       upstreamComplete = true;
-      cancelTimer();
+      deadlines.cancel();
     }
     switch (mode) {
       case RELAY -> {
@@ -922,7 +899,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
   private void finish(Decision decision, boolean reuseClient) {
     finished = true;
-    cancelTimer();
+    deadlines.cancel();
     if (guard != null) {
       guard.abandon(); // a review still running finds the exchange over
     }
@@ -1019,52 +996,6 @@ final class Exchange implements UpstreamHandler.Sink {
     if (request != null) {
       request.release();
       request = null;
-    }
-  }
-
-  /**
-   * One timer per exchange, scheduled once when the request is sent and cancelled when the exchange
-   * ends: when it fires it checks the first-byte deadline, or the time since the last upstream
-   * read, and re-arms itself for what is left. The hot path only stores a timestamp.
-   */
-  private void arm(long nanos) {
-    cancelTimer();
-    timer = ctx.executor().schedule(this::timerFired, nanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void timerFired() {
-    timer = null;
-    if (finished || upstreamComplete) {
-      return;
-    }
-    long now = System.nanoTime();
-    if (waitingForFirstByte) {
-      long left = gw.settings().firstByteTimeout().toNanos() - (now - upstreamSentNanos);
-      if (left > 0) {
-        arm(Math.min(left, gw.settings().idleTimeout().toNanos()));
-        return;
-      }
-      upstreamError(
-          504,
-          "LM Studio did not start answering within "
-              + gw.settings().firstByteTimeout().toSeconds()
-              + " s.");
-      return;
-    }
-    long idle = gw.settings().idleTimeout().toNanos();
-    long quiet = now - lastUpstreamActivity;
-    if (quiet < idle) {
-      arm(idle - quiet);
-      return;
-    }
-    upstreamError(
-        504, "LM Studio stopped sending for " + gw.settings().idleTimeout().toSeconds() + " s.");
-  }
-
-  private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
     }
   }
 }
