@@ -9,14 +9,12 @@ package dev.lmgate.filters.injection;
 final class Gibberish {
   private Gibberish() {}
 
-  private static final com.google.re2j.Pattern WHITESPACE = com.google.re2j.Pattern.compile("\\s+");
-
   static double score(String raw) {
     // the tail of the last line: suffixes are appended, and 40 tokens fit in 600 characters
     String tail = raw.length() > 600 ? raw.substring(raw.length() - 600) : raw;
     String stripped = tail.strip();
     int lastLine = Math.max(stripped.lastIndexOf('\n'), stripped.lastIndexOf('\r'));
-    String[] tokens = WHITESPACE.split(stripped.substring(lastLine + 1));
+    String[] tokens = tokens(stripped.substring(lastLine + 1));
     int from = Math.max(0, tokens.length - 40);
     int n = tokens.length - from;
     if (n < 10) {
@@ -38,6 +36,41 @@ final class Gibberish {
     double weird = (loneBrackets + 2.0 * glued + 1.5 * mixed) / n;
     boolean shape = loneBrackets >= 2 || glued >= 1 && mixed >= 1 || mixed >= 3;
     return shape && weird >= 0.2 ? Math.min(0.85, 0.45 + weird) : 0;
+  }
+
+  /**
+   * The text split at runs of ASCII white space ({@code \s}: tab, new line, form feed, carriage
+   * return, space) as {@code Pattern.split} does it — an empty first token when the text starts
+   * with white space, none at the end — without a regular expression: this runs on every prompt.
+   */
+  static String[] tokens(String text) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    int n = text.length();
+    int i = 0;
+    if (n > 0 && isSpace(text.charAt(0))) {
+      out.add("");
+      while (i < n && isSpace(text.charAt(i))) {
+        i++;
+      }
+    }
+    while (i < n) {
+      int start = i;
+      while (i < n && !isSpace(text.charAt(i))) {
+        i++;
+      }
+      out.add(text.substring(start, i));
+      while (i < n && isSpace(text.charAt(i))) {
+        i++;
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(text); // as split does: an empty text is one empty token
+    }
+    return out.toArray(new String[0]);
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
   }
 
   /**

@@ -1,0 +1,40 @@
+package dev.lmgate.filters.injection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.re2j.Pattern;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class GibberishTest {
+  @Test
+  void tokensSplitAtWhiteSpaceExactlyAsTheRegularExpressionDid() {
+    Pattern whitespace = Pattern.compile("\\s+");
+    String alphabet = "ab! [\t\n\f\r\u000b\u00a0é";
+    Random random = new Random(19);
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int n = 1 + random.nextInt(12);
+      for (int i = 0; i < n; i++) {
+        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String text = b.toString().strip(); // as score() hands it over: no white space at the end
+      if (text.isEmpty()) {
+        continue;
+      }
+      assertThat(Gibberish.tokens(text)).as("'%s'", text).containsExactly(whitespace.split(text));
+    }
+    assertThat(Gibberish.tokens("")).containsExactly("");
+  }
+
+  @Test
+  void scoresAnOptimizedSuffixAndLeavesProseAlone() {
+    String prose =
+        "Summarise the main benefits of running a local model behind a security gateway in three"
+            + " sentences, and keep each one short and plain.";
+    assertThat(Gibberish.score(prose)).isZero();
+    // lone brackets, a glued word, markup fused with letters: what optimizers append
+    String suffix = prose + " [ [ ! ! similarlyNow ^{+} **ONE ]];usepackage";
+    assertThat(Gibberish.score(suffix)).isGreaterThan(0.45);
+  }
+}
