@@ -68,6 +68,7 @@ public final class Gateway implements AutoCloseable {
     this.configFile = configFile;
     this.loader = loader;
     GatewayEnvironment environment = loader.environment();
+    environment.accepted(); // the config this gateway starts with
     this.secrets = environment.secrets();
     environment.attach(
         e -> {
@@ -339,10 +340,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Reloads the config file now; empty when the new config was applied, else why not. */
-  public java.util.Optional<String> reloadNow() {
+  public synchronized java.util.Optional<String> reloadNow() {
     try {
       GatewayConfig next = loader.load(configFile);
       chain.set(new FilterChain(next.filters(), metrics));
+      loader.environment().accepted();
       metrics.configReload(true);
       if (!next.server().equals(initial.server())
           || next.adminPort() != initial.adminPort()

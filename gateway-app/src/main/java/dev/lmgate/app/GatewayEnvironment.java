@@ -11,6 +11,7 @@ import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.SecurityEventSink;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -61,6 +62,28 @@ public final class GatewayEnvironment implements FilterEnvironment, AutoCloseabl
   @Override
   public void subscribe(SecurityEventSink sink) {
     attach(sink);
+  }
+
+  /** Changes to shared state the config being loaded makes once it is accepted. */
+  private final List<Runnable> pendingChanges = new ArrayList<>();
+
+  @Override
+  public synchronized void whenAccepted(Runnable change) {
+    pendingChanges.add(change);
+  }
+
+  /**
+   * A config starts loading: what an earlier one that was never accepted left pending is dropped.
+   */
+  public synchronized void loading() {
+    pendingChanges.clear();
+  }
+
+  /** The config loaded last is accepted: its changes to shared state apply now. */
+  public synchronized void accepted() {
+    List<Runnable> changes = List.copyOf(pendingChanges);
+    pendingChanges.clear();
+    changes.forEach(Runnable::run);
   }
 
   @Override

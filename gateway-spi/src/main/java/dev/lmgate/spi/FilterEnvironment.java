@@ -29,6 +29,16 @@ public interface FilterEnvironment {
   default void subscribe(SecurityEventSink sink) {}
 
   /**
+   * Applies a change to state shared across configs ({@link #shared}) once the config being loaded
+   * is accepted — the gateway starts with it, or a reload succeeds — and never when it is rejected:
+   * a rejected reload leaves the running gateway exactly as it was. One-off environments (a tool, a
+   * test) apply the change at once.
+   */
+  default void whenAccepted(Runnable change) {
+    change.run();
+  }
+
+  /**
    * Reads a setting that holds a secret (a pepper, a signing key): {@code value} is a reference
    * written {@code ${secret:SCHEME:LOCATION}} (docs/secrets.md), resolved now — this blocks, so
    * call it while building a filter, never on an event loop. The gateway keeps the secret fresh in

@@ -133,7 +133,12 @@ public final class ConfigLoader {
     return parse(text);
   }
 
+  /**
+   * Builds a config without changing anything running: changes its filters make to state shared
+   * across configs wait until the caller accepts it ({@link GatewayEnvironment#accepted}).
+   */
   public GatewayConfig parse(String yaml) throws ConfigException {
+    filterEnv.loading();
     JsonNode root = tree(yaml);
     if (!root.isObject()) { // the reader would name the setting "" here
       throw new ConfigException(

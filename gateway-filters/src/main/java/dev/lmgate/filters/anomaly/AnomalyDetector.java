@@ -70,6 +70,11 @@ public final class AnomalyDetector implements SecurityEventSink {
     this.incidents = incidents;
   }
 
+  /** The thresholds in force. */
+  public Settings settings() {
+    return settings;
+  }
+
   /** A reload's new thresholds; the windows carry on. */
   public void configure(Settings s) {
     this.settings = s;

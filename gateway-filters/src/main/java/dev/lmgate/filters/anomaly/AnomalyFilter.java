@@ -105,7 +105,7 @@ public final class AnomalyFilter implements GatewayFilter {
                 env.subscribe(d);
                 return d;
               });
-      detector.configure(s);
+      env.whenAccepted(() -> detector.configure(s)); // a rejected reload keeps the old thresholds
       return new AnomalyFilter(settings, detector);
     }
   }
