@@ -64,7 +64,10 @@ class AlertRulesTest {
 
   @Test
   void authenticationFailuresBurstAndSuccessesDoNot() throws Exception {
-    JsonNode ok = JSON.readTree("{\"kind\":\"security\",\"type\":\"authentication_succeeded\"}");
+    // a success is part of its exchange's record: authenticated calls between the failures
+    JsonNode ok =
+        JSON.readTree(
+            "{\"kind\":\"exchange\",\"status\":200,\"principal\":\"key:k1\",\"client\":\"10.0.0.9\"}");
     JsonNode bad = JSON.readTree("{\"kind\":\"security\",\"type\":\"authentication_failed\"}");
     for (int i = 0; i < 10; i++) {
       rules.record(ok);

@@ -70,6 +70,19 @@ public final class AnomalyDetector implements SecurityEventSink {
     this.incidents = incidents;
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean listening =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Starts receiving the gateway's security events (failed logins); later calls do nothing. Called
+   * when a config using this detector is accepted, so a rejected one never starts it.
+   */
+  public void listenTo(dev.lmgate.spi.FilterEnvironment env) {
+    if (listening.compareAndSet(false, true)) {
+      env.subscribe(this);
+    }
+  }
+
   /** The thresholds in force. */
   public Settings settings() {
     return settings;

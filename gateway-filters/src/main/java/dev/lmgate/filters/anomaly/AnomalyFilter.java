@@ -100,12 +100,14 @@ public final class AnomalyFilter implements GatewayFilter {
           env.shared(
               "anomaly",
               AnomalyDetector.class,
-              () -> {
-                AnomalyDetector d = new AnomalyDetector(s, env.clock(), env.events(), incidents);
-                env.subscribe(d);
-                return d;
-              });
-      env.whenAccepted(() -> detector.configure(s)); // a rejected reload keeps the old thresholds
+              () -> new AnomalyDetector(s, env.clock(), env.events(), incidents));
+      // Only once this config is accepted: a rejected reload neither changes the thresholds nor
+      // starts a detector the running config does not have.
+      env.whenAccepted(
+          () -> {
+            detector.configure(s);
+            detector.listenTo(env);
+          });
       return new AnomalyFilter(settings, detector);
     }
   }

@@ -56,11 +56,17 @@ public final class ModelIntegrity implements AutoCloseable {
   }
 
   /** Checks now (in the background) and then every {@code period}. */
+  /** Starts the periodic check; later calls do nothing (configs share one checker). */
   public ModelIntegrity start(Duration period) {
-    checker.scheduleWithFixedDelay(
-        this::checkAll, 0, Math.max(1, period.toMillis()), TimeUnit.MILLISECONDS);
+    if (started.compareAndSet(false, true)) {
+      checker.scheduleWithFixedDelay(
+          this::checkAll, 0, Math.max(1, period.toMillis()), TimeUnit.MILLISECONDS);
+    }
     return this;
   }
+
+  private final java.util.concurrent.atomic.AtomicBoolean started =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The model's status; null when the manifest does not list it. */
   public Status status(String model) {

@@ -165,7 +165,9 @@ public final class ModelPolicyFilter implements GatewayFilter {
                     + ":"
                     + every,
                 ModelIntegrity.class,
-                () -> new ModelIntegrity(manifest, dir, env.clock(), env.events()).start(every));
+                () -> new ModelIntegrity(manifest, dir, env.clock(), env.events()));
+        ModelIntegrity checked = integrity;
+        env.whenAccepted(() -> checked.start(every)); // not for a config that is rejected
       }
       return new ModelPolicyFilter(settings, allow, deny, integrity, unlisted);
     }
