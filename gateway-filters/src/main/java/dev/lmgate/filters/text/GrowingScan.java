@@ -20,9 +20,9 @@ import com.google.re2j.Pattern;
  * taken as it stands, and a live start that old is given up (the stream guard releases that text
  * anyway), so a call costs the text since the scan's position, at most {@code holdBack} plus what
  * arrived. A match taken as it stands may end before the one the whole text gives, so from then on
- * the scan no longer knows where the whole text's scan stands: it goes on one past the start of
- * each match instead of past its end, trying every start, which finds every match the whole text
- * gives, and possibly more (masked too: never fewer).
+ * the scan no longer knows where the whole text's scan stands (nor once it gives up a live start
+ * that old): it goes on one past the start of each match instead of past its end, trying every
+ * start, which finds every match the whole text gives, and possibly more (masked too: never fewer).
  */
 public final class GrowingScan {
   /** What the caller makes of a match: the position the scan goes on from, past its start. */
@@ -71,6 +71,7 @@ public final class GrowingScan {
         // More text may change it: decided later. No match can start before it or before the
         // live position any more, so the scan goes on from there (work per call stays bounded).
         int pending = Math.min(live, m.start());
+        giveUpBefore(oldest, pending);
         at = Math.max(at, Math.min(m.start(), Math.max(pending, oldest)));
         return pending;
       }
@@ -84,8 +85,19 @@ public final class GrowingScan {
     }
     // No match from here on: any later one starts where the automaton is still live. One that
     // would start before oldest is longer than hold-back: given up (released anyway).
+    giveUpBefore(oldest, live);
     at = Math.max(at, Math.min(len, Math.max(live, oldest)));
     return live;
+  }
+
+  /**
+   * A live start before {@code oldest} is given up: the whole text's scan may yet take a match from
+   * there and go on past its end, so from here on every start is tried.
+   */
+  private void giveUpBefore(int oldest, int live) {
+    if (live < oldest) {
+      everyStart = true;
+    }
   }
 
   private void take(Matcher m, Step step) {
@@ -101,6 +113,7 @@ public final class GrowingScan {
   public int skip(String text, int holdBack) {
     int len = text.length();
     int live = automaton.liveFrom(text, at);
+    giveUpBefore(len - holdBack, live);
     at = Math.max(at, Math.min(len, Math.max(live, len - holdBack)));
     return live;
   }
