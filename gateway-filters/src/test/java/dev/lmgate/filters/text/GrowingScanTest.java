@@ -86,6 +86,23 @@ class GrowingScanTest {
   }
 
   @Test
+  void cardsAmongLongRunsOfDigitsAreNeverReleasedWhereverTheStreamIsCut() {
+    java.util.Random random = new java.util.Random(24);
+    String[] pieces = {"4111 1111 1111 1111", "0", "00", "7", "-", " ", "5", "x", "12"};
+    for (int round = 0; round < 3_000; round++) {
+      StringBuilder b = new StringBuilder();
+      int n = 3 + random.nextInt(30);
+      for (int i = 0; i < n; i++) {
+        b.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = b.toString();
+      int cut1 = 1 + random.nextInt(text.length());
+      int cut2 = Math.min(text.length(), cut1 + 1 + random.nextInt(12));
+      stream(CARD, GrowingScanTest::luhn, text, 24, cut1, cut2); // asserts nothing is released
+    }
+  }
+
+  @Test
   void aMatchExactlyHoldBackLongDecidedOnlyByTheNextCharacterIsCaught() {
     Pattern p = Pattern.compile("#[a-z]{10}\\B");
     String text = "x #abcdefghijk";
