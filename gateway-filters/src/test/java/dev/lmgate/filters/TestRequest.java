@@ -25,6 +25,8 @@ public final class TestRequest implements RequestView {
   private JsonNode json;
   private Conversation conversation = Conversation.empty();
   private Principal principal;
+  private final dev.lmgate.spi.ExchangeAttributes attributes =
+      new dev.lmgate.spi.ExchangeAttributes();
 
   public static TestRequest chat(String model) {
     return new TestRequest().body("{\"model\":\"" + model + "\",\"messages\":[]}", model, false);
@@ -120,5 +122,10 @@ public final class TestRequest implements RequestView {
   @Override
   public String clientAddress() {
     return "127.0.0.1:40000";
+  }
+
+  @Override
+  public dev.lmgate.spi.ExchangeAttributes attributes() {
+    return attributes;
   }
 }

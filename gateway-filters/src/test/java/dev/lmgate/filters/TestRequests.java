@@ -19,7 +19,12 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** A chat request view for filter tests (the core's reader is not a dependency of filters). */
-public record TestRequests(String routeId, int bodySize, JsonNode body, Conversation conversation)
+public record TestRequests(
+    String routeId,
+    int bodySize,
+    JsonNode body,
+    Conversation conversation,
+    dev.lmgate.spi.ExchangeAttributes attributes)
     implements RequestView {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -47,7 +52,8 @@ public record TestRequests(String routeId, int bodySize, JsonNode body, Conversa
         routeId,
         body.length(),
         json,
-        new Conversation("m", false, messages, List.of(), List.of(), max, "/max_tokens"));
+        new Conversation("m", false, messages, List.of(), List.of(), max, "/max_tokens"),
+        new dev.lmgate.spi.ExchangeAttributes());
   }
 
   @Override

@@ -40,6 +40,12 @@ public interface RequestView {
   /** The client's address as the gateway sees it ({@code ip:port}). */
   String clientAddress();
 
+  /**
+   * What filters keep for this exchange (a planted canary, a rate-limit lease), gone with it. The
+   * same object for every phase of the exchange: request, response, stream, exchange end.
+   */
+  ExchangeAttributes attributes();
+
   /** Convenience: the first value of a header, by case-insensitive name. */
   default Optional<String> header(String name) {
     List<String> values = headers().get(name.toLowerCase(java.util.Locale.ROOT));

@@ -239,7 +239,12 @@ final class OfflineGuard {
   }
 
   /** A chat request with no caller, as the filters see it. */
-  private record Offline(Conversation conversation) implements RequestView {
+  private record Offline(Conversation conversation, dev.lmgate.spi.ExchangeAttributes attributes)
+      implements RequestView {
+    Offline(Conversation conversation) {
+      this(conversation, new dev.lmgate.spi.ExchangeAttributes());
+    }
+
     @Override
     public String requestId() {
       return "offline";

@@ -31,6 +31,8 @@ public final class RequestContext implements RequestView {
   private Conversation conversation;
   private boolean modified;
   private final String clientAddress;
+  private final dev.lmgate.spi.ExchangeAttributes attributes =
+      new dev.lmgate.spi.ExchangeAttributes();
   private Principal principal;
   private long scanDeadlineNanos = Long.MAX_VALUE;
 
@@ -185,5 +187,10 @@ public final class RequestContext implements RequestView {
     Json.apply(json, edits);
     conversation = RequestReader.read(route, json);
     modified = true;
+  }
+
+  @Override
+  public dev.lmgate.spi.ExchangeAttributes attributes() {
+    return attributes;
   }
 }

@@ -207,7 +207,9 @@ public final class PromptPolicyFilter implements GatewayFilter {
   /** What this filter put in a request that an answer must not give back. */
   private record Planted(String canary, SystemPrompt prompt) {}
 
-  private final Map<String, Planted> planted = new ConcurrentHashMap<>();
+  /** What this filter planted in an exchange's request, kept with the exchange. */
+  private final dev.lmgate.spi.ExchangeAttributes.Key<Planted> planted =
+      new dev.lmgate.spi.ExchangeAttributes.Key<>(ID + "/planted");
 
   /** The pinned prompts' word n-grams, by prompt text (a handful of prompts per config). */
   private static final Map<String, Set<String>> NGRAMS = new ConcurrentHashMap<>();
@@ -317,7 +319,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
       done.add("canary planted");
     }
     if (canary != null || pinned != null) {
-      planted.put(request.requestId(), new Planted(canary, pinned));
+      request.attributes().put(planted, new Planted(canary, pinned));
     }
     if (done.isEmpty()) {
       return Verdict.pass();
@@ -480,12 +482,12 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   @Override
   public boolean inspectsResponse(RequestView request) {
-    return planted.containsKey(request.requestId());
+    return request.attributes().get(planted) != null;
   }
 
   @Override
   public CompletionStage<Verdict> onResponse(ResponseView response) {
-    Planted p = planted.get(response.request().requestId());
+    Planted p = response.request().attributes().get(planted);
     if (p != null) {
       for (OutputText out : response.outputs()) {
         String leak = leak(p, out.text(), 0);
@@ -505,7 +507,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   @Override
   public Optional<StreamInspector> streamInspector(RequestView request) {
-    Planted p = planted.get(request.requestId());
+    Planted p = request.attributes().get(planted);
     if (p == null) {
       return Optional.empty();
     }
@@ -576,7 +578,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
 
   @Override
   public void onExchangeEnd(RequestView request, ExchangeSummary summary) {
-    planted.remove(request.requestId());
+    request.attributes().remove(planted);
   }
 
   /** Builds the filter from YAML (docs/input-guard.md). */

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code rate-limit}: requests per window, concurrent requests and tokens (prompt + completion) per
@@ -69,7 +68,10 @@ public final class RateLimitFilter implements GatewayFilter {
   private final Map<String, Limits> keys;
   private final Map<String, Limits> subjects;
   private final Map<String, Limits> shared;
-  private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+
+  /** The slots and budgets an exchange holds, kept with it until it ends. */
+  private final dev.lmgate.spi.ExchangeAttributes.Key<Lease> lease =
+      new dev.lmgate.spi.ExchangeAttributes.Key<>(ID + "/lease");
 
   RateLimitFilter(
       FilterSettings settings,
@@ -183,7 +185,7 @@ public final class RateLimitFilter implements GatewayFilter {
           }
         });
     if (!slots.isEmpty() || !budgets.isEmpty()) {
-      leases.put(request.requestId(), new Lease(slots, budgets));
+      request.attributes().put(lease, new Lease(slots, budgets));
     }
     return CompletableFuture.completedFuture(Verdict.pass());
   }
@@ -191,13 +193,13 @@ public final class RateLimitFilter implements GatewayFilter {
   /** Token budgets need the answer's usage: the core then parses the answer or stream for it. */
   @Override
   public boolean inspectsResponse(RequestView request) {
-    Lease l = leases.get(request.requestId());
+    Lease l = request.attributes().get(lease);
     return l != null && !l.tokenBuckets().isEmpty() && request.route().operation().carriesPrompt();
   }
 
   @Override
   public void onExchangeEnd(RequestView request, ExchangeSummary summary) {
-    Lease l = leases.remove(request.requestId());
+    Lease l = request.attributes().remove(lease);
     if (l == null) {
       return;
     }

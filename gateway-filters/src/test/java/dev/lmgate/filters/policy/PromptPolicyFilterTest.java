@@ -189,6 +189,44 @@ class PromptPolicyFilterTest {
   }
 
   @Test
+  void eachExchangeKeepsItsOwnCanaryEvenWhenTwoShareARequestId() throws Exception {
+    PromptPolicyFilter f = filter("{\"canary\": true}");
+    // offline tools and tests name every request alike; what a filter planted stays with the
+    // exchange itself, not in a map keyed by that name
+    dev.lmgate.filters.TestRequests first =
+        dev.lmgate.filters.TestRequests.chat(
+            "openai-chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}");
+    dev.lmgate.filters.TestRequests second =
+        dev.lmgate.filters.TestRequests.chat(
+            "openai-chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"}]}");
+    assertThat(first.requestId()).isEqualTo(second.requestId());
+    String firstCanary = canaryOf(first, f.decide(first));
+    String secondCanary = canaryOf(second, f.decide(second));
+    assertThat(firstCanary).isNotEqualTo(secondCanary);
+    assertThat(
+            f.onResponse(response(first, "Sure: " + firstCanary))
+                .toCompletableFuture()
+                .join()
+                .kind())
+        .isEqualTo(Verdict.Kind.BLOCK);
+    assertThat(
+            f.onResponse(response(second, "Sure: " + secondCanary))
+                .toCompletableFuture()
+                .join()
+                .kind())
+        .isEqualTo(Verdict.Kind.BLOCK);
+  }
+
+  private static String canaryOf(RequestView r, Verdict v) {
+    return Pattern.compile("lmgate-canary-[0-9a-f]{16}")
+        .matcher(edited(r, v).toString())
+        .results()
+        .findFirst()
+        .orElseThrow()
+        .group();
+  }
+
+  @Test
   void anAnswerRepeatingEightWordsOfThePinnedPromptIsBlocked() throws Exception {
     PromptPolicyFilter f =
         filter(
