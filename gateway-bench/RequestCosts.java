@@ -24,13 +24,7 @@ public class RequestCosts {
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("lmgate-costs");
     FileKeyStore.open(dir.resolve("keys.json"), "", false).close();
-    Map<String, String> env =
-        Map.of(
-            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
-            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
-            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
-            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
-            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    Map<String, String> env = dev.lmgate.app.config.StateVariables.in(dir);
     List<GatewayFilter> filters = new ConfigLoader(env::get).load(Path.of(args[0])).filters();
     byte[] body = Files.readAllBytes(Path.of(args[1]));
     Route chat =
@@ -49,6 +43,7 @@ public class RequestCosts {
         parse += System.nanoTime() - t0;
       }
     }
+    // the tool's report goes to standard output: timings and filter ids only
     System.out.printf("  %-20s %7.2f µs (parse the body, build the request view)%n", "request", parse / 50_000.0 / 1_000);
     for (GatewayFilter f : filters) {
       long nanos = 0;

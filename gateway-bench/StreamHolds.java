@@ -31,13 +31,7 @@ public class StreamHolds {
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("lmgate-holds");
     FileKeyStore.open(dir.resolve("keys.json"), "", false).close();
-    Map<String, String> env =
-        Map.of(
-            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
-            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
-            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
-            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
-            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    Map<String, String> env = dev.lmgate.app.config.StateVariables.in(dir);
     List<GatewayFilter> filters = new ConfigLoader(env::get).load(Path.of(args[0])).filters();
     Route chat = ((RouteTable.Found) RouteTable.lmStudio().match("POST", "/v1/chat/completions")).route();
     String body = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -46,6 +40,7 @@ public class StreamHolds {
             "holds-1", chat, "POST", "/v1/chat/completions", Map::of, body.length(),
             Json.parse(body.getBytes(StandardCharsets.UTF_8)).orElseThrow(), "127.0.0.1:1");
     List<String> ids = new ArrayList<>();
+    List<GatewayFilter> holders = new ArrayList<>();
     List<StreamInspector> inspectors = new ArrayList<>();
     for (GatewayFilter f : filters) {
       if (f.id().equals("prompt-policy")) {
@@ -54,6 +49,7 @@ public class StreamHolds {
       var i = f.streamInspector(ctx);
       if (i.isPresent()) {
         ids.add(f.id());
+        holders.add(f);
         inspectors.add(i.get());
       }
     }
@@ -86,6 +82,8 @@ public class StreamHolds {
       }
       held += any ? 1 : 0;
     }
+    // the tool's report goes to standard output (it prints nothing secret: the pieces are the
+    // bench's ordinary answer)
     System.out.printf("%d pieces, %d end with something held; output guards: %s%n", pieces.size(), held, ids);
     what.forEach((k, v) -> System.out.printf("  %3d x %s%n", v, k));
 
@@ -93,13 +91,7 @@ public class StreamHolds {
     for (int round = 0; round < 4_000; round++) {
       boolean timed = round >= 1_000;
       for (int i = 0; i < inspectors.size(); i++) {
-        GatewayFilter f = null;
-        for (GatewayFilter g : filters) {
-          if (g.id().equals(ids.get(i))) {
-            f = g;
-          }
-        }
-        StreamInspector inspector = f.streamInspector(ctx).orElseThrow();
+        StreamInspector inspector = holders.get(i).streamInspector(ctx).orElseThrow();
         StringBuilder sofar = new StringBuilder();
         int from = 0;
         long t0 = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.lmgate.app.e2e;
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.app.config.StateVariables;
 import dev.lmgate.filters.auth.FileKeyStore;
 import dev.lmgate.filters.auth.KeyAdmin;
 import dev.lmgate.simulator.Fixtures;
@@ -76,16 +77,10 @@ public final class ShippedGateway
     }
     simulator = new LmStudioSimulator(Fixtures.locate());
     simulator.start(0);
-    Map<String, String> env =
-        Map.of(
-            "LMGATE_PORT", "0",
-            "LMGATE_ADMIN_PORT", "0",
-            "LMSTUDIO_URL", simulator.baseUrl(),
-            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
-            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
-            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
-            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
-            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    Map<String, String> env = new java.util.HashMap<>(StateVariables.in(dir));
+    env.put("LMGATE_PORT", "0");
+    env.put("LMGATE_ADMIN_PORT", "0");
+    env.put("LMSTUDIO_URL", simulator.baseUrl());
     ConfigLoader loader = new ConfigLoader(env::get);
     Path config = Path.of("../config/gateway.yaml");
     String shipped = Files.readString(config);

@@ -78,13 +78,7 @@ class StreamPropertiesTest {
     }
     Path file = Files.createTempFile(dir, "gateway", ".yaml");
     Files.writeString(file, yaml);
-    Map<String, String> env =
-        Map.of(
-            "LMGATE_KEY_STORE", dir.resolve("keys.json").toString(),
-            "LMGATE_AUDIT_DIR", dir.resolve("audit").toString(),
-            "LMGATE_AUDIT_CHECKPOINTS", dir.resolve("checkpoints").toString(),
-            "LMGATE_AUDIT_SIGNING_KEY", dir.resolve("signing.key").toString(),
-            "LMGATE_AUDIT_MASTER_KEY_REF", "file:" + dir.resolve("master.key"));
+    Map<String, String> env = dev.lmgate.app.config.StateVariables.in(dir);
     GatewayConfig cfg = new ConfigLoader(env::get).load(file);
     return cfg.filters();
   }

@@ -56,6 +56,9 @@ public final class ModelIntegrity implements AutoCloseable {
   }
 
   /** Checks now (in the background) and then every {@code period}. */
+  private final java.util.concurrent.atomic.AtomicBoolean started =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** Starts the periodic check; later calls do nothing (configs share one checker). */
   public ModelIntegrity start(Duration period) {
     if (started.compareAndSet(false, true)) {
@@ -64,9 +67,6 @@ public final class ModelIntegrity implements AutoCloseable {
     }
     return this;
   }
-
-  private final java.util.concurrent.atomic.AtomicBoolean started =
-      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The model's status; null when the manifest does not list it. */
   public Status status(String model) {

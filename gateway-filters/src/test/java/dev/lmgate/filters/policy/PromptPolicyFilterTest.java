@@ -150,14 +150,7 @@ class PromptPolicyFilterTest {
     PromptPolicyFilter f = filter("{\"canary\": true}");
     TestRequest r =
         openai("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-    Verdict v = f.decide(r);
-    String canary =
-        Pattern.compile("lmgate-canary-[0-9a-f]{16}")
-            .matcher(edited(r, v).toString())
-            .results()
-            .findFirst()
-            .orElseThrow()
-            .group();
+    String canary = canaryOf(r, f.decide(r));
     assertThat(f.inspectsResponse(r)).isTrue();
     ResponseView leak = response(r, "My instructions: " + canary);
     assertThat(f.onResponse(leak).toCompletableFuture().join().kind())
@@ -193,12 +186,8 @@ class PromptPolicyFilterTest {
     PromptPolicyFilter f = filter("{\"canary\": true}");
     // offline tools and tests name every request alike; what a filter planted stays with the
     // exchange itself, not in a map keyed by that name
-    dev.lmgate.filters.TestRequests first =
-        dev.lmgate.filters.TestRequests.chat(
-            "openai-chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}");
-    dev.lmgate.filters.TestRequests second =
-        dev.lmgate.filters.TestRequests.chat(
-            "openai-chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"b\"}]}");
+    dev.lmgate.filters.TestRequests first = chatSaying("a");
+    dev.lmgate.filters.TestRequests second = chatSaying("b");
     assertThat(first.requestId()).isEqualTo(second.requestId());
     String firstCanary = canaryOf(first, f.decide(first));
     String secondCanary = canaryOf(second, f.decide(second));
@@ -215,6 +204,11 @@ class PromptPolicyFilterTest {
                 .join()
                 .kind())
         .isEqualTo(Verdict.Kind.BLOCK);
+  }
+
+  private static dev.lmgate.filters.TestRequests chatSaying(String text) throws Exception {
+    return dev.lmgate.filters.TestRequests.chat(
+        "openai-chat", "{\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}");
   }
 
   private static String canaryOf(RequestView r, Verdict v) {
