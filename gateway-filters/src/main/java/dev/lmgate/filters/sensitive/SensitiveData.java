@@ -414,10 +414,13 @@ public final class SensitiveData {
   }
 
   /**
-   * The values of the types {@code kinds} accepts in {@code text}, non-overlapping, by position.
+   * Every value of the types {@code kinds} accepts in {@code text}, overlapping ones included, by
+   * position: what an answer is masked by (the union of all of them, as in a stream: {@link
+   * Growing}), so that no character of a value is left because another value took part of it.
    */
-  public static List<Finding> find(String text, java.util.function.Predicate<String> kinds) {
-    return find(text, kinds, ScanBudget.UNLIMITED);
+  public static List<Finding> findOverlapping(
+      String text, java.util.function.Predicate<String> kinds) {
+    return new Growing(kinds, text.length()).advance(text, true);
   }
 
   private static List<Finding> find(

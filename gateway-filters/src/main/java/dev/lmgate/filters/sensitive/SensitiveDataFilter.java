@@ -433,7 +433,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (!output.handling().isEmpty()) {
       List<SensitiveData.Finding> found;
       if (scan == null) {
-        found = SensitiveData.find(text, this::changesOutput);
+        found = SensitiveData.findOverlapping(text, this::changesOutput);
       } else {
         found = scan.values.advance(text, complete);
         undecided = scan.values.undecidedFrom();
@@ -485,7 +485,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
     int i = 0;
     for (StreamInspector.Span sp : sorted) {
       if (sp.start() < i) {
-        continue; // overlaps a span already applied
+        i = Math.max(i, sp.end()); // overlaps one applied: masked by it, through its own end
+        continue;
       }
       sb.append(text, i, sp.start()).append(sp.replacement());
       i = sp.end();

@@ -204,6 +204,36 @@ class SensitiveDataFilterTest {
   }
 
   @Test
+  void valuesThatOverlapAreMaskedWholeInAnAnswerAsInAStream() throws Exception {
+    SensitiveDataFilter f =
+        filter("{\"output\":{\"types\":{\"secrets\":\"redact\",\"personal\":\"redact\"}}}");
+    dev.lmgate.filters.TestRequest req =
+        new dev.lmgate.filters.TestRequest().json("{\"model\":\"m\",\"messages\":[]}", user("x"));
+    // a bearer token that runs on through a JWT and an IBAN into an email address: each detector
+    // takes part of it; none of its characters may stay
+    String token = "abcdefghijklmnopqrstuvwxyz012345";
+    String jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz";
+    String text =
+        "Use Bearer " + token + "/" + jwt + "/DE89370400440532013000--/jane.doe@example.org now";
+    Verdict v =
+        f.onResponse(
+                response(
+                    req,
+                    new dev.lmgate.spi.OutputText(
+                        "0",
+                        dev.lmgate.spi.OutputChannel.CONTENT,
+                        "/choices/0/message/content",
+                        text)))
+            .toCompletableFuture()
+            .join();
+    String masked = v.edits().get(0).value().asText();
+    assertThat(masked).startsWith("Use Bearer [").endsWith("] now");
+    for (String part : List.of(token, "eyJhbGci", "DE8937", "jane.doe", "example.org")) {
+      assertThat(masked).doesNotContain(part);
+    }
+  }
+
+  @Test
   void anotherRequestWithTheSameKeyEchoingAMintedPlaceholderGetsItNotRestored() throws Exception {
     SensitiveDataFilter f = filter("{\"types\":{\"EMAIL_ADDRESS\":\"pseudonymize\"}}");
     dev.lmgate.spi.Principal teamKey =
