@@ -9,6 +9,7 @@ import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.core.chain.RequestContext;
 import dev.lmgate.core.chain.ResponseContext;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.route.RouteTable;
@@ -117,10 +118,10 @@ class StreamPropertiesTest {
   }
 
   private static StreamGuard guard(List<GatewayFilter> filters, RequestContext ctx) {
-    List<StreamGuard.Entry> entries = new ArrayList<>();
+    List<StreamPlan.Inspector> entries = new ArrayList<>();
     for (GatewayFilter f : filters) {
       f.streamInspector(ctx)
-          .ifPresent(i -> entries.add(new StreamGuard.Entry(f.id(), f.settings(), i)));
+          .ifPresent(i -> entries.add(new StreamPlan.Inspector(f.id(), f.settings(), i)));
     }
     assertThat(entries).isNotEmpty();
     return new StreamGuard(StreamAdapter.forRoute(CHAT), entries, 1 << 20);

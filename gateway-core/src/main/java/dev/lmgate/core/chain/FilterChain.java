@@ -9,6 +9,7 @@ import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.Verdict;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -56,6 +57,19 @@ public final class FilterChain {
       }
     }
     return false;
+  }
+
+  /** The inspectors and reviews the filters want over this request's streamed answer. */
+  public StreamPlan streamPlan(RequestView request) {
+    List<StreamPlan.Inspector> inspectors = new ArrayList<>();
+    List<StreamPlan.Review> reviews = new ArrayList<>();
+    for (GatewayFilter f : filters) {
+      f.streamInspector(request)
+          .ifPresent(i -> inspectors.add(new StreamPlan.Inspector(f.id(), f.settings(), i)));
+      f.streamReview(request)
+          .ifPresent(r -> reviews.add(new StreamPlan.Review(f.id(), f.settings(), r)));
+    }
+    return new StreamPlan(inspectors, reviews);
   }
 
   /**

@@ -69,6 +69,24 @@ public final class UpstreamPool {
     return p;
   }
 
+  /**
+   * A new connection on {@code loop} that never joins the pool (a WebSocket upgrade's: it is
+   * spliced to its client, then closed).
+   */
+  public Future<Channel> openUnpooled(EventLoop loop) {
+    Promise<Channel> p = loop.newPromise();
+    connect(loop)
+        .addListener(
+            f -> {
+              if (f.isSuccess()) {
+                p.setSuccess(((io.netty.channel.ChannelFuture) f).channel());
+              } else {
+                p.setFailure(f.cause());
+              }
+            });
+    return p;
+  }
+
   /** Opens a new connection on {@code loop} (also used by readiness checks). */
   public io.netty.channel.ChannelFuture connect(EventLoop loop) {
     Bootstrap b =

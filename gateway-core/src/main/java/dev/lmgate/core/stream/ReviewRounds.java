@@ -1,6 +1,7 @@
 package dev.lmgate.core.stream;
 
 import dev.lmgate.core.chain.Enforcement;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.StreamInspector.StreamDecision;
 import dev.lmgate.spi.StreamReview;
@@ -31,7 +32,7 @@ final class ReviewRounds {
   /** A reviewer's block: the filter, its reason, and the message the client's ending carries. */
   record Stop(String filterId, String reason, String message) {}
 
-  private final List<StreamGuard.ReviewEntry> reviews;
+  private final List<StreamPlan.Review> reviews;
   private final Executor loop;
   private final long[] nanos;
   private final FilterOutcome.Outcome[] worst;
@@ -47,7 +48,7 @@ final class ReviewRounds {
   private long startedAtChars; // output characters when the last round started
   private long passedEvents; // events the last passed round had seen
 
-  ReviewRounds(List<StreamGuard.ReviewEntry> reviews, Executor loop) {
+  ReviewRounds(List<StreamPlan.Review> reviews, Executor loop) {
     this.reviews = List.copyOf(reviews);
     this.loop = loop;
     this.nanos = new long[reviews.size()];
@@ -80,7 +81,7 @@ final class ReviewRounds {
     startedAtChars = outputChars;
     List<CompletableFuture<StreamDecision>> calls = new ArrayList<>(reviews.size());
     long t0 = System.nanoTime();
-    for (StreamGuard.ReviewEntry e : reviews) {
+    for (StreamPlan.Review e : reviews) {
       CompletableFuture<StreamDecision> call;
       try {
         call =
@@ -110,7 +111,7 @@ final class ReviewRounds {
 
   private Stop settle(List<CompletableFuture<StreamDecision>> calls, long took) {
     for (int i = 0; i < reviews.size(); i++) {
-      StreamGuard.ReviewEntry e = reviews.get(i);
+      StreamPlan.Review e = reviews.get(i);
       nanos[i] += took;
       StreamDecision d;
       try {

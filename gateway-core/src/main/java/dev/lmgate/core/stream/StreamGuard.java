@@ -1,15 +1,14 @@
 package dev.lmgate.core.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.dialect.UsageReader;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.core.sse.SseParser;
 import dev.lmgate.spi.FilterOutcome;
-import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.OutputText;
-import dev.lmgate.spi.StreamInspector;
 import dev.lmgate.spi.StreamReview;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,12 +36,6 @@ import java.util.function.Consumer;
  * <p>Netty-free and single-threaded: one guard per stream, driven from the connection's event loop.
  */
 public final class StreamGuard {
-
-  /** An inspector and the filter it belongs to. */
-  public record Entry(String filterId, FilterSettings settings, StreamInspector inspector) {}
-
-  /** A reviewer and the filter it belongs to. */
-  public record ReviewEntry(String filterId, FilterSettings settings, StreamReview review) {}
 
   /**
    * What to send after an event.
@@ -87,7 +80,7 @@ public final class StreamGuard {
   /**
    * @param maxEventBytes the largest SSE event accepted; a larger one blocks the stream
    */
-  public StreamGuard(StreamAdapter adapter, List<Entry> entries, int maxEventBytes) {
+  public StreamGuard(StreamAdapter adapter, List<StreamPlan.Inspector> entries, int maxEventBytes) {
     this(adapter, entries, maxEventBytes, false);
   }
 
@@ -96,7 +89,10 @@ public final class StreamGuard {
    *     {@code usage}): the gateway asked for them, the client did not
    */
   public StreamGuard(
-      StreamAdapter adapter, List<Entry> entries, int maxEventBytes, boolean dropUsageChunks) {
+      StreamAdapter adapter,
+      List<StreamPlan.Inspector> entries,
+      int maxEventBytes,
+      boolean dropUsageChunks) {
     this.dropUsageChunks = dropUsageChunks;
     this.parser = new SseParser(maxEventBytes);
     this.adapter = adapter;
@@ -120,7 +116,7 @@ public final class StreamGuard {
    * blocked rather than buffered without bound.
    */
   public void reviewWith(
-      List<ReviewEntry> entries, Executor loop, Consumer<Step> onStep, long maxHeldBytes) {
+      List<StreamPlan.Review> entries, Executor loop, Consumer<Step> onStep, long maxHeldBytes) {
     if (entries.isEmpty()) {
       return;
     }

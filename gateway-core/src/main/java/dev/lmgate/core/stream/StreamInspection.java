@@ -2,6 +2,7 @@ package dev.lmgate.core.stream;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.core.chain.Enforcement;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.OutputText;
@@ -21,12 +22,12 @@ final class StreamInspection {
   /** Why the stream must end: the filter and its reason. */
   record Stop(String filterId, String reason) {}
 
-  private final List<StreamGuard.Entry> entries;
+  private final List<StreamPlan.Inspector> entries;
   private final long[] nanos;
   private final FilterOutcome.Outcome[] worst;
   private final String[] reasons;
 
-  StreamInspection(List<StreamGuard.Entry> entries) {
+  StreamInspection(List<StreamPlan.Inspector> entries) {
     this.entries = List.copyOf(entries);
     this.nanos = new long[entries.size()];
     this.worst = new FilterOutcome.Outcome[entries.size()];
@@ -48,7 +49,7 @@ final class StreamInspection {
     int len = text.length();
     int decided = len;
     for (int i = 0; i < entries.size(); i++) {
-      StreamGuard.Entry e = entries.get(i);
+      StreamPlan.Inspector e = entries.get(i);
       StreamInspector inspector = e.inspector();
       long t0 = System.nanoTime();
       StreamDecision d;
@@ -93,7 +94,7 @@ final class StreamInspection {
   /** Inspects a text an event repeats whole; redactions rewrite the event itself. */
   Stop inspectSnapshot(HeldEvents.Held held, OutputText snap) {
     for (int i = 0; i < entries.size(); i++) {
-      StreamGuard.Entry e = entries.get(i);
+      StreamPlan.Inspector e = entries.get(i);
       long t0 = System.nanoTime();
       StreamDecision d;
       try {

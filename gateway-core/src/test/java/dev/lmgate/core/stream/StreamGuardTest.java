@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.core.SharedFixtures;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.core.json.Json;
 import dev.lmgate.core.route.RouteTable;
@@ -68,7 +69,7 @@ class StreamGuardTest {
     return new StreamGuard(
         StreamAdapter.forRoute(route(path)),
         List.of(
-            new StreamGuard.Entry(
+            new StreamPlan.Inspector(
                 "test",
                 new FilterSettings(
                     action, java.time.Duration.ofSeconds(1), FilterSettings.OnError.FAIL_CLOSED),
@@ -249,7 +250,7 @@ class StreamGuardTest {
         new StreamGuard(
             StreamAdapter.forRoute(route("/v1/chat/completions")),
             List.of(
-                new StreamGuard.Entry(
+                new StreamPlan.Inspector(
                     "test",
                     FilterSettings.defaults(FilterSettings.Action.BLOCK),
                     new Literal("\u0000never", false, 8))),

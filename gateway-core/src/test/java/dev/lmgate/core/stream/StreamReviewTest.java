@@ -3,6 +3,7 @@ package dev.lmgate.core.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lmgate.core.SharedFixtures;
+import dev.lmgate.core.chain.StreamPlan;
 import dev.lmgate.core.dialect.StreamAdapter;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.FilterSettings;
@@ -93,7 +94,7 @@ class StreamReviewTest {
         new StreamGuard(StreamAdapter.forRoute(StreamGuardTest.route(CHAT)), List.of(), 1 << 20);
     g.reviewWith(
         List.of(
-            new StreamGuard.ReviewEntry(
+            new StreamPlan.Review(
                 "judge",
                 new FilterSettings(FilterSettings.Action.BLOCK, Duration.ofSeconds(5), onError),
                 review)),
@@ -245,7 +246,7 @@ class StreamReviewTest {
         new StreamGuard(StreamAdapter.forRoute(StreamGuardTest.route(CHAT)), List.of(), 1 << 20);
     g.reviewWith(
         List.of(
-            new StreamGuard.ReviewEntry(
+            new StreamPlan.Review(
                 "judge",
                 new FilterSettings(
                     FilterSettings.Action.BLOCK,
