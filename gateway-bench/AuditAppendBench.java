@@ -1,5 +1,6 @@
 import dev.lmgate.audit.checkpoint.SigningKey;
 import dev.lmgate.audit.log.AuditLog;
+import dev.lmgate.audit.log.LogSettings;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ public class AuditAppendBench {
     AtomicLong done = new AtomicLong();
     String filler = "x".repeat(700); // stands in for sealed payloads
     try (AuditLog log =
-        AuditLog.open(AuditLog.Settings.defaults(dir), SigningKey.generate("bench"), Clock.systemUTC(),
+        AuditLog.open(LogSettings.defaults(dir), SigningKey.generate("bench"), Clock.systemUTC(),
             new AuditLog.Observer() {})) {
       long end = System.nanoTime() + seconds * 1_000_000_000L;
       Thread[] ts = new Thread[threads];

@@ -12,6 +12,7 @@ import dev.lmgate.audit.export.Exporter;
 import dev.lmgate.audit.export.RecordSink;
 import dev.lmgate.audit.log.AuditLog;
 import dev.lmgate.audit.log.AuditLogException;
+import dev.lmgate.audit.log.LogSettings;
 import dev.lmgate.audit.record.PayloadPolicy;
 import dev.lmgate.audit.record.RecordBuilder;
 import dev.lmgate.audit.record.Redactor;
@@ -68,7 +69,7 @@ public final class AuditTrail implements ExchangeListener, AutoCloseable {
    * @param previousMasterKeys master keys rotated out, still tried when opening day keys
    */
   public record Config(
-      AuditLog.Settings log,
+      LogSettings log,
       Mode mode,
       PayloadPolicy policy,
       Map<String, Duration> retention,

@@ -8,8 +8,8 @@ import dev.lmgate.audit.checkpoint.SigningKey;
 import dev.lmgate.audit.crypto.MasterKey;
 import dev.lmgate.audit.crypto.PeriodKeys;
 import dev.lmgate.audit.export.JsonLinesSink;
-import dev.lmgate.audit.log.AuditLog;
 import dev.lmgate.audit.log.LogReader;
+import dev.lmgate.audit.log.LogSettings;
 import dev.lmgate.audit.record.PayloadMode;
 import dev.lmgate.audit.record.PayloadPolicy;
 import dev.lmgate.audit.verify.AuditVerifier;
@@ -40,7 +40,7 @@ class AuditTrailTest {
   AuditTrail open(MasterKey master, Path ecs) throws Exception {
     return AuditTrail.open(
         new AuditTrail.Config(
-            AuditLog.Settings.defaults(dir),
+            LogSettings.defaults(dir),
             AuditTrail.Mode.STRICT,
             PayloadPolicy.of(PayloadMode.ENCRYPTED),
             Map.of("operational", Duration.ofDays(30), "compliance", Duration.ofDays(365)),

@@ -12,6 +12,7 @@ import dev.lmgate.audit.export.JsonLinesSink;
 import dev.lmgate.audit.export.RecordSink;
 import dev.lmgate.audit.export.SyslogSink;
 import dev.lmgate.audit.log.AuditLog;
+import dev.lmgate.audit.log.LogSettings;
 import dev.lmgate.audit.log.SegmentFile;
 import dev.lmgate.audit.record.PayloadMode;
 import dev.lmgate.audit.record.PayloadPolicy;
@@ -268,8 +269,8 @@ public record AuditSettings(
     }
   }
 
-  public AuditLog.Settings logSettings() {
-    return new AuditLog.Settings(
+  public LogSettings logSettings() {
+    return new LogSettings(
         dir.resolve("segments"),
         checkpoints,
         "lmgate.audit",
@@ -338,7 +339,7 @@ public record AuditSettings(
       Clock clock,
       Function<String, String> env,
       SecretSource secrets,
-      AuditLog.Settings logSettings)
+      LogSettings logSettings)
       throws IOException {
     SigningKey signer =
         (signingKey.startsWith("${secret:")

@@ -7,23 +7,19 @@ import dev.lmgate.audit.checkpoint.Checkpoint;
 import dev.lmgate.audit.checkpoint.CheckpointStore;
 import dev.lmgate.audit.checkpoint.FilePermissions;
 import dev.lmgate.audit.checkpoint.SigningKey;
+import dev.lmgate.audit.log.PendingQueue.Pending;
 import dev.lmgate.audit.merkle.Frontier;
 import dev.lmgate.audit.merkle.Merkle;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,62 +53,6 @@ public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  /**
-   * Where and how the log is written.
-   *
-   * @param segments directory of the segment files
-   * @param checkpoints directory of the signed checkpoints (keep it apart from the segments)
-   * @param origin the log's name in checkpoints
-   * @param segmentBytes a new segment starts when the current one would grow past this
-   * @param checkpointInterval how often a checkpoint is signed while records arrive
-   * @param queueCapacity records waiting for the writer at most
-   * @param opener opens segment files ({@link SegmentFile#FILES})
-   */
-  public record Settings(
-      Path segments,
-      Path checkpoints,
-      String origin,
-      long segmentBytes,
-      Duration checkpointInterval,
-      int queueCapacity,
-      SegmentFile.Opener opener) {
-
-    public static Settings defaults(Path dir) {
-      return new Settings(
-          dir.resolve("segments"),
-          dir.resolve("checkpoints"),
-          "lmgate.audit",
-          64L << 20,
-          Duration.ofSeconds(10),
-          65_536,
-          SegmentFile.FILES);
-    }
-
-    public Settings withCheckpoints(Path dir) {
-      return new Settings(
-          segments, dir, origin, segmentBytes, checkpointInterval, queueCapacity, opener);
-    }
-
-    public Settings withOpener(SegmentFile.Opener o) {
-      return new Settings(
-          segments, checkpoints, origin, segmentBytes, checkpointInterval, queueCapacity, o);
-    }
-
-    public Settings withSegmentBytes(long b) {
-      return new Settings(
-          segments, checkpoints, origin, b, checkpointInterval, queueCapacity, opener);
-    }
-
-    public Settings withQueueCapacity(int c) {
-      return new Settings(
-          segments, checkpoints, origin, segmentBytes, checkpointInterval, c, opener);
-    }
-
-    public Settings withCheckpointInterval(Duration d) {
-      return new Settings(segments, checkpoints, origin, segmentBytes, d, queueCapacity, opener);
-    }
-  }
-
   /** Hears what the writer does; called on the writer thread, must not block. */
   public interface Observer {
     /** A record is durable. */
@@ -131,87 +71,25 @@ public final class AuditLog implements AutoCloseable {
   /** Where a record went. */
   public record Appended(long seq, byte[] leafHash) {}
 
-  /** A record waiting for the writer; {@code weight}: its text in characters (see below). */
-  private record Pending(ObjectNode record, CompletableFuture<Appended> done, long weight) {
-    Pending(ObjectNode record, CompletableFuture<Appended> done) {
-      this(record, done, textChars(record));
-    }
-  }
-
-  private static final Pending STOP = new Pending(null, null, 0);
-
-  /**
-   * The most text (in characters, payloads included) records may hold while they wait for the
-   * writer: the queue is bounded in memory, not only in count, so large records arriving faster
-   * than the disk takes them are refused (strict) or dropped and counted (async) instead of
-   * exhausting the heap. One record alone is always accepted.
-   */
-  static final long MAX_PENDING_CHARS = 128L << 20;
-
-  private final java.util.concurrent.atomic.AtomicLong pendingChars =
-      new java.util.concurrent.atomic.AtomicLong();
-
-  /** The characters of text a record holds: every string in it (an iterative walk). */
-  static long textChars(ObjectNode record) {
-    if (record == null) {
-      return 0;
-    }
-    long n = 0;
-    java.util.ArrayDeque<com.fasterxml.jackson.databind.JsonNode> todo =
-        new java.util.ArrayDeque<>();
-    todo.push(record);
-    while (!todo.isEmpty()) {
-      com.fasterxml.jackson.databind.JsonNode node = todo.pop();
-      if (node.isTextual()) {
-        n += node.textValue().length();
-      } else if (node.isContainerNode()) {
-        node.forEach(todo::push);
-      }
-    }
-    return n;
-  }
-
-  /** Reserves room for a record, or says there is none. */
-  private boolean reserve(Pending p) {
-    long now = pendingChars.addAndGet(p.weight());
-    if (now > MAX_PENDING_CHARS && now != p.weight()) {
-      pendingChars.addAndGet(-p.weight());
-      return false;
-    }
-    if (!queue.offer(p)) {
-      pendingChars.addAndGet(-p.weight());
-      return false;
-    }
-    return true;
-  }
-
-  private void released(List<Pending> done) {
-    long w = 0;
-    for (Pending p : done) {
-      w += p.weight();
-    }
-    pendingChars.addAndGet(-w);
-  }
-
   /**
    * How long records nobody waits for (async mode, security events) may sit unsynced: their batches
    * share one sync at most this often, since a sync costs far more than a write.
    */
   static final long LAZY_SYNC_NANOS = 200_000_000L;
 
-  private final Settings settings;
+  private final LogSettings settings;
   private final SigningKey signer;
   private final Clock clock;
   private final Observer observer;
   private final CheckpointStore checkpoints;
-  private final BlockingQueue<Pending> queue;
+  private final PendingQueue queue;
   private final Thread writer;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong durable = new AtomicLong();
   // writer-thread state. Only the frontier of the tree is kept (O(log n)), never every leaf hash:
   // a gateway under load appends millions of records a day. Proofs read the log from disk.
   private long size; // records in the log
-  private final Frontier frontier = new Frontier();
+  private Frontier frontier; // set once the log is recovered
   private byte[] lastLeaf;
   private SegmentFile segment;
   private long segmentSize;
@@ -226,7 +104,7 @@ public final class AuditLog implements AutoCloseable {
   private final List<WriterLock> locks; // released by the writer thread when it ends
 
   private AuditLog(
-      Settings settings,
+      LogSettings settings,
       SigningKey signer,
       Clock clock,
       Observer observer,
@@ -237,7 +115,7 @@ public final class AuditLog implements AutoCloseable {
     this.clock = clock;
     this.observer = observer;
     this.checkpoints = new CheckpointStore(settings.checkpoints());
-    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+    this.queue = new PendingQueue(settings.queueCapacity());
     this.writer = new Thread(this::run, "lmgate-audit-writer");
     this.writer.setDaemon(true);
   }
@@ -248,8 +126,8 @@ public final class AuditLog implements AutoCloseable {
    * @throws WriterLock.Locked when another writer holds the segment or checkpoint directory
    * @throws AuditLogException when the log fails verification ({@link AuditLogException#tampered})
    */
-  public static AuditLog open(Settings settings, SigningKey signer, Clock clock, Observer observer)
-      throws IOException {
+  public static AuditLog open(
+      LogSettings settings, SigningKey signer, Clock clock, Observer observer) throws IOException {
     FilePermissions.directory(settings.segments());
     FilePermissions.directory(settings.checkpoints());
     List<WriterLock> locks = new ArrayList<>(2);
@@ -263,7 +141,16 @@ public final class AuditLog implements AutoCloseable {
             WriterLock.acquire(cps, clock)); // two logs must not sign into one directory either
       }
       l = new AuditLog(settings, signer, clock, observer, List.copyOf(locks));
-      recovery = l.recover();
+      LogRecovery.Recovered r =
+          LogRecovery.recover(settings, signer, l.checkpoints, locks.get(0), clock);
+      l.frontier = r.frontier();
+      l.lastLeaf = r.lastLeaf();
+      l.size = r.size();
+      l.durable.set(r.size());
+      l.checkpointedSize = r.checkpointedSize();
+      l.segment = r.segment();
+      l.segmentSize = r.segmentSize();
+      recovery = r.record();
     } catch (IOException | RuntimeException e) {
       release(locks);
       throw e;
@@ -280,130 +167,12 @@ public final class AuditLog implements AutoCloseable {
     return l;
   }
 
-  private ObjectNode recover() throws IOException {
-    // The newest checkpoint must describe a prefix of what is on disk: its root is taken from
-    // the frontier when the replay passes its size. The replay streams: nothing per record is
-    // kept, so a long log opens in bounded memory.
-    List<CheckpointStore.Stored> stored = checkpoints.list();
-    Checkpoint newest = null;
-    CheckpointStore.Stored newestFile = null;
-    if (!stored.isEmpty()) {
-      newestFile = stored.get(stored.size() - 1);
-      CheckpointStore.Stored last = newestFile;
-      newest =
-          signer
-              .open(last.note())
-              .flatMap(Checkpoint::parse)
-              .orElseThrow(
-                  () ->
-                      new AuditLogException(
-                          "checkpoint " + last.file() + " does not verify with the signing key",
-                          true));
-    }
-    long checkpointSize = newest == null ? -1 : newest.size();
-    byte[][] rootAtCheckpoint = {checkpointSize == 0 ? frontier.root() : null};
-    LogReader.Result r =
-        LogReader.scan(
-            settings.segments(),
-            e -> {
-              frontier.add(e.leafHash());
-              lastLeaf = e.leafHash();
-              size++;
-              if (size == checkpointSize) {
-                rootAtCheckpoint[0] = frontier.root();
-              }
-            });
-    ObjectNode recovery = null;
-    Optional<JsonNode> crashed = locks.get(0).crashedHolder();
-    if (!r.intact()) {
-      if (!r.tornTail()) {
-        throw new AuditLogException(
-            "the audit log in " + settings.segments() + " fails verification: " + r.problem(),
-            true);
-      }
-      long fileSize = Files.size(r.tailSegment());
-      try (SegmentFile f = settings.opener().open(r.tailSegment())) {
-        f.truncate(r.goodLength());
-        f.sync();
-      }
-      String cause =
-          crashed
-              .map(h -> "; " + diedWithoutClosing(h))
-              .orElse(
-                  "; the previous writer closed the log or left no name: a write the disk"
-                      + " refused and could not undo, or one from an older lmgate");
-      log.warn("audit log: {}; cut off {} bytes{}", r.problem(), fileSize - r.goodLength(), cause);
-      recovery = recoveryRecord(r.problem() + "; the incomplete record was cut off" + cause);
-      recovery.put("truncated_bytes", fileSize - r.goodLength());
-    } else if (crashed.isPresent()) {
-      // Nothing torn, but async records it still queued (or, after a power loss, had not synced)
-      // may be missing: say so.
-      String detail =
-          diedWithoutClosing(crashed.get())
-              + "; the log is intact, records it had not yet written may be missing";
-      log.warn("audit log: {}", detail);
-      recovery = recoveryRecord(detail);
-      recovery.put("truncated_bytes", 0);
-    }
-    if (recovery != null && crashed.isPresent()) {
-      recovery.set("crashed_writer", crashed.get());
-    }
-    durable.set(size);
-    if (newest != null) {
-      Checkpoint cp = newest;
-      CheckpointStore.Stored last = newestFile;
-      if (cp.size() > size) {
-        throw new AuditLogException(
-            "the audit log has "
-                + size
-                + " records but checkpoint "
-                + last.file().getFileName()
-                + " signed "
-                + cp.size()
-                + ": records were removed or an older copy was restored",
-            true);
-      }
-      if (!MessageDigest.isEqual(cp.root(), rootAtCheckpoint[0])) {
-        throw new AuditLogException(
-            "the first "
-                + cp.size()
-                + " records no longer match checkpoint "
-                + last.file().getFileName(),
-            true);
-      }
-      checkpointedSize = cp.size();
-    }
-    List<Path> segs = LogReader.segments(settings.segments());
-    if (!segs.isEmpty()) {
-      Path cur = segs.get(segs.size() - 1);
-      segment = settings.opener().open(cur);
-      segmentSize = segment.size();
-    }
-    return recovery;
-  }
-
-  private ObjectNode recoveryRecord(String detail) {
-    ObjectNode n = NODES.objectNode();
-    n.put("kind", "recovery");
-    n.put("time", clock.instant().toString());
-    n.put("detail", detail);
-    return n;
-  }
-
-  private static String diedWithoutClosing(JsonNode holder) {
-    return "the previous writer (pid "
-        + holder.path("pid").asText()
-        + " on "
-        + holder.path("host").asText()
-        + ") ended without closing the log: a crash";
-  }
-
   /** Appends a record; the future completes when it is durable, or fails when it cannot be. */
   public CompletableFuture<Appended> append(ObjectNode record) {
     CompletableFuture<Appended> f = new CompletableFuture<>();
     if (closed) {
       f.completeExceptionally(new AuditLogException("the audit log is closed", false));
-    } else if (!reserve(new Pending(record, f))) {
+    } else if (!queue.offer(record, f)) {
       f.completeExceptionally(new AuditLogException("the audit queue is full", false));
     }
     return f;
@@ -411,7 +180,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** Appends without waiting; returns false (and counts a drop) when the queue is full. */
   public boolean offer(ObjectNode record) {
-    if (!closed && reserve(new Pending(record, null))) {
+    if (!closed && queue.offer(record, null)) {
       return true;
     }
     observer.dropped(dropped.incrementAndGet());
@@ -441,19 +210,10 @@ public final class AuditLog implements AutoCloseable {
     boolean stopping = false;
     while (!stopping) {
       try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first != null) {
-          batch.add(first);
-          queue.drainTo(batch, 4095);
-        }
+        stopping = queue.takeInto(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         stopping = true;
-      }
-      int stop = batch.indexOf(STOP);
-      if (stop >= 0) {
-        stopping = true;
-        batch.remove(STOP);
       }
       if (!batch.isEmpty()) {
         try {
@@ -461,7 +221,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (Throwable t) { // out of memory, say: the writer must live on, and say it failed
           writeFailedHard(batch, t);
         }
-        released(batch);
+        queue.released(batch);
         batch.clear();
       } else if (failing && !stopping) {
         probe();
@@ -473,9 +233,7 @@ public final class AuditLog implements AutoCloseable {
         checkpoint();
       }
     }
-    List<Pending> rest = new ArrayList<>();
-    queue.drainTo(rest);
-    rest.remove(STOP);
+    List<Pending> rest = queue.rest();
     if (!rest.isEmpty()) {
       write(rest);
     }
@@ -510,12 +268,7 @@ public final class AuditLog implements AutoCloseable {
    */
   private void writeFailedHard(List<Pending> batch, Throwable t) {
     IOException cause = new IOException("the audit writer failed: " + t, t);
-    if (!failing) {
-      log.error("audit log write failed: {}", t.toString());
-      failingSince = clock.instant();
-      failingCause = cause.getMessage();
-    }
-    failing = true;
+    failing(cause);
     for (Pending p : batch) {
       if (p.done() != null) {
         p.done()
@@ -597,13 +350,7 @@ public final class AuditLog implements AutoCloseable {
           // The disk refuses even that; the torn tail is found and cut at the next open.
         }
       }
-      // Unhealthy before anyone hears of the failure, so that what they check next agrees.
-      if (!failing) {
-        log.error("audit log write failed: {}", cause.toString());
-        failingSince = clock.instant();
-        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-      }
-      failing = true;
+      failing(cause); // unhealthy before anyone hears of it, so what they check next agrees
       for (Pending p : batch) {
         if (p.done() != null) {
           p.done()
@@ -649,7 +396,7 @@ public final class AuditLog implements AutoCloseable {
             + failingCause
             + "); meanwhile strict mode refused answers and async mode dropped records");
     List<Pending> one = new ArrayList<>(1);
-    one.add(new Pending(n, null));
+    one.add(new Pending(n, null, 0));
     write(one);
   }
 
@@ -661,14 +408,19 @@ public final class AuditLog implements AutoCloseable {
       lastSyncNanos = System.nanoTime();
     } catch (IOException | RuntimeException e) {
       IOException cause = e instanceof IOException io ? io : new IOException(e);
-      log.error("audit log sync failed: {}", cause.toString());
-      if (!failing) {
-        failingSince = clock.instant();
-        failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-      }
-      failing = true;
+      failing(cause);
       observer.writeFailed(cause);
     }
+  }
+
+  /** Writing failed: the log is unhealthy until a write succeeds; the outage's start is kept. */
+  private void failing(IOException cause) {
+    if (!failing) {
+      log.error("audit log write failed: {}", cause.toString());
+      failingSince = clock.instant();
+      failingCause = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+    failing = true;
   }
 
   private void roll(long firstSeq) throws IOException {
@@ -721,9 +473,7 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     closed = true;
-    while (!queue.offer(STOP)) {
-      Thread.onSpinWait();
-    }
+    queue.stop();
     try {
       writer.join(TimeUnit.SECONDS.toMillis(30));
     } catch (InterruptedException e) {

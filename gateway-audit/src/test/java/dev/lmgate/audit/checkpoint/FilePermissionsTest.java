@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.lmgate.audit.crypto.MasterKey;
 import dev.lmgate.audit.export.JsonLinesSink;
 import dev.lmgate.audit.log.AuditLog;
+import dev.lmgate.audit.log.LogSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,7 +116,7 @@ class FilePermissionsTest {
   @Test
   void auditSegmentsAreOwnerOnlyFromTheMomentTheyAppear() throws Exception {
     SigningKey key = SigningKey.generate("lmgate.audit/test");
-    AuditLog.Settings settings = AuditLog.Settings.defaults(dir).withSegmentBytes(200);
+    LogSettings settings = LogSettings.defaults(dir).withSegmentBytes(200);
     try (AuditLog log =
         AuditLog.open(settings, key, Clock.systemUTC(), new AuditLog.Observer() {})) {
       Set<String> seen =

@@ -32,12 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditLogTest {
   @TempDir Path dir;
   SigningKey key;
-  AuditLog.Settings settings;
+  LogSettings settings;
 
   @BeforeEach
   void setUp() {
     key = SigningKey.generate("lmgate.audit/test");
-    settings = AuditLog.Settings.defaults(dir).withSegmentBytes(2_000);
+    settings = LogSettings.defaults(dir).withSegmentBytes(2_000);
   }
 
   private static ObjectNode record(int i) {
@@ -412,7 +412,7 @@ class AuditLogTest {
         }
       }
       assertThat((long) accepted * payload.length())
-          .isLessThanOrEqualTo(AuditLog.MAX_PENDING_CHARS + payload.length());
+          .isLessThanOrEqualTo(PendingQueue.MAX_PENDING_CHARS + payload.length());
       assertThat(log.dropped()).isEqualTo(64 - accepted).isPositive();
       release.countDown();
     }

@@ -24,7 +24,7 @@ public final class AuditWriterProcess {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     SigningKey key = SigningKey.load(Path.of(args[1]));
-    AuditLog.Settings settings = AuditLog.Settings.defaults(dir);
+    LogSettings settings = LogSettings.defaults(dir);
     AuditLog log;
     try {
       log = AuditLog.open(settings, key, Clock.systemUTC(), new AuditLog.Observer() {});

@@ -33,14 +33,14 @@ class WriterLockTest {
   @TempDir Path dir;
   SigningKey key;
   Path keyFile;
-  AuditLog.Settings settings;
+  LogSettings settings;
   final List<Process> processes = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
     keyFile = dir.resolve("signing.key");
     key = SigningKey.loadOrCreate(keyFile, "lmgate.audit/test");
-    settings = AuditLog.Settings.defaults(dir.resolve("audit"));
+    settings = LogSettings.defaults(dir.resolve("audit"));
   }
 
   @AfterEach
@@ -195,14 +195,14 @@ class WriterLockTest {
     Path shared = dir.resolve("worm-checkpoints");
     try (AuditLog a =
         AuditLog.open(
-            AuditLog.Settings.defaults(dir.resolve("a")).withCheckpoints(shared),
+            LogSettings.defaults(dir.resolve("a")).withCheckpoints(shared),
             key,
             Clock.systemUTC(),
             new AuditLog.Observer() {})) {
       assertThatThrownBy(
               () ->
                   AuditLog.open(
-                      AuditLog.Settings.defaults(dir.resolve("b")).withCheckpoints(shared),
+                      LogSettings.defaults(dir.resolve("b")).withCheckpoints(shared),
                       key,
                       Clock.systemUTC(),
                       new AuditLog.Observer() {}))
@@ -211,7 +211,7 @@ class WriterLockTest {
       // b's segment directory was released again: b opens once it has its own checkpoints
       try (AuditLog b =
           AuditLog.open(
-              AuditLog.Settings.defaults(dir.resolve("b")),
+              LogSettings.defaults(dir.resolve("b")),
               key,
               Clock.systemUTC(),
               new AuditLog.Observer() {})) {
