@@ -11,7 +11,6 @@ import dev.lmgate.audit.crypto.MasterKey;
 import dev.lmgate.audit.export.JsonLinesSink;
 import dev.lmgate.audit.export.RecordSink;
 import dev.lmgate.audit.export.SyslogSink;
-import dev.lmgate.audit.log.AuditLog;
 import dev.lmgate.audit.log.LogSettings;
 import dev.lmgate.audit.log.SegmentFile;
 import dev.lmgate.audit.record.PayloadMode;
@@ -336,10 +335,7 @@ public record AuditSettings(
   }
 
   public AuditTrail open(
-      Clock clock,
-      Function<String, String> env,
-      SecretSource secrets,
-      LogSettings logSettings)
+      Clock clock, Function<String, String> env, SecretSource secrets, LogSettings logSettings)
       throws IOException {
     SigningKey signer =
         (signingKey.startsWith("${secret:")
