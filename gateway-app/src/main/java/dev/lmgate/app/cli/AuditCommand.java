@@ -3,7 +3,7 @@ package dev.lmgate.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lmgate.app.config.AuditSettings;
+import dev.lmgate.app.config.AuditKeys;
 import dev.lmgate.audit.checkpoint.Checkpoint;
 import dev.lmgate.audit.checkpoint.CheckpointStore;
 import dev.lmgate.audit.checkpoint.VerifierKey;
@@ -183,7 +183,7 @@ final class AuditCommand {
       if (masterKeys != null && !masterKeys.isEmpty()) {
         List<dev.lmgate.audit.crypto.MasterKey> all = new java.util.ArrayList<>();
         for (String ref : masterKeys) {
-          all.add(AuditSettings.existingMasterKey(ref, System::getenv)); // never creates one
+          all.add(AuditKeys.existingMasterKey(ref, System::getenv)); // never creates one
         }
         keys = new PeriodKeys(dir.resolve("keys"), all.get(0), all.subList(1, all.size()));
       }

@@ -16,10 +16,6 @@ import dev.lmgate.audit.log.SegmentFile;
 import dev.lmgate.audit.record.PayloadMode;
 import dev.lmgate.audit.record.PayloadPolicy;
 import dev.lmgate.filters.sensitive.SensitiveData;
-import dev.lmgate.secrets.EnvSecretProvider;
-import dev.lmgate.secrets.FileSecretProvider;
-import dev.lmgate.secrets.SecretProvider;
-import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Secret;
@@ -340,7 +336,7 @@ public record AuditSettings(
     SigningKey signer =
         (signingKey.startsWith("${secret:")
                 ? SigningKey.parse(
-                    read(secrets, "audit.signing-key", signingKey),
+                    AuditKeys.read(secrets, "audit.signing-key", signingKey),
                     "audit.signing-key " + signingKey)
                 : SigningKey.loadOrCreate(Path.of(signingKey), "lmgate.audit"))
             .withPreviousVerifiers(previousVerifierKeys);
@@ -349,8 +345,8 @@ public record AuditSettings(
         masterKey.isEmpty()
             ? null
             : masterKey.startsWith("${secret:")
-                ? fromSecret(secrets, "audit.master-key", masterKey)
-                : masterKey(masterKey, env);
+                ? AuditKeys.fromSecret(secrets, "audit.master-key", masterKey)
+                : AuditKeys.masterKey(masterKey, env);
     List<RecordSink> sinks = new ArrayList<>();
     for (Export e : exports) {
       sinks.add(
@@ -366,8 +362,8 @@ public record AuditSettings(
     if (webhook != null) {
       String text =
           webhookSecret.startsWith("${secret:")
-              ? read(secrets, "audit.alerts.secret", webhookSecret)
-              : secret(webhookSecret, env);
+              ? AuditKeys.read(secrets, "audit.alerts.secret", webhookSecret)
+              : AuditKeys.secret(webhookSecret, env);
       byte[] s = text.getBytes(StandardCharsets.UTF_8);
       alertSink = new WebhookAlerter(webhook, s, Duration.ofSeconds(1));
     } else {
@@ -424,71 +420,10 @@ public record AuditSettings(
     for (String ref : previousMasterKeys) {
       keys.add(
           ref.startsWith("${secret:")
-              ? fromSecret(secrets, "audit.previous-master-keys", ref)
-              : existingMasterKey(ref, env));
+              ? AuditKeys.fromSecret(secrets, "audit.previous-master-keys", ref)
+              : AuditKeys.existingMasterKey(ref, env));
     }
     return keys;
-  }
-
-  private static String read(SecretSource secrets, String setting, String ref) throws IOException {
-    try {
-      return secrets.read(setting, ref).reveal().strip();
-    } catch (ConfigException e) {
-      throw new IOException(e.getMessage(), e);
-    }
-  }
-
-  private static MasterKey fromSecret(SecretSource secrets, String setting, String ref)
-      throws IOException {
-    try {
-      return MasterKey.fromBase64(read(secrets, setting, ref));
-    } catch (IllegalArgumentException e) {
-      throw new IOException(setting + " " + ref + ": " + e.getMessage());
-    }
-  }
-
-  /** Resolves {@code env:NAME} or {@code file:PATH} to a master key that must already exist. */
-  public static MasterKey existingMasterKey(String ref, Function<String, String> env)
-      throws IOException {
-    if (!ref.startsWith("env:") && !ref.startsWith("file:")) {
-      throw new IOException("a master key reference is env:NAME or file:PATH");
-    }
-    try {
-      return MasterKey.fromBase64(secret(ref, env));
-    } catch (IllegalArgumentException e) {
-      throw new IOException(ref + ": " + e.getMessage());
-    }
-  }
-
-  /** Resolves {@code env:NAME} or {@code file:PATH} to a master key; a missing file is created. */
-  public static MasterKey masterKey(String ref, Function<String, String> env) throws IOException {
-    if (ref.startsWith("file:")) {
-      Path f = Path.of(ref.substring(5));
-      if (!Files.exists(f)) {
-        log.warn(
-            "created a new audit master key in {}: keep it apart from the log; without it encrypted payloads cannot be read",
-            f);
-      }
-      return MasterKey.fromFile(f, true);
-    }
-    return MasterKey.fromBase64(secret(ref, env));
-  }
-
-  /** An {@code env:} or {@code file:} reference, read by the secrets module's providers. */
-  static String secret(String ref, Function<String, String> env) throws IOException {
-    SecretRef r;
-    try {
-      r = SecretRef.parse(ref);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(e.getMessage());
-    }
-    SecretProvider p =
-        switch (r.scheme()) {
-          case "env" -> new EnvSecretProvider(env);
-          case "file" -> new FileSecretProvider();
-          default -> throw new IOException(ref.split(":", 2)[0] + ": expected env: or file: here");
-        };
-    return p.fetch(r).reveal().strip();
   }
 
   /**

@@ -8,16 +8,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
-import dev.lmgate.core.tls.PemSource;
-import dev.lmgate.core.tls.TlsSettings;
-import dev.lmgate.core.tls.UpstreamTls;
 import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.filters.auth.AuthenticateFilter;
 import dev.lmgate.filters.policy.AuthorizeFilter;
 import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.secrets.AzureKeyVaultProvider;
 import dev.lmgate.secrets.GcpSecretManagerProvider;
-import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -181,11 +177,8 @@ public final class ConfigLoader {
             s.duration("drain-timeout", d.drainTimeout()),
             s.bool("websocket", false),
             s.bool("access-log", true),
-            tls(
-                s.child("tls")
-                    .only(
-                        Set.of("certificate", "key", "reload-check", "client-auth", "client-ca"))),
-            upstreamTls(u.child("tls").only(Set.of("ca-file", "pin-sha256")), upstream));
+            TlsConfig.listener(s.child("tls"), filterEnv),
+            TlsConfig.upstream(u.child("tls"), upstream));
     if (server.upstreamIdleEvict().compareTo(Duration.ofSeconds(5)) >= 0) {
       throw new ConfigException(
           "server.upstream-idle-evict",
@@ -220,12 +213,7 @@ public final class ConfigLoader {
         apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
         secrets,
         a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null,
-        new AdminSettings(
-            tls(
-                a.child("tls")
-                    .only(
-                        Set.of("certificate", "key", "reload-check", "client-auth", "client-ca"))),
-            metricsToken(a)));
+        new AdminSettings(TlsConfig.listener(a.child("tls"), filterEnv), metricsToken(a)));
   }
 
   /**
@@ -307,87 +295,6 @@ public final class ConfigLoader {
       return u;
     } catch (Exception ex) {
       throw new ConfigException(aws.path() + "." + key, e, "an https:// (or http://) URL");
-    }
-  }
-
-  /** {@code upstream.tls}: trust for an https:// upstream. */
-  private static UpstreamTls upstreamTls(ConfigReader t, URI upstream) throws ConfigException {
-    if (t.node().isMissingNode() || t.node().isNull()) {
-      return null;
-    }
-    if (!"https".equals(upstream.getScheme())) {
-      throw new ConfigException(t.path(), upstream, "an https:// upstream.url (tls is for https)");
-    }
-    String ca = t.string("ca-file", null);
-    if (ca != null && !Files.isReadable(Path.of(ca))) {
-      throw new ConfigException(t.path() + ".ca-file", ca, "a readable PEM file");
-    }
-    List<String> pins = t.has("pin-sha256") ? t.strings("pin-sha256") : List.of();
-    for (String p : pins) {
-      if (!p.matches("[A-Za-z0-9+/]{43}=")) {
-        throw new ConfigException(
-            t.path() + ".pin-sha256", p, "base64 of a SHA-256 digest (44 characters)");
-      }
-    }
-    return new UpstreamTls(ca == null ? null : Path.of(ca), pins);
-  }
-
-  /** {@code server.tls}: both files (or secrets holding PEM), or neither (plain HTTP). */
-  private TlsSettings tls(ConfigReader t) throws ConfigException {
-    if (t.node().isMissingNode() || t.node().isNull()) {
-      return null;
-    }
-    TlsSettings.ClientAuth clientAuth =
-        t.enumValue("client-auth", TlsSettings.ClientAuth.class, TlsSettings.ClientAuth.NONE);
-    String ca = t.string("client-ca", null);
-    if (clientAuth != TlsSettings.ClientAuth.NONE && ca == null) {
-      throw new ConfigException(
-          t.path() + ".client-ca",
-          "(missing)",
-          "a PEM CA file when client-auth is "
-              + clientAuth.name().toLowerCase(java.util.Locale.ROOT));
-    }
-    TlsSettings tls =
-        new TlsSettings(
-            pem(t, "certificate"),
-            pem(t, "key"),
-            t.duration("reload-check", Duration.ofSeconds(10)),
-            clientAuth,
-            ca == null ? null : Path.of(ca));
-    if (tls.clientCa() != null && !Files.isReadable(tls.clientCa())) {
-      throw new ConfigException(t.path() + ".client-ca", tls.clientCa(), "a readable PEM file");
-    }
-    return tls;
-  }
-
-  /**
-   * A PEM setting: a file, or a {@code ${secret:…}} holding the PEM text (kept fresh by the
-   * secrets' refresh, so a rotated certificate in a secret manager reaches new connections).
-   */
-  private PemSource pem(ConfigReader t, String key) throws ConfigException {
-    String v = t.requiredString(key);
-    String setting = t.path() + "." + key;
-    if (v.strip().startsWith("${secret:")) {
-      SecretRef ref = filterEnv.reference(setting, v);
-      return new SecretPem(ref, filterEnv.resolve(setting, ref));
-    }
-    Path p = Path.of(v);
-    if (!Files.isReadable(p)) {
-      throw new ConfigException(setting, p, "a readable PEM file or a ${secret:…} reference");
-    }
-    return PemSource.file(p);
-  }
-
-  /** PEM text held by a secret; equal for the same reference, so reloads see no change. */
-  record SecretPem(SecretRef ref, RefreshingSecret secret) implements PemSource {
-    @Override
-    public String read() {
-      return secret.get().reveal();
-    }
-
-    @Override
-    public String toString() {
-      return ref.toString();
     }
   }
 
