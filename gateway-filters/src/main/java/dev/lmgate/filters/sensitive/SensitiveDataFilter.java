@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
-import dev.lmgate.filters.text.PrefixAutomaton;
 import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
-import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterEnvironment;
@@ -25,10 +23,8 @@ import dev.lmgate.spi.StreamInspector;
 import dev.lmgate.spi.TextPart;
 import dev.lmgate.spi.Verdict;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,20 +77,12 @@ public final class SensitiveDataFilter implements GatewayFilter {
     }
   }
 
-  /**
-   * Pseudonym placeholders as {@link PseudonymVault} writes them (RE2/J: linear in the model's
-   * text). A placeholder is at most {@link PseudonymVault#MAX_PLACEHOLDER_LENGTH} characters, below
-   * the smallest {@code hold-back}, so one split across streamed events is still seen whole.
-   */
-  private static final com.google.re2j.Pattern PLACEHOLDER =
-      com.google.re2j.Pattern.compile(
-          "\\[[A-Z]{2,6}_[a-z2-7]{" + PseudonymVault.SUFFIX_LENGTH + "}\\]");
-
   private final FilterSettings settings;
   private final Map<String, Handling> handling;
   private final Handling others;
   private final PseudonymVault vault;
   private final Output output;
+  private final AnswerScanner answers;
   private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
 
   /**
@@ -115,6 +103,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     this.others = others;
     this.vault = vault;
     this.output = output;
+    this.answers = new AnswerScanner(output, vault);
   }
 
   /**
@@ -319,7 +308,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     Set<String> reasons = new LinkedHashSet<>();
     for (OutputText out : response.outputs()) {
       StreamInspector.StreamDecision d =
-          scanOutput(session, out.channel(), out.text(), 0, true, null);
+          answers.scan(session, out.channel(), out.text(), 0, true, null);
       if (d.block()) {
         return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
       }
@@ -328,7 +317,9 @@ public final class SensitiveDataFilter implements GatewayFilter {
           return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
         }
         edits.add(
-            new Edit(out.pointer(), TextNode.valueOf(applySpans(out.text(), d.redactions()))));
+            new Edit(
+                out.pointer(),
+                TextNode.valueOf(AnswerScanner.applySpans(out.text(), d.redactions()))));
         reasons.add(d.reason());
       }
     }
@@ -342,7 +333,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       return Optional.empty();
     }
     String session = session(request);
-    Map<String, OutputScan> scans = new java.util.HashMap<>(); // per output
+    Map<String, AnswerScanner.OutputScan> scans = new java.util.HashMap<>(); // per output
     return Optional.of(
         new StreamInspector() {
           @Override
@@ -354,16 +345,9 @@ public final class SensitiveDataFilter implements GatewayFilter {
           public StreamDecision inspect(
               String key, OutputChannel channel, String text, int scanFrom, boolean complete) {
             // a complete text ends its output's scan (a snapshot comes complete: scanned whole)
-            OutputScan scan =
-                complete
-                    ? scans.remove(key)
-                    : scans.computeIfAbsent(
-                        key,
-                        k ->
-                            new OutputScan(
-                                new SensitiveData.Growing(
-                                    SensitiveDataFilter.this::changesOutput, output.holdBack())));
-            return scanOutput(session, channel, text, scanFrom, complete, scan);
+            AnswerScanner.OutputScan scan =
+                complete ? scans.remove(key) : scans.computeIfAbsent(key, k -> answers.newScan());
+            return answers.scan(session, channel, text, scanFrom, complete, scan);
           }
         });
   }
@@ -374,124 +358,6 @@ public final class SensitiveDataFilter implements GatewayFilter {
     if (vault != null) {
       vault.forget(session(request));
     }
-  }
-
-  /** The end of a PEM private key, which closes a redaction opened by its header. */
-  private static final com.google.re2j.Pattern PEM_END =
-      com.google.re2j.Pattern.compile("-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----");
-
-  private static final PrefixAutomaton PLACEHOLDER_PREFIX = PrefixAutomaton.of(PLACEHOLDER);
-
-  /** Whether the answer's handling of a type changes the answer (and so may hold text). */
-  private boolean changesOutput(String kind) {
-    Handling h = output.handling().getOrDefault(kind, Handling.ALLOW);
-    return h == Handling.BLOCK || h == Handling.REDACT;
-  }
-
-  /**
-   * What a streamed output's scan keeps between events: each detector's place ({@link
-   * SensitiveData.Growing}) and where a redacted PEM private key began while its END line has not
-   * arrived (null when none).
-   */
-  private static final class OutputScan {
-    final SensitiveData.Growing values;
-    Integer openKey;
-
-    OutputScan(SensitiveData.Growing values) {
-      this.values = values;
-    }
-  }
-
-  /**
-   * Secrets and personal data in an answer, and pseudonyms to restore from {@code scanFrom} on, and
-   * from where a value or a placeholder could still complete. Values are those a scan of the whole
-   * answer finds ({@link SensitiveData.Growing}), each acted on once more text can no longer change
-   * it or once it began {@code hold-back} characters ago; a redacted PEM key stays redacted through
-   * its END line, however long.
-   *
-   * @param scan the output's scan so far; null for a whole answer
-   */
-  private StreamInspector.StreamDecision scanOutput(
-      String session,
-      OutputChannel channel,
-      String text,
-      int scanFrom,
-      boolean complete,
-      OutputScan scan) {
-    int len = text.length();
-    List<StreamInspector.Span> spans = new ArrayList<>();
-    Set<String> reasons = new LinkedHashSet<>();
-    Integer open = scan == null ? null : scan.openKey;
-    if (open != null) {
-      com.google.re2j.Matcher end = PEM_END.matcher(text);
-      boolean closed = end.find(Math.max(open, scanFrom - 64));
-      spans.add(new StreamInspector.Span(open, closed ? end.end() : len, "[SECRET]"));
-      reasons.add("masked PRIVATE_KEY");
-      scan.openKey = closed || complete ? null : open;
-    }
-    int undecided = len;
-    if (!output.handling().isEmpty()) {
-      List<SensitiveData.Finding> found;
-      if (scan == null) {
-        found = SensitiveData.findOverlapping(text, this::changesOutput);
-      } else {
-        found = scan.values.advance(text, complete);
-        undecided = scan.values.undecidedFrom();
-      }
-      for (SensitiveData.Finding f : found) {
-        Handling h = output.handling().getOrDefault(f.kind(), Handling.ALLOW);
-        if (h == Handling.BLOCK) {
-          return StreamInspector.StreamDecision.block(f.kind() + " in the answer");
-        }
-        if (h == Handling.REDACT) {
-          spans.add(new StreamInspector.Span(f.start(), f.end(), "[" + f.category() + "]"));
-          reasons.add("masked " + f.kind());
-          if (scan != null && !complete && f.kind().equals("PRIVATE_KEY") && f.end() == len) {
-            scan.openKey = f.start(); // its body goes on: keep masking it
-          }
-        }
-      }
-    }
-    boolean restoring =
-        output.restore()
-            && vault != null
-            && (channel != OutputChannel.TOOL_ARGUMENTS || output.restoreInToolArguments());
-    if (restoring) {
-      com.google.re2j.Matcher m = PLACEHOLDER.matcher(text);
-      int at = scanFrom;
-      while (at < len && m.find(at)) {
-        at = m.end();
-        Optional<String> value = vault.reveal(session, m.group());
-        if (value.isPresent()) {
-          spans.add(new StreamInspector.Span(m.start(), m.end(), value.get()));
-          reasons.add("restored pseudonyms");
-        }
-      }
-      if (!complete) {
-        undecided = Math.min(undecided, PLACEHOLDER_PREFIX.liveFrom(text, scanFrom));
-      }
-    }
-    StreamInspector.StreamDecision d =
-        spans.isEmpty()
-            ? StreamInspector.StreamDecision.pass()
-            : StreamInspector.StreamDecision.redact(String.join(", ", reasons), spans);
-    return d.undecidedFrom(complete ? len : undecided);
-  }
-
-  static String applySpans(String text, List<StreamInspector.Span> spans) {
-    List<StreamInspector.Span> sorted = new ArrayList<>(spans);
-    sorted.sort((a, b) -> Integer.compare(a.start(), b.start()));
-    StringBuilder sb = new StringBuilder(text.length());
-    int i = 0;
-    for (StreamInspector.Span sp : sorted) {
-      if (sp.start() < i) {
-        i = Math.max(i, sp.end()); // overlaps one applied: masked by it, through its own end
-        continue;
-      }
-      sb.append(text, i, sp.start()).append(sp.replacement());
-      i = sp.end();
-    }
-    return sb.append(text, i, text.length()).toString();
   }
 
   private static Rejection leak(String reason) {
@@ -530,7 +396,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
     return out;
   }
 
-  /** Builds the filter from YAML (docs/input-guard.md). */
+  /** Builds the filter from YAML (docs/input-guard.md, read by {@link SensitiveDataConfig}). */
   public static final class Factory implements FilterFactory {
     @Override
     public String id() {
@@ -541,40 +407,9 @@ public final class SensitiveDataFilter implements GatewayFilter {
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      if (config != null && config.has("session-header")) {
-        // Removed: a client-named session let callers sharing a key restore each other's values.
-        throw new ConfigException(
-            path + ".session-header",
-            config.get("session-header").asText(),
-            "nothing: pseudonyms are scoped to one exchange and no header widens that"
-                + " (docs/input-guard.md#pseudonyms)");
-      }
-      ConfigReader r =
-          new ConfigReader(path, config).only(Set.of("types", "others", "pseudonym-ttl", "output"));
-      Map<String, Handling> handling = types(r);
-      Output output = Output.NONE;
-      if (r.has("output")) {
-        ConfigReader o =
-            r.child("output")
-                .only(Set.of("types", "restore", "restore-in-tool-arguments", "hold-back"));
-        Map<String, Handling> out = types(o);
-        for (Map.Entry<String, Handling> e : out.entrySet()) {
-          if (e.getValue() == Handling.PSEUDONYMIZE || e.getValue() == Handling.ALERT) {
-            throw new ConfigException(
-                o.path() + ".types", e.getValue(), "block, redact or allow in answers");
-          }
-        }
-        output =
-            new Output(
-                out,
-                o.bool("restore", true),
-                o.bool("restore-in-tool-arguments", false),
-                (int) o.integer("hold-back", 256, 24, 65_536));
-      }
-      Handling others = r.has("others") ? handling(r, "others") : Handling.ALERT;
-      java.time.Duration ttl = r.duration("pseudonym-ttl", java.time.Duration.ofHours(1));
-      boolean pseudonyms =
-          handling.containsValue(Handling.PSEUDONYMIZE) || others == Handling.PSEUDONYMIZE;
+      SensitiveDataConfig c = SensitiveDataConfig.read(path, config);
+      java.time.Duration ttl = c.pseudonymTtl();
+      boolean pseudonyms = c.pseudonymizes();
       PseudonymVault vault =
           pseudonyms
               ? env.shared(
@@ -584,50 +419,13 @@ public final class SensitiveDataFilter implements GatewayFilter {
               : null;
       return new SensitiveDataFilter(
           settings,
-          handling,
-          others,
+          c.handling(),
+          c.others(),
           vault,
-          pseudonyms && !output.active()
+          pseudonyms && !c.output().active()
               ? new Output(Map.of(), true, false, 256) // placeholders go back by default
-              : output,
+              : c.output(),
           env.shared("scan-scheduler", FairScanScheduler.class, FairScanScheduler::forThisMachine));
-    }
-
-    /** A {@code types:} map under {@code r}: by group or by type, a named type winning. */
-    private static Map<String, Handling> types(ConfigReader r) throws ConfigException {
-      Map<String, Handling> handling = new LinkedHashMap<>();
-      if (!r.has("types")) {
-        return handling;
-      }
-      ConfigReader t = r.child("types");
-      List<String> keys = new ArrayList<>();
-      t.node().fieldNames().forEachRemaining(keys::add);
-      for (String key : keys) {
-        Handling h = handling(t, key);
-        String k = key.toUpperCase(Locale.ROOT).replace('-', '_');
-        if (k.equals("SECRETS") || k.equals("PERSONAL")) {
-          for (String type : SensitiveData.TYPES) {
-            if (SensitiveData.isSecret(type) == k.equals("SECRETS")) {
-              handling.putIfAbsent(type, h);
-            }
-          }
-        } else if (SensitiveData.TYPES.contains(k)) {
-          handling.put(k, h); // a named type wins over its group
-        } else {
-          throw new ConfigException(
-              t.path() + "." + key, key, "secrets, personal or one of " + SensitiveData.TYPES);
-        }
-      }
-      return handling;
-    }
-
-    private static Handling handling(ConfigReader r, String key) throws ConfigException {
-      try {
-        return Handling.valueOf(r.requiredString(key).toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(
-            r.path() + "." + key, r.node().get(key), "block, redact, pseudonymize, alert or allow");
-      }
     }
   }
 }

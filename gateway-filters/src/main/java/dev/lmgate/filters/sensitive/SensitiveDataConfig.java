@@ -1,0 +1,108 @@
+package dev.lmgate.filters.sensitive;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.filters.sensitive.SensitiveDataFilter.Handling;
+import dev.lmgate.filters.sensitive.SensitiveDataFilter.Output;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code sensitive-data} block of the YAML (docs/input-guard.md), read and validated: handling
+ * by type on the way in ({@code types}, {@code others}), how long pseudonyms live, and the answer's
+ * side ({@code output}, {@link Output#NONE} when absent). Groups ({@code secrets}, {@code
+ * personal}) expand to their types, a named type winning; an unknown type or handling is a {@link
+ * ConfigException} naming its path.
+ *
+ * @param handling by type
+ * @param others for types {@code handling} does not name
+ * @param pseudonymTtl how long a pseudonym is kept
+ * @param output the answer's side as configured
+ */
+record SensitiveDataConfig(
+    Map<String, Handling> handling, Handling others, Duration pseudonymTtl, Output output) {
+
+  static SensitiveDataConfig read(String path, JsonNode config) throws ConfigException {
+    if (config != null && config.has("session-header")) {
+      // Removed: a client-named session let callers sharing a key restore each other's values.
+      throw new ConfigException(
+          path + ".session-header",
+          config.get("session-header").asText(),
+          "nothing: pseudonyms are scoped to one exchange and no header widens that"
+              + " (docs/input-guard.md#pseudonyms)");
+    }
+    ConfigReader r =
+        new ConfigReader(path, config).only(Set.of("types", "others", "pseudonym-ttl", "output"));
+    Map<String, Handling> handling = types(r);
+    Output output = Output.NONE;
+    if (r.has("output")) {
+      ConfigReader o =
+          r.child("output")
+              .only(Set.of("types", "restore", "restore-in-tool-arguments", "hold-back"));
+      Map<String, Handling> out = types(o);
+      for (Map.Entry<String, Handling> e : out.entrySet()) {
+        if (e.getValue() == Handling.PSEUDONYMIZE || e.getValue() == Handling.ALERT) {
+          throw new ConfigException(
+              o.path() + ".types", e.getValue(), "block, redact or allow in answers");
+        }
+      }
+      output =
+          new Output(
+              out,
+              o.bool("restore", true),
+              o.bool("restore-in-tool-arguments", false),
+              (int) o.integer("hold-back", 256, 24, 65_536));
+    }
+    Handling others = r.has("others") ? handling(r, "others") : Handling.ALERT;
+    Duration ttl = r.duration("pseudonym-ttl", Duration.ofHours(1));
+    return new SensitiveDataConfig(handling, others, ttl, output);
+  }
+
+  /** Whether any type is pseudonymized on the way in. */
+  boolean pseudonymizes() {
+    return handling.containsValue(Handling.PSEUDONYMIZE) || others == Handling.PSEUDONYMIZE;
+  }
+
+  /** A {@code types:} map under {@code r}: by group or by type, a named type winning. */
+  private static Map<String, Handling> types(ConfigReader r) throws ConfigException {
+    Map<String, Handling> handling = new LinkedHashMap<>();
+    if (!r.has("types")) {
+      return handling;
+    }
+    ConfigReader t = r.child("types");
+    List<String> keys = new ArrayList<>();
+    t.node().fieldNames().forEachRemaining(keys::add);
+    for (String key : keys) {
+      Handling h = handling(t, key);
+      String k = key.toUpperCase(Locale.ROOT).replace('-', '_');
+      if (k.equals("SECRETS") || k.equals("PERSONAL")) {
+        for (String type : SensitiveData.TYPES) {
+          if (SensitiveData.isSecret(type) == k.equals("SECRETS")) {
+            handling.putIfAbsent(type, h);
+          }
+        }
+      } else if (SensitiveData.TYPES.contains(k)) {
+        handling.put(k, h); // a named type wins over its group
+      } else {
+        throw new ConfigException(
+            t.path() + "." + key, key, "secrets, personal or one of " + SensitiveData.TYPES);
+      }
+    }
+    return handling;
+  }
+
+  private static Handling handling(ConfigReader r, String key) throws ConfigException {
+    try {
+      return Handling.valueOf(r.requiredString(key).toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          r.path() + "." + key, r.node().get(key), "block, redact, pseudonymize, alert or allow");
+    }
+  }
+}
