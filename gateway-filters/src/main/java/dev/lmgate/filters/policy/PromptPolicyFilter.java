@@ -1,10 +1,7 @@
 package dev.lmgate.filters.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -32,7 +29,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code prompt-policy}: the gateway's own instructions to the model.
@@ -53,8 +49,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PromptPolicyFilter implements GatewayFilter {
   public static final String ID = "prompt-policy";
-  private static final com.google.re2j.Pattern WORD =
-      com.google.re2j.Pattern.compile("[\\p{L}\\p{N}]+");
   private static final com.google.re2j.Pattern BLANKS = com.google.re2j.Pattern.compile("[ \\t]+");
 
   static final String OPEN = "«untrusted:";
@@ -78,119 +72,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
    * @param clientSystem what happens to the client's system messages
    */
   public record SystemPrompt(
-      List<Glob> routes, Set<String> roles, String text, ClientSystem clientSystem) {
-    /**
-     * Whether {@code answer} repeats {@link #LEAK_WORDS} consecutive words of this prompt (case,
-     * punctuation and spacing ignored): the prompt leaking, verbatim or nearly.
-     */
-    boolean overlaps(String answer) {
-      Set<String> grams = NGRAMS.computeIfAbsent(text, SystemPrompt::ngrams);
-      if (grams.isEmpty()) {
-        return false;
-      }
-      List<String> words = words(answer);
-      for (int i = 0; i + LEAK_WORDS <= words.size(); i++) {
-        if (grams.contains(String.join(" ", words.subList(i, i + LEAK_WORDS)))) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /**
-     * From where the answer's last words could still grow into {@link #LEAK_WORDS} consecutive
-     * words of this prompt: the start of the longest run of trailing words (from {@code from} on)
-     * that begins some {@code LEAK_WORDS}-word window of the prompt, the last word compared as a
-     * prefix when it touches the end (it may go on); {@code answer.length()} when none.
-     */
-    int undecidedFrom(String answer, int from) {
-      List<String> prompt = WORDS.computeIfAbsent(text, SystemPrompt::words);
-      int len = answer.length();
-      if (prompt.size() < LEAK_WORDS) {
-        return len;
-      }
-      java.util.ArrayDeque<int[]> tail = new java.util.ArrayDeque<>();
-      com.google.re2j.Matcher m = WORD.matcher(answer);
-      int at = from;
-      while (at < len && m.find(at)) {
-        tail.addLast(new int[] {m.start(), m.end()});
-        if (tail.size() > LEAK_WORDS) {
-          tail.removeFirst();
-        }
-        at = m.end();
-      }
-      boolean lastOpen = !tail.isEmpty() && tail.peekLast()[1] == len;
-      if (!lastOpen && tail.size() == LEAK_WORDS) {
-        tail.removeFirst(); // LEAK_WORDS whole words are decided: a leak, or none
-      }
-      List<String> words = new ArrayList<>(tail.size());
-      for (int[] w : tail) {
-        words.add(normalized(answer.substring(w[0], w[1])));
-      }
-      int j = 0;
-      for (int[] w : tail) {
-        if (beginsWindow(prompt, words.subList(j, words.size()), lastOpen)) {
-          return w[0];
-        }
-        j++;
-      }
-      return len;
-    }
-
-    /** Whether {@code run} is how some LEAK_WORDS-word window of {@code prompt} begins. */
-    private static boolean beginsWindow(List<String> prompt, List<String> run, boolean lastOpen) {
-      for (int i = 0; i + LEAK_WORDS <= prompt.size(); i++) {
-        boolean all = true;
-        for (int k = 0; k < run.size() && all; k++) {
-          String p = prompt.get(i + k);
-          String a = run.get(k);
-          all = k == run.size() - 1 && lastOpen ? p.startsWith(a) : p.equals(a);
-        }
-        if (all) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    private static Set<String> ngrams(String text) {
-      List<String> w = words(text);
-      Set<String> out = new java.util.HashSet<>();
-      for (int i = 0; i + LEAK_WORDS <= w.size(); i++) {
-        out.add(String.join(" ", w.subList(i, i + LEAK_WORDS)));
-      }
-      return out;
-    }
-
-    /**
-     * The words of a text as {@link #overlaps} and {@link #undecidedFrom} compare them: runs of
-     * letters and digits, each lower-cased on its own (lower-casing can change a word's length, as
-     * {@code İ} does, so words are found first and lower-cased after, the same way for prompt and
-     * answer).
-     */
-    private static List<String> words(String text) {
-      List<String> out = new ArrayList<>();
-      com.google.re2j.Matcher m = WORD.matcher(text);
-      while (m.find()) {
-        out.add(normalized(m.group()));
-      }
-      return out;
-    }
-
-    /**
-     * A word lower-cased one character at a time, so that a word's beginning lower-cases to the
-     * beginning of the word (as it arrives in a stream, cut anywhere): no context rules such as
-     * Greek's word-final {@code ς}, which is compared as {@code σ}; {@code İ} is {@code i}.
-     */
-    private static String normalized(String word) {
-      StringBuilder sb = new StringBuilder(word.length());
-      word.codePoints()
-          .map(Character::toLowerCase)
-          .map(c -> c == 'ς' ? 'σ' : c)
-          .forEach(sb::appendCodePoint);
-      return sb.toString();
-    }
-  }
+      List<Glob> routes, Set<String> roles, String text, ClientSystem clientSystem) {}
 
   /**
    * @param prompts first match wins
@@ -210,15 +92,6 @@ public final class PromptPolicyFilter implements GatewayFilter {
   /** What this filter planted in an exchange's request, kept with the exchange. */
   private final dev.lmgate.spi.ExchangeAttributes.Key<Planted> planted =
       new dev.lmgate.spi.ExchangeAttributes.Key<>(ID + "/planted");
-
-  /** The pinned prompts' word n-grams, by prompt text (a handful of prompts per config). */
-  private static final Map<String, Set<String>> NGRAMS = new ConcurrentHashMap<>();
-
-  /** The pinned prompts' words, lower-cased, by prompt text. */
-  private static final Map<String, List<String>> WORDS = new ConcurrentHashMap<>();
-
-  /** Consecutive words of the pinned prompt whose appearance in an answer counts as a leak. */
-  static final int LEAK_WORDS = 8;
 
   public PromptPolicyFilter(FilterSettings filterSettings, Settings settings) {
     this.filterSettings = filterSettings;
@@ -297,7 +170,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
     }
     if (system.length() > 0) {
       ClientSystem policy = pinned == null ? ClientSystem.ALLOW : pinned.clientSystem();
-      String refused = placeSystem(body, op, system.toString(), policy);
+      String refused = SystemPlacement.place(body, op, system.toString(), policy);
       if (refused != null) {
         return Verdict.block(
             "client system prompt refused",
@@ -393,85 +266,6 @@ public final class PromptPolicyFilter implements GatewayFilter {
     sb.append(p);
   }
 
-  /** Puts the gateway's system text in place; the field to drop when the policy refuses. */
-  private static String placeSystem(
-      ObjectNode body, Operation op, String text, ClientSystem policy) {
-    switch (op) {
-      case CHAT -> {
-        JsonNode m = body.get("messages");
-        if (m == null || !m.isArray()) {
-          return null;
-        }
-        ArrayNode messages = (ArrayNode) m;
-        List<Integer> clientSystem = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-          String role = messages.get(i).path("role").asText();
-          if (role.equals("system") || role.equals("developer")) {
-            clientSystem.add(i);
-          }
-        }
-        if (policy == ClientSystem.REFUSE && !clientSystem.isEmpty()) {
-          return "messages[" + clientSystem.get(0) + "]";
-        }
-        if (policy == ClientSystem.REPLACE) {
-          for (int k = clientSystem.size() - 1; k >= 0; k--) {
-            messages.remove((int) clientSystem.get(k));
-          }
-        }
-        if (policy == ClientSystem.MERGE && !clientSystem.isEmpty()) {
-          ObjectNode first = (ObjectNode) messages.get((int) clientSystem.get(0));
-          JsonNode c = first.get("content");
-          if (c != null && c.isTextual()) {
-            first.put("content", text + "\n\n" + c.asText());
-            return null;
-          }
-        }
-        ObjectNode sys = JsonNodeFactory.instance.objectNode();
-        sys.put("role", "system").put("content", text);
-        messages.insert(0, sys);
-        return null;
-      }
-      case MESSAGES -> {
-        return placeString(body, "system", text, policy);
-      }
-      case RESPONSES -> {
-        return placeString(body, "instructions", text, policy);
-      }
-      case NATIVE_CHAT -> {
-        return placeString(body, "system_prompt", text, policy);
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  /** A system prompt held in one field (a string, or Anthropic's array of text blocks). */
-  private static String placeString(
-      ObjectNode body, String field, String text, ClientSystem policy) {
-    JsonNode existing = body.get(field);
-    boolean present = existing != null && !existing.isNull();
-    if (policy == ClientSystem.REFUSE && present) {
-      return field;
-    }
-    if (present && policy != ClientSystem.REPLACE) {
-      if (existing.isTextual()) {
-        body.put(field, text + "\n\n" + existing.asText());
-        return null;
-      }
-      if (existing.isArray()) { // Anthropic: [{type: text, text}]
-        ArrayNode blocks = ((ArrayNode) existing).deepCopy();
-        ObjectNode first = JsonNodeFactory.instance.objectNode();
-        first.put("type", "text").put("text", text);
-        blocks.insert(0, first);
-        body.set(field, blocks);
-        return null;
-      }
-    }
-    body.set(field, TextNode.valueOf(text));
-    return null;
-  }
-
   private static byte[] randomBytes(int n) {
     byte[] b = new byte[n];
     RANDOM.nextBytes(b);
@@ -500,8 +294,9 @@ public final class PromptPolicyFilter implements GatewayFilter {
   }
 
   /**
-   * The most characters held per streamed output: a canary, or {@link #LEAK_WORDS} words of a
-   * pinned prompt. What is held is exact ({@link #undecidedFrom}): in ordinary text, nothing.
+   * The most characters held per streamed output: a canary, or {@link PromptOverlap#LEAK_WORDS}
+   * words of a pinned prompt. What is held is exact ({@link #undecidedFrom}): in ordinary text,
+   * nothing.
    */
   static final int HOLD_BACK = 256;
 
@@ -547,7 +342,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
       }
     }
     if (p.prompt() != null) {
-      undecided = Math.min(undecided, p.prompt().undecidedFrom(text, from));
+      undecided = Math.min(undecided, PromptOverlap.undecidedFrom(p.prompt().text(), text, from));
     }
     return undecided;
   }
@@ -557,7 +352,7 @@ public final class PromptPolicyFilter implements GatewayFilter {
     if (p.canary() != null && text.indexOf(p.canary(), from) >= 0) {
       return "canary leaked";
     }
-    if (p.prompt() != null && p.prompt().overlaps(text.substring(from))) {
+    if (p.prompt() != null && PromptOverlap.overlaps(p.prompt().text(), text.substring(from))) {
       return "system prompt leaked";
     }
     return null;
