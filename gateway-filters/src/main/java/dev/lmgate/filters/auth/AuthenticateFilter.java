@@ -1,7 +1,6 @@
 package dev.lmgate.filters.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
@@ -17,17 +16,9 @@ import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.Verdict;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Path;
 import java.text.ParseException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -297,9 +288,6 @@ public final class AuthenticateFilter implements GatewayFilter {
 
   /** Builds the filter from YAML. */
   public static final class Factory implements FilterFactory {
-    private static final Set<String> DEFAULT_ALGORITHMS =
-        Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
-
     @Override
     public String id() {
       return ID;
@@ -311,95 +299,10 @@ public final class AuthenticateFilter implements GatewayFilter {
         throws ConfigException {
       ConfigReader r =
           new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
-      FileKeyStore store = null;
-      if (r.has("api-keys")) {
-        ConfigReader k =
-            r.child("api-keys").only(Set.of("store", "pepper", "previous-peppers", "stale-after"));
-        Duration staleAfter = k.duration("stale-after", FileKeyStore.DEFAULT_STALE_AFTER);
-        Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
-        String pepperSetting = k.string("pepper", "");
-        String pepper =
-            pepperSetting.isEmpty() ? "" : env.secret(k.path() + ".pepper", pepperSetting).reveal();
-        if (!pepper.isEmpty() && pepper.length() < 32) {
-          throw new ConfigException(k.path() + ".pepper", "***", "at least 32 characters");
-        }
-        List<String> previous = new ArrayList<>();
-        if (!pepperSetting.isEmpty()) { // the store's own history of the pepper first
-          for (var old : env.previousSecrets(k.path() + ".pepper", pepperSetting)) {
-            if (old.reveal().length() >= 32) {
-              previous.add(old.reveal());
-            }
-          }
-        }
-        for (String p :
-            k.has("previous-peppers") ? k.strings("previous-peppers") : List.<String>of()) {
-          String old = env.secret(k.path() + ".previous-peppers", p).reveal();
-          if (old.length() < 32) {
-            throw new ConfigException(
-                k.path() + ".previous-peppers", "***", "at least 32 characters");
-          }
-          previous.add(old);
-        }
-        // Shared across reloads (one file watcher per store and pepper); closed with the gateway.
-        try {
-          store =
-              env.shared(
-                  "authenticate.key-store:"
-                      + file
-                      + "#"
-                      + Integer.toHexString(pepper.hashCode())
-                      + "/"
-                      + Integer.toHexString(previous.hashCode())
-                      + "/"
-                      + staleAfter,
-                  FileKeyStore.class,
-                  () -> {
-                    try {
-                      FileKeyStore opened =
-                          FileKeyStore.open(file, pepper, previous, true, env.clock(), staleAfter);
-                      // Failures are secret_refresh_failed (counted, alerted; failing closed is
-                      // a critical alert of its own); reading again changes the valid keys back.
-                      opened.onHealth(
-                          (reason, detail) ->
-                              env.events()
-                                  .emit(
-                                      new SecurityEvent(
-                                          env.clock().instant(),
-                                          "key_store_readable".equals(reason)
-                                              ? SecurityEvent.Type.CREDENTIAL_CHANGED
-                                              : SecurityEvent.Type.SECRET_REFRESH_FAILED,
-                                          reason,
-                                          "",
-                                          "",
-                                          "",
-                                          "",
-                                          detail)));
-                      opened.onChange(
-                          (reason, rec) ->
-                              env.events()
-                                  .emit(
-                                      new SecurityEvent(
-                                          env.clock().instant(),
-                                          SecurityEvent.Type.CREDENTIAL_CHANGED,
-                                          reason,
-                                          "",
-                                          "key:" + rec.id(),
-                                          "",
-                                          "",
-                                          "key " + rec.id() + " (" + rec.name() + ")")));
-                      return opened;
-                    } catch (IOException e) {
-                      throw new UncheckedIOException(e);
-                    }
-                  });
-        } catch (UncheckedIOException | IllegalArgumentException e) {
-          throw new ConfigException(
-              k.path() + ".store", file, "a readable lmgate key store (" + e.getMessage() + ")");
-        }
-      }
+      FileKeyStore store = r.has("api-keys") ? ApiKeysConfig.store(r.child("api-keys"), env) : null;
       Map<String, OidcIssuer> issuers = new HashMap<>();
       for (ConfigReader o : r.has("oidc") ? r.list("oidc") : List.<ConfigReader>of()) {
-        OidcIssuer.Settings s = issuer(o);
+        OidcIssuer.Settings s = OidcConfig.issuer(o);
         if (issuers.containsKey(s.issuer())) {
           throw new ConfigException(o.path() + ".issuer", s.issuer(), "each issuer once");
         }
@@ -450,93 +353,6 @@ public final class AuthenticateFilter implements GatewayFilter {
             store.file());
       }
       return new AuthenticateFilter(settings, env, store, issuers, certificates);
-    }
-
-    private static OidcIssuer.Settings issuer(ConfigReader o) throws ConfigException {
-      o.only(
-          Set.of(
-              "issuer",
-              "audience",
-              "jwks-uri",
-              "algorithms",
-              "clock-skew",
-              "roles-claim",
-              "role-map",
-              "subject-claim",
-              "jwks-cache",
-              "jwks-min-refresh",
-              "jwks-max-stale"));
-      String issuer = o.requiredString("issuer");
-      URI iss = uri(o.path() + ".issuer", issuer);
-      Set<String> audiences =
-          o.node().path("audience").isArray()
-              ? new LinkedHashSet<>(o.strings("audience"))
-              : Set.of(o.requiredString("audience"));
-      if (audiences.isEmpty()) {
-        throw new ConfigException(o.path() + ".audience", "[]", "at least one audience");
-      }
-      URI jwks =
-          o.has("jwks-uri") ? uri(o.path() + ".jwks-uri", o.requiredString("jwks-uri")) : null;
-      Set<JWSAlgorithm> algs = new LinkedHashSet<>();
-      List<String> names =
-          o.has("algorithms") ? o.strings("algorithms") : new ArrayList<>(DEFAULT_ALGORITHMS);
-      for (String a : names) {
-        if (!DEFAULT_ALGORITHMS.contains(a.toUpperCase(Locale.ROOT))) {
-          throw new ConfigException(
-              o.path() + ".algorithms",
-              a,
-              "asymmetric JWS algorithms only, one of "
-                  + new java.util.TreeSet<>(DEFAULT_ALGORITHMS)
-                  + " (never none, never HMAC)");
-        }
-        algs.add(JWSAlgorithm.parse(a.toUpperCase(Locale.ROOT)));
-      }
-      Duration skew = o.duration("clock-skew", Duration.ofSeconds(60));
-      if (skew.compareTo(Duration.ofMinutes(5)) > 0 || skew.isNegative()) {
-        throw new ConfigException(o.path() + ".clock-skew", skew, "between 0s and 5m");
-      }
-      Map<String, List<String>> roleMap = new HashMap<>();
-      if (o.has("role-map")) {
-        ConfigReader m = o.child("role-map");
-        for (var it = m.node().fieldNames(); it.hasNext(); ) {
-          String k = it.next();
-          roleMap.put(k, m.node().get(k).isArray() ? m.strings(k) : List.of(m.requiredString(k)));
-        }
-      }
-      Duration jwksCache = o.duration("jwks-cache", Duration.ofMinutes(10));
-      Duration maxStale = o.duration("jwks-max-stale", Duration.ofHours(1));
-      if (maxStale.compareTo(jwksCache) < 0) {
-        throw new ConfigException(
-            o.path() + ".jwks-max-stale", maxStale, "at least jwks-cache (" + jwksCache + ")");
-      }
-      return new OidcIssuer.Settings(
-          iss.toString(),
-          audiences,
-          jwks,
-          algs,
-          skew,
-          o.string("roles-claim", "roles"),
-          roleMap,
-          o.string("subject-claim", "sub"),
-          jwksCache,
-          o.duration("jwks-min-refresh", Duration.ofSeconds(30)),
-          maxStale);
-    }
-
-    private static URI uri(String path, String value) throws ConfigException {
-      URI u;
-      try {
-        u = new URI(value);
-      } catch (java.net.URISyntaxException e) {
-        u = null;
-      }
-      if (u == null
-          || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()))
-          || u.getHost() == null
-          || u.getUserInfo() != null) {
-        throw new ConfigException(path, value, "an http(s) URL without credentials");
-      }
-      return u;
     }
   }
 }
