@@ -15,7 +15,6 @@ import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Message;
-import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.Rejection;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.TextPart;
@@ -166,7 +165,11 @@ public final class SanitizeFilter implements GatewayFilter {
     if (!request.route().operation().carriesPrompt()) {
       return Verdict.pass();
     }
-    String problem = request.json().map(body -> structure(request, body)).orElse(null);
+    String problem =
+        request
+            .json()
+            .map(body -> BodyStructure.problem(settings, request.route().operation(), body))
+            .orElse(null);
     if (problem != null) {
       int space = problem.indexOf(' ');
       return reject("structure: " + problem, space > 0 ? problem.substring(0, space) : "", problem);
@@ -203,16 +206,16 @@ public final class SanitizeFilter implements GatewayFilter {
       TextPart part, String role, String where, Html html, List<Edit> edits, List<String> changes) {
     String text = part.text();
     String out = text;
-    if (settings.controlCharacters() != Treatment.OFF && hasControl(out)) {
+    if (settings.controlCharacters() != Treatment.OFF && HiddenCharacters.hasControl(out)) {
       if (settings.controlCharacters() == Treatment.BLOCK) {
         return reject(
             "control characters in " + where, where, where + " contains control characters");
       }
-      out = stripControl(out);
+      out = HiddenCharacters.stripControl(out);
       changes.add("control characters stripped");
     }
     if (settings.invisible() != Treatment.OFF) {
-      String visible = stripInvisible(out);
+      String visible = HiddenCharacters.stripInvisible(out);
       if (!visible.equals(out)) {
         if (settings.invisible() == Treatment.BLOCK) {
           return reject(
@@ -278,154 +281,6 @@ public final class SanitizeFilter implements GatewayFilter {
       }
     }
     return settings.html();
-  }
-
-  /** A description of the first structural problem (field first), or null. */
-  private String structure(RequestView request, JsonNode body) {
-    if (!body.isObject()) {
-      return "body must be a JSON object";
-    }
-    String deep = limits(body, "", 1);
-    if (deep != null) {
-      return deep;
-    }
-    if (body.has("model") && !body.get("model").isTextual()) {
-      return "model must be a string";
-    }
-    if (body.has("stream") && !body.get("stream").isBoolean()) {
-      return "stream must be true or false";
-    }
-    for (String f : List.of("max_tokens", "max_completion_tokens", "max_output_tokens")) {
-      JsonNode n = body.get(f);
-      if (n != null
-          && !n.isNull()
-          && !(n.isIntegralNumber() && (n.asLong() >= 1 || n.asLong() == -1))) {
-        return f + " must be a positive integer";
-      }
-    }
-    JsonNode t = body.get("temperature");
-    if (t != null && !t.isNull() && !(t.isNumber() && t.asDouble() >= 0 && t.asDouble() <= 2)) {
-      return "temperature must be a number from 0 to 2";
-    }
-    Operation op = request.route().operation();
-    if (op == Operation.CHAT || op == Operation.MESSAGES) {
-      JsonNode messages = body.get("messages");
-      if (messages == null || !messages.isArray() || messages.isEmpty()) {
-        return "messages must be a non-empty array";
-      }
-      if (messages.size() > settings.maxMessages()) {
-        return "messages has " + messages.size() + " entries, more than " + settings.maxMessages();
-      }
-      for (int i = 0; i < messages.size(); i++) {
-        JsonNode m = messages.get(i);
-        String at = "messages[" + i + "]";
-        if (!m.isObject()) {
-          return at + " must be an object";
-        }
-        JsonNode role = m.get("role");
-        if (role == null || !role.isTextual()) {
-          return at + ".role must be a string";
-        }
-        if (!settings.roles().contains(role.asText())) {
-          return at + ".role must be one of " + settings.roles().stream().sorted().toList();
-        }
-        JsonNode content = m.get("content");
-        if (content != null && !(content.isTextual() || content.isArray() || content.isNull())) {
-          return at + ".content must be a string, an array of parts or null";
-        }
-      }
-    }
-    return null;
-  }
-
-  /** Depth and string length, walking the tree once. */
-  private String limits(JsonNode n, String path, int depth) {
-    if (depth > settings.maxDepth()) {
-      return (path.isEmpty() ? "body" : path) + " is nested deeper than " + settings.maxDepth();
-    }
-    if (n.isTextual() && n.asText().length() > settings.maxStringChars()) {
-      return path + " is longer than " + settings.maxStringChars() + " characters";
-    }
-    if (n.isArray()) {
-      for (int i = 0; i < n.size(); i++) {
-        String p = limits(n.get(i), path + "[" + i + "]", depth + 1);
-        if (p != null) {
-          return p;
-        }
-      }
-    } else if (n.isObject()) {
-      var fields = n.fields();
-      while (fields.hasNext()) {
-        var e = fields.next();
-        String p =
-            limits(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), depth + 1);
-        if (p != null) {
-          return p;
-        }
-      }
-    }
-    return null;
-  }
-
-  static boolean hasControl(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (isControl(s.charAt(i))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isControl(char c) {
-    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7F && c <= 0x9F);
-  }
-
-  static String stripControl(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (!isControl(c)) {
-        b.append(c);
-      }
-    }
-    return b.toString();
-  }
-
-  /**
-   * Removes zero-width and other format characters, bidi controls, tag characters and variation
-   * selectors, keeping the zero-width joiner inside emoji sequences (where it is meaningful).
-   */
-  static String stripInvisible(String s) {
-    StringBuilder b = null;
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      int n = Character.charCount(cp);
-      boolean drop =
-          cp == 0x200D
-              ? !(i > 0
-                  && Character.isSurrogate(s.charAt(i - 1))
-                  && i + 1 < s.length()
-                  && Character.isSurrogate(s.charAt(i + 1)))
-              : isInvisible(cp);
-      if (drop && b == null) {
-        b = new StringBuilder(s.length());
-        b.append(s, 0, i);
-      } else if (!drop && b != null) {
-        b.appendCodePoint(cp);
-      }
-      i += n;
-    }
-    return b == null ? s : b.toString();
-  }
-
-  private static boolean isInvisible(int cp) {
-    return (cp >= 0x200B && cp <= 0x200F)
-        || (cp >= 0x202A && cp <= 0x202E)
-        || (cp >= 0x2060 && cp <= 0x2069)
-        || cp == 0xFEFF
-        || cp == 0x00AD
-        || cp == 0x061C
-        || (cp >= 0xE0000 && cp <= 0xE007F);
   }
 
   static String escapeHtml(String s) {
