@@ -16,45 +16,46 @@ import dev.lmgate.filters.sanitize.SanitizeFilter;
 import dev.lmgate.filters.semantic.SemanticOutputFilter;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter;
 import dev.lmgate.spi.FilterFactory;
-import java.util.LinkedHashMap;
+import dev.lmgate.spi.FilterRegistry;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-/** The static registry of filters lmgate ships: no class-path scanning, ids pinned by a test. */
+/**
+ * The filters lmgate ships: no class-path scanning, ids pinned by a test. Adding a filter is its
+ * class (with a factory that describes it) and one line here.
+ */
 public final class BuiltinFilters {
-  private static final Map<String, FilterFactory> FACTORIES = new LinkedHashMap<>();
-
-  static {
-    for (FilterFactory f :
-        List.of(
-            new AuthenticateFilter.Factory(),
-            new KillSwitchFilter.Factory(),
-            new AnomalyFilter.Factory(),
-            new AuthorizeFilter.Factory(),
-            new ModelPolicyFilter.Factory(),
-            new RateLimitFilter.Factory(),
-            new RequestLimitFilter.Factory(),
-            new SanitizeFilter.Factory(),
-            new PromptInjectionFilter.Factory(),
-            new SensitiveDataFilter.Factory(),
-            new PromptPolicyFilter.Factory(),
-            ModerationFilter.Factory.llmJudge(),
-            ModerationFilter.Factory.moderationApi(),
-            new ToolApprovalFilter.Factory(),
-            new SemanticOutputFilter.Factory(),
-            new OutputPatternFilter.Factory())) {
-      FACTORIES.put(f.id(), f);
-    }
-  }
+  private static final FilterRegistry REGISTRY =
+      FilterRegistry.of(
+          List.of(
+              new AuthenticateFilter.Factory(),
+              new KillSwitchFilter.Factory(),
+              new AnomalyFilter.Factory(),
+              new AuthorizeFilter.Factory(),
+              new ModelPolicyFilter.Factory(),
+              new RateLimitFilter.Factory(),
+              new RequestLimitFilter.Factory(),
+              new SanitizeFilter.Factory(),
+              new PromptInjectionFilter.Factory(),
+              new SensitiveDataFilter.Factory(),
+              new PromptPolicyFilter.Factory(),
+              ModerationFilter.Factory.llmJudge(),
+              ModerationFilter.Factory.moderationApi(),
+              new ToolApprovalFilter.Factory(),
+              new SemanticOutputFilter.Factory(),
+              new OutputPatternFilter.Factory()));
 
   private BuiltinFilters() {}
 
+  public static FilterRegistry registry() {
+    return REGISTRY;
+  }
+
   public static Optional<FilterFactory> factory(String id) {
-    return Optional.ofNullable(FACTORIES.get(id));
+    return REGISTRY.factory(id);
   }
 
   public static List<String> ids() {
-    return List.copyOf(FACTORIES.keySet());
+    return REGISTRY.ids();
   }
 }

@@ -3,14 +3,20 @@ package dev.lmgate.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Creates a filter from its YAML block. Factories are registered statically (no class-path
- * scanning) and validate the whole config at load time: the gateway refuses to start, and a hot
- * reload is refused, when a configured filter cannot run.
+ * Creates a filter from its YAML block and says what the filter is. Factories are registered
+ * statically (no class-path scanning; one line in the registry) and validate the whole config at
+ * load time: the gateway refuses to start, and a hot reload is refused, when a configured filter
+ * cannot run.
  */
 public interface FilterFactory {
 
+  /** What the filter is: everything outside the filter's own class reads it from here. */
+  FilterDescription describe();
+
   /** The filter id this factory builds, as written in YAML. */
-  String id();
+  default String id() {
+    return describe().id();
+  }
 
   /**
    * Builds the filter.

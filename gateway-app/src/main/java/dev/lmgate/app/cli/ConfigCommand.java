@@ -1,7 +1,9 @@
 package dev.lmgate.app.cli;
 
 import dev.lmgate.app.config.ConfigLoader;
+import dev.lmgate.app.config.FilterReference;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.GatewayFilter;
 import java.nio.file.Path;
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code lmgate config check FILE}.
+ * {@code lmgate config check FILE}; {@code lmgate config filters}.
  *
  * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
  * ready line scripts wait for, validation results); logs are separate JSON lines.
@@ -19,7 +21,7 @@ import picocli.CommandLine.Parameters;
     name = "config",
     mixinStandardHelpOptions = true,
     description = "Work with config files.",
-    subcommands = ConfigCommand.Check.class)
+    subcommands = {ConfigCommand.Check.class, ConfigCommand.Filters.class})
 final class ConfigCommand implements Runnable {
   @Override
   public void run() {
@@ -59,6 +61,19 @@ final class ConfigCommand implements Runnable {
         System.err.println(file + ": " + e.getMessage());
         return 2;
       }
+    }
+  }
+
+  @Command(
+      name = "filters",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print the filters this lmgate can run, as the table of docs/filters.md: stage, what each does, what the offline guard runs it on, what it must follow, its handbook sections.")
+  static final class Filters implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      System.out.print(FilterReference.markdown(BuiltinFilters.registry()));
+      return 0;
     }
   }
 }

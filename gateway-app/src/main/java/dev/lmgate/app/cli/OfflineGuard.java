@@ -12,6 +12,8 @@ import dev.lmgate.filters.injection.PromptInjectionFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.FilterDescription;
+import dev.lmgate.spi.FilterDescription.Judges;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.Principal;
@@ -23,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The configured input guards run offline, as {@code lmgate scan} and {@code lmgate redteam} use
@@ -32,13 +33,6 @@ import java.util.Set;
  * and rate filters are skipped: an offline text has no caller.
  */
 final class OfflineGuard {
-  /** The filters that judge content. */
-  static final Set<String> INPUT_GUARDS = Set.of("prompt-injection", "sanitize", "sensitive-data");
-
-  /** The filters that judge answers (those of them that inspect whole answers). */
-  static final Set<String> OUTPUT_GUARDS =
-      Set.of("output-patterns", "sensitive-data", "llm-judge", "moderation-api");
-
   /** The guards used without {@code --config}: the shipped defaults. */
   static final String DEFAULTS =
       "filters:\n"
@@ -73,15 +67,32 @@ final class OfflineGuard {
     return of(loader.parse(yaml), origin);
   }
 
+  /** Whether {@code f} judges {@code what} on its own, as its description says. */
+  private static boolean judges(GatewayConfig cfg, GatewayFilter f, Judges what) {
+    return cfg.description(f).judges().contains(what);
+  }
+
+  /** The ids of the filters that could judge {@code what}, for error messages. */
+  private static List<String> registryJudging(GatewayConfig cfg, Judges what) {
+    return cfg.registry().descriptions().stream()
+        .filter(d -> d.judges().contains(what))
+        .map(FilterDescription::id)
+        .toList();
+  }
+
   private static OfflineGuard of(GatewayConfig cfg, Path config) throws ConfigException {
     List<GatewayFilter> guards =
-        cfg.filters().stream().filter(f -> INPUT_GUARDS.contains(f.id())).toList();
+        cfg.filters().stream().filter(f -> judges(cfg, f, Judges.PROMPTS)).toList();
     if (guards.isEmpty()) {
       throw new ConfigException(
-          "filters", config, "at least one input guard (" + String.join(", ", INPUT_GUARDS) + ")");
+          "filters",
+          config,
+          "at least one input guard ("
+              + String.join(", ", registryJudging(cfg, Judges.PROMPTS))
+              + ")");
     }
     return new OfflineGuard(
-        guards, cfg.filters().stream().filter(f -> OUTPUT_GUARDS.contains(f.id())).toList());
+        guards, cfg.filters().stream().filter(f -> judges(cfg, f, Judges.ANSWERS)).toList());
   }
 
   /**

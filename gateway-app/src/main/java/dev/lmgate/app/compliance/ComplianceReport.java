@@ -124,7 +124,8 @@ public final class ComplianceReport {
     OperationsControls.vulnerabilities(c, sbom);
     OperationsControls.incidents(c);
     AuditControls.compliance(c, audit);
-    return new ComplianceReport(source, null, c.out);
+    c.describedFilters();
+    return new ComplianceReport(source, null, c.bySection());
   }
 
   /** The control "the audit log verifies" for the evidence; {@code expected}: the config's log. */

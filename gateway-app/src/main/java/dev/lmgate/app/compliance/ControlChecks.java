@@ -7,10 +7,12 @@ import dev.lmgate.app.compliance.ComplianceReport.Status;
 import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.audit.record.PayloadMode;
 import dev.lmgate.audit.record.PayloadPolicy;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +27,7 @@ final class ControlChecks {
   final GatewayConfig config;
   final JsonNode root;
   final List<Control> out = new ArrayList<>();
+  private final Set<String> judged = new HashSet<>(); // filters a section's check looked at
 
   ControlChecks(GatewayConfig config, JsonNode root) {
     this.config = config;
@@ -32,7 +35,33 @@ final class ControlChecks {
   }
 
   Optional<GatewayFilter> filter(String id) {
+    judged.add(id);
     return config.filters().stream().filter(f -> f.id().equals(id)).findFirst();
+  }
+
+  /**
+   * Every configured filter no section's check looked at gets a control of its own in each handbook
+   * section its description names: what it says it does, judged like any filter's control (shadow
+   * mode, fail-open and its own weakenings count).
+   */
+  void describedFilters() {
+    for (GatewayFilter f : config.filters()) {
+      if (judged.contains(f.id())) {
+        continue;
+      }
+      FilterDescription d = config.description(f);
+      for (int section : d.handbook()) {
+        filterControl(section, d.summary(), d.id(), "");
+      }
+    }
+  }
+
+  /** The controls, grouped by handbook section (stable: each section keeps its order). */
+  List<Control> bySection() {
+    List<String> sections = List.of(ComplianceReport.SECTIONS);
+    List<Control> sorted = new ArrayList<>(out);
+    sorted.sort(java.util.Comparator.comparingInt(c -> sections.indexOf(c.section())));
+    return sorted;
   }
 
   /** A filter's YAML, only to describe what is written there. */

@@ -9,15 +9,14 @@ import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.core.route.RouteTable;
 import dev.lmgate.filters.BuiltinFilters;
-import dev.lmgate.filters.auth.AuthenticateFilter;
-import dev.lmgate.filters.policy.AuthorizeFilter;
-import dev.lmgate.filters.ratelimit.RateLimitFilter;
 import dev.lmgate.secrets.AzureKeyVaultProvider;
 import dev.lmgate.secrets.GcpSecretManagerProvider;
 import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterFactory;
+import dev.lmgate.spi.FilterRegistry;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import java.io.IOException;
@@ -69,6 +68,7 @@ public final class ConfigLoader {
 
   private final Function<String, String> env;
   private final GatewayEnvironment filterEnv;
+  private final FilterRegistry registry;
 
   public ConfigLoader(Function<String, String> env) {
     this(env, new GatewayEnvironment(Clock.systemUTC()));
@@ -79,8 +79,19 @@ public final class ConfigLoader {
    * @param filterEnv what the filters of every config this loader builds share
    */
   public ConfigLoader(Function<String, String> env, GatewayEnvironment filterEnv) {
+    this(env, filterEnv, BuiltinFilters.registry());
+  }
+
+  private ConfigLoader(
+      Function<String, String> env, GatewayEnvironment filterEnv, FilterRegistry registry) {
     this.env = env;
     this.filterEnv = filterEnv;
+    this.registry = registry;
+  }
+
+  /** This loader, building the filters of {@code registry} instead of the built-in ones. */
+  public ConfigLoader withFilters(FilterRegistry registry) {
+    return new ConfigLoader(env, filterEnv, registry);
   }
 
   /**
@@ -213,7 +224,8 @@ public final class ConfigLoader {
         apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
         secrets,
         a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null,
-        new AdminSettings(TlsConfig.listener(a.child("tls"), filterEnv), metricsToken(a)));
+        new AdminSettings(TlsConfig.listener(a.child("tls"), filterEnv), metricsToken(a)),
+        registry);
   }
 
   /**
@@ -311,10 +323,10 @@ public final class ConfigLoader {
     for (ConfigReader f : r.list("filters")) {
       String id = f.requiredString("id");
       FilterFactory factory =
-          BuiltinFilters.factory(id)
+          registry
+              .factory(id)
               .orElseThrow(
-                  () ->
-                      new ConfigException(f.path() + ".id", id, "one of " + BuiltinFilters.ids()));
+                  () -> new ConfigException(f.path() + ".id", id, "one of " + registry.ids()));
       if (!seen.add(id)) {
         throw new ConfigException(f.path() + ".id", id, "each filter once");
       }
@@ -339,25 +351,31 @@ public final class ConfigLoader {
       }
       out.add(factory.create(f.path(), own, settings, filterEnv));
     }
-    requireAuthenticationFirst(out);
+    requireWhatTheyFollow(out);
     return out;
   }
 
   /**
-   * {@code authorize} and {@code rate-limit} judge the caller, so {@code authenticate} must run
-   * before them: a config that has them without it, or after them, would judge nobody.
+   * A filter that needs what others establish ({@link FilterDescription#after}: {@code authorize}
+   * and {@code rate-limit} judge the caller {@code authenticate} found) must come after them: a
+   * config that has it without them, or before them, would judge nobody.
    */
-  private static void requireAuthenticationFirst(List<GatewayFilter> filters)
-      throws ConfigException {
-    int auth = -1;
+  private void requireWhatTheyFollow(List<GatewayFilter> filters) throws ConfigException {
+    Set<String> earlier = new HashSet<>();
     for (int i = 0; i < filters.size(); i++) {
       String id = filters.get(i).id();
-      if (AuthenticateFilter.ID.equals(id)) {
-        auth = i;
-      } else if ((AuthorizeFilter.ID.equals(id) || RateLimitFilter.ID.equals(id)) && auth < 0) {
-        throw new ConfigException("filters[" + i + "].id", id, "after an authenticate filter");
+      for (String needed : registry.description(id).orElseThrow().after()) {
+        if (!earlier.contains(needed)) {
+          throw new ConfigException(
+              "filters[" + i + "].id", id, "after " + article(needed) + " " + needed + " filter");
+        }
       }
+      earlier.add(id);
     }
+  }
+
+  private static String article(String word) {
+    return "aeiou".indexOf(word.charAt(0)) >= 0 ? "an" : "a";
   }
 
   /** Replaces variables in every scalar string, in place. */

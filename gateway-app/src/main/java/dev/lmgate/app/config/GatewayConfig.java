@@ -2,6 +2,8 @@ package dev.lmgate.app.config;
 
 import dev.lmgate.core.proxy.ServerSettings;
 import dev.lmgate.secrets.SecretRef;
+import dev.lmgate.spi.FilterDescription;
+import dev.lmgate.spi.FilterRegistry;
 import dev.lmgate.spi.GatewayFilter;
 import java.util.List;
 
@@ -19,6 +21,7 @@ import java.util.List;
  * @param adminToken the bearer token the admin port's approval routes require, or {@code null}
  *     (then they refuse)
  * @param admin the admin port's TLS and metrics access
+ * @param registry the filters this config could name, with their descriptions
  */
 public record GatewayConfig(
     ServerSettings server,
@@ -30,10 +33,16 @@ public record GatewayConfig(
     SecretRef upstreamKey,
     SecretSettings secrets,
     SecretRef adminToken,
-    AdminSettings admin) {
+    AdminSettings admin,
+    FilterRegistry registry) {
   public GatewayConfig {
     filters = List.copyOf(filters);
     admin = admin == null ? AdminSettings.DEFAULTS : admin;
+  }
+
+  /** What a configured filter is. */
+  public FilterDescription description(GatewayFilter filter) {
+    return registry.description(filter.id()).orElseThrow();
   }
 
   /** The same config with other server settings and admin port. */
@@ -48,7 +57,8 @@ public record GatewayConfig(
         upstreamKey,
         secrets,
         adminToken,
-        admin);
+        admin,
+        registry);
   }
 
   /** The same config without auditing and upstream key (tests that bring their own listener). */
@@ -63,6 +73,7 @@ public record GatewayConfig(
         null,
         secrets,
         adminToken,
-        admin);
+        admin,
+        registry);
   }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The filter reference (docs/filters.md) and the configuration reference (docs/configuration.md)
  * cannot drift from the code: every built-in filter has a section, and every key the code accepts —
  * learned by offering each filter and config section a key it does not know and reading the list
- * the error names — is documented in its section.
+ * the error names — is documented in its section; the table of filters is the one their
+ * descriptions make, and each description's link reaches a heading.
  */
 class DocsReferenceTest {
   static final Pattern EXPECTED = Pattern.compile("expected: one of \\[([^\\]]*)\\]");
@@ -77,6 +78,32 @@ class DocsReferenceTest {
     List<String> missing =
         acceptedKeys(yaml).stream().filter(key -> !text.contains("`" + key)).toList();
     assertThat(missing).as("keys of %s missing from docs/filters.md", id).isEmpty();
+  }
+
+  @org.junit.jupiter.api.Test
+  void theFilterTableIsMadeFromTheFiltersOwnDescriptions() throws IOException {
+    String page = Files.readString(docs("filters.md"));
+    int begin = page.indexOf(FilterReference.BEGIN);
+    int end = page.indexOf(FilterReference.END);
+    assertThat(begin).as("docs/filters.md has the filter table's start marker").isNotNegative();
+    assertThat(end).as("and its end marker, after it").isGreaterThan(begin);
+    assertThat(page.substring(begin + FilterReference.BEGIN.length(), end).strip())
+        .as("docs/filters.md's table differs from `lmgate config filters`: paste its output")
+        .isEqualTo(FilterReference.markdown(BuiltinFilters.registry()).strip());
+  }
+
+  @ParameterizedTest
+  @MethodSource("filterIds")
+  void everyFiltersDocsLinkReachesAHeading(String id) throws IOException {
+    String[] link = BuiltinFilters.registry().description(id).orElseThrow().docs().split("#", 2);
+    assertThat(link).as("%s links a page and a heading", id).hasSize(2);
+    List<String> anchors =
+        Files.readAllLines(docs(link[0])).stream()
+            .filter(l -> l.startsWith("#"))
+            .map(l -> l.replaceFirst("^#+ ", "").toLowerCase(java.util.Locale.ROOT))
+            .map(h -> h.replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'))
+            .toList();
+    assertThat(anchors).as("headings of docs/%s", link[0]).contains(link[1]);
   }
 
   @ParameterizedTest

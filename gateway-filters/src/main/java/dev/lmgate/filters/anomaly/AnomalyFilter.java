@@ -5,6 +5,7 @@ import dev.lmgate.filters.incident.IncidentState;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -55,8 +56,13 @@ public final class AnomalyFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/operations.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Watches each caller over a sliding window, raises anomaly events and can suspend the caller.",
+              "filters.md#anomaly-detection")
+          .handbook(9);
     }
 
     @Override

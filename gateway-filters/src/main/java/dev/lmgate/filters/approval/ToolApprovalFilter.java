@@ -9,6 +9,7 @@ import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -408,8 +409,13 @@ public final class ToolApprovalFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/output-guard.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_COMES_OUT,
+              "Holds calls to sensitive tools until a person approves them.",
+              "output-guard.md#tool-approval-a-human-in-the-loop")
+          .handbook(3);
     }
 
     @Override

@@ -7,6 +7,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -289,8 +290,13 @@ public final class AuthenticateFilter implements GatewayFilter {
   /** Builds the filter from YAML. */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Establishes who is calling: lmgate API keys, OIDC access tokens or TLS client certificates.",
+              "identity.md#authenticate")
+          .handbook(1, 5);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.lmgate.filters.incident;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -97,8 +98,13 @@ public final class KillSwitchFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/operations.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Enforces the incident controls: a lockdown, and kill switches per key, subject, model or route.",
+              "operations.md#incident-controls")
+          .handbook(9);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -254,8 +255,14 @@ public final class PromptInjectionFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/input-guard.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_GOES_IN,
+              "Scores the whole conversation, in every role and field, for prompt injection and jailbreaks.",
+              "input-guard.md#prompt-injection")
+          .judging(FilterDescription.Judges.PROMPTS)
+          .handbook(3);
     }
 
     @Override

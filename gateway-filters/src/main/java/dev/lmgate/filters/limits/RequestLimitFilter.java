@@ -6,6 +6,7 @@ import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -149,8 +150,13 @@ public final class RequestLimitFilter implements GatewayFilter {
         Set.of("max-output-tokens", "max-messages", "max-body-bytes", "routes");
 
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Caps what one request may ask for: output tokens, messages and size.",
+              "filters.md#request-limits")
+          .handbook(2);
     }
 
     @Override

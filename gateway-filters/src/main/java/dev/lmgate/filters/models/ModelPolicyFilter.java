@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -126,8 +127,13 @@ public final class ModelPolicyFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/operations.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Allows and denies models for everyone, and checks model files against a SHA-256 manifest.",
+              "filters.md#model-policy")
+          .handbook(7);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.http.ServiceConfig;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -328,8 +329,17 @@ public final class ModerationFilter implements GatewayFilter {
     }
 
     @Override
-    public String id() {
-      return id;
+    public FilterDescription describe() {
+      boolean judge = "llm-judge".equals(id);
+      return FilterDescription.of(
+              id,
+              FilterDescription.Stage.WHAT_GOES_IN,
+              judge
+                  ? "A smaller LLM judges prompts and answers against a safety taxonomy."
+                  : "A /v1/moderations-shaped API judges prompts and answers.",
+              judge ? "output-guard.md#llm-judge" : "output-guard.md#moderation-api")
+          .judging(FilterDescription.Judges.ANSWERS)
+          .handbook(3);
     }
 
     @Override

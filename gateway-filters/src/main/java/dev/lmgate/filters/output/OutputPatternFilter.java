@@ -10,6 +10,7 @@ import dev.lmgate.filters.text.PrefixAutomaton;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -290,8 +291,14 @@ public final class OutputPatternFilter implements GatewayFilter {
             "roles");
 
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_COMES_OUT,
+              "Applies your regular expressions and keyword lists to answers: block or redact.",
+              "filters.md#output-patterns")
+          .judging(FilterDescription.Judges.ANSWERS)
+          .handbook(3);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -321,8 +322,14 @@ public final class AuthorizeFilter implements GatewayFilter {
             "require-mfa");
 
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Decides what each role may do (routes, models, MFA); what no role allows is denied.",
+              "identity.md#authorize")
+          .after("authenticate")
+          .handbook(5);
     }
 
     @Override

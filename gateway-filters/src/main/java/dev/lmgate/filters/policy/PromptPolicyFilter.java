@@ -6,6 +6,7 @@ import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -379,8 +380,13 @@ public final class PromptPolicyFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/input-guard.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_GOES_IN,
+              "Enforces system prompts, fences untrusted content and plants a canary that answers must not repeat.",
+              "input-guard.md#prompt-policy")
+          .handbook(3);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.ExchangeSummary;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -245,8 +246,14 @@ public final class RateLimitFilter implements GatewayFilter {
     private static final Set<String> LIMIT_KEYS = Set.of("requests", "concurrent", "tokens");
 
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHO_AND_WHETHER,
+              "Limits requests, concurrent requests and tokens per window, per key, subject or role.",
+              "identity.md#rate-limit")
+          .after("authenticate")
+          .handbook(5);
     }
 
     @Override

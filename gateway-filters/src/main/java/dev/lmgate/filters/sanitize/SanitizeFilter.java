@@ -10,6 +10,7 @@ import dev.lmgate.filters.text.TextNormalizer;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -300,8 +301,14 @@ public final class SanitizeFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/input-guard.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_GOES_IN,
+              "Checks the structure of what goes in and cleans its text: invisible characters, HTML, operator patterns.",
+              "input-guard.md#sanitize")
+          .judging(FilterDescription.Judges.PROMPTS)
+          .handbook(2);
     }
 
     @Override

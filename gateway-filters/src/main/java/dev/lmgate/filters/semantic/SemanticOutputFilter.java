@@ -6,6 +6,7 @@ import dev.lmgate.filters.http.ServiceConfig;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -299,8 +300,13 @@ public final class SemanticOutputFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/output-guard.md). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_COMES_OUT,
+              "Compares answers with harmful exemplars and, per route, with the topics allowed.",
+              "output-guard.md#output-semantics-harmful-exemplars-and-off-topic-answers")
+          .handbook(3);
     }
 
     @Override

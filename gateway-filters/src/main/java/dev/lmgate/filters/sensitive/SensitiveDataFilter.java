@@ -9,6 +9,7 @@ import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
+import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
@@ -399,8 +400,14 @@ public final class SensitiveDataFilter implements GatewayFilter {
   /** Builds the filter from YAML (docs/input-guard.md, read by {@link SensitiveDataConfig}). */
   public static final class Factory implements FilterFactory {
     @Override
-    public String id() {
-      return ID;
+    public FilterDescription describe() {
+      return FilterDescription.of(
+              ID,
+              FilterDescription.Stage.WHAT_GOES_IN,
+              "Finds credentials and personal data in prompts and answers: blocks, redacts or pseudonymizes them.",
+              "input-guard.md#sensitive-data")
+          .judging(FilterDescription.Judges.PROMPTS, FilterDescription.Judges.ANSWERS)
+          .handbook(6);
     }
 
     @Override
