@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.spi.OutputChannel;
 import dev.lmgate.spi.OutputText;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /** Anthropic Messages events. */
@@ -15,24 +15,19 @@ final class AnthropicEvents extends StreamAdapter {
   private boolean started;
 
   @Override
-  public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
-    if (data != null
-        && "content_block_start".equals(data.path("type").asText(event.event()))
+  Map<String, String> readToolNames(String type, JsonNode data) {
+    if ("content_block_start".equals(type)
         && "tool_use".equals(data.path("content_block").path("type").asText())) {
-      return java.util.Map.of(
+      return Map.of(
           "b" + data.path("index").asInt(0), data.path("content_block").path("name").asText(""));
     }
-    return java.util.Map.of();
+    return Map.of();
   }
 
   @Override
-  public List<OutputText> pieces(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
+  void readPieces(String type, JsonNode data, List<OutputText> out) {
     int idx = data.path("index").asInt(0);
-    switch (data.path("type").asText(event.event())) {
+    switch (type) {
       case "message_start" -> started = true;
       case "content_block_start" -> openBlocks.add(idx);
       case "content_block_stop" -> openBlocks.remove(idx);
@@ -61,13 +56,11 @@ final class AnthropicEvents extends StreamAdapter {
         // message_delta, message_stop, ping
       }
     }
-    return out;
   }
 
   @Override
-  public List<OutputText> snapshots(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data != null && "content_block_start".equals(data.path("type").asText(event.event()))) {
+  void readSnapshots(String type, JsonNode data, List<OutputText> out) {
+    if ("content_block_start".equals(type)) {
       JsonNode cb = data.path("content_block");
       int idx = data.path("index").asInt(0);
       ResponseReader.text(
@@ -80,12 +73,11 @@ final class AnthropicEvents extends StreamAdapter {
                 "b" + idx, OutputChannel.TOOL_ARGUMENTS, "", cb.path("input").toString()));
       }
     }
-    return out;
   }
 
   @Override
   public boolean isFinal(SseEvent event, JsonNode data) {
-    return data != null && "message_stop".equals(data.path("type").asText(event.event()));
+    return data != null && "message_stop".equals(type(event, data));
   }
 
   @Override

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.spi.OutputChannel;
 import dev.lmgate.spi.OutputText;
-import java.util.ArrayList;
 import java.util.List;
 
 /** LM Studio native {@code /api/v1/chat} events. */
@@ -15,12 +14,8 @@ final class NativeEvents extends StreamAdapter {
   private JsonNode instance;
 
   @Override
-  public List<OutputText> pieces(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
-    switch (data.path("type").asText(event.event())) {
+  void readPieces(String type, JsonNode data, List<OutputText> out) {
+    switch (type) {
       case "chat.start" -> instance = data.path("model_instance_id");
       case "message.start" -> messages++;
       case "reasoning.start" -> reasonings++;
@@ -34,16 +29,10 @@ final class NativeEvents extends StreamAdapter {
         // progress and lifecycle events
       }
     }
-    return out;
   }
 
   @Override
-  public List<OutputText> snapshots(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
-    String type = data.path("type").asText(event.event());
+  void readSnapshots(String type, JsonNode data, List<OutputText> out) {
     if (type.equals("chat.end")) {
       ResponseReader.nativeOutput(data.path("result").path("output"), "/result/output", out);
     } else if (type.startsWith("tool_call.") && data.has("arguments")) {
@@ -51,12 +40,11 @@ final class NativeEvents extends StreamAdapter {
           new OutputText(
               "tool", OutputChannel.TOOL_ARGUMENTS, "", data.path("arguments").toString()));
     }
-    return out;
   }
 
   @Override
   public boolean isFinal(SseEvent event, JsonNode data) {
-    return data != null && "chat.end".equals(data.path("type").asText(event.event()));
+    return data != null && "chat.end".equals(type(event, data));
   }
 
   @Override

@@ -8,9 +8,7 @@ import java.util.List;
 /** A stream of a route without model text: nothing to inspect. */
 final class OpaqueEvents extends StreamAdapter {
   @Override
-  public List<OutputText> pieces(SseEvent event, JsonNode data) {
-    return List.of();
-  }
+  void readPieces(String type, JsonNode data, List<OutputText> out) {}
 
   @Override
   public boolean isFinal(SseEvent event, JsonNode data) {

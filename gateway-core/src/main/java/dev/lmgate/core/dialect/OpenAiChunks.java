@@ -7,8 +7,9 @@ import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.spi.OutputChannel;
 import dev.lmgate.spi.OutputText;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /** {@code data:}-only chunks ending in {@code [DONE]}: chat and legacy completions. */
@@ -25,11 +26,8 @@ final class OpenAiChunks extends StreamAdapter {
   }
 
   @Override
-  public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
-    if (data == null) {
-      return java.util.Map.of();
-    }
-    java.util.Map<String, String> names = new java.util.HashMap<>();
+  Map<String, String> readToolNames(String type, JsonNode data) {
+    Map<String, String> names = new HashMap<>();
     JsonNode cs = data.path("choices");
     for (int n = 0; n < cs.size(); n++) {
       JsonNode tcs = cs.get(n).path("delta").path("tool_calls");
@@ -46,11 +44,7 @@ final class OpenAiChunks extends StreamAdapter {
   }
 
   @Override
-  public List<OutputText> pieces(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
+  void readPieces(String type, JsonNode data, List<OutputText> out) {
     if (id == null && data.has("id")) {
       id = data.get("id");
       created = data.get("created");
@@ -69,20 +63,7 @@ final class OpenAiChunks extends StreamAdapter {
         continue;
       }
       JsonNode d = c.path("delta");
-      ResponseReader.text(
-          out, i + "/content", OutputChannel.CONTENT, base + "/delta/content", d.path("content"));
-      ResponseReader.text(
-          out,
-          i + "/reasoning",
-          OutputChannel.REASONING,
-          base + "/delta/reasoning",
-          d.path("reasoning"));
-      ResponseReader.text(
-          out,
-          i + "/reasoning",
-          OutputChannel.REASONING,
-          base + "/delta/reasoning_content",
-          d.path("reasoning_content"));
+      ResponseReader.chatTexts(d, i, base + "/delta", out);
       JsonNode tcs = d.path("tool_calls");
       for (int j = 0; j < tcs.size(); j++) {
         JsonNode tc = tcs.get(j);
@@ -94,7 +75,6 @@ final class OpenAiChunks extends StreamAdapter {
             tc.path("function").path("arguments"));
       }
     }
-    return out;
   }
 
   @Override

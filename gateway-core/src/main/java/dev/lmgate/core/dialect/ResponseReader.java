@@ -6,6 +6,7 @@ import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Route;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a whole upstream→gateway answer into its output texts. Also used on the snapshot events of
@@ -49,15 +50,7 @@ public final class ResponseReader {
     for (int i = 0; i < choices.size(); i++) {
       JsonNode m = choices.get(i).path("message");
       String base = prefix + "/choices/" + i + "/message";
-      text(out, i + "/content", OutputChannel.CONTENT, base + "/content", m.path("content"));
-      text(
-          out, i + "/reasoning", OutputChannel.REASONING, base + "/reasoning", m.path("reasoning"));
-      text(
-          out,
-          i + "/reasoning",
-          OutputChannel.REASONING,
-          base + "/reasoning_content",
-          m.path("reasoning_content"));
+      chatTexts(m, i, base, out);
       JsonNode tcs = m.path("tool_calls");
       for (int j = 0; j < tcs.size(); j++) {
         text(
@@ -70,6 +63,27 @@ public final class ResponseReader {
     }
   }
 
+  /**
+   * The texts of a chat message at {@code base}, or of a streamed chat delta: the content, and the
+   * reasoning under either of its names. One reading for both, so that a stream's pieces and the
+   * whole answer name the same outputs.
+   */
+  static void chatTexts(JsonNode m, int choice, String base, List<OutputText> out) {
+    text(out, choice + "/content", OutputChannel.CONTENT, base + "/content", m.path("content"));
+    text(
+        out,
+        choice + "/reasoning",
+        OutputChannel.REASONING,
+        base + "/reasoning",
+        m.path("reasoning"));
+    text(
+        out,
+        choice + "/reasoning",
+        OutputChannel.REASONING,
+        base + "/reasoning_content",
+        m.path("reasoning_content"));
+  }
+
   static void responses(JsonNode body, String prefix, List<OutputText> out) {
     JsonNode output = body.path("output");
     for (int i = 0; i < output.size(); i++) {
@@ -79,36 +93,11 @@ public final class ResponseReader {
 
   static void responsesItem(JsonNode item, int index, String base, List<OutputText> out) {
     switch (item.path("type").asText("")) {
-      case "message" -> {
-        JsonNode c = item.path("content");
-        for (int k = 0; k < c.size(); k++) {
-          text(
-              out,
-              "o" + index + "/c" + k,
-              OutputChannel.CONTENT,
-              base + "/content/" + k + "/text",
-              c.get(k).path("text"));
-        }
-      }
+      case "message" ->
+          parts(item, "content", "o" + index + "/c", OutputChannel.CONTENT, base, out);
       case "reasoning" -> {
-        JsonNode c = item.path("content");
-        for (int k = 0; k < c.size(); k++) {
-          text(
-              out,
-              "o" + index + "/r" + k,
-              OutputChannel.REASONING,
-              base + "/content/" + k + "/text",
-              c.get(k).path("text"));
-        }
-        JsonNode s = item.path("summary");
-        for (int k = 0; k < s.size(); k++) {
-          text(
-              out,
-              "o" + index + "/s" + k,
-              OutputChannel.REASONING,
-              base + "/summary/" + k + "/text",
-              s.get(k).path("text"));
-        }
+        parts(item, "content", "o" + index + "/r", OutputChannel.REASONING, base, out);
+        parts(item, "summary", "o" + index + "/s", OutputChannel.REASONING, base, out);
       }
       case "function_call" ->
           text(
@@ -123,55 +112,63 @@ public final class ResponseReader {
     }
   }
 
-  static void anthropic(JsonNode content, String base, List<OutputText> out) {
-    for (int k = 0; k < content.size(); k++) {
-      JsonNode b = content.get(k);
-      switch (b.path("type").asText("")) {
-        case "text" ->
-            text(out, "b" + k, OutputChannel.CONTENT, base + "/" + k + "/text", b.path("text"));
-        case "thinking" ->
-            text(
-                out,
-                "b" + k,
-                OutputChannel.REASONING,
-                base + "/" + k + "/thinking",
-                b.path("thinking"));
-        case "tool_use" ->
-            out.add(
-                new OutputText(
-                    "b" + k, OutputChannel.TOOL_ARGUMENTS, "", b.path("input").toString()));
-        default -> {
-          // redacted_thinking and others: nothing readable
-        }
-      }
+  /** The {@code text} of each part in {@code item}'s {@code field}, keyed {@code key} + index. */
+  private static void parts(
+      JsonNode item,
+      String field,
+      String key,
+      OutputChannel channel,
+      String base,
+      List<OutputText> out) {
+    JsonNode parts = item.path(field);
+    for (int k = 0; k < parts.size(); k++) {
+      String ptr = base + "/" + field + "/" + k + "/text";
+      text(out, key + k, channel, ptr, parts.get(k).path("text"));
     }
   }
 
+  /** Where a typed block of an answer keeps its text: the channel and the field. */
+  private record Block(OutputChannel channel, String field) {}
+
+  /** Anthropic content blocks; redacted_thinking and others: nothing readable. */
+  private static final Map<String, Block> ANTHROPIC_BLOCKS =
+      Map.of(
+          "text", new Block(OutputChannel.CONTENT, "text"),
+          "thinking", new Block(OutputChannel.REASONING, "thinking"),
+          "tool_use", new Block(OutputChannel.TOOL_ARGUMENTS, "input"));
+
+  /** LM Studio native output items; invalid_tool_call: metadata only. */
+  private static final Map<String, Block> NATIVE_ITEMS =
+      Map.of(
+          "message", new Block(OutputChannel.CONTENT, "content"),
+          "reasoning", new Block(OutputChannel.REASONING, "content"),
+          "tool_call", new Block(OutputChannel.TOOL_ARGUMENTS, "arguments"));
+
+  static void anthropic(JsonNode content, String base, List<OutputText> out) {
+    blocks(content, "b", ANTHROPIC_BLOCKS, base, out);
+  }
+
   static void nativeOutput(JsonNode output, String base, List<OutputText> out) {
-    for (int k = 0; k < output.size(); k++) {
-      JsonNode item = output.get(k);
-      switch (item.path("type").asText("")) {
-        case "message" ->
-            text(
-                out,
-                "n" + k,
-                OutputChannel.CONTENT,
-                base + "/" + k + "/content",
-                item.path("content"));
-        case "reasoning" ->
-            text(
-                out,
-                "n" + k,
-                OutputChannel.REASONING,
-                base + "/" + k + "/content",
-                item.path("content"));
-        case "tool_call" ->
-            out.add(
-                new OutputText(
-                    "n" + k, OutputChannel.TOOL_ARGUMENTS, "", item.path("arguments").toString()));
-        default -> {
-          // invalid_tool_call: metadata only
-        }
+    blocks(output, "n", NATIVE_ITEMS, base, out);
+  }
+
+  /**
+   * Each block's text by its type, keyed {@code key} and the block's index. A tool call's arguments
+   * are taken whole, as JSON and without a pointer: they are an object, not a text.
+   */
+  private static void blocks(
+      JsonNode blocks, String key, Map<String, Block> types, String base, List<OutputText> out) {
+    for (int k = 0; k < blocks.size(); k++) {
+      JsonNode b = blocks.get(k);
+      Block type = types.get(b.path("type").asText(""));
+      if (type == null) {
+        continue;
+      }
+      JsonNode v = b.path(type.field());
+      if (type.channel() == OutputChannel.TOOL_ARGUMENTS) {
+        out.add(new OutputText(key + k, type.channel(), "", v.toString()));
+      } else {
+        text(out, key + k, type.channel(), base + "/" + k + "/" + type.field(), v);
       }
     }
   }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.spi.OutputChannel;
 import dev.lmgate.spi.OutputText;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** OpenAI Responses events. */
 final class ResponsesEvents extends StreamAdapter {
@@ -14,69 +14,59 @@ final class ResponsesEvents extends StreamAdapter {
   private long sequence = -1;
 
   @Override
-  public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
-    if (data != null
-        && "response.output_item.added".equals(data.path("type").asText(event.event()))
+  Map<String, String> readToolNames(String type, JsonNode data) {
+    if ("response.output_item.added".equals(type)
         && "function_call".equals(data.path("item").path("type").asText())) {
-      return java.util.Map.of(
+      return Map.of(
           "o" + data.path("output_index").asInt(0) + "/tool",
           data.path("item").path("name").asText(""));
     }
-    return java.util.Map.of();
+    return Map.of();
   }
 
   @Override
-  public List<OutputText> pieces(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
+  void readPieces(String type, JsonNode data, List<OutputText> out) {
     if (data.has("sequence_number")) {
       sequence = Math.max(sequence, data.get("sequence_number").asLong());
     }
-    String type = data.path("type").asText(event.event());
     int oi = data.path("output_index").asInt(0);
     switch (type) {
       case "response.created", "response.in_progress" -> response = data.path("response");
       case "response.output_text.delta" ->
-          ResponseReader.text(
+          delta(
               out,
               "o" + oi + "/c" + data.path("content_index").asInt(0),
               OutputChannel.CONTENT,
-              "/delta",
-              data.path("delta"));
+              data);
       case "response.reasoning_text.delta" ->
-          ResponseReader.text(
+          delta(
               out,
               "o" + oi + "/r" + data.path("content_index").asInt(0),
               OutputChannel.REASONING,
-              "/delta",
-              data.path("delta"));
+              data);
       case "response.reasoning_summary_text.delta" ->
-          ResponseReader.text(
+          delta(
               out,
               "o" + oi + "/s" + data.path("summary_index").asInt(0),
               OutputChannel.REASONING,
-              "/delta",
-              data.path("delta"));
+              data);
       case "response.function_call_arguments.delta" ->
-          ResponseReader.text(
-              out, "o" + oi + "/tool", OutputChannel.TOOL_ARGUMENTS, "/delta", data.path("delta"));
+          delta(out, "o" + oi + "/tool", OutputChannel.TOOL_ARGUMENTS, data);
       default -> {
         // lifecycle events carry no new text
       }
     }
-    return out;
+  }
+
+  /** A delta event's text: always at {@code /delta}. */
+  private static void delta(List<OutputText> out, String key, OutputChannel ch, JsonNode data) {
+    ResponseReader.text(out, key, ch, "/delta", data.path("delta"));
   }
 
   @Override
-  public List<OutputText> snapshots(SseEvent event, JsonNode data) {
-    List<OutputText> out = new ArrayList<>();
-    if (data == null) {
-      return out;
-    }
+  void readSnapshots(String type, JsonNode data, List<OutputText> out) {
     int oi = data.path("output_index").asInt(0);
-    switch (data.path("type").asText(event.event())) {
+    switch (type) {
       case "response.output_text.done" ->
           ResponseReader.text(
               out, "o" + oi + "/c", OutputChannel.CONTENT, "/text", data.path("text"));
@@ -105,12 +95,11 @@ final class ResponsesEvents extends StreamAdapter {
         // nothing repeated
       }
     }
-    return out;
   }
 
   @Override
   public boolean isFinal(SseEvent event, JsonNode data) {
-    String type = data == null ? event.event() : data.path("type").asText(event.event());
+    String type = data == null ? event.event() : type(event, data);
     return type.equals("response.completed")
         || type.equals("response.incomplete")
         || type.equals("response.failed")

@@ -7,7 +7,9 @@ import dev.lmgate.core.sse.SseEvent;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Route;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One stream's framing, per dialect: which texts an event adds (pieces), which events repeat whole
@@ -18,16 +20,40 @@ import java.util.List;
 public abstract class StreamAdapter {
 
   /** Texts this event appends to outputs, keyed as in {@link ResponseReader}. */
-  public abstract List<OutputText> pieces(SseEvent event, JsonNode data);
+  public final List<OutputText> pieces(SseEvent event, JsonNode data) {
+    List<OutputText> out = new ArrayList<>();
+    if (data != null) {
+      readPieces(type(event, data), data, out);
+    }
+    return out;
+  }
 
   /** Whole texts this event repeats; inspected on their own, as complete outputs. */
-  public List<OutputText> snapshots(SseEvent event, JsonNode data) {
-    return List.of();
+  public final List<OutputText> snapshots(SseEvent event, JsonNode data) {
+    List<OutputText> out = new ArrayList<>();
+    if (data != null) {
+      readSnapshots(type(event, data), data, out);
+    }
+    return out;
   }
 
   /** Tool-call names this event announces, by the key of the call's arguments output. */
-  public java.util.Map<String, String> toolNames(SseEvent event, JsonNode data) {
-    return java.util.Map.of();
+  public final Map<String, String> toolNames(SseEvent event, JsonNode data) {
+    return data == null ? Map.of() : readToolNames(type(event, data), data);
+  }
+
+  // An event without JSON data ([DONE], or one with empty data) adds, repeats and announces
+  // nothing: the dialect is asked the three questions above only for an event with data.
+
+  /** Adds the texts an event of {@code type} appends to outputs. */
+  abstract void readPieces(String type, JsonNode data, List<OutputText> out);
+
+  /** Adds the whole texts an event of {@code type} repeats. */
+  void readSnapshots(String type, JsonNode data, List<OutputText> out) {}
+
+  /** The tool-call names an event of {@code type} announces. */
+  Map<String, String> readToolNames(String type, JsonNode data) {
+    return Map.of();
   }
 
   /** Whether this event ends the answer (nothing more is generated after it). */
@@ -61,6 +87,11 @@ public abstract class StreamAdapter {
       case NATIVE_CHAT -> new NativeEvents();
       default -> new OpaqueEvents();
     };
+  }
+
+  /** An event's type: its JSON's {@code type}, else the SSE event name. */
+  static String type(SseEvent event, JsonNode data) {
+    return data.path("type").asText(event.event());
   }
 
   static byte[] event(String name, JsonNode data) {
