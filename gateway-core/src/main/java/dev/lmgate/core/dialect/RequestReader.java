@@ -138,9 +138,7 @@ public final class RequestReader {
   private static void responsesInput(JsonNode body, List<Message> out) {
     JsonNode instructions = body.path("instructions");
     if (instructions.isTextual() || instructions.isArray()) { // a string, or input items
-      List<TextPart> parts = new ArrayList<>();
-      content(instructions, "/instructions", "text", parts);
-      out.add(new Message("system", parts, List.of(), ""));
+      out.add(message("system", instructions, "/instructions", ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -163,22 +161,23 @@ public final class RequestReader {
                             item.path("name").asText(""),
                             arguments(item.path("arguments"), base + "/arguments"))),
                     ""));
-        case "function_call_output", "custom_tool_call_output" -> {
-          List<TextPart> parts = new ArrayList<>();
-          content(item.path("output"), base + "/output", "text", parts);
-          out.add(new Message("tool", parts, List.of(), item.path("call_id").asText("")));
-        }
+        case "function_call_output", "custom_tool_call_output" ->
+            out.add(
+                message(
+                    "tool",
+                    item.path("output"),
+                    base + "/output",
+                    item.path("call_id").asText("")));
         case "reasoning" -> { // a reasoning item the client replays: its summary is text too
           List<TextPart> parts = new ArrayList<>();
           content(item.path("summary"), base + "/summary", "text", parts);
           content(item.path("content"), base + "/content", "text", parts);
           out.add(new Message("assistant", parts, List.of(), ""));
         }
-        default -> {
-          List<TextPart> parts = new ArrayList<>();
-          content(item.path("content"), base + "/content", "text", parts);
-          out.add(new Message(item.path("role").asText("user"), parts, List.of(), ""));
-        }
+        default ->
+            out.add(
+                message(
+                    item.path("role").asText("user"), item.path("content"), base + "/content", ""));
       }
     }
   }
@@ -186,9 +185,7 @@ public final class RequestReader {
   private static void anthropicMessages(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system");
     if (!system.isMissingNode()) {
-      List<TextPart> parts = new ArrayList<>();
-      content(system, "/system", "text", parts);
-      out.add(new Message("system", parts, List.of(), ""));
+      out.add(message("system", system, "/system", ""));
     }
     JsonNode msgs = body.path("messages");
     for (int i = 0; i < msgs.size(); i++) {
@@ -246,9 +243,7 @@ public final class RequestReader {
   private static void nativeChat(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system_prompt");
     if (system.isTextual() || system.isArray()) {
-      List<TextPart> parts = new ArrayList<>();
-      content(system, "/system_prompt", "text", parts);
-      out.add(new Message("system", parts, List.of(), ""));
+      out.add(message("system", system, "/system_prompt", ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -270,6 +265,13 @@ public final class RequestReader {
     if (!parts.isEmpty()) {
       out.add(new Message("user", parts, List.of(), ""));
     }
+  }
+
+  /** A message of {@code role} whose text is the content {@code c} at {@code ptr}. */
+  private static Message message(String role, JsonNode c, String ptr, String toolCallId) {
+    List<TextPart> parts = new ArrayList<>();
+    content(c, ptr, "text", parts);
+    return new Message(role, parts, List.of(), toolCallId);
   }
 
   private static Message msg(String role, TextPart part) {
