@@ -18,7 +18,21 @@ public final class InjectionRules {
    * A rule: its id ({@code family/name}), weight in (0, 1], the words one of which must occur for
    * the pattern to be worth running (a cheap prefilter; the pattern decides), and the pattern.
    */
-  public record Rule(String id, double weight, List<String> triggers, Pattern pattern) {
+  public record Rule(
+      String id,
+      double weight,
+      List<String> triggers,
+      Pattern pattern,
+      List<java.util.Set<String>> required) {
+
+    /**
+     * A rule whose pattern is searched only where a trigger occurs, and only where the text every
+     * match must contain ({@link com.google.re2j.RequiredText}) is there too.
+     */
+    public Rule(String id, double weight, List<String> triggers, Pattern pattern) {
+      this(id, weight, triggers, pattern, com.google.re2j.RequiredText.of(pattern));
+    }
+
     public String family() {
       return id.substring(0, id.indexOf('/'));
     }
@@ -36,7 +50,7 @@ public final class InjectionRules {
         }
       }
       at.sort((a, b) -> Integer.compare(a[0], b[0]));
-      return matchesAround(normalized, at, ScanBudget.UNLIMITED);
+      return mayMatch(normalized) && matchesAround(normalized, at, ScanBudget.UNLIMITED);
     }
 
     /**
@@ -80,7 +94,34 @@ public final class InjectionRules {
         }
       }
     }
+
+    /**
+     * Whether {@code text} holds some string of each clause the pattern requires; when not, the
+     * pattern cannot match anywhere in it. Checked only on texts of at most {@link #CHECKED_TEXT}
+     * characters, so the check stays well under the pattern search it saves.
+     */
+    boolean mayMatch(String text) {
+      if (text.length() > CHECKED_TEXT) {
+        return true;
+      }
+      for (java.util.Set<String> clause : required) {
+        boolean found = false;
+        for (String s : clause) {
+          if (text.contains(s)) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
+
+  /** Texts up to this long are checked for a rule's required text before its pattern runs. */
+  static final int CHECKED_TEXT = 16_384;
 
   /** The most characters one pattern search covers between two budget checks. */
   static final int CHUNK = 8192;
@@ -154,7 +195,7 @@ public final class InjectionRules {
       List<Rule> out = new ArrayList<>();
       for (int r = 0; r < rules.size(); r++) {
         List<int[]> l = perRule.get(r);
-        if (l != null) {
+        if (l != null && rules.get(r).mayMatch(normalized)) {
           l.sort((a, b) -> Integer.compare(a[0], b[0]));
           if (rules.get(r).matchesAround(normalized, l, budget)) {
             out.add(rules.get(r));

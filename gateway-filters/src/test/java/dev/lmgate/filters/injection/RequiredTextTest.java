@@ -1,0 +1,94 @@
+package dev.lmgate.filters.injection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.re2j.Pattern;
+import com.google.re2j.RequiredText;
+import dev.lmgate.filters.text.TextNormalizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The text a rule's pattern requires lets the detector skip the pattern where that text is missing;
+ * it must never skip a text the pattern matches. Checked on every rule over every view of every
+ * prompt in ../shared/corpus (dev and train), and on patterns whose requirements are known.
+ */
+class RequiredTextTest {
+
+  @Test
+  void requirementsOfKnownPatterns() {
+    assertThat(RequiredText.of(Pattern.compile("\\bignore (?:all |the )?previous instructions\\b")))
+        .as("a few alternatives: each whole string")
+        .containsExactly(
+            Set.of(
+                "ignore all previous instructions",
+                "ignore the previous instructions",
+                "ignore previous instructions"));
+    assertThat(RequiredText.of(Pattern.compile("(?:send|post)\\b.{0,40}\\bpassword")))
+        .as("around a gap: both sides")
+        .containsExactly(Set.of("password"), Set.of("send", "post"));
+    assertThat(RequiredText.of(Pattern.compile("x(?:[a-z]+ ){0,2}(?:code|caps)|yes")))
+        .as("alternatives of different shapes: one string of either")
+        .containsExactly(Set.of("code", "caps", "yes"), Set.of("x", "yes"));
+    assertThat(RequiredText.of(Pattern.compile("a|b.*")))
+        .as("what a .* follows is still required")
+        .containsExactly(Set.of("a", "b"));
+    assertThat(RequiredText.of(Pattern.compile("a|.*b|c*")))
+        .as("an alternative that requires nothing: nothing is required")
+        .isEmpty();
+    assertThat(RequiredText.of(Pattern.compile("(?i)ignore previous")))
+        .as("case folding is not analysed")
+        .isEmpty();
+    assertThat(RequiredText.of(Pattern.compile("x*"))).isEmpty();
+  }
+
+  @Test
+  void aRuleIsNeverSkippedWhereItsPatternMatches() throws IOException {
+    List<InjectionRules.Rule> rules = new ArrayList<>(InjectionRules.ALL);
+    rules.add(InjectionRules.FRAME);
+    assertThat(rules).allMatch(r -> !r.required().isEmpty(), "every built-in rule requires text");
+    long matched = 0;
+    long skipped = 0;
+    for (String text : corpus()) {
+      for (String view : TextNormalizer.normalize(text).views()) {
+        for (InjectionRules.Rule r : rules) {
+          boolean may = r.mayMatch(view);
+          if (r.pattern().matcher(view).find()) {
+            matched++;
+            assertThat(may).as("%s skipped where it matches: %s", r.id(), view).isTrue();
+          } else if (!may) {
+            skipped++;
+          }
+        }
+      }
+    }
+    assertThat(matched).as("the corpus exercises the rules").isGreaterThan(1000);
+    assertThat(skipped).as("and the requirements rule out searches").isGreaterThan(matched);
+  }
+
+  private static List<String> corpus() throws IOException {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.isDirectory(p.resolve("shared/corpus/dev"))) {
+      p = p.getParent();
+    }
+    assertThat(p).as("../shared/corpus beside the checkout").isNotNull();
+    ObjectMapper json = new ObjectMapper();
+    List<String> texts = new ArrayList<>();
+    for (Path f :
+        Stream.of("dev/prompts.jsonl", "train/prompts.jsonl")
+            .map(p.resolve("shared/corpus")::resolve)
+            .toList()) {
+      for (String line : Files.readAllLines(f)) {
+        texts.add(json.readTree(line).path("text").asText(""));
+      }
+    }
+    return texts;
+  }
+}
