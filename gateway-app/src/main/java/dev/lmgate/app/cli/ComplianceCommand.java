@@ -23,11 +23,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Compliance evidence for the security team.",
     subcommands = ComplianceCommand.Report.class)
-final class ComplianceCommand implements Runnable {
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class ComplianceCommand extends CommandGroup {
 
   @Command(
       name = "report",
@@ -89,15 +85,13 @@ final class ComplianceCommand implements Runnable {
           name = source.config.toString();
         }
       } catch (IOException e) {
-        System.err.println("lmgate compliance report: " + e.getMessage());
-        return 2;
+        return Exit.error("compliance report", e.getMessage());
       }
       JsonNode tree;
       try {
         tree = loader.tree(yaml);
       } catch (ConfigException e) {
-        System.err.println("lmgate compliance report: " + name + ": " + e.getMessage());
-        return 2;
+        return Exit.error("compliance report", name + ": " + e.getMessage());
       }
       String loadError = null;
       GatewayConfig config = null;

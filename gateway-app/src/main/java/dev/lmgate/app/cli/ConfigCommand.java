@@ -22,11 +22,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Work with config files.",
     subcommands = {ConfigCommand.Check.class, ConfigCommand.Filters.class})
-final class ConfigCommand implements Runnable {
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class ConfigCommand extends CommandGroup {
 
   @Command(
       name = "check",

@@ -37,11 +37,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Work with the input guards' models.",
     subcommands = {GuardCommand.Train.class, GuardCommand.Evaluate.class})
-final class GuardCommand implements Runnable {
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class GuardCommand extends CommandGroup {
 
   @Command(
       name = "train",
@@ -90,8 +86,7 @@ final class GuardCommand implements Runnable {
                 + ")");
         return 0;
       } catch (IOException | RuntimeException e) {
-        System.err.println("lmgate guard train: " + e.getMessage());
-        return 2;
+        return Exit.error("guard train", e.getMessage());
       }
     }
   }
@@ -162,8 +157,7 @@ final class GuardCommand implements Runnable {
         // filters (identity, audit, ...) play no part and need not be built again and again.
         String injectionOnly = injectionFilterOnly(plain.tree(yaml), true);
         if (injectionOnly == null) {
-          System.err.println("lmgate guard evaluate: the config has no prompt-injection filter");
-          return 2;
+          return Exit.error("guard evaluate", "the config has no prompt-injection filter");
         }
         String rulesOnly = injectionFilterOnly(plain.tree(yaml), false);
         InjectionEvaluation.Guard guard =
@@ -206,8 +200,7 @@ final class GuardCommand implements Runnable {
         print(out, rows, extra, columns);
         return 0;
       } catch (IOException | ConfigException | RuntimeException e) {
-        System.err.println("lmgate guard evaluate: " + e.getMessage());
-        return 2;
+        return Exit.error("guard evaluate", e.getMessage());
       } finally {
         environments.forEach(GatewayEnvironment::close);
       }

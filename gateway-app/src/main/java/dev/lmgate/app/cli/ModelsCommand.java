@@ -18,11 +18,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Write and check the integrity manifest of LM Studio's model files.",
     subcommands = {ModelsCommand.Manifest.class, ModelsCommand.Verify.class})
-final class ModelsCommand implements Runnable {
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class ModelsCommand extends CommandGroup {
 
   @Command(
       name = "manifest",
@@ -49,8 +45,7 @@ final class ModelsCommand implements Runnable {
       for (String m : models) {
         int eq = m.indexOf('=');
         if (eq <= 0 || eq == m.length() - 1) {
-          System.err.println("lmgate models manifest: expected MODEL=FILE[,FILE…], got " + m);
-          return 2;
+          return Exit.error("models manifest", "expected MODEL=FILE[,FILE…], got " + m);
         }
         files.put(
             m.substring(0, eq), new ArrayList<>(Arrays.asList(m.substring(eq + 1).split(","))));
@@ -64,8 +59,7 @@ final class ModelsCommand implements Runnable {
         System.out.println("manifest written to " + out);
         return 0;
       } catch (java.io.IOException e) {
-        System.err.println("lmgate models manifest: " + e.getMessage());
-        return 2;
+        return Exit.error("models manifest", e.getMessage());
       }
     }
   }
@@ -88,8 +82,7 @@ final class ModelsCommand implements Runnable {
       try {
         manifest = ModelManifest.read(manifestFile);
       } catch (java.io.IOException e) {
-        System.err.println("lmgate models verify: " + e.getMessage());
-        return 2;
+        return Exit.error("models verify", e.getMessage());
       }
       int failed = 0;
       for (String model : manifest.models().keySet()) {
