@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Option;
 
 /**
  * The configured input guards run offline, as {@code lmgate scan} and {@code lmgate redteam} use
@@ -52,9 +54,38 @@ final class OfflineGuard {
     this.outputFilters = outputFilters;
   }
 
-  static OfflineGuard load(Path config) throws ConfigException {
-    ConfigLoader loader = ConfigLoader.fromEnvironment();
-    return of(config == null ? loader.parse(DEFAULTS) : loader.load(config), config);
+  /**
+   * A command that runs the guards offline ({@code lmgate scan}, {@code lmgate redteam}): {@code
+   * --config} names them, else the shipped ones are used; a config that does not load stops it with
+   * exit 2.
+   */
+  abstract static class Runner implements Callable<Integer> {
+    private final String name;
+
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "Take the input guards from this config (default: the shipped guards).")
+    Path config;
+
+    Runner(String name) {
+      this.name = name;
+    }
+
+    /** The work with the guards; returns the exit code. */
+    abstract int run(OfflineGuard guard);
+
+    @Override
+    public Integer call() {
+      OfflineGuard guard;
+      try {
+        ConfigLoader loader = ConfigLoader.fromEnvironment();
+        guard = of(config == null ? loader.parse(DEFAULTS) : loader.load(config), config);
+      } catch (ConfigException e) {
+        return Exit.error(name, e.getMessage());
+      }
+      return run(guard);
+    }
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.lmgate.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.filters.sensitive.SensitiveData;
-import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.Conversation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,9 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -36,7 +33,7 @@ import picocli.CommandLine.Parameters;
             + "\"attack|benign\",\"category\",\"source\"}; with \"spans\" for sensitive data;"
             + " with \"prompt_behavior\" for model answers): TPR/FPR per label, category and"
             + " source, p50/p99 time per prompt.")
-final class RedteamCommand implements Callable<Integer> {
+final class RedteamCommand extends OfflineGuard.Runner {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Span types with a fixed format, on which sensitive-data detection is measured. */
@@ -64,25 +61,16 @@ final class RedteamCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "Labelled JSON-lines files.")
   List<Path> files;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "Take the input guards from this config (default: the shipped guards).")
-  Path config;
-
   /** One labelled prompt and what the guards said. */
   private record Row(
       String category, String source, String label, boolean flagged, long nanos, int chars) {}
 
+  RedteamCommand() {
+    super("redteam");
+  }
+
   @Override
-  public Integer call() {
-    OfflineGuard guard;
-    try {
-      guard = OfflineGuard.load(config);
-    } catch (ConfigException e) {
-      System.err.println("lmgate redteam: " + e.getMessage());
-      return 2;
-    }
+  int run(OfflineGuard guard) {
     List<JsonNode> prompts = new ArrayList<>();
     List<JsonNode> spans = new ArrayList<>();
     List<JsonNode> answers = new ArrayList<>();
@@ -99,8 +87,7 @@ final class RedteamCommand implements Callable<Integer> {
               .add(n);
         }
       } catch (IOException e) {
-        System.err.println("lmgate redteam: " + f + ": " + e.getMessage());
-        return 2;
+        return Exit.error("redteam", f + ": " + e.getMessage());
       }
     }
     PrintStream out = System.out;

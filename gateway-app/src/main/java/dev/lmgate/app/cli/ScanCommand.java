@@ -5,14 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.filters.sensitive.SensitiveData;
-import dev.lmgate.spi.ConfigException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -27,14 +24,8 @@ import picocli.CommandLine.Option;
         "Read JSON lines {\"id\",\"text\"} or {\"id\",\"messages\"} on stdin, run the input guards"
             + " offline, write {\"id\",\"verdict\":\"block|alert|allow\",\"score\",\"rules\"} per"
             + " line. Exit 0, or 2 on a bad config or input line.")
-final class ScanCommand implements Callable<Integer> {
+final class ScanCommand extends OfflineGuard.Runner {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "Take the input guards from this config (default: the shipped guards).")
-  Path config;
 
   @Option(
       names = "--pii",
@@ -43,15 +34,12 @@ final class ScanCommand implements Callable<Integer> {
               + " UTF-16 code units of the text.")
   boolean pii;
 
+  ScanCommand() {
+    super("scan");
+  }
+
   @Override
-  public Integer call() {
-    OfflineGuard guard;
-    try {
-      guard = OfflineGuard.load(config);
-    } catch (ConfigException e) {
-      System.err.println("lmgate scan: " + e.getMessage());
-      return 2;
-    }
+  int run(OfflineGuard guard) {
     PrintStream out = System.out;
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -67,13 +55,10 @@ final class ScanCommand implements Callable<Integer> {
         try {
           n = JSON.readTree(line);
         } catch (IOException e) {
-          System.err.println("lmgate scan: line " + lineNo + " is not JSON");
-          return 2;
+          return Exit.error("scan", "line " + lineNo + " is not JSON");
         }
         if (!n.isObject() || !(n.path("text").isTextual() || n.path("messages").isArray())) {
-          System.err.println(
-              "lmgate scan: line " + lineNo + " has neither \"text\" nor \"messages\"");
-          return 2;
+          return Exit.error("scan", "line " + lineNo + " has neither \"text\" nor \"messages\"");
         }
         OfflineGuard.Outcome o = guard.run(OfflineGuard.conversation(n));
         ObjectNode r = JSON.createObjectNode();
@@ -91,8 +76,7 @@ final class ScanCommand implements Callable<Integer> {
         out.println(JSON.writeValueAsString(r));
       }
     } catch (IOException e) {
-      System.err.println("lmgate scan: " + e.getMessage());
-      return 2;
+      return Exit.error("scan", e.getMessage());
     }
     out.flush();
     return 0;
