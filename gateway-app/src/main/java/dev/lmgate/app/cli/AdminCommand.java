@@ -29,20 +29,8 @@ import picocli.CommandLine.Parameters;
       AdminCommand.Reload.class,
       AdminCommand.VerifyAudit.class
     })
-final class AdminCommand implements Runnable {
+final class AdminCommand extends CommandGroup {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
-
-  /** Calls the admin port; prints the answer's essentials or its error. */
-  abstract static class Call extends AdminTarget.Call {
-    Call() {
-      super("admin");
-    }
-  }
 
   static void printKey(JsonNode k) {
     System.out.println(
@@ -55,8 +43,15 @@ final class AdminCommand implements Runnable {
             + (k.path("revoked").isNull() ? "" : "  REVOKED " + k.path("revoked").asText()));
   }
 
+  /** A key just issued: its record, then the key itself (shown this once). */
+  static int printIssued(JsonNode k) {
+    printKey(k);
+    System.out.println(k.path("key").asText());
+    return 0;
+  }
+
   @Command(name = "keys", mixinStandardHelpOptions = true, description = "List the API keys.")
-  static final class Keys extends Call {
+  static final class Keys extends AdminTarget.Call {
     @Override
     HttpResponse<String> send() throws Exception {
       return call("GET", "/keys", null);
@@ -73,7 +68,7 @@ final class AdminCommand implements Runnable {
       name = "create-key",
       mixinStandardHelpOptions = true,
       description = "Create an API key; it is printed once.")
-  static final class Create extends Call {
+  static final class Create extends AdminTarget.Call {
     @Option(names = "--name", required = true)
     String name;
 
@@ -102,9 +97,7 @@ final class AdminCommand implements Runnable {
 
     @Override
     int print(JsonNode a) {
-      printKey(a);
-      System.out.println(a.path("key").asText());
-      return 0;
+      return printIssued(a);
     }
   }
 
@@ -112,7 +105,7 @@ final class AdminCommand implements Runnable {
       name = "rotate-key",
       mixinStandardHelpOptions = true,
       description = "Replace a key; both work during the overlap.")
-  static final class Rotate extends Call {
+  static final class Rotate extends AdminTarget.Call {
     @Parameters(paramLabel = "ID")
     String id;
 
@@ -129,14 +122,12 @@ final class AdminCommand implements Runnable {
 
     @Override
     int print(JsonNode a) {
-      printKey(a);
-      System.out.println(a.path("key").asText());
-      return 0;
+      return printIssued(a);
     }
   }
 
   @Command(name = "revoke-key", mixinStandardHelpOptions = true, description = "Revoke a key now.")
-  static final class Revoke extends Call {
+  static final class Revoke extends AdminTarget.Call {
     @Parameters(paramLabel = "ID")
     String id;
 
@@ -156,7 +147,7 @@ final class AdminCommand implements Runnable {
       name = "validate",
       mixinStandardHelpOptions = true,
       description = "Ask the gateway whether a config file would load (nothing changes).")
-  static final class Validate extends Call {
+  static final class Validate extends AdminTarget.Call {
     @Parameters(paramLabel = "FILE")
     Path file;
 
@@ -176,7 +167,7 @@ final class AdminCommand implements Runnable {
       name = "reload",
       mixinStandardHelpOptions = true,
       description = "Re-read the gateway's config file now.")
-  static final class Reload extends Call {
+  static final class Reload extends AdminTarget.Call {
     @Override
     HttpResponse<String> send() throws Exception {
       return call("POST", "/config/reload", null);
@@ -193,7 +184,7 @@ final class AdminCommand implements Runnable {
       name = "verify-audit",
       mixinStandardHelpOptions = true,
       description = "Have the gateway verify its audit log: exit 0 intact, 1 tampered.")
-  static final class VerifyAudit extends Call {
+  static final class VerifyAudit extends AdminTarget.Call {
     @Override
     HttpResponse<String> send() throws Exception {
       return call("POST", "/audit/verify", null);

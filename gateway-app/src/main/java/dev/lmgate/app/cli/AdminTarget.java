@@ -1,5 +1,6 @@
 package dev.lmgate.app.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Where the gateway's admin port is and how the operator commands authenticate to it: the bearer
@@ -96,38 +100,35 @@ class AdminTarget {
     }
   }
 
-  /** Prints an error answer's message as {@code lmgate COMMAND: HTTP n: message}; exit 1. */
-  static int failed(String command, HttpResponse<String> r) {
-    String message;
-    try {
-      message = JSON.readTree(r.body()).path("error").path("message").asText(r.body());
-    } catch (IOException e) {
-      message = r.body();
-    }
-    System.err.println("lmgate " + command + ": HTTP " + r.statusCode() + ": " + message);
-    return 1;
-  }
-
   /**
    * One call to the admin port: an error answer is printed as {@code lmgate COMMAND: HTTP n:
-   * message} (exit 1); a 200 answer's JSON goes to {@link #print}, whose result is the exit code.
+   * message} (exit 1), COMMAND being the group the subcommand belongs to ({@code admin}, {@code
+   * incident}, {@code approvals}); a 200 answer's JSON goes to {@link #print}, whose result is the
+   * exit code.
    */
-  abstract static class Call extends AdminTarget implements java.util.concurrent.Callable<Integer> {
-    private final String command;
-
-    Call(String command) {
-      this.command = command;
-    }
+  abstract static class Call extends AdminTarget implements Callable<Integer> {
+    @Spec CommandSpec spec;
 
     abstract HttpResponse<String> send() throws Exception;
 
-    abstract int print(com.fasterxml.jackson.databind.JsonNode answer);
+    abstract int print(JsonNode answer);
+
+    /** The command named in what this call prints to stderr: its group. */
+    String command() {
+      return spec.parent() == null ? spec.name() : spec.parent().name();
+    }
 
     @Override
     public Integer call() throws Exception {
       HttpResponse<String> r = send();
       if (r.statusCode() != 200) {
-        return failed(command, r);
+        String message;
+        try {
+          message = JSON.readTree(r.body()).path("error").path("message").asText(r.body());
+        } catch (IOException e) {
+          message = r.body();
+        }
+        return Exit.failed(command(), "HTTP " + r.statusCode() + ": " + message);
       }
       return print(JSON.readTree(r.body()));
     }

@@ -1,9 +1,7 @@
 package dev.lmgate.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -17,23 +15,18 @@ import picocli.CommandLine.Parameters;
       ApprovalsCommand.Approve.class,
       ApprovalsCommand.Deny.class
     })
-final class ApprovalsCommand implements Runnable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
+final class ApprovalsCommand extends CommandGroup {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List pending approvals.")
-  static final class ListPending extends AdminTarget implements Callable<Integer> {
+  static final class ListPending extends AdminTarget.Call {
     @Override
-    public Integer call() throws Exception {
-      HttpResponse<String> r = call("GET", "/approvals", null);
-      if (r.statusCode() != 200) {
-        return failed("approvals", r);
-      }
-      JsonNode list = JSON.readTree(r.body()).path("approvals");
+    HttpResponse<String> send() throws Exception {
+      return call("GET", "/approvals", null);
+    }
+
+    @Override
+    int print(JsonNode answer) {
+      JsonNode list = answer.path("approvals");
       if (list.isEmpty()) {
         System.out.println("no approvals pending");
       }
@@ -53,35 +46,42 @@ final class ApprovalsCommand implements Runnable {
     }
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Approve a tool call.")
-  static final class Approve extends AdminTarget implements Callable<Integer> {
+  /** Approve or deny: POST /approvals/ID/VERB, then {@code ID: DONE}. */
+  abstract static class Decide extends AdminTarget.Call {
+    private final String verb;
+    private final String done;
+
     @Parameters(paramLabel = "ID")
     String id;
 
+    Decide(String verb, String done) {
+      this.verb = verb;
+      this.done = done;
+    }
+
     @Override
-    public Integer call() throws Exception {
-      HttpResponse<String> r = call("POST", "/approvals/" + id + "/approve", null);
-      if (r.statusCode() != 200) {
-        return failed("approvals", r);
-      }
-      System.out.println(id + ": approved");
+    HttpResponse<String> send() throws Exception {
+      return call("POST", "/approvals/" + id + "/" + verb, null);
+    }
+
+    @Override
+    int print(JsonNode answer) {
+      System.out.println(id + ": " + done);
       return 0;
     }
   }
 
-  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny a tool call.")
-  static final class Deny extends AdminTarget implements Callable<Integer> {
-    @Parameters(paramLabel = "ID")
-    String id;
+  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Approve a tool call.")
+  static final class Approve extends Decide {
+    Approve() {
+      super("approve", "approved");
+    }
+  }
 
-    @Override
-    public Integer call() throws Exception {
-      HttpResponse<String> r = call("POST", "/approvals/" + id + "/deny", null);
-      if (r.statusCode() != 200) {
-        return failed("approvals", r);
-      }
-      System.out.println(id + ": denied");
-      return 0;
+  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny a tool call.")
+  static final class Deny extends Decide {
+    Deny() {
+      super("deny", "denied");
     }
   }
 }

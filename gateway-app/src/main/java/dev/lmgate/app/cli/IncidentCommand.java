@@ -24,20 +24,11 @@ import picocli.CommandLine.Parameters;
       IncidentCommand.Kill.class,
       IncidentCommand.Revive.class
     })
-final class IncidentCommand implements Runnable {
+final class IncidentCommand extends CommandGroup {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  @Override
-  public void run() {
-    new picocli.CommandLine(this).usage(System.out);
-  }
 
   /** Calls the admin port and prints the incident state it answers with. */
   abstract static class Call extends AdminTarget.Call {
-    Call() {
-      super("incident");
-    }
-
     @Override
     int print(JsonNode s) {
       System.out.println(
@@ -55,8 +46,7 @@ final class IncidentCommand implements Runnable {
         }
       }
       if (!s.path("enforced").asBoolean(true)) {
-        System.err.println("lmgate incident: warning: " + s.path("warning").asText());
-        return 1;
+        return Exit.failed(command(), "warning: " + s.path("warning").asText());
       }
       return 0;
     }
