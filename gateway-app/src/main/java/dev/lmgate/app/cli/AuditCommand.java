@@ -72,6 +72,36 @@ final class AuditCommand {
   }
 
   /**
+   * A subcommand that reads the log at DIR: it stops with exit 2 when DIR is not a log or cannot be
+   * read, printing {@code lmgate audit NAME: message}.
+   */
+  abstract static class LogCommand extends LogOptions implements Callable<Integer> {
+    private final String name;
+
+    LogCommand(String name) {
+      this.name = name;
+    }
+
+    /** The work, on a log that is there; returns the exit code. */
+    abstract int run() throws IOException;
+
+    @Override
+    public Integer call() {
+      try {
+        requireLog();
+        return run();
+      } catch (IOException e) {
+        return Exit.error("audit " + name, e.getMessage());
+      }
+    }
+
+    /** Prints {@code lmgate audit NAME: message}; exit 1. */
+    int failed(String message) {
+      return Exit.failed("audit " + name, message);
+    }
+  }
+
+  /**
    * Verifier keys given as text or as a file (one per line: the current key, then those of signing
    * keys it replaced), else the copy in the log directory.
    */
@@ -95,13 +125,18 @@ final class AuditCommand {
     }
   }
 
+  /** Prints a proof as pretty JSON, for {@code lmgate audit check-proof} or a third party. */
+  static void printProof(Object proof) throws IOException {
+    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(proof));
+  }
+
   @Command(
       name = "verify",
       mixinStandardHelpOptions = true,
       description =
           "Check every record, the hash chain, and every checkpoint's signature and root. Exit 0"
               + " when intact, 1 with the first problem otherwise.")
-  static final class Verify extends LogOptions implements Callable<Integer> {
+  static final class Verify extends LogCommand {
     @Option(
         names = "--key",
         paramLabel = "KEY",
@@ -109,38 +144,33 @@ final class AuditCommand {
             "The verifier key (name+hash+key), or a file holding it and the keys it replaced.")
     String key;
 
+    Verify() {
+      super("verify");
+    }
+
     @Override
-    public Integer call() {
-      try {
-        requireLog();
-        AuditVerifier.Report r =
-            AuditVerifier.verify(segments(), checkpointDir(), verifierKeys(key, dir));
-        if (!r.intact()) {
-          System.out.println("TAMPERED: " + r.problem());
-          System.out.println(
-              r.records()
-                  + " records read before it; "
-                  + r.checkpoints()
-                  + " checkpoints verified.");
-          return 1;
-        }
+    int run() throws IOException {
+      AuditVerifier.Report r =
+          AuditVerifier.verify(segments(), checkpointDir(), verifierKeys(key, dir));
+      if (!r.intact()) {
+        System.out.println("TAMPERED: " + r.problem());
         System.out.println(
-            "intact: "
-                + r.records()
-                + " records, "
-                + r.checkpoints()
-                + " signed checkpoints"
-                + (r.unsigned() > 0
-                    ? ", " + r.unsigned() + " records after the newest checkpoint"
-                    : ""));
-        if (r.note() != null) {
-          System.out.println("note: " + r.note());
-        }
-        return 0;
-      } catch (IOException e) {
-        System.err.println("lmgate audit verify: " + e.getMessage());
-        return 2;
+            r.records() + " records read before it; " + r.checkpoints() + " checkpoints verified.");
+        return 1;
       }
+      System.out.println(
+          "intact: "
+              + r.records()
+              + " records, "
+              + r.checkpoints()
+              + " signed checkpoints"
+              + (r.unsigned() > 0
+                  ? ", " + r.unsigned() + " records after the newest checkpoint"
+                  : ""));
+      if (r.note() != null) {
+        System.out.println("note: " + r.note());
+      }
+      return 0;
     }
   }
 
@@ -171,8 +201,7 @@ final class AuditCommand {
       try {
         return print(ecs);
       } catch (IOException | IllegalArgumentException e) {
-        System.err.println("lmgate audit " + command + ": " + e.getMessage());
-        return 2;
+        return Exit.error("audit " + command, e.getMessage());
       }
     }
 
@@ -280,9 +309,7 @@ final class AuditCommand {
     @Override
     public Integer call() {
       if (!"ecs".equals(format) && !"records".equals(format)) {
-        System.err.println(
-            "lmgate audit export: --format " + format + " (expected: ecs or records)");
-        return 2;
+        return Exit.error("audit export", "--format " + format + " (expected: ecs or records)");
       }
       return printOrReport("export", "ecs".equals(format));
     }
@@ -294,53 +321,44 @@ final class AuditCommand {
       description =
           "Print an inclusion proof for a record (by seq or request id) against the newest signed"
               + " checkpoint; check it with `lmgate audit check-proof`.")
-  static final class Prove extends LogOptions implements Callable<Integer> {
+  static final class Prove extends LogCommand {
     @Parameters(index = "1", paramLabel = "ID", description = "A record's seq or a request id.")
     String id;
 
+    Prove() {
+      super("prove");
+    }
+
     @Override
-    public Integer call() {
-      try {
-        requireLog();
-        LogReader.Result r = LogReader.read(segments());
-        LogReader.Entry entry = null;
-        for (LogReader.Entry e : r.entries()) {
-          boolean bySeq = id.matches("\\d{1,18}") && e.seq() == Long.parseLong(id);
-          if (bySeq || id.equals(e.json().path("request_id").asText())) {
-            entry = e;
-            break;
-          }
+    int run() throws IOException {
+      LogReader.Result r = LogReader.read(segments());
+      LogReader.Entry entry = null;
+      for (LogReader.Entry e : r.entries()) {
+        boolean bySeq = id.matches("\\d{1,18}") && e.seq() == Long.parseLong(id);
+        if (bySeq || id.equals(e.json().path("request_id").asText())) {
+          entry = e;
+          break;
         }
-        if (entry == null) {
-          System.err.println("lmgate audit prove: no record " + id);
-          return 1;
-        }
-        List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
-        CheckpointStore.Stored latest = cps.isEmpty() ? null : cps.get(cps.size() - 1);
-        if (latest == null || latest.namedSize() <= entry.seq()) {
-          System.err.println(
-              "lmgate audit prove: record "
-                  + entry.seq()
-                  + " is not yet covered by a signed checkpoint (one is signed every few seconds"
-                  + " while records arrive, and on shutdown)");
-          return 1;
-        }
-        Checkpoint cp = parseUnverified(latest.note());
-        if (cp == null || cp.size() > r.entries().size()) {
-          System.err.println(
-              "lmgate audit prove: the newest checkpoint does not match the log; run verify");
-          return 1;
-        }
-        System.out.println(
-            JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsString(
-                    InclusionProof.build(
-                        entry.seq(), entry.line(), r.leafHashes(), cp, latest.note())));
-        return 0;
-      } catch (IOException e) {
-        System.err.println("lmgate audit prove: " + e.getMessage());
-        return 2;
       }
+      if (entry == null) {
+        return failed("no record " + id);
+      }
+      List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
+      CheckpointStore.Stored latest = cps.isEmpty() ? null : cps.get(cps.size() - 1);
+      if (latest == null || latest.namedSize() <= entry.seq()) {
+        return failed(
+            "record "
+                + entry.seq()
+                + " is not yet covered by a signed checkpoint (one is signed every few seconds"
+                + " while records arrive, and on shutdown)");
+      }
+      Checkpoint cp = parseUnverified(latest.note());
+      if (cp == null || cp.size() > r.entries().size()) {
+        return failed("the newest checkpoint does not match the log; run verify");
+      }
+      printProof(
+          InclusionProof.build(entry.seq(), entry.line(), r.leafHashes(), cp, latest.note()));
+      return 0;
     }
 
     /** The body of a note, read without checking its signature (the proof's checker does). */
@@ -356,49 +374,40 @@ final class AuditCommand {
       description =
           "Print a consistency proof between two signed checkpoints (by tree size; default: the"
               + " oldest and the newest); check it with `lmgate audit check-proof`.")
-  static final class Consistency extends LogOptions implements Callable<Integer> {
+  static final class Consistency extends LogCommand {
     @Option(names = "--from", paramLabel = "SIZE", description = "The older checkpoint's size.")
     Long from;
 
     @Option(names = "--to", paramLabel = "SIZE", description = "The newer checkpoint's size.")
     Long to;
 
+    Consistency() {
+      super("consistency");
+    }
+
     @Override
-    public Integer call() {
-      try {
-        requireLog();
-        List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
-        if (cps.isEmpty()) {
-          System.err.println("lmgate audit consistency: no checkpoints in " + checkpointDir());
-          return 1;
-        }
-        CheckpointStore.Stored older = pick(cps, from, cps.get(0));
-        CheckpointStore.Stored newer = pick(cps, to, cps.get(cps.size() - 1));
-        if (older == null || newer == null) {
-          System.err.println("lmgate audit consistency: no checkpoint of that size");
-          return 1;
-        }
-        Checkpoint o = Prove.parseUnverified(older.note());
-        Checkpoint n = Prove.parseUnverified(newer.note());
-        LogReader.Result r = LogReader.read(segments());
-        if (o == null
-            || n == null
-            || o.size() < 1
-            || o.size() > n.size()
-            || n.size() > r.entries().size()) {
-          System.err.println(
-              "lmgate audit consistency: the checkpoints do not fit the log; run verify");
-          return 1;
-        }
-        System.out.println(
-            JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsString(
-                    ConsistencyProof.build(r.leafHashes(), o, older.note(), n, newer.note())));
-        return 0;
-      } catch (IOException e) {
-        System.err.println("lmgate audit consistency: " + e.getMessage());
-        return 2;
+    int run() throws IOException {
+      List<CheckpointStore.Stored> cps = new CheckpointStore(checkpointDir()).list();
+      if (cps.isEmpty()) {
+        return failed("no checkpoints in " + checkpointDir());
       }
+      CheckpointStore.Stored older = pick(cps, from, cps.get(0));
+      CheckpointStore.Stored newer = pick(cps, to, cps.get(cps.size() - 1));
+      if (older == null || newer == null) {
+        return failed("no checkpoint of that size");
+      }
+      Checkpoint o = Prove.parseUnverified(older.note());
+      Checkpoint n = Prove.parseUnverified(newer.note());
+      LogReader.Result r = LogReader.read(segments());
+      if (o == null
+          || n == null
+          || o.size() < 1
+          || o.size() > n.size()
+          || n.size() > r.entries().size()) {
+        return failed("the checkpoints do not fit the log; run verify");
+      }
+      printProof(ConsistencyProof.build(r.leafHashes(), o, older.note(), n, newer.note()));
+      return 0;
     }
 
     private static CheckpointStore.Stored pick(
@@ -457,8 +466,7 @@ final class AuditCommand {
                 + " records");
         return 0;
       } catch (IOException e) {
-        System.err.println("lmgate audit check-proof: " + e.getMessage());
-        return 2;
+        return Exit.error("audit check-proof", e.getMessage());
       }
     }
   }
