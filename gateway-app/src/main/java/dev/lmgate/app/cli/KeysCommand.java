@@ -69,6 +69,37 @@ final class KeysCommand {
     return t == null ? "never" : t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
+  /** A subcommand on the key store named by {@code --store}; the store is closed after it. */
+  abstract static class StoreCommand implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    /** The work on the open store; returns the exit code. */
+    abstract int run(FileKeyStore store) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FileKeyStore s = keys.open()) {
+        return run(s);
+      }
+    }
+  }
+
+  /** A subcommand on one key: an unknown id is {@code no key with id ID} on stderr, exit 1. */
+  abstract static class OneKey extends StoreCommand {
+    @Parameters(index = "0", description = "The key id.")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      try {
+        return super.call();
+      } catch (NoSuchElementException e) {
+        System.err.println("no key with id " + id);
+        return 1;
+      }
+    }
+  }
+
   /** Reads {@code 90d}, {@code 24h}, {@code 30m} with the config's duration syntax. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
@@ -85,9 +116,7 @@ final class KeysCommand {
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Create a key; it is printed once.")
-  static final class Create implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-
+  static final class Create extends StoreCommand {
     @Option(names = "--name", required = true, description = "What the key is for.")
     String name;
 
@@ -111,13 +140,11 @@ final class KeysCommand {
     Duration expires;
 
     @Override
-    public Integer call() throws Exception {
-      try (FileKeyStore s = keys.open()) {
-        KeyAdmin.Issued k =
-            new KeyAdmin(s, Clock.systemUTC()).create(name, owner, roles, scopes, expires);
-        security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
-        print(k);
-      }
+    int run(FileKeyStore s) throws Exception {
+      KeyAdmin.Issued k =
+          new KeyAdmin(s, Clock.systemUTC()).create(name, owner, roles, scopes, expires);
+      security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
+      print(k);
       return 0;
     }
   }
@@ -126,27 +153,23 @@ final class KeysCommand {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "List keys (never their secrets).")
-  static final class ListKeys implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-
+  static final class ListKeys extends StoreCommand {
     @Override
-    public Integer call() throws Exception {
-      try (FileKeyStore s = keys.open()) {
-        Instant now = Instant.now();
-        String fmt = "%-12s  %-8s  %-20s  %-16s  %-20s  %-20s  %s%n";
-        System.out.printf(fmt, "ID", "STATUS", "NAME", "OWNER", "ROLES", "EXPIRES", "REPLACED BY");
-        for (KeyRecord r :
-            s.list().stream().sorted(Comparator.comparing(KeyRecord::created)).toList()) {
-          System.out.printf(
-              fmt,
-              r.id(),
-              r.status(now).name().toLowerCase(Locale.ROOT),
-              r.name(),
-              r.owner(),
-              String.join(",", r.roles()),
-              shown(r.expires()),
-              r.replacedBy() == null ? "" : r.replacedBy());
-        }
+    int run(FileKeyStore s) throws Exception {
+      Instant now = Instant.now();
+      String fmt = "%-12s  %-8s  %-20s  %-16s  %-20s  %-20s  %s%n";
+      System.out.printf(fmt, "ID", "STATUS", "NAME", "OWNER", "ROLES", "EXPIRES", "REPLACED BY");
+      for (KeyRecord r :
+          s.list().stream().sorted(Comparator.comparing(KeyRecord::created)).toList()) {
+        System.out.printf(
+            fmt,
+            r.id(),
+            r.status(now).name().toLowerCase(Locale.ROOT),
+            r.name(),
+            r.owner(),
+            String.join(",", r.roles()),
+            shown(r.expires()),
+            r.replacedBy() == null ? "" : r.replacedBy());
       }
       return 0;
     }
@@ -156,12 +179,7 @@ final class KeysCommand {
       name = "rotate",
       mixinStandardHelpOptions = true,
       description = "Replace a key; the old one keeps working for the overlap, then stops.")
-  static final class Rotate implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-
-    @Parameters(index = "0", description = "The key id.")
-    String id;
-
+  static final class Rotate extends OneKey {
     @Option(
         names = "--overlap",
         defaultValue = "24h",
@@ -171,20 +189,22 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws Exception {
-      try (FileKeyStore s = keys.open()) {
-        KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, overlap);
-        security.info(
-            "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
-        System.out.println(
-            "old key " + id + " stops at " + shown(s.find(id).orElseThrow().expires()));
-        print(k);
-      } catch (NoSuchElementException e) {
-        System.err.println("no key with id " + id);
-        return 1;
-      } catch (IllegalStateException e) {
+      try {
+        return super.call();
+      } catch (IllegalStateException e) { // the key cannot be rotated: its state says why
         System.err.println(e.getMessage());
         return 1;
       }
+    }
+
+    @Override
+    int run(FileKeyStore s) throws Exception {
+      KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, overlap);
+      security.info(
+          "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
+      System.out.println(
+          "old key " + id + " stops at " + shown(s.find(id).orElseThrow().expires()));
+      print(k);
       return 0;
     }
   }
@@ -193,22 +213,12 @@ final class KeysCommand {
       name = "revoke",
       mixinStandardHelpOptions = true,
       description = "Revoke a key now (effective within a second).")
-  static final class Revoke implements Callable<Integer> {
-    @ParentCommand KeysCommand keys;
-
-    @Parameters(index = "0", description = "The key id.")
-    String id;
-
+  static final class Revoke extends OneKey {
     @Override
-    public Integer call() throws Exception {
-      try (FileKeyStore s = keys.open()) {
-        new KeyAdmin(s, Clock.systemUTC()).revoke(id);
-        security.info("CREDENTIAL_CHANGED reason=key_revoked key={}", id);
-        System.out.println("revoked " + id);
-      } catch (NoSuchElementException e) {
-        System.err.println("no key with id " + id);
-        return 1;
-      }
+    int run(FileKeyStore s) throws Exception {
+      new KeyAdmin(s, Clock.systemUTC()).revoke(id);
+      security.info("CREDENTIAL_CHANGED reason=key_revoked key={}", id);
+      System.out.println("revoked " + id);
       return 0;
     }
   }
