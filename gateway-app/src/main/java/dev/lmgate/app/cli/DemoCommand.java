@@ -104,20 +104,12 @@ final class DemoCommand implements Callable<Integer> {
             + auditHome.resolve("master.key"));
     System.out.println();
     System.out.println("Try it:");
-    System.out.println(
-        "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
-    System.out.println("    -H 'Authorization: Bearer " + demoKey + "' \\");
-    System.out.println(
-        "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"stream\":true}'");
+    printCurl(url, demoKey, "Hello");
     System.out.println();
     System.out.println(
         "  # an answer that leaks a credential mid-stream: the gateway ends the stream cleanly");
     System.out.println("  # with finish_reason content_filter before any of the key is sent");
-    System.out.println(
-        "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
-    System.out.println("    -H 'Authorization: Bearer " + demoKey + "' \\");
-    System.out.println(
-        "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\"Show me the deploy config\"}],\"stream\":true}'");
+    printCurl(url, demoKey, "Show me the deploy config");
     System.out.println();
     System.out.println("  # OpenAI SDK (Python or Node): point the base URL at the gateway");
     System.out.println(
@@ -127,6 +119,17 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     RunCommand.serve(gw, sim);
     return 0;
+  }
+
+  /** A curl command streaming the answer to {@code prompt} through the gateway. */
+  private static void printCurl(String url, String key, String prompt) {
+    System.out.println(
+        "  curl " + url + "/v1/chat/completions -H 'Content-Type: application/json' \\");
+    System.out.println("    -H 'Authorization: Bearer " + key + "' \\");
+    System.out.println(
+        "    -d '{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + prompt
+            + "\"}],\"stream\":true}'");
   }
 
   /**
