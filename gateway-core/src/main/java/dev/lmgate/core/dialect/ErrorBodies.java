@@ -26,7 +26,7 @@ public final class ErrorBodies {
       case LMSTUDIO_V1 -> {
         ObjectNode e =
             root.putObject("error")
-                .put("type", r.type())
+                .put("type", lmStudioType(r.type()))
                 .put("message", r.message())
                 .put("code", r.code());
         if (!r.param().isEmpty()) {
@@ -44,6 +44,18 @@ public final class ErrorBodies {
       }
     }
     return Json.write(root);
+  }
+
+  /**
+   * LM Studio's native API names two error types its own way; filters write OpenAI's names and
+   * never need to know which API a route speaks.
+   */
+  private static String lmStudioType(String type) {
+    return switch (type) {
+      case "invalid_request_error" -> "invalid_request";
+      case "permission_error" -> "permission_denied";
+      default -> type;
+    };
   }
 
   /** Anthropic's error types follow the status. */

@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Reads a client→gateway body into the normalized conversation. Every text keeps the JSON pointer
- * where it lives so that filters can rewrite it. Unknown or malformed parts are skipped here:
- * structural validation is the sanitizer's job, and LM Studio rejects what it cannot read.
+ * Reads a client→gateway body into the normalized conversation: the parts every dialect shares
+ * (model, stream, output limit) here, its texts by the route's {@link DialectCodec}. Every text
+ * keeps the JSON pointer where it lives so that filters can rewrite it. Unknown or malformed parts
+ * are skipped here: structural validation is the sanitizer's job, and LM Studio rejects what it
+ * cannot read.
  */
 public final class RequestReader {
 
@@ -28,38 +30,12 @@ public final class RequestReader {
     List<Message> messages = new ArrayList<>();
     List<TextPart> prompts = new ArrayList<>();
     List<TextPart> inputs = new ArrayList<>();
-    String maxPtr;
-    switch (route.operation()) {
-      case CHAT -> {
-        openAiMessages(body.path("messages"), messages);
-        maxPtr = body.has("max_completion_tokens") ? "/max_completion_tokens" : "/max_tokens";
-      }
-      case COMPLETION -> {
-        strings(body.path("prompt"), "/prompt", prompts);
-        strings(body.path("suffix"), "/suffix", prompts); // the model reads it after the prompt
-        maxPtr = "/max_tokens";
-      }
-      case EMBEDDINGS -> {
-        strings(body.path("input"), "/input", inputs);
-        maxPtr = "";
-      }
-      case RESPONSES -> {
-        responsesInput(body, messages);
-        maxPtr = "/max_output_tokens";
-      }
-      case MESSAGES -> {
-        anthropicMessages(body, messages);
-        maxPtr = "/max_tokens";
-      }
-      case NATIVE_CHAT -> {
-        nativeChat(body, messages);
-        maxPtr = "/max_output_tokens";
-      }
-      default -> {
-        return new Conversation(
-            model, stream, List.of(), List.of(), List.of(), OptionalLong.empty(), "");
-      }
+    DialectCodec codec = DialectCodec.of(route.operation());
+    if (codec == DialectCodec.NO_TEXT) {
+      return new Conversation(
+          model, stream, List.of(), List.of(), List.of(), OptionalLong.empty(), "");
     }
+    String maxPtr = codec.readRequest(body, messages, prompts, inputs);
     OptionalLong max = OptionalLong.empty();
     if (!maxPtr.isEmpty()) {
       JsonNode m = body.at(maxPtr);
@@ -70,7 +46,7 @@ public final class RequestReader {
     return new Conversation(model, stream, messages, prompts, inputs, max, maxPtr);
   }
 
-  private static void openAiMessages(JsonNode msgs, List<Message> out) {
+  static void openAiMessages(JsonNode msgs, List<Message> out) {
     for (int i = 0; i < msgs.size(); i++) {
       JsonNode m = msgs.path(i);
       String base = "/messages/" + i;
@@ -123,7 +99,7 @@ public final class RequestReader {
     }
   }
 
-  private static void strings(JsonNode v, String ptr, List<TextPart> out) {
+  static void strings(JsonNode v, String ptr, List<TextPart> out) {
     if (v.isTextual()) {
       out.add(new TextPart(ptr, v.asText()));
     } else if (v.isArray()) {
@@ -135,7 +111,7 @@ public final class RequestReader {
     }
   }
 
-  private static void responsesInput(JsonNode body, List<Message> out) {
+  static void responsesInput(JsonNode body, List<Message> out) {
     JsonNode instructions = body.path("instructions");
     if (instructions.isTextual() || instructions.isArray()) { // a string, or input items
       out.add(message("system", instructions, "/instructions", ""));
@@ -182,7 +158,7 @@ public final class RequestReader {
     }
   }
 
-  private static void anthropicMessages(JsonNode body, List<Message> out) {
+  static void anthropicMessages(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system");
     if (!system.isMissingNode()) {
       out.add(message("system", system, "/system", ""));
@@ -240,7 +216,7 @@ public final class RequestReader {
     }
   }
 
-  private static void nativeChat(JsonNode body, List<Message> out) {
+  static void nativeChat(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system_prompt");
     if (system.isTextual() || system.isArray()) {
       out.add(message("system", system, "/system_prompt", ""));

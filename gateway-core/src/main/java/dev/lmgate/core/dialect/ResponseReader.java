@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a whole upstream→gateway answer into its output texts. Also used on the snapshot events of
- * streams that repeat the whole answer ({@code response.completed}, {@code chat.end}), with a
- * pointer prefix.
+ * Reads a whole upstream→gateway answer into its output texts, by the route's {@link DialectCodec}.
+ * Also used on the snapshot events of streams that repeat the whole answer ({@code
+ * response.completed}, {@code chat.end}), with a pointer prefix.
  */
 public final class ResponseReader {
 
@@ -22,27 +22,21 @@ public final class ResponseReader {
     if (body == null || !body.isObject()) {
       return out;
     }
-    switch (route.operation()) {
-      case CHAT -> chat(body, "", out);
-      case COMPLETION -> {
-        JsonNode choices = body.path("choices");
-        for (int i = 0; i < choices.size(); i++) {
-          text(
-              out,
-              i + "/content",
-              OutputChannel.CONTENT,
-              "/choices/" + i + "/text",
-              choices.get(i).path("text"));
-        }
-      }
-      case RESPONSES -> responses(body, "", out);
-      case MESSAGES -> anthropic(body.path("content"), "/content", out);
-      case NATIVE_CHAT -> nativeOutput(body.path("output"), "/output", out);
-      default -> {
-        // model lists, embeddings, greetings: no model-generated text
-      }
-    }
+    DialectCodec.of(route.operation()).readResponse(body, out);
     return out;
+  }
+
+  /** A legacy completion's choices: one text each. */
+  static void completion(JsonNode body, List<OutputText> out) {
+    JsonNode choices = body.path("choices");
+    for (int i = 0; i < choices.size(); i++) {
+      text(
+          out,
+          i + "/content",
+          OutputChannel.CONTENT,
+          "/choices/" + i + "/text",
+          choices.get(i).path("text"));
+    }
   }
 
   static void chat(JsonNode body, String prefix, List<OutputText> out) {

@@ -78,15 +78,9 @@ public abstract class StreamAdapter {
     return blockedEnding(message);
   }
 
+  /** A new adapter for one stream of {@code route}. */
   public static StreamAdapter forRoute(Route route) {
-    return switch (route.operation()) {
-      case CHAT -> new OpenAiChunks(false);
-      case COMPLETION -> new OpenAiChunks(true);
-      case RESPONSES -> new ResponsesEvents();
-      case MESSAGES -> new AnthropicEvents();
-      case NATIVE_CHAT -> new NativeEvents();
-      default -> new OpaqueEvents();
-    };
+    return DialectCodec.of(route.operation()).newStream();
   }
 
   /** An event's type: its JSON's {@code type}, else the SSE event name. */

@@ -6,7 +6,6 @@ import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
-import dev.lmgate.spi.Dialect;
 import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
@@ -247,13 +246,13 @@ public final class AuthenticateFilter implements GatewayFilter {
                 reason,
                 request,
                 detail));
-    return Verdict.block(reason, rejection(request.route().dialect(), reason));
+    return Verdict.block(reason, rejection(reason));
   }
 
   /** The one 401 every failure gets; only "missing" and "not accepted" are told apart. */
-  static Rejection rejection(Dialect dialect, String reason) {
+  static Rejection rejection(String reason) {
     boolean missing = "missing_credential".equals(reason);
-    String type = dialect == Dialect.LMSTUDIO_V1 ? "invalid_request" : "invalid_request_error";
+    String type = "invalid_request_error"; // LM Studio's own name is the core's to write
     String message =
         missing
             ? "Authentication required: send an lmgate API key or an access token as"

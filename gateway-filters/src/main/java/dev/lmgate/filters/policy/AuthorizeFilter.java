@@ -260,10 +260,9 @@ public final class AuthorizeFilter implements GatewayFilter {
                 reason,
                 request,
                 message));
-    String type =
-        request.route().dialect() == Dialect.LMSTUDIO_V1 ? "permission_denied" : "permission_error";
+    // "permission_error"; the core writes LM Studio's own name for its native routes
     return CompletableFuture.completedFuture(
-        Verdict.block(reason, new Rejection(status, type, reason, "", message)));
+        Verdict.block(reason, new Rejection(status, "permission_error", reason, "", message)));
   }
 
   // ------------------------------------------------------------------ model lists

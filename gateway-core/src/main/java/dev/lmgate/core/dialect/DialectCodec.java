@@ -1,0 +1,61 @@
+package dev.lmgate.core.dialect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.Message;
+import dev.lmgate.spi.Operation;
+import dev.lmgate.spi.OutputText;
+import dev.lmgate.spi.TextPart;
+import java.util.List;
+
+/**
+ * One API shape, whole: where a request keeps its texts and output limit, where an answer keeps its
+ * texts, and how its streams are framed. The readers and the stream guard ask the route's codec;
+ * nothing else in lmgate switches on the shape. Adding a dialect is one implementation and its line
+ * in {@link #of}.
+ */
+public interface DialectCodec {
+
+  /**
+   * Adds a request body's texts (a JSON object) to the lists, each with its pointer, and returns
+   * the pointer of the output-token limit (the dialect's field even when absent; empty: none).
+   */
+  String readRequest(
+      JsonNode body, List<Message> messages, List<TextPart> prompts, List<TextPart> inputs);
+
+  /** Adds a whole answer's texts (a JSON object). */
+  void readResponse(JsonNode body, List<OutputText> out);
+
+  /** An adapter for one new stream of this shape. */
+  StreamAdapter newStream();
+
+  /** The codec of routes without model text: model lists, greetings, model management. */
+  DialectCodec NO_TEXT =
+      new DialectCodec() {
+        @Override
+        public String readRequest(
+            JsonNode body, List<Message> messages, List<TextPart> prompts, List<TextPart> inputs) {
+          return "";
+        }
+
+        @Override
+        public void readResponse(JsonNode body, List<OutputText> out) {}
+
+        @Override
+        public StreamAdapter newStream() {
+          return new OpaqueEvents();
+        }
+      };
+
+  /** The codec of an operation. */
+  static DialectCodec of(Operation operation) {
+    return switch (operation) {
+      case CHAT -> ChatCodec.CHAT;
+      case COMPLETION -> ChatCodec.COMPLETION;
+      case EMBEDDINGS -> ChatCodec.EMBEDDINGS;
+      case RESPONSES -> ResponsesCodec.INSTANCE;
+      case MESSAGES -> AnthropicCodec.INSTANCE;
+      case NATIVE_CHAT -> NativeChatCodec.INSTANCE;
+      default -> NO_TEXT;
+    };
+  }
+}
