@@ -3,6 +3,7 @@ package dev.lmgate.app;
 import dev.lmgate.app.config.AuditSettings;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.app.config.GatewayEnvironment;
 import dev.lmgate.audit.AuditTrail;
 import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.core.admin.GatewayMetrics;

@@ -1,6 +1,5 @@
 package dev.lmgate.app.config;
 
-import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.core.tls.PemSource;
 import dev.lmgate.core.tls.TlsSettings;
 import dev.lmgate.core.tls.UpstreamTls;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lmgate.app.Gateway;
-import dev.lmgate.app.GatewayEnvironment;
 import dev.lmgate.filters.anomaly.AnomalyDetector;
 import dev.lmgate.simulator.Fixtures;
 import dev.lmgate.simulator.LmStudioSimulator;

@@ -1,9 +1,8 @@
-package dev.lmgate.app;
+package dev.lmgate.app.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lmgate.app.config.SecretSettings;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.SecurityEvent;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
-package dev.lmgate.app;
+package dev.lmgate.app.config;
 
-import dev.lmgate.app.config.SecretSettings;
 import dev.lmgate.secrets.RefreshingSecret;
 import dev.lmgate.secrets.SecretRef;
 import dev.lmgate.secrets.Secrets;
