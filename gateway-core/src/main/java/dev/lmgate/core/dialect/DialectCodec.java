@@ -55,7 +55,7 @@ public interface DialectCodec {
       case RESPONSES -> ResponsesCodec.INSTANCE;
       case MESSAGES -> AnthropicCodec.INSTANCE;
       case NATIVE_CHAT -> NativeChatCodec.INSTANCE;
-      default -> NO_TEXT;
+      case MODELS, MODEL_MANAGEMENT, GREETING, SDK_CHANNEL -> NO_TEXT;
     };
   }
 }

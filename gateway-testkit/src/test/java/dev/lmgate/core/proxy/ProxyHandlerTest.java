@@ -103,7 +103,8 @@ class ProxyHandlerTest {
     String out = written(ch);
     assertThat(out)
         .startsWith("HTTP/1.1 413")
-        .contains("{\"error\":{\"type\":\"invalid_request_error\"");
+        .contains("{\"error\":{\"type\":\"invalid_request\"") // LM Studio's native name
+        .contains("\"code\":\"request_too_large\"");
     assertThat(ch.isOpen()).isFalse();
     ch.finishAndReleaseAll();
   }
