@@ -161,6 +161,7 @@ final class UpstreamCall implements UpstreamHandler.Sink {
     return reused
         && !retried
         && !answered
+        && !discarding // a 401 being read: the key-refresh resend follows, not a retry
         && !exchange.finished()
         && ("GET".equals(method) || "HEAD".equals(method));
   }
