@@ -50,7 +50,9 @@ public final class InjectionRules {
         }
       }
       at.sort((a, b) -> Integer.compare(a[0], b[0]));
-      return mayMatch(normalized) && matchesAround(normalized, at, ScanBudget.UNLIMITED);
+      return !at.isEmpty()
+          && mayMatch(normalized)
+          && matchesAround(normalized, at, ScanBudget.UNLIMITED);
     }
 
     /**

@@ -47,6 +47,18 @@ class RequiredTextTest {
         .as("case folding is not analysed")
         .isEmpty();
     assertThat(RequiredText.of(Pattern.compile("x*"))).isEmpty();
+    assertThat(RequiredText.of(Pattern.compile("ignore previous", Pattern.CASE_INSENSITIVE)))
+        .as("a pattern compiled with flags is not analysed")
+        .isEmpty();
+    assertThat(RequiredText.of(Pattern.compile("reveal (?i:the) prompt")))
+        .as("a case-folded group requires nothing; the rest still does")
+        .containsExactlyInAnyOrder(Set.of(" prompt"), Set.of("reveal "));
+    assertThat(RequiredText.of(Pattern.compile("[bc]at|[^a-z]+dog")))
+        .as("small classes are spelled out; a negated class is too wide")
+        .containsExactly(Set.of("bat", "cat", "dog"));
+    assertThat(RequiredText.of(Pattern.compile("a\\bb")))
+        .as("an assertion that can never hold between two letters: nothing is assumed about it")
+        .containsExactly(Set.of("ab"));
   }
 
   @Test
@@ -54,23 +66,28 @@ class RequiredTextTest {
     List<InjectionRules.Rule> rules = new ArrayList<>(InjectionRules.ALL);
     rules.add(InjectionRules.FRAME);
     assertThat(rules).allMatch(r -> !r.required().isEmpty(), "every built-in rule requires text");
-    long matched = 0;
-    long skipped = 0;
+    java.util.Map<String, Long> matchedByRule = new java.util.TreeMap<>();
+    long triggered = 0; // a trigger is present: without the requirements the pattern would run
+    long skipped = 0; // ...and the requirements rule the search out
     for (String text : corpus()) {
       for (String view : TextNormalizer.normalize(text).views()) {
         for (InjectionRules.Rule r : rules) {
           boolean may = r.mayMatch(view);
           if (r.pattern().matcher(view).find()) {
-            matched++;
+            matchedByRule.merge(r.id(), 1L, Long::sum);
             assertThat(may).as("%s skipped where it matches: %s", r.id(), view).isTrue();
-          } else if (!may) {
-            skipped++;
+          } else if (r.triggers().stream().anyMatch(view::contains)) {
+            triggered++;
+            skipped += may ? 0 : 1;
           }
         }
       }
     }
-    assertThat(matched).as("the corpus exercises the rules").isGreaterThan(1000);
-    assertThat(skipped).as("and the requirements rule out searches").isGreaterThan(matched);
+    // Rules the corpus never matches would pass vacuously: most must match somewhere.
+    assertThat(matchedByRule).as("rules that match some corpus view").hasSizeGreaterThan(25);
+    assertThat(skipped)
+        .as("of %d non-matching texts with a trigger, the requirements rule out most", triggered)
+        .isGreaterThan(triggered / 2);
   }
 
   private static List<String> corpus() throws IOException {
