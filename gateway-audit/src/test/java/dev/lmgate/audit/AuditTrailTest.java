@@ -20,6 +20,7 @@ import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.Route;
 import dev.lmgate.spi.TextPart;
+import dev.lmgate.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The trail over time: retention destroys payloads, never the chain; exports follow the log. */
 class AuditTrailTest {
   @TempDir Path dir;
-  final TestClock clock = new TestClock(Instant.parse("2026-01-10T12:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-01-10T12:00:00Z"));
   final SigningKey key = SigningKey.generate("lmgate.audit");
 
   AuditTrail open(MasterKey master, Path ecs) throws Exception {
@@ -100,7 +101,7 @@ class AuditTrailTest {
           .record(exchange("old-blocked", ExchangeSummary.Decision.BLOCKED_REQUEST))
           .toCompletableFuture()
           .get();
-      clock.now = clock.now.plus(Duration.ofDays(40));
+      clock.advance(Duration.ofDays(40));
       trail
           .record(exchange("new-ok", ExchangeSummary.Decision.FORWARDED))
           .toCompletableFuture()

@@ -11,10 +11,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test class when Netty reports a buffer leak. Installs a leak detector that records
  * reports instead of only logging them; after the class, forces collection so that leaked buffers
- * are found, and fails with the leak records. Registered for every test through the JUnit extension
- * auto-detection ({@code META-INF/services}); surefire sets {@code paranoid} detection.
+ * are found, and fails with the leak records. Reached through {@link LeakCheck}, registered for
+ * every test through the JUnit extension auto-detection ({@code META-INF/services}), and only where
+ * Netty is on the class path; surefire sets {@code paranoid} detection.
  */
-public final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
+final class NettyLeakCheck implements BeforeAllCallback, AfterAllCallback {
   private static final List<String> LEAKS = new ArrayList<>();
   private static volatile boolean installed;
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmgate.audit.TestClock;
+import dev.lmgate.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ class AlertRulesTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
   final List<Alert> raised = new ArrayList<>();
-  final TestClock clock = new TestClock(Instant.parse("2026-11-25T10:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-11-25T10:00:00Z"));
   final AlertRules rules =
       new AlertRules(
           new AlertRules.Settings(3, 2, List.of("injection"), Duration.ofMinutes(1)),
@@ -35,7 +35,7 @@ class AlertRulesTest {
     rules.record(blocked("rate-limit"));
     assertThat(raised).isEmpty(); // not an injection filter
     rules.record(blocked("injection"));
-    clock.now = clock.now.plusSeconds(61);
+    clock.advance(java.time.Duration.ofSeconds(61));
     rules.record(blocked("injection")); // the first fell out of the window
     assertThat(raised).isEmpty();
     rules.record(blocked("injection"));
@@ -43,7 +43,7 @@ class AlertRulesTest {
     rules.record(blocked("injection"));
     rules.record(blocked("injection"));
     assertThat(raised).hasSize(1); // quiet for a window
-    clock.now = clock.now.plusSeconds(61);
+    clock.advance(java.time.Duration.ofSeconds(61));
     rules.record(blocked("injection"));
     rules.record(blocked("injection"));
     assertThat(raised).hasSize(2);

@@ -2,13 +2,13 @@ package dev.lmgate.filters.anomaly;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lmgate.filters.MutableClock;
 import dev.lmgate.filters.incident.IncidentState;
 import dev.lmgate.spi.ExchangeSummary;
 import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.TokenUsage;
+import dev.lmgate.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class AnomalyDetectorTest {
-  final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-11-26T10:00:00Z"));
   final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
   final IncidentState incidents = new IncidentState(clock, events::add);
   static final Principal ALICE =

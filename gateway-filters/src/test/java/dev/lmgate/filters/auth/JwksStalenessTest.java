@@ -12,13 +12,13 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
-import dev.lmgate.filters.MutableClock;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Verdict;
+import dev.lmgate.testkit.FakeClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class JwksStalenessTest {
   static final String ISSUER = "https://idp.example/realms/ai";
-  final MutableClock clock = new MutableClock(Instant.now());
+  final FakeClock clock = new FakeClock(Instant.now());
   final RecordingEvents events = new RecordingEvents();
   final AtomicBoolean up = new AtomicBoolean(true);
   HttpServer idp;

@@ -3,7 +3,6 @@ package dev.lmgate.filters.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmgate.filters.MutableClock;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.FilterEnvironment;
@@ -11,6 +10,7 @@ import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.Verdict;
+import dev.lmgate.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeyStoreStalenessTest {
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-11-25T12:00:00Z"));
   final RecordingEvents events = new RecordingEvents();
   Path store;
   FileKeyStore admin;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmgate.filters.MutableClock;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.ConfigException;
@@ -14,6 +13,7 @@ import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Secret;
 import dev.lmgate.spi.SecurityEventSink;
 import dev.lmgate.spi.Verdict;
+import dev.lmgate.testkit.FakeClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,7 +32,7 @@ class PepperRotationTest {
   static final String NEW = "new-pepper-fedcba9876543210fedcba9876";
 
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-11-25T12:00:00Z"));
 
   /** Resolves {@code ${secret:env:NAME}} from a map, as the gateway's secrets would. */
   static FilterEnvironment withSecrets(Clock clock, Map<String, String> vars) {

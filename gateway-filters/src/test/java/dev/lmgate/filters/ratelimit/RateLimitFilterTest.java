@@ -3,7 +3,6 @@ package dev.lmgate.filters.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.lmgate.filters.MutableClock;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.ExchangeSummary;
@@ -14,6 +13,7 @@ import dev.lmgate.spi.Principal;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.spi.TokenUsage;
 import dev.lmgate.spi.Verdict;
+import dev.lmgate.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RateLimitFilterTest {
-  final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
+  final FakeClock clock = new FakeClock(Instant.parse("2026-11-25T12:00:00Z"));
   final RecordingEvents events = new RecordingEvents();
   final FilterEnvironment env = FilterEnvironment.of(clock, events);
 

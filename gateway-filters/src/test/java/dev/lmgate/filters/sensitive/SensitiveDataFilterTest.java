@@ -149,8 +149,8 @@ class SensitiveDataFilterTest {
 
   @Test
   void theVaultKeepsValuesEncryptedRevealsOnlyInTheMintingExchangeAndForgetsEndedOnes() {
-    dev.lmgate.filters.MutableClock clock =
-        new dev.lmgate.filters.MutableClock(java.time.Instant.parse("2026-11-26T10:00:00Z"));
+    dev.lmgate.testkit.FakeClock clock =
+        new dev.lmgate.testkit.FakeClock(java.time.Instant.parse("2026-11-26T10:00:00Z"));
     PseudonymVault v = new PseudonymVault(java.time.Duration.ofMinutes(30), clock);
     String p = v.pseudonym("s", "EMAIL", "ann@example.org");
     assertThat(p).matches(PLACEHOLDER.pattern());
