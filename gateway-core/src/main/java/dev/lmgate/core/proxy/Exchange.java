@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -450,8 +451,7 @@ final class Exchange implements UpstreamCall.Listener {
   /** What the record says about the exchange so far. */
   private ExchangeRecorder.Outcome outcome() {
     if (body == null) {
-      return new ExchangeRecorder.Outcome(
-          route, status, streaming, requestCtx, null, java.util.List.of());
+      return new ExchangeRecorder.Outcome(route, status, streaming, requestCtx, null, List.of());
     }
     body.collectOutcomes(recorder.trace());
     return new ExchangeRecorder.Outcome(
