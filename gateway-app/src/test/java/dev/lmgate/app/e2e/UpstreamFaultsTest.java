@@ -80,7 +80,10 @@ class UpstreamFaultsTest {
     gw =
         new Gateway(
                 loader.parse(
-                    "server: {port: 0, access-log: false}\nadmin: {enabled: false}\n"
+                    // one event loop: LM Studio's connections are pooled per loop, and a test
+                    // may check that a second exchange reuses the first one's
+                    "server: {port: 0, access-log: false, worker-threads: 1}\n"
+                        + "admin: {enabled: false}\n"
                         + "upstream: {url: \"http://127.0.0.1:"
                         + upstream.getLocalPort()
                         + "\"}\n"
@@ -133,6 +136,32 @@ class UpstreamFaultsTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  @Test
+  void aStreamBlockedOnItsLastEventLeavesLmStudiosFinishedConnectionReusable() throws Exception {
+    // The whole answer (framed by its length), its match in the last event, arrives in one read:
+    // LM Studio is done, so its connection goes back to the pool and the next request uses it.
+    String answer = delta("Hello") + delta(" secret") + "data: [DONE]\n\n";
+    start(
+        s -> {
+          write(
+              s,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: "
+                  + answer.getBytes(StandardCharsets.UTF_8).length
+                  + "\r\n\r\n"
+                  + answer);
+          try {
+            int n = s.getInputStream().read(new byte[65536]);
+            assertThat(n).as("the next request, on the same connection").isPositive();
+          } catch (java.io.IOException e) {
+            throw new AssertionError("the gateway dropped LM Studio's finished connection", e);
+          }
+          write(s, HEAD + chunk(delta("Fine")) + chunk("data: [DONE]\n\n") + "0\r\n\r\n");
+        },
+        "filters:\n  - id: output-patterns\n    rules:\n      - name: k\n        pattern: 'secret'\n");
+    assertThat(ask()).contains("\"finish_reason\":\"content_filter\"").doesNotContain("secret");
+    assertThat(ask()).as("answered on the pooled connection").contains("Fine").contains("[DONE]");
   }
 
   @Test
