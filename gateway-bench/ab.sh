@@ -35,8 +35,7 @@ for round in $(seq "$ROUNDS"); do
     if [ "$CONFIG" = shipped ]; then
       shipped_config "$here" "$d"
       cfg="$d/shipped.yaml"
-      key=$(java -jar "$jar" keys create --store "$d/keys.json" --name ab --role developer 2>/dev/null \
-        | sed -n 's/^api key: //p')
+      key=$(api_key "$jar" "$d/keys.json" ab)
       auth="wrk.headers[\"Authorization\"] = \"Bearer $key\""
     else
       printf 'server: {access-log: false, worker-threads: 1}\nfilters: []\n' > "$d/passthrough.yaml"

@@ -92,8 +92,7 @@ YAML
 if [ "${1:-}" = "--auth" ]; then
   shift
   # API keys: a fresh store with one key. Tokens: a throwaway issuer whose JWKS python serves.
-  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
-        | sed -n 's/^api key: //p')
+  key=$(api_key "$jar" "$work/keys.json" bench)
   ISS_PORT=${ISS_PORT:-18095}
   mkdir -p "$work/issuer"
   token=$(java -cp "$jar" "$here/gateway-bench/BenchIssuer.java" "$work/issuer" "http://127.0.0.1:$ISS_PORT")
@@ -140,9 +139,7 @@ if [ "${1:-}" = "--proof" ]; then
   else
     echo "Portkey could not be installed (npm registry unreachable?): measuring without it" >&2
   fi
-  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
-        | sed -n 's/^api key: //p')
-  [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
+  key=$(api_key "$jar" "$work/keys.json" bench)
   full_guard_set "$work/keys.json" "$work/audit-guarded" > "$work/guarded.yaml"
   run_one passthrough "$work/passthrough.yaml" "$@"
   extra_targets=""
@@ -159,9 +156,7 @@ if [ "${1:-}" = "--shipped" ]; then
   shift
   # config/gateway.yaml as a user runs it (common.sh's shipped_config); --port and --upstream
   # point it at the harness's stub.
-  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name bench --role developer 2>/dev/null \
-        | sed -n 's/^api key: //p')
-  [ -n "$key" ] || { echo "could not create the bench key" >&2; exit 1; }
+  key=$(api_key "$jar" "$work/keys.json" bench)
   shipped_config "$here" "$work"
   run_one passthrough "$work/passthrough.yaml" "$@"
   run_one shipped "$work/shipped.yaml" --header "Authorization: Bearer $key" "$@"

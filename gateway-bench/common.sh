@@ -52,6 +52,14 @@ jar_copy() { # repo-root work-dir: builds the jar if missing, prints the path of
   echo "$2/lmgate.jar"
 }
 
+api_key() { # jar store name: creates a developer key in the store (created if missing), prints it
+  local key
+  key=$(java -jar "$1" keys create --store "$2" --name "$3" --role developer 2>/dev/null \
+    | sed -n 's/^api key: //p')
+  [ -n "$key" ] || { echo "could not create an API key in $2" >&2; return 1; }
+  echo "$key"
+}
+
 shipped_config() { # repo-root work-dir: writes work-dir/shipped.yaml and exports its ${VAR}s
   # config/gateway.yaml as a user runs it: its own filters, audit (async, encrypted payloads) and
   # key store under work-dir. Only the per-caller rate limits are lifted: a load generator is one

@@ -40,7 +40,7 @@ export LMGATE_KEY_STORE="$work/keys.json" LMGATE_AUDIT_DIR="$work/audit" \
   LMGATE_AUDIT_CHECKPOINTS="$work/checkpoints" LMGATE_AUDIT_SIGNING_KEY="$work/signing.key" \
   LMGATE_AUDIT_MASTER_KEY_REF="file:$work/master.key" LMGATE_PORT="$GW_PORT" \
   LMGATE_ADMIN_PORT="$ADMIN_PORT" LMSTUDIO_URL="http://127.0.0.1:$STUB_PORT"
-new_key() { java -jar "$jar" keys create --store "$LMGATE_KEY_STORE" --name "$1" --role developer 2>/dev/null | sed -n 's/^api key: //p'; }
+new_key() { api_key "$jar" "$LMGATE_KEY_STORE" "$1"; }
 heavy_key=$(new_key heavy)
 light=()
 for i in $(seq "$LIGHT_KEYS"); do light+=("$(new_key "light-$i")"); done

@@ -44,7 +44,7 @@ YAML
 java -jar "$jar" run --config "$work/passthrough.yaml" > "$work/passthrough.log" 2>&1 &
 pids+=($!)
 
-key=$(java -jar "$jar" keys create --store "$work/keys.json" --name paced --role developer 2>/dev/null | sed -n 's/^api key: //p')
+key=$(api_key "$jar" "$work/keys.json" paced)
 LMGATE_KEY_STORE="$work/keys.json" LMGATE_AUDIT_DIR="$work/audit" \
   LMGATE_AUDIT_CHECKPOINTS="$work/checkpoints" LMGATE_AUDIT_SIGNING_KEY="$work/signing.key" \
   LMGATE_AUDIT_MASTER_KEY_REF="file:$work/master.key" LMGATE_PORT="$GW_PORT" \

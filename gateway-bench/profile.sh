@@ -37,10 +37,10 @@ printf 'X-Bench: profile\n' > "$work/headers.txt"
 if [ "${CONFIG:-guarded}" = shipped ]; then
   shipped_config "$here" "$work"
   cp "$work/shipped.yaml" "$work/gateway.yaml"
-  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name profile --role developer 2>/dev/null | sed -n 's/^api key: //p')
+  key=$(api_key "$jar" "$work/keys.json" profile)
   printf 'Authorization: Bearer %s\n' "$key" > "$work/headers.txt"
 elif [ "${CONFIG:-guarded}" = guarded ]; then
-  key=$(java -jar "$jar" keys create --store "$work/keys.json" --name profile --role developer 2>/dev/null | sed -n 's/^api key: //p')
+  key=$(api_key "$jar" "$work/keys.json" profile)
   printf 'Authorization: Bearer %s\n' "$key" > "$work/headers.txt"
   full_guard_set "$work/keys.json" "$work/audit" > "$work/gateway.yaml"
 else

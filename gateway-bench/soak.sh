@@ -57,7 +57,7 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 start_stub "$work" "$out/stub.log"
 pids+=("$stub_pid")
 
-key=$(java -jar "$jar" keys create --store "$work/keys.json" --name soak --role developer 2>/dev/null | sed -n 's/^api key: //p')
+key=$(api_key "$jar" "$work/keys.json" soak)
 [ -n "$key" ] || { echo "no key" >&2; exit 1; }
 printf 'Authorization: Bearer %s\n' "$key" > "$work/auth.txt"
 full_guard_set "$work/keys.json" "$work/audit-soak" > "$work/soak.yaml"
