@@ -112,14 +112,18 @@ public final class ServerTls implements AutoCloseable {
                 .generateCertificate(
                     new java.io.ByteArrayInputStream(
                         cert.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile(
-                "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----")
-            .matcher(pem);
-    if (!m.find()) {
+    String begin = "-----BEGIN PRIVATE KEY-----";
+    int from = pem.indexOf(begin);
+    int to = from < 0 ? -1 : pem.indexOf("-----END PRIVATE KEY-----", from + begin.length());
+    if (to < 0) {
       throw new IOException("the key is not an unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY)");
     }
-    byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
+    byte[] der;
+    try {
+      der = java.util.Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("the key's PEM body is not base64", e);
+    }
     String alg = leaf.getPublicKey().getAlgorithm();
     java.security.PrivateKey key =
         java.security.KeyFactory.getInstance(alg)
