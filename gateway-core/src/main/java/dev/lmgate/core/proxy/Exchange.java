@@ -442,7 +442,7 @@ final class Exchange implements UpstreamCall.Listener {
       gw.metrics().streamEnded();
     }
     gw.metrics().inFlight().decrementAndGet();
-    recorder.ended(decision, outcome(), chain);
+    recorder.ended(decision, status, requestCtx, this::outcome, chain);
     if (!tunnelled) { // otherwise the connection belongs to the tunnel now
       handler.exchangeDone(ctx, this, reuseClient);
     }

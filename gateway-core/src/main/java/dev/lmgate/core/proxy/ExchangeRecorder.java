@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -83,25 +84,31 @@ final class ExchangeRecorder {
 
   /**
    * The exchange is over: recorded now if it ended without a last write (nothing waits for that
-   * record), then counted, shown to the filters and logged.
+   * record; {@code outcome} is asked only then), then counted, shown to the filters and logged.
    */
-  void ended(Decision decision, Outcome outcome, FilterChain chain) {
+  void ended(
+      Decision decision,
+      int status,
+      RequestContext request,
+      Supplier<Outcome> outcome,
+      FilterChain chain) {
     if (recorded == null) {
-      record(decision, outcome);
+      record(decision, outcome.get());
     }
     ExchangeSummary s = recorded;
     gw.metrics().exchange(s);
-    if (outcome.request() != null) {
-      chain.exchangeEnded(outcome.request(), s);
+    if (request != null) {
+      chain.exchangeEnded(request, s);
     }
     if (gw.settings().accessLog() && access.isInfoEnabled()) {
       MDC.put("request_id", requestId);
       try {
+        // what the client got, which after a withheld answer differs from the record
         access.info(
             "{} {} {} {} {}us",
             method,
             RequestAdmission.printable(path),
-            outcome.status(),
+            status,
             decision,
             s.nanos() / 1000);
       } finally {
