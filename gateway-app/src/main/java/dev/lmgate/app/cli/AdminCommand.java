@@ -15,6 +15,9 @@ import picocli.CommandLine.Parameters;
  * {@code lmgate admin …}: the running gateway's operator routes (keys, config, audit) through its
  * admin port. The same work on files, without a running gateway: {@code lmgate keys}, {@code lmgate
  * config check}, {@code lmgate audit verify}.
+ *
+ * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
+ * operator's answers, a new key shown once); logs are separate JSON lines.
  */
 @Command(
     name = "admin",

@@ -5,7 +5,12 @@ import java.net.http.HttpResponse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code lmgate approvals list|approve ID|deny ID}: decide sensitive tool calls. */
+/**
+ * {@code lmgate approvals list|approve ID|deny ID}: decide sensitive tool calls.
+ *
+ * <p>A command-line entry point: what it prints to stdout and stderr is its user interface (the
+ * pending calls, each decision); logs are separate JSON lines.
+ */
 @Command(
     name = "approvals",
     mixinStandardHelpOptions = true,
