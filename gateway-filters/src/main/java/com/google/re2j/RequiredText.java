@@ -14,7 +14,9 @@ import java.util.Set;
  * \bignore (?:all |the )?previous instructions} gives {@code [{"ignore "}, {"previous
  * instructions"}]}. A text that lacks a clause cannot match, so the pattern need not run on it —
  * RE2's prefilter idea, kept simple: where the tree says too little (case folding, wide classes,
- * optional parts), fewer or no clauses are given, never a wrong one.
+ * optional parts), fewer or no clauses are given, never a wrong one. Pinned to the RE2/J version in
+ * the build (1.8), like {@link CompiledProgram}: an operator a later version adds reads as
+ * "anything", which skips nothing; re-run RequiredTextTest on an upgrade.
  */
 public final class RequiredText {
   /** Sets of alternatives grow by cross product up to this size; beyond, they become a clause. */
