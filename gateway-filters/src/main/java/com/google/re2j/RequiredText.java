@@ -62,6 +62,130 @@ public final class RequiredText {
     return List.copyOf(out);
   }
 
+  /** The most strings {@link #starts} gives; a pattern that can begin more ways gives none. */
+  private static final int MAX_STARTS = 64;
+
+  /**
+   * Strings one of which every match of {@code pattern} begins with (after empty-width assertions
+   * such as {@code \b}), none a prefix of another; empty when that is not known (a match may begin
+   * with anything, or be empty). A search may then try the pattern only where one of them occurs.
+   * Patterns compiled with flags are not analysed.
+   */
+  public static Set<String> starts(Pattern pattern) {
+    if (pattern.flags() != 0) {
+      return Set.of();
+    }
+    Starts s = startsOf(Parser.parse(pattern.pattern(), RE2.PERL));
+    if (s == null || s.nullable || s.strings.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> kept = new LinkedHashSet<>();
+    for (String a : s.strings) {
+      boolean covered = false;
+      for (String b : s.strings) {
+        covered |= !a.equals(b) && a.startsWith(b);
+      }
+      if (!covered) {
+        kept.add(a);
+      }
+    }
+    return Collections.unmodifiableSet(kept);
+  }
+
+  /**
+   * How a subtree can begin: one of {@code strings}, or (when {@code nullable}) with nothing at
+   * all, so that what follows it begins the match. Null: unknown.
+   */
+  private record Starts(Set<String> strings, boolean nullable) {
+    static final Starts EMPTY = new Starts(Set.of(), true);
+  }
+
+  private static Starts startsOf(Regexp re) {
+    if (matchesNothingButPlace(re)) {
+      return Starts.EMPTY;
+    }
+    switch (re.op) {
+      case LITERAL:
+      case CHAR_CLASS:
+        {
+          Info info = analyse(re);
+          return info.exact == null || info.exact.isEmpty() || info.exact.contains("")
+              ? null
+              : new Starts(info.exact, false);
+        }
+      case CAPTURE:
+        return startsOf(re.subs[0]);
+      case QUEST:
+      case STAR:
+        return nullable(startsOf(re.subs[0]));
+      case PLUS:
+        return startsOf(re.subs[0]);
+      case REPEAT:
+        return re.min >= 1 ? startsOf(re.subs[0]) : nullable(startsOf(re.subs[0]));
+      case CONCAT:
+        return concatStarts(re.subs);
+      case ALTERNATE:
+        {
+          Set<String> strings = new LinkedHashSet<>();
+          boolean nullable = false;
+          for (Regexp sub : re.subs) {
+            Starts s = startsOf(sub);
+            if (s == null || strings.size() + s.strings.size() > MAX_STARTS) {
+              return null;
+            }
+            strings.addAll(s.strings);
+            nullable |= s.nullable;
+          }
+          return new Starts(strings, nullable);
+        }
+      default: // NO_MATCH, ANY_CHAR, ANY_CHAR_NOT_NL and anything newer
+        return null;
+    }
+  }
+
+  /**
+   * A concatenation begins with the strings its leading parts spell out whole (as long as they are
+   * few: longer strings are rarer, so fewer places to try); where those may be empty, with what
+   * follows.
+   */
+  private static Starts concatStarts(Regexp[] subs) {
+    Set<String> whole = Set.of("");
+    int i = 0;
+    for (; i < subs.length; i++) {
+      Info info = analyse(subs[i]);
+      if (info.exact == null || whole.size() * info.exact.size() > MAX_STARTS) {
+        break;
+      }
+      Set<String> product = new LinkedHashSet<>();
+      for (String a : whole) {
+        for (String b : info.exact) {
+          product.add(a + b);
+        }
+      }
+      whole = product;
+    }
+    Set<String> strings = new LinkedHashSet<>(whole);
+    boolean empty = strings.remove("");
+    if (!empty || i == subs.length) {
+      return new Starts(strings, empty);
+    }
+    for (; i < subs.length; i++) { // the leading parts may match nothing: what follows begins
+      Starts s = startsOf(subs[i]);
+      if (s == null || strings.size() + s.strings.size() > MAX_STARTS) {
+        return null;
+      }
+      strings.addAll(s.strings);
+      if (!s.nullable) {
+        return new Starts(strings, false);
+      }
+    }
+    return new Starts(strings, true);
+  }
+
+  private static Starts nullable(Starts s) {
+    return s == null ? null : new Starts(s.strings, true);
+  }
+
   /**
    * What a subtree tells: {@code exact}, every string it can match (null: too many or unknown), and
    * {@code clauses} it requires besides.
@@ -95,18 +219,28 @@ public final class RequiredText {
     return n;
   }
 
+  /** The empty string, or an assertion about a place (a line's start, a word boundary). */
+  private static boolean matchesNothingButPlace(Regexp re) {
+    return switch (re.op) {
+      case EMPTY_MATCH,
+          BEGIN_LINE,
+          END_LINE,
+          BEGIN_TEXT,
+          END_TEXT,
+          WORD_BOUNDARY,
+          NO_WORD_BOUNDARY ->
+          true;
+      default -> false;
+    };
+  }
+
   private static Info analyse(Regexp re) {
+    if (matchesNothingButPlace(re)) {
+      return Info.exactly(Set.of(""));
+    }
     switch (re.op) {
       case NO_MATCH:
         return Info.exactly(new LinkedHashSet<>());
-      case EMPTY_MATCH:
-      case BEGIN_LINE:
-      case END_LINE:
-      case BEGIN_TEXT:
-      case END_TEXT:
-      case WORD_BOUNDARY:
-      case NO_WORD_BOUNDARY:
-        return Info.exactly(Set.of(""));
       case LITERAL:
         if ((re.flags & RE2.FOLD_CASE) != 0) {
           return Info.any();

@@ -23,14 +23,22 @@ public final class InjectionRules {
       double weight,
       List<String> triggers,
       Pattern pattern,
-      List<java.util.Set<String>> required) {
+      List<java.util.Set<String>> required,
+      StartPoints starts) {
 
     /**
      * A rule whose pattern is searched only where a trigger occurs, and only where the text every
-     * match must contain ({@link com.google.re2j.RequiredText}) is there too.
+     * match must contain ({@link com.google.re2j.RequiredText}) is there too, and (when every match
+     * begins with one of a few strings) only where a match can begin ({@link StartPoints}).
      */
     public Rule(String id, double weight, List<String> triggers, Pattern pattern) {
-      this(id, weight, triggers, pattern, com.google.re2j.RequiredText.of(pattern));
+      this(
+          id,
+          weight,
+          triggers,
+          pattern,
+          com.google.re2j.RequiredText.of(pattern),
+          StartPoints.of(pattern));
     }
 
     public String family() {
@@ -85,6 +93,11 @@ public final class InjectionRules {
     }
 
     private boolean findIn(String text, int from, int to, ScanBudget budget) {
+      StartPoints.Found found =
+          starts == null ? StartPoints.Found.TOO_MANY : starts.find(text, from, to, budget);
+      if (found != StartPoints.Found.TOO_MANY) {
+        return found == StartPoints.Found.YES;
+      }
       for (int a = from; ; a += CHUNK - OVERLAP) {
         budget.check();
         int b = Math.min(to, a + CHUNK);

@@ -62,6 +62,77 @@ class RequiredTextTest {
   }
 
   @Test
+  void startsOfKnownPatterns() {
+    assertThat(RequiredText.starts(Pattern.compile("\\b(?:here is|here's|read) (?:the )?email")))
+        .as("an assertion first, then few enough alternatives to spell out whole")
+        .containsExactlyInAnyOrder(
+            "here is the email",
+            "here is email",
+            "here's the email",
+            "here's email",
+            "read the email",
+            "read email");
+    assertThat(RequiredText.starts(Pattern.compile("(?:please )?ignore|disregard")))
+        .as("an optional part: what follows it may begin the match too")
+        .containsExactlyInAnyOrder("please ignore", "ignore", "disregard");
+    assertThat(RequiredText.starts(Pattern.compile("(?:a|b)?[^x]+")))
+        .as("an optional part before a wide class: a match may begin anywhere")
+        .isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("[bc]at|b.*")))
+        .as("a string that another begins with adds no place to try")
+        .containsExactlyInAnyOrder("cat", "b");
+    assertThat(RequiredText.starts(Pattern.compile("a|.*b")))
+        .as("a match may begin anywhere")
+        .isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("(?:x)?"))).as("a match may be empty").isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("(?i)ignore"))).as("case folding").isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("[^a]bc"))).as("a wide class").isEmpty();
+  }
+
+  @Test
+  void startPointsFindWhatAWholeSearchFinds() throws IOException {
+    List<InjectionRules.Rule> rules = new ArrayList<>(InjectionRules.ALL);
+    rules.add(InjectionRules.FRAME);
+    assertThat(rules.stream().filter(r -> r.starts() != null).count())
+        .as("rules tried only where a match can begin")
+        .isGreaterThan(rules.size() / 3);
+    long decided = 0;
+    long matched = 0;
+    for (String text : corpus()) {
+      for (String view : TextNormalizer.normalize(text).views()) {
+        for (InjectionRules.Rule r : rules) {
+          if (r.starts() == null || !r.mayMatch(view)) {
+            continue;
+          }
+          StartPoints.Found found =
+              r.starts()
+                  .find(view, 0, view.length(), dev.lmgate.filters.budget.ScanBudget.UNLIMITED);
+          if (found == StartPoints.Found.TOO_MANY) {
+            continue;
+          }
+          decided++;
+          boolean whole = r.pattern().matcher(view).find();
+          matched += whole ? 1 : 0;
+          assertThat(found == StartPoints.Found.YES).as("%s on: %s", r.id(), view).isEqualTo(whole);
+          // a region that begins mid-text reads the character before it, as the whole search does
+          int cut = view.length() / 3;
+          StartPoints.Found fromCut =
+              r.starts()
+                  .find(view, cut, view.length(), dev.lmgate.filters.budget.ScanBudget.UNLIMITED);
+          if (fromCut != StartPoints.Found.TOO_MANY) {
+            assertThat(fromCut == StartPoints.Found.YES)
+                .as("%s from %d on: %s", r.id(), cut, view)
+                .isEqualTo(r.pattern().matcher(view).find(cut));
+          }
+        }
+      }
+    }
+    assertThat(matched)
+        .as("of %d texts decided by start points, some match", decided)
+        .isGreaterThan(1000);
+  }
+
+  @Test
   void aRuleIsNeverSkippedWhereItsPatternMatches() throws IOException {
     List<InjectionRules.Rule> rules = new ArrayList<>(InjectionRules.ALL);
     rules.add(InjectionRules.FRAME);
