@@ -46,6 +46,29 @@ stop() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait 
 trap stop EXIT
 
 extra_targets="" # more harness targets beside direct and nginx, e.g. ",portkey,portkey-guard"
+# On one core the JIT compiler shares the CPU with the load, and the gateway reaches its steady
+# state only after about a minute of load (gateway-bench/steady.sh); the harness's warm-up is per
+# target and workload, so the gateway alone is loaded first, PREWARM seconds (default 60) split
+# between chat and stream, as a gateway that has been serving is. The harness starts its own stub,
+# so this one runs beside a stub of its own, stopped before the harness starts. 0 turns it off.
+prewarm() { # header
+  local s=$(( ${PREWARM:-60} / 2 ))
+  [ "$s" -gt 0 ] || return 0
+  start_stub "$work" "$work/prewarm-stub.log"
+  printf '%s\n' "$1" > "$work/prewarm-headers.txt"
+  for body in chat-stream.json chat.json; do # chat last: the harness measures it first
+    BODY_FILE="$work/requests/$body" HEADERS_FILE="$work/prewarm-headers.txt" \
+      taskset -c "${CLIENT_CPUS:-1}" wrk -t2 -c32 -d"${s}s" -s "$work/lua/post.lua" \
+      "http://127.0.0.1:$GW_PORT/v1/chat/completions" > "$work/prewarm-$body.txt"
+  done
+  kill "$stub_pid"; wait "$stub_pid" 2>/dev/null || true
+  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/18081) 2>/dev/null || break; sleep 0.1; done
+  if grep -q "Non-2xx" "$work"/prewarm-*.txt; then
+    echo "prewarm: the gateway refused requests (see $work/prewarm-*.txt)" >&2
+    return 1
+  fi
+}
+
 run_one() { # name config-file [--header 'K: V'] harness-args...
   local name=$1 cfg=$2 header="X-Bench-Target: lmgate-$1"
   shift 2
@@ -56,6 +79,7 @@ run_one() { # name config-file [--header 'K: V'] harness-args...
       --port "$GW_PORT" --upstream http://127.0.0.1:18081 --admin-port -1 > "$work/$name.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q "lmgate listening" "$work/$name.log" && break; sleep 0.1; done
+  prewarm "$header"
   # --gateway-header: run-bench.sh exits early (set -e) when the gateway has no extra header.
   (cd "$work" && ./run-bench.sh --gateway "http://127.0.0.1:$GW_PORT" --gateway-name "lmgate-$name" \
       --gateway-header "$header" \

@@ -77,3 +77,43 @@ PY
     LMGATE_AUDIT_CHECKPOINTS="$2/checkpoints" LMGATE_AUDIT_SIGNING_KEY="$2/signing.key" \
     LMGATE_AUDIT_MASTER_KEY_REF="file:$2/master.key" LMGATE_ADMIN_PORT=0
 }
+
+cpu_ticks() { # pid: the process's CPU time so far (user + system, all threads), in clock ticks
+  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}' # fields after "(comm) "
+}
+
+post_lua() { # out-file body-file [bearer-key]: a wrk script that POSTs the body
+  # With UNIQUE=1 every request's last message ends with its own number, so no two requests carry
+  # the same text: what a guard remembers of a caller's earlier texts (the system prompt, earlier
+  # turns) still helps, a repeated last turn does not.
+  {
+    echo 'wrk.method = "POST"'
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    [ -z "${3:-}" ] || echo "wrk.headers[\"Authorization\"] = \"Bearer $3\""
+    echo "local f = io.open(\"$2\", \"rb\"); wrk.body = f:read(\"*a\"); f:close()"
+    if [ "${UNIQUE:-0}" = 1 ]; then
+      cat <<'LUA'
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+function request()
+  n = n + 1
+  local body = wrk.body:gsub('("content":"[^"]*)"}]', '%1 (' .. tid .. '.' .. n .. ')"}]', 1)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+    fi
+  } > "$1"
+}
+
+gateway_config() { # shipped|passthrough dir jar: writes the config; sets $cfg, and $key (shipped)
+  key=
+  if [ "$1" = shipped ]; then
+    shipped_config "$here" "$2"
+    cfg="$2/shipped.yaml"
+    key=$(api_key "$3" "$2/keys.json" bench)
+  else
+    printf 'server: {access-log: false, worker-threads: 1}\nfilters: []\n' > "$2/passthrough.yaml"
+    cfg="$2/passthrough.yaml"
+  fi
+}

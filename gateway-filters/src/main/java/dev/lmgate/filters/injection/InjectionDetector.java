@@ -51,6 +51,11 @@ public final class InjectionDetector {
    */
   public record Result(double score, List<String> rules, String where, double classifier) {
     static final Result NONE = new Result(0, List.of(), "", 0);
+
+    /** The same judgement, of the text found at {@code place}. */
+    Result at(String place) {
+      return place.equals(where) ? this : new Result(score, rules, place, classifier);
+    }
   }
 
   /**
@@ -65,6 +70,7 @@ public final class InjectionDetector {
   private final Settings settings;
   private final InjectionClassifier classifier;
   private final InjectionRules.RuleSet rules;
+  private final ScanMemo memo = new ScanMemo();
 
   public InjectionDetector(Settings settings, InjectionClassifier classifier) {
     this.settings = settings;
@@ -99,6 +105,17 @@ public final class InjectionDetector {
    * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
    */
   public Result scan(Conversation c, Set<String> trustedRoles, ScanBudget budget) {
+    return scan(c, trustedRoles, budget, null);
+  }
+
+  /**
+   * Scores a whole conversation from a caller, remembering each text's judgement for that caller
+   * ({@link ScanMemo}): the texts a chat client resends every turn are scanned once.
+   *
+   * @param caller who sent it ({@code ScanWork.caller}); null: nothing remembered
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+   */
+  public Result scan(Conversation c, Set<String> trustedRoles, ScanBudget budget, String caller) {
     Result best = Result.NONE;
     Set<String> firedAnywhere = new LinkedHashSet<>();
     StringBuilder together = new StringBuilder();
@@ -113,7 +130,7 @@ public final class InjectionDetector {
       if (text.isBlank()) {
         continue;
       }
-      Result r = scanText(text, "messages[" + i + "]", "tool".equals(m.role()), budget);
+      Result r = judge(caller, text, "messages[" + i + "]", "tool".equals(m.role()), budget);
       firedAnywhere.addAll(r.rules());
       best = better(best, r);
       if (!"assistant".equals(m.role())) { // the turns a client writes, for split attacks
@@ -123,16 +140,30 @@ public final class InjectionDetector {
     }
     for (int i = 0; i < c.prompts().size(); i++) {
       TextPart p = c.prompts().get(i);
-      best = better(best, scanText(p.text(), "prompt[" + i + "]", false, budget));
+      best = better(best, judge(caller, p.text(), "prompt[" + i + "]", false, budget));
     }
     if (joined > 1) {
       // Only what no single turn shows on its own: an attack split across turns.
-      Result all = scanText(together.toString(), "conversation", false, budget);
+      Result all = judge(caller, together.toString(), "conversation", false, budget);
       if (!firedAnywhere.containsAll(all.rules())) {
         best = better(best, all);
       }
     }
     return best;
+  }
+
+  /**
+   * One text's judgement: remembered for {@code caller} when there is one, scanned otherwise.
+   *
+   * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
+   */
+  public Result judge(
+      String caller, String text, String where, boolean thirdParty, ScanBudget budget) {
+    if (caller == null) {
+      return scanText(text, where, thirdParty, budget);
+    }
+    return memo.judge(caller, thirdParty, text, () -> scanText(text, where, thirdParty, budget))
+        .at(where);
   }
 
   /**

@@ -191,11 +191,12 @@ public final class PromptInjectionFilter implements GatewayFilter {
 
   Verdict decide(RequestView request, String tools, ScanBudget budget) {
     String route = request.route().id();
+    String caller = ScanWork.caller(request);
     InjectionDetector.Result r =
-        detector.scan(request.conversation(), settings.trustedRoles(route), budget);
+        detector.scan(request.conversation(), settings.trustedRoles(route), budget, caller);
     if (!tools.isBlank()) {
       // tool definitions reach the model's prompt too: a poisoned description is an injection
-      InjectionDetector.Result t = detector.scanText(tools, "tools", false, budget);
+      InjectionDetector.Result t = detector.judge(caller, tools, "tools", false, budget);
       r = t.score() > r.score() ? t : r;
     }
     return verdict(r, route);
