@@ -11,7 +11,6 @@ import dev.lmgate.spi.FilterOutcome;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.StreamReview;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -164,7 +163,7 @@ public final class StreamGuard {
     }
     JsonNode data = null;
     if (!event.data().isEmpty() && !event.isDone()) {
-      data = Json.parse(event.data().getBytes(StandardCharsets.UTF_8)).orElse(null);
+      data = Json.parse(event.data()).orElse(null);
       if (data == null) {
         return block("gateway", "upstream sent an event the gateway cannot inspect");
       }

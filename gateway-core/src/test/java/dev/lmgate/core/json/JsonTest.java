@@ -16,4 +16,25 @@ class JsonTest {
     assertThat(Json.parse(body)).isEmpty();
     assertThat(Json.parse("{\"a\":1.5E3}".getBytes(StandardCharsets.UTF_8))).isPresent();
   }
+
+  @Test
+  void textAndItsBytesParseAlike() {
+    // a stream event's data is parsed from its decoded text: it must accept and refuse what the
+    // bytes would
+    for (String t :
+        new String[] {
+          "{\"choices\":[{\"delta\":{\"content\":\"h\u00e9\"}}]}",
+          "{\"a\":1,\"a\":2}",
+          "{\"t\":-666666666666666666666666666666666666E6666666666666666}",
+          "{\"a\":",
+          "[1,2]",
+          "not json",
+          ""
+        }) {
+      assertThat(Json.parse(t))
+          .as("%s", t)
+          .isEqualTo(Json.parse(t.getBytes(StandardCharsets.UTF_8)));
+    }
+    assertThat(Json.parse("{\"a\":1,\"a\":2}")).as("duplicate keys refused").isEmpty();
+  }
 }
