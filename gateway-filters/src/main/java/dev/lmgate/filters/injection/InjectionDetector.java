@@ -162,6 +162,7 @@ public final class InjectionDetector {
     if (caller == null) {
       return scanText(text, where, thirdParty, budget);
     }
+    budget.check(); // a remembered text costs little, but a request of many still ends in time
     return memo.judge(caller, thirdParty, text, () -> scanText(text, where, thirdParty, budget))
         .at(where);
   }

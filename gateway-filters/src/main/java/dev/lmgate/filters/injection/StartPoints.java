@@ -52,16 +52,18 @@ public final class StartPoints {
     if (to - from > InjectionRules.CHUNK) {
       return Found.TOO_MANY;
     }
+    budget.check();
+    // the places are looked for in the region only (a search to the text's end, once per region
+    // and start string, would cost regions × text length on a text with many trigger regions)
+    String region = text.substring(from, to);
     int[] at = new int[MAX_TRIES];
     int n = 0;
     for (String s : starts) {
-      for (int p = text.indexOf(s, from);
-          p >= 0 && p + s.length() <= to;
-          p = text.indexOf(s, p + 1)) {
+      for (int p = region.indexOf(s); p >= 0; p = region.indexOf(s, p + 1)) {
         if (n == MAX_TRIES) {
           return Found.TOO_MANY;
         }
-        at[n++] = p;
+        at[n++] = from + p;
       }
     }
     for (int i = 0; i < n; i++) {

@@ -87,6 +87,18 @@ class RequiredTextTest {
     assertThat(RequiredText.starts(Pattern.compile("(?:x)?"))).as("a match may be empty").isEmpty();
     assertThat(RequiredText.starts(Pattern.compile("(?i)ignore"))).as("case folding").isEmpty();
     assertThat(RequiredText.starts(Pattern.compile("[^a]bc"))).as("a wide class").isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("(?i)[a-c]x|ab")))
+        .as("a folded class")
+        .isEmpty();
+    assertThat(RequiredText.starts(Pattern.compile("ab(?i:c)")))
+        .as("folded after a literal start: the literal still begins every match")
+        .containsExactly("ab");
+    assertThat(RequiredText.starts(Pattern.compile("(?:a|)b")))
+        .as("a branch that may be empty")
+        .containsExactlyInAnyOrder("ab", "b");
+    assertThat(RequiredText.starts(Pattern.compile("^x{0,2}y$")))
+        .as("anchors and a bounded optional repeat")
+        .containsExactlyInAnyOrder("x", "y");
   }
 
   @Test
@@ -114,6 +126,15 @@ class RequiredTextTest {
           boolean whole = r.pattern().matcher(view).find();
           matched += whole ? 1 : 0;
           assertThat(found == StartPoints.Found.YES).as("%s on: %s", r.id(), view).isEqualTo(whole);
+          // a region that ends early: a match must fit in it, start string and all
+          int end = view.length() * 2 / 3;
+          StartPoints.Found untilEnd =
+              r.starts().find(view, 0, end, dev.lmgate.filters.budget.ScanBudget.UNLIMITED);
+          if (untilEnd != StartPoints.Found.TOO_MANY) {
+            assertThat(untilEnd == StartPoints.Found.YES)
+                .as("%s until %d: %s", r.id(), end, view)
+                .isEqualTo(r.pattern().matcher(view.substring(0, end)).find());
+          }
           // a region that begins mid-text reads the character before it, as the whole search does
           int cut = view.length() / 3;
           StartPoints.Found fromCut =

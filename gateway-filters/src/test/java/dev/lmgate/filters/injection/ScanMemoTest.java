@@ -96,6 +96,13 @@ class ScanMemoTest {
       memo.judge("principal:flood", false, i + text.substring(String.valueOf(i).length()), () -> r);
     }
     assertThat(memo.size()).as("held at most what fits").isLessThanOrEqualTo(fits);
+    ScanMemo small = new ScanMemo();
+    for (int i = 0; i < 200_000; i++) {
+      small.judge("principal:flood", false, Integer.toString(i, 36), () -> r);
+    }
+    assertThat(small.size())
+        .as("many short texts: each entry weighs its overhead too")
+        .isLessThanOrEqualTo(ScanMemo.MAX_CHARS / ScanMemo.ENTRY_OVERHEAD);
     AtomicInteger scans = new AtomicInteger();
     String huge = "y".repeat(ScanMemo.MAX_TEXT + 1);
     memo.judge("principal:a", false, huge, () -> counted(scans, r));
