@@ -13,6 +13,7 @@ import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.filters.BuiltinFilters;
 import dev.lmgate.simulator.Fixtures;
 import dev.lmgate.simulator.LmStudioSimulator;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -48,24 +49,13 @@ class NewFilterTest {
   /**
    * Refuses prompts written in capitals (at least {@code min-letters} letters, none lower-case).
    */
-  static final class NoShouting implements GatewayFilter {
+  static final class NoShouting extends BaseFilter {
     static final String ID = "no-shouting";
-    private final FilterSettings settings;
     private final int minLetters;
 
     NoShouting(FilterSettings settings, int minLetters) {
-      this.settings = settings;
+      super(ID, settings);
       this.minLetters = minLetters;
-    }
-
-    @Override
-    public String id() {
-      return ID;
-    }
-
-    @Override
-    public FilterSettings settings() {
-      return settings;
     }
 
     @Override

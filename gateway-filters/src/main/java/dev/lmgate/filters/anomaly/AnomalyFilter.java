@@ -2,6 +2,7 @@ package dev.lmgate.filters.anomaly;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.incident.IncidentState;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.ExchangeSummary;
@@ -23,24 +24,13 @@ import java.util.concurrent.CompletionStage;
  * is enforced by {@code kill-switch}. Put it right after {@code kill-switch} so that it sees what
  * later filters block.
  */
-public final class AnomalyFilter implements GatewayFilter {
+public final class AnomalyFilter extends BaseFilter {
   public static final String ID = "anomaly-detection";
-  private final FilterSettings settings;
   private final AnomalyDetector detector;
 
   public AnomalyFilter(FilterSettings settings, AnomalyDetector detector) {
-    this.settings = settings;
+    super(ID, settings);
     this.detector = detector;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -63,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * calls the gateway cannot name (LM Studio's native chat) is refused up front ({@code 400
  * approval_requires_non_streaming}) rather than let through unchecked.
  */
-public final class ToolApprovalFilter implements GatewayFilter {
+public final class ToolApprovalFilter extends BaseFilter {
   public static final String ID = "tool-approval";
   private static final Logger log = LoggerFactory.getLogger(ToolApprovalFilter.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -84,7 +85,6 @@ public final class ToolApprovalFilter implements GatewayFilter {
       Supplier<byte[]> webhookSecret,
       String denied) {}
 
-  private final FilterSettings filterSettings;
   private final Settings settings;
   private final ApprovalStore store;
   private final FilterEnvironment env;
@@ -96,21 +96,11 @@ public final class ToolApprovalFilter implements GatewayFilter {
       ApprovalStore store,
       FilterEnvironment env,
       HttpClient http) {
-    this.filterSettings = filterSettings;
+    super(ID, filterSettings);
     this.settings = settings;
     this.store = store;
     this.env = env;
     this.http = http;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   boolean sensitive(String tool, String arguments) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -37,11 +38,10 @@ import org.slf4j.LoggerFactory;
  * token_expired}, …). The client never learns which part of a credential was wrong: every failure
  * is the same 401.
  */
-public final class AuthenticateFilter implements GatewayFilter {
+public final class AuthenticateFilter extends BaseFilter {
   public static final String ID = "authenticate";
   private static final Logger log = LoggerFactory.getLogger(AuthenticateFilter.class);
 
-  private final FilterSettings settings;
   private final FilterEnvironment env;
   private final KeyStore keys; // null: API keys not accepted
   private final Map<String, OidcIssuer> issuers; // by exact issuer string
@@ -54,7 +54,7 @@ public final class AuthenticateFilter implements GatewayFilter {
       KeyStore keys,
       Map<String, OidcIssuer> issuers,
       Map<String, Principal> certificates) {
-    this.settings = settings;
+    super(ID, settings);
     this.env = env;
     this.keys = keys;
     this.issuers = Map.copyOf(issuers);
@@ -64,16 +64,6 @@ public final class AuthenticateFilter implements GatewayFilter {
   /** The API-key store this filter checks keys against, when it accepts API keys. */
   public Optional<KeyStore> keyStore() {
     return Optional.ofNullable(keys);
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override

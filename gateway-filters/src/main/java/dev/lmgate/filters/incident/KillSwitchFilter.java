@@ -1,6 +1,7 @@
 package dev.lmgate.filters.incident;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -26,27 +27,16 @@ import java.util.concurrent.CompletionStage;
  * gets {@code 503 lockdown} with the operator's reason); a killed key or subject gets {@code 403
  * access_suspended}, a killed model or route {@code 403 model_suspended}/{@code route_suspended}.
  */
-public final class KillSwitchFilter implements GatewayFilter {
+public final class KillSwitchFilter extends BaseFilter {
   public static final String ID = "kill-switch";
 
-  private final FilterSettings settings;
   private final IncidentState state;
   private final Set<String> adminRoles;
 
   public KillSwitchFilter(FilterSettings settings, IncidentState state, Set<String> adminRoles) {
-    this.settings = settings;
+    super(ID, settings);
     this.state = state;
     this.adminRoles = Set.copyOf(adminRoles);
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override

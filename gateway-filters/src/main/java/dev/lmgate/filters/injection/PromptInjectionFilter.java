@@ -6,6 +6,7 @@ import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.filters.text.ToolDefinitions;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -40,7 +41,7 @@ import java.util.concurrent.CompletionStage;
  * millisecond), large ones on the process's {@link FairScanScheduler}, fairly between callers. A
  * scan stops when the filter's timeout passes ({@link ScanBudget}).
  */
-public final class PromptInjectionFilter implements GatewayFilter {
+public final class PromptInjectionFilter extends BaseFilter {
   public static final String ID = "prompt-injection";
 
   /**
@@ -83,7 +84,6 @@ public final class PromptInjectionFilter implements GatewayFilter {
     }
   }
 
-  private final FilterSettings filterSettings;
   private final Settings settings;
   private final InjectionDetector detector;
   private final FairScanScheduler scheduler;
@@ -96,20 +96,10 @@ public final class PromptInjectionFilter implements GatewayFilter {
       Settings settings,
       InjectionDetector detector,
       FairScanScheduler scheduler) {
-    this.filterSettings = filterSettings;
+    super(ID, filterSettings);
     this.settings = settings;
     this.detector = detector;
     this.scheduler = scheduler;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   /**
@@ -160,7 +150,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
     if (allowed(request.principal().orElse(null))) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());
+    ScanBudget budget = ScanBudget.forRequest(request, settings().timeout());
     String tools = ToolDefinitions.text(request);
     long chars = ScanWork.chars(request.conversation()) + tools.length();
     if (chars <= ScanWork.INLINE_CHARS || scheduler == null) {
@@ -211,7 +201,7 @@ public final class PromptInjectionFilter implements GatewayFilter {
     String reason =
         String.format(
             Locale.ROOT, "score %.2f in %s: %s", r.score(), r.where(), String.join(",", r.rules()));
-    if (filterSettings.action() == FilterSettings.Action.ALERT) {
+    if (settings().action() == FilterSettings.Action.ALERT) {
       return Verdict.alert(reason);
     }
     String message =

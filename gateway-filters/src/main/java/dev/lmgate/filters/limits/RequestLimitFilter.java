@@ -2,6 +2,7 @@ package dev.lmgate.filters.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
@@ -30,7 +31,7 @@ import java.util.concurrent.CompletionStage;
  * written in. A request asking for more than the cap is refused with {@code action: block}, or
  * clamped to the cap with {@code action: redact}.
  */
-public final class RequestLimitFilter implements GatewayFilter {
+public final class RequestLimitFilter extends BaseFilter {
   public static final String ID = "request-limits";
 
   /**
@@ -42,25 +43,14 @@ public final class RequestLimitFilter implements GatewayFilter {
    */
   public record Limits(long maxOutputTokens, long maxMessages, long maxBodyBytes) {}
 
-  private final FilterSettings settings;
   private final Limits defaults;
   private final Map<String, Limits> perRoute;
 
   public RequestLimitFilter(
       FilterSettings settings, Limits defaults, Map<String, Limits> perRoute) {
-    this.settings = settings;
+    super(ID, settings);
     this.defaults = defaults;
     this.perRoute = Map.copyOf(perRoute);
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override
@@ -124,7 +114,7 @@ public final class RequestLimitFilter implements GatewayFilter {
     if (asked.getAsLong() <= l.maxOutputTokens()) {
       return Verdict.pass();
     }
-    if (settings.action() == FilterSettings.Action.REDACT) {
+    if (settings().action() == FilterSettings.Action.REDACT) {
       return Verdict.modify(
           field + " " + asked.getAsLong() + " clamped to " + l.maxOutputTokens(), List.of(cap));
     }

@@ -2,6 +2,7 @@ package dev.lmgate.filters.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -31,7 +32,7 @@ import java.util.concurrent.CompletionStage;
  * ({@code 503 model_integrity_pending}); one the manifest does not list follows {@code unlisted}.
  * Requests that name no model (model lists, the greeting) pass.
  */
-public final class ModelPolicyFilter implements GatewayFilter {
+public final class ModelPolicyFilter extends BaseFilter {
   public static final String ID = "model-policy";
 
   /** What happens to a model the integrity manifest does not list. */
@@ -40,7 +41,6 @@ public final class ModelPolicyFilter implements GatewayFilter {
     BLOCK
   }
 
-  private final FilterSettings settings;
   private final List<Glob> allow;
   private final List<Glob> deny;
   private final ModelIntegrity integrity; // null: no integrity checks
@@ -52,21 +52,11 @@ public final class ModelPolicyFilter implements GatewayFilter {
       List<Glob> deny,
       ModelIntegrity integrity,
       Unlisted unlisted) {
-    this.settings = settings;
+    super(ID, settings);
     this.allow = List.copyOf(allow);
     this.deny = List.copyOf(deny);
     this.integrity = integrity;
     this.unlisted = unlisted;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.lmgate.filters.moderation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.http.ServiceConfig;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -47,7 +48,7 @@ import java.util.function.Supplier;
  * receives only text a verdict has passed (in bursts), without it text flows while the judge works
  * and a block cuts the stream (docs/streaming.md).
  */
-public final class ModerationFilter implements GatewayFilter {
+public final class ModerationFilter extends BaseFilter {
   /** What a flagged category does. */
   public enum Action {
     BLOCK,
@@ -75,8 +76,6 @@ public final class ModerationFilter implements GatewayFilter {
       int streamCadence,
       boolean streamHold) {}
 
-  private final String id;
-  private final FilterSettings filterSettings;
   private final Settings settings;
   private final Moderator moderator;
   private final Map<String, Moderator.Judgement> cache;
@@ -85,8 +84,7 @@ public final class ModerationFilter implements GatewayFilter {
 
   public ModerationFilter(
       String id, FilterSettings filterSettings, Settings settings, Moderator moderator) {
-    this.id = id;
-    this.filterSettings = filterSettings;
+    super(id, filterSettings);
     this.settings = settings;
     this.moderator = moderator;
     this.cache =
@@ -97,16 +95,6 @@ public final class ModerationFilter implements GatewayFilter {
                 return size() > settings.cacheSize();
               }
             });
-  }
-
-  @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   @Override
@@ -310,7 +298,7 @@ public final class ModerationFilter implements GatewayFilter {
     }
   }
 
-  /** The two factories, one per id. */
+  /** The two factories, one per id(). */
   public static final class Factory implements FilterFactory {
     private final String id;
 

@@ -7,6 +7,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.lmgate.filters.text.GrowingScan;
 import dev.lmgate.filters.text.PrefixAutomaton;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -45,7 +46,7 @@ import java.util.concurrent.CompletionStage;
  * ordinary text, next to nothing. {@code hold-back} is the most held per output; each rule declares
  * the longest match it must catch ({@code max-length}), which may not exceed it.
  */
-public final class OutputPatternFilter implements GatewayFilter {
+public final class OutputPatternFilter extends BaseFilter {
   public static final String ID = "output-patterns";
 
   /**
@@ -91,7 +92,6 @@ public final class OutputPatternFilter implements GatewayFilter {
     }
   }
 
-  private final FilterSettings settings;
   private final List<Rule> rules;
   private final int holdBack;
 
@@ -99,22 +99,12 @@ public final class OutputPatternFilter implements GatewayFilter {
   private final Map<String, PrefixAutomaton> automata = new HashMap<>();
 
   public OutputPatternFilter(FilterSettings settings, List<Rule> rules, int holdBack) {
-    this.settings = settings;
+    super(ID, settings);
     this.rules = List.copyOf(rules);
     this.holdBack = holdBack;
     for (Rule r : this.rules) {
       automata.put(r.name(), PrefixAutomaton.of(r.pattern()));
     }
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   @Override

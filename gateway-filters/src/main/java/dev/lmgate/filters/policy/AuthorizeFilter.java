@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
@@ -43,14 +44,13 @@ import java.util.concurrent.CompletionStage;
  * it did not recognize never reaches this filter (it is a 404), so {@code //v1/...}, dot segments
  * and encodings cannot smuggle a forbidden route past a policy.
  */
-public final class AuthorizeFilter implements GatewayFilter {
+public final class AuthorizeFilter extends BaseFilter {
   public static final String ID = "authorize";
   private static final Set<String> MODEL_LISTS =
       Set.of("openai-models", "native-v1-models", "native-v0-models");
   private static final Map<String, String> SINGLE_MODEL_PREFIX =
       Map.of("openai-model", "/v1/models/", "native-v0-model", "/api/v0/models/");
 
-  private final FilterSettings settings;
   private final FilterEnvironment env;
   private final Map<String, RolePolicy> roles; // config order
   private final List<String> mfaMethods;
@@ -62,21 +62,11 @@ public final class AuthorizeFilter implements GatewayFilter {
       Map<String, RolePolicy> roles,
       List<String> mfaMethods,
       List<String> mfaAcr) {
-    this.settings = settings;
+    super(ID, settings);
     this.env = env;
     this.roles = roles;
     this.mfaMethods = List.copyOf(mfaMethods);
     this.mfaAcr = List.copyOf(mfaAcr);
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   /** A role's judgement of a request: allowed (with edits), or the reason it is not. */

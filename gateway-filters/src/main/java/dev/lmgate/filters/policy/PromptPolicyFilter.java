@@ -2,6 +2,7 @@ package dev.lmgate.filters.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -48,7 +49,7 @@ import java.util.concurrent.CompletionStage;
  * Applies to chat-shaped routes: OpenAI chat ({@code messages}), Anthropic messages ({@code
  * system}), OpenAI responses ({@code instructions}), LM Studio native chat ({@code system_prompt}).
  */
-public final class PromptPolicyFilter implements GatewayFilter {
+public final class PromptPolicyFilter extends BaseFilter {
   public static final String ID = "prompt-policy";
   private static final com.google.re2j.Pattern BLANKS = com.google.re2j.Pattern.compile("[ \\t]+");
 
@@ -84,7 +85,6 @@ public final class PromptPolicyFilter implements GatewayFilter {
   public record Settings(
       List<SystemPrompt> prompts, Set<String> wrapRoles, boolean datamark, boolean canary) {}
 
-  private final FilterSettings filterSettings;
   private final Settings settings;
 
   /** What this filter put in a request that an answer must not give back. */
@@ -95,18 +95,8 @@ public final class PromptPolicyFilter implements GatewayFilter {
       new dev.lmgate.spi.ExchangeAttributes.Key<>(ID + "/planted");
 
   public PromptPolicyFilter(FilterSettings filterSettings, Settings settings) {
-    this.filterSettings = filterSettings;
+    super(ID, filterSettings);
     this.settings = settings;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   private static boolean applies(Operation op) {

@@ -1,6 +1,7 @@
 package dev.lmgate.filters.ratelimit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.ExchangeSummary;
@@ -33,7 +34,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Counters live in {@link LimitCounters}, shared across hot reloads.
  */
-public final class RateLimitFilter implements GatewayFilter {
+public final class RateLimitFilter extends BaseFilter {
   public static final String ID = "rate-limit";
 
   /** One caller's or one role's limits; a null rate or 0 concurrency means no limit. */
@@ -61,7 +62,6 @@ public final class RateLimitFilter implements GatewayFilter {
   /** Counters one request holds until its exchange ends. */
   private record Lease(List<String> slots, List<Map.Entry<String, Rate>> tokenBuckets) {}
 
-  private final FilterSettings settings;
   private final FilterEnvironment env;
   private final LimitCounters counters;
   private final Limits defaults;
@@ -83,7 +83,7 @@ public final class RateLimitFilter implements GatewayFilter {
       Map<String, Limits> keys,
       Map<String, Limits> subjects,
       Map<String, Limits> shared) {
-    this.settings = settings;
+    super(ID, settings);
     this.env = env;
     this.counters = counters;
     this.defaults = defaults;
@@ -91,16 +91,6 @@ public final class RateLimitFilter implements GatewayFilter {
     this.keys = Map.copyOf(keys);
     this.subjects = Map.copyOf(subjects);
     this.shared = Map.copyOf(shared);
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   /** The limits that apply to one caller. */

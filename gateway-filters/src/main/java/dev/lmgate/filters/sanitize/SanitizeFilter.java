@@ -7,6 +7,7 @@ import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.filters.text.TextNormalizer;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Edit;
@@ -47,7 +48,7 @@ import org.owasp.html.Sanitizers;
  *       ({@code allow}, the handbook's "list of allowed characters and patterns").
  * </ul>
  */
-public final class SanitizeFilter implements GatewayFilter {
+public final class SanitizeFilter extends BaseFilter {
   public static final String ID = "sanitize";
 
   /** What to do with a kind of text problem. */
@@ -105,7 +106,6 @@ public final class SanitizeFilter implements GatewayFilter {
   private static final com.google.re2j.Pattern HTML_LIKE =
       com.google.re2j.Pattern.compile("(?i)<\\s*/?\\s*[a-zA-Z!][^>]*>|javascript:");
 
-  private final FilterSettings filterSettings;
   private final Settings settings;
   private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
 
@@ -115,19 +115,9 @@ public final class SanitizeFilter implements GatewayFilter {
 
   public SanitizeFilter(
       FilterSettings filterSettings, Settings settings, FairScanScheduler scheduler) {
-    this.filterSettings = filterSettings;
+    super(ID, filterSettings);
     this.settings = settings;
     this.scheduler = scheduler;
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   /** Control or invisible characters let through hide instructions from people and rules. */
@@ -147,7 +137,7 @@ public final class SanitizeFilter implements GatewayFilter {
 
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
-    ScanBudget budget = ScanBudget.forRequest(request, filterSettings.timeout());
+    ScanBudget budget = ScanBudget.forRequest(request, settings().timeout());
     if (scheduler == null || ScanWork.chars(request.conversation()) <= ScanWork.INLINE_CHARS) {
       return CompletableFuture.completedFuture(decide(request, budget));
     }

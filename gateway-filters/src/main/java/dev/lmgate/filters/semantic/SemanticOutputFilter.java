@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.filters.http.ServiceConfig;
 import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.FilterDescription;
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  * optionally held). The embedder is the built-in {@link HashedEmbedder} unless {@code embeddings:}
  * names an OpenAI-compatible endpoint (LM Studio with an embedding model).
  */
-public final class SemanticOutputFilter implements GatewayFilter {
+public final class SemanticOutputFilter extends BaseFilter {
   public static final String ID = "output-semantics";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -75,7 +76,6 @@ public final class SemanticOutputFilter implements GatewayFilter {
     static final Finding NONE = new Finding("", "");
   }
 
-  private final FilterSettings filterSettings;
   private final Settings settings;
   private final Embedder embedder;
   // reference vectors, embedded once on first use (again after a failure)
@@ -85,22 +85,12 @@ public final class SemanticOutputFilter implements GatewayFilter {
       new ArrayList<>();
 
   public SemanticOutputFilter(FilterSettings filterSettings, Settings settings, Embedder embedder) {
-    this.filterSettings = filterSettings;
+    super(ID, filterSettings);
     this.settings = settings;
     this.embedder = embedder;
     for (int i = 0; i < settings.topics().size(); i++) {
       topicVectors.add(new AtomicReference<>());
     }
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return filterSettings;
   }
 
   private int topicRule(RequestView request) {

@@ -6,6 +6,7 @@ import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.text.ToolDefinitions;
+import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
@@ -41,7 +42,7 @@ import java.util.concurrent.CompletionStage;
  * <p>Types are those of {@link SensitiveData#TYPES}; {@code secrets} and {@code personal} stand for
  * every credential type and every personal-data type.
  */
-public final class SensitiveDataFilter implements GatewayFilter {
+public final class SensitiveDataFilter extends BaseFilter {
   public static final String ID = "sensitive-data";
 
   /** What to do with a type. */
@@ -78,7 +79,6 @@ public final class SensitiveDataFilter implements GatewayFilter {
     }
   }
 
-  private final FilterSettings settings;
   private final Map<String, Handling> handling;
   private final Handling others;
   private final PseudonymVault vault;
@@ -98,8 +98,8 @@ public final class SensitiveDataFilter implements GatewayFilter {
       PseudonymVault vault,
       Output output,
       FairScanScheduler scheduler) {
+    super(ID, settings);
     this.scheduler = scheduler;
-    this.settings = settings;
     this.handling = Map.copyOf(handling);
     this.others = others;
     this.vault = vault;
@@ -125,16 +125,6 @@ public final class SensitiveDataFilter implements GatewayFilter {
                   return "ip:" + (colon > 0 ? a.substring(0, colon) : a);
                 });
     return who + "|" + request.requestId();
-  }
-
-  @Override
-  public String id() {
-    return ID;
-  }
-
-  @Override
-  public FilterSettings settings() {
-    return settings;
   }
 
   /**
@@ -177,7 +167,7 @@ public final class SensitiveDataFilter implements GatewayFilter {
       vault.expireEvery(java.time.Duration.ofMinutes(1));
     }
     String session = session(request);
-    ScanBudget budget = ScanBudget.forRequest(request, settings.timeout());
+    ScanBudget budget = ScanBudget.forRequest(request, settings().timeout());
     String tools = ToolDefinitions.text(request);
     long chars = ScanWork.chars(request.conversation()) + tools.length();
     if (scheduler == null || chars <= ScanWork.INLINE_CHARS) {
