@@ -20,6 +20,8 @@ import java.util.Set;
  * @param handbook the sections of the security handbook (1–10) the filter implements; the
  *     compliance report shows its control there
  * @param docs the page of docs/ (with an anchor) that explains it
+ * @param keys the keys its YAML block may hold besides the common ones (action, on-error, timeout);
+ *     the config loader refuses any other before the factory sees the block
  */
 public record FilterDescription(
     String id,
@@ -28,7 +30,8 @@ public record FilterDescription(
     Set<Judges> judges,
     List<String> after,
     List<Integer> handbook,
-    String docs) {
+    String docs,
+    Set<String> keys) {
 
   /** The three parts of a chain, in the order the reference recommends. */
   public enum Stage {
@@ -63,6 +66,7 @@ public record FilterDescription(
     judges = Set.copyOf(judges);
     after = List.copyOf(after);
     handbook = List.copyOf(handbook);
+    keys = Set.copyOf(keys);
     for (int section : handbook) {
       if (section < 1 || section > 10) {
         throw new IllegalArgumentException(id + ": the handbook has sections 1 to 10: " + section);
@@ -72,18 +76,24 @@ public record FilterDescription(
 
   /** A description with nothing to judge offline, no predecessor and no handbook section. */
   public static FilterDescription of(String id, Stage stage, String summary, String docs) {
-    return new FilterDescription(id, stage, summary, Set.of(), List.of(), List.of(), docs);
+    return new FilterDescription(
+        id, stage, summary, Set.of(), List.of(), List.of(), docs, Set.of());
   }
 
   public FilterDescription judging(Judges... what) {
-    return new FilterDescription(id, stage, summary, Set.of(what), after, handbook, docs);
+    return new FilterDescription(id, stage, summary, Set.of(what), after, handbook, docs, keys);
   }
 
   public FilterDescription after(String... ids) {
-    return new FilterDescription(id, stage, summary, judges, List.of(ids), handbook, docs);
+    return new FilterDescription(id, stage, summary, judges, List.of(ids), handbook, docs, keys);
   }
 
   public FilterDescription handbook(Integer... sections) {
-    return new FilterDescription(id, stage, summary, judges, after, List.of(sections), docs);
+    return new FilterDescription(id, stage, summary, judges, after, List.of(sections), docs, keys);
+  }
+
+  /** The keys the filter's YAML block may hold (its config schema's first level). */
+  public FilterDescription keys(String... names) {
+    return new FilterDescription(id, stage, summary, judges, after, handbook, docs, Set.of(names));
   }
 }

@@ -21,11 +21,23 @@ public interface FilterFactory {
   /**
    * Builds the filter.
    *
-   * @param path the config path of this filter's block, for error messages
-   * @param config the filter's own settings (the YAML block without the common keys)
+   * @param config the filter's own block (without the common keys), holding no key but those the
+   *     description names; its path is the block's config path, for error messages
    * @param settings the common settings (action, timeout, on-error)
    * @param env the clock, the security-event sink and state shared across reloads
    */
-  GatewayFilter create(String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+  GatewayFilter create(ConfigReader config, FilterSettings settings, FilterEnvironment env)
       throws ConfigException;
+
+  /**
+   * Builds the filter from its YAML block, refusing a key the description does not name.
+   *
+   * @param path the config path of this filter's block, for error messages
+   * @param config the filter's own settings (the YAML block without the common keys)
+   */
+  default GatewayFilter create(
+      String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+      throws ConfigException {
+    return create(new ConfigReader(path, config).only(describe().keys()), settings, env);
+  }
 }

@@ -21,8 +21,8 @@ public final class FilterReference {
   /** The table in Markdown, filters in the order the registry lists them. */
   public static String markdown(FilterRegistry registry) {
     StringBuilder b = new StringBuilder();
-    b.append("| stage | filter | what it does | offline guard | must follow | handbook |\n");
-    b.append("|---|---|---|---|---|---|\n");
+    b.append("| stage | filter | what it does | offline guard | must follow | handbook | keys |\n");
+    b.append("|---|---|---|---|---|---|---|\n");
     for (FilterDescription d : registry.descriptions()) {
       b.append("| ")
           .append(d.stage().label())
@@ -42,6 +42,8 @@ public final class FilterReference {
           .append(d.after().stream().map(a -> "`" + a + "`").collect(Collectors.joining(", ")))
           .append(" | ")
           .append(sections(d.handbook()))
+          .append(" | ")
+          .append(d.keys().stream().sorted().collect(Collectors.joining(", ")))
           .append(" |\n");
     }
     return b.toString();

@@ -3,7 +3,6 @@ package dev.lmgate.app.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.compliance.ComplianceReport;
@@ -31,7 +30,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
@@ -79,14 +77,13 @@ class NewFilterTest {
         return FilterDescription.of(
                 ID, FilterDescription.Stage.WHAT_GOES_IN, "Refuses prompts in capitals.", "x.md")
             .judging(FilterDescription.Judges.PROMPTS)
-            .handbook(2);
+            .handbook(2)
+            .keys("min-letters");
       }
 
       @Override
-      public GatewayFilter create(
-          String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+      public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
           throws ConfigException {
-        ConfigReader r = new ConfigReader(path, config).only(Set.of("min-letters"));
         return new NoShouting(settings, (int) r.integer("min-letters", 8, 1, 10_000));
       }
     }
@@ -102,19 +99,8 @@ class NewFilterTest {
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env) {
-      return new GatewayFilter() {
-        @Override
-        public String id() {
-          return "needs-caller";
-        }
-
-        @Override
-        public FilterSettings settings() {
-          return settings;
-        }
-      };
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env) {
+      return new BaseFilter("needs-caller", settings) {};
     }
   }
 

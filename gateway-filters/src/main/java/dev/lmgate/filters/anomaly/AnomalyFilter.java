@@ -1,6 +1,5 @@
 package dev.lmgate.filters.anomaly;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.incident.IncidentState;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
@@ -52,23 +51,19 @@ public final class AnomalyFilter extends BaseFilter {
               FilterDescription.Stage.WHO_AND_WHETHER,
               "Watches each caller over a sliding window, raises anomaly events and can suspend the caller.",
               "filters.md#anomaly-detection")
-          .handbook(9);
+          .handbook(9)
+          .keys(
+              "window",
+              "blocked-requests",
+              "auth-failures",
+              "token-spike",
+              "new-models-after",
+              "suspend");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(
-                  Set.of(
-                      "window",
-                      "blocked-requests",
-                      "auth-failures",
-                      "token-spike",
-                      "new-models-after",
-                      "suspend"));
       double factor = 0;
       long minTokens = 0;
       if (r.has("token-spike")) {
@@ -78,7 +73,7 @@ public final class AnomalyFilter extends BaseFilter {
       }
       Duration window = r.duration("window", Duration.ofMinutes(5));
       if (window.isZero() || window.isNegative()) {
-        throw new ConfigException(path + ".window", window.toString(), "a positive duration");
+        throw new ConfigException(r.path() + ".window", window.toString(), "a positive duration");
       }
       AnomalyDetector.Settings s =
           new AnomalyDetector.Settings(
@@ -97,8 +92,8 @@ public final class AnomalyFilter extends BaseFilter {
               "anomaly",
               AnomalyDetector.class,
               () -> new AnomalyDetector(s, env.clock(), env.events(), incidents));
-      // Only once this config is accepted: a rejected reload neither changes the thresholds nor
-      // starts a detector the running config does not have.
+      // Only once this r.node() is accepted: a rejected reload neither changes the thresholds nor
+      // starts a detector the running r.node() does not have.
       env.whenAccepted(
           () -> {
             detector.configure(s);

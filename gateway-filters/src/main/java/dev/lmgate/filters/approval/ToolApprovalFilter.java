@@ -40,7 +40,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -405,22 +404,19 @@ public final class ToolApprovalFilter extends BaseFilter {
               FilterDescription.Stage.WHAT_COMES_OUT,
               "Holds calls to sensitive tools until a person approves them.",
               "output-guard.md#tool-approval-a-human-in-the-loop")
-          .handbook(3);
+          .handbook(3)
+          .keys("tools", "arguments", "wait", "webhook", "secret", "denied-message");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(Set.of("tools", "arguments", "wait", "webhook", "secret", "denied-message"));
       List<Glob> tools = new ArrayList<>();
       for (String t : r.strings("tools")) {
         tools.add(new Glob(t));
       }
       if (tools.isEmpty()) {
-        throw new ConfigException(path + ".tools", "[]", "at least one tool name or glob");
+        throw new ConfigException(r.path() + ".tools", "[]", "at least one tool name or glob");
       }
       Map<Glob, com.google.re2j.Pattern> args = new LinkedHashMap<>();
       if (r.has("arguments")) {
@@ -439,7 +435,7 @@ public final class ToolApprovalFilter extends BaseFilter {
       Duration wait = r.duration("wait", Duration.ofMinutes(2));
       if (settings.timeout().compareTo(wait) <= 0) {
         throw new ConfigException(
-            path + ".timeout",
+            r.path() + ".timeout",
             settings.timeout(),
             "longer than wait ("
                 + wait
@@ -452,7 +448,7 @@ public final class ToolApprovalFilter extends BaseFilter {
       if (r.has("webhook")) {
         webhook = URI.create(r.requiredString("webhook"));
         byte[] s =
-            env.secret(path + ".secret", r.requiredString("secret"))
+            env.secret(r.path() + ".secret", r.requiredString("secret"))
                 .reveal()
                 .getBytes(StandardCharsets.UTF_8);
         secret = () -> s;

@@ -1,6 +1,5 @@
 package dev.lmgate.filters.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
@@ -285,15 +284,13 @@ public final class AuthenticateFilter extends BaseFilter {
               FilterDescription.Stage.WHO_AND_WHETHER,
               "Establishes who is calling: lmgate API keys, OIDC access tokens or TLS client certificates.",
               "identity.md#authenticate")
-          .handbook(1, 5);
+          .handbook(1, 5)
+          .keys("api-keys", "oidc", "client-certificates");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config).only(Set.of("api-keys", "oidc", "client-certificates"));
       FileKeyStore store = r.has("api-keys") ? ApiKeysConfig.store(r.child("api-keys"), env) : null;
       Map<String, OidcIssuer> issuers = new HashMap<>();
       for (ConfigReader o : r.has("oidc") ? r.list("oidc") : List.<ConfigReader>of()) {
@@ -338,7 +335,7 @@ public final class AuthenticateFilter extends BaseFilter {
         }
       }
       if (store == null && issuers.isEmpty() && certificates.isEmpty()) {
-        throw new ConfigException(path, "{}", "api-keys, oidc, client-certificates or a mix");
+        throw new ConfigException(r.path(), "{}", "api-keys, oidc, client-certificates or a mix");
       }
       if (store != null && issuers.isEmpty() && store.list().isEmpty()) {
         log.warn(

@@ -1,6 +1,5 @@
 package dev.lmgate.filters.incident;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -94,14 +93,13 @@ public final class KillSwitchFilter extends BaseFilter {
               FilterDescription.Stage.WHO_AND_WHETHER,
               "Enforces the incident controls: a lockdown, and kill switches per key, subject, model or route.",
               "operations.md#incident-controls")
-          .handbook(9);
+          .handbook(9)
+          .keys("admin-roles");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("admin-roles"));
       List<String> roles = r.has("admin-roles") ? r.strings("admin-roles") : List.of("admin");
       return new KillSwitchFilter(
           settings,

@@ -1,6 +1,5 @@
 package dev.lmgate.filters.injection;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
 import dev.lmgate.filters.budget.ScanWork;
@@ -253,27 +252,23 @@ public final class PromptInjectionFilter extends BaseFilter {
               "Scores the whole conversation, in every role and field, for prompt injection and jailbreaks.",
               "input-guard.md#prompt-injection")
           .judging(FilterDescription.Judges.PROMPTS)
-          .handbook(3);
+          .handbook(3)
+          .keys(
+              "threshold",
+              "routes",
+              "trusted-roles",
+              "classifier",
+              "allow-phrases",
+              "allow-principals",
+              "disabled-rules",
+              "explain");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(
-                  Set.of(
-                      "threshold",
-                      "routes",
-                      "trusted-roles",
-                      "classifier",
-                      "allow-phrases",
-                      "allow-principals",
-                      "disabled-rules",
-                      "explain"));
       if (settings.action() == FilterSettings.Action.REDACT) {
-        throw new ConfigException(path + ".action", "redact", "block or alert");
+        throw new ConfigException(r.path() + ".action", "redact", "block or alert");
       }
       Map<Glob, Double> routes =
           Glob.keyed(r, "routes", (rt, glob) -> rt.number(glob, 0.5, 0.0, 1.0));
@@ -294,7 +289,7 @@ public final class PromptInjectionFilter extends BaseFilter {
       for (String d : disabled) {
         if (!known.contains(d)) {
           throw new ConfigException(
-              path + ".disabled-rules", d, "a rule id or family (docs/input-guard.md)");
+              r.path() + ".disabled-rules", d, "a rule id or family (docs/input-guard.md)");
         }
       }
       boolean useClassifier = r.bool("classifier", true);

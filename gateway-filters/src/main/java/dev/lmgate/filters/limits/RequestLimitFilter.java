@@ -146,14 +146,13 @@ public final class RequestLimitFilter extends BaseFilter {
               FilterDescription.Stage.WHO_AND_WHETHER,
               "Caps what one request may ask for: output tokens, messages and size.",
               "filters.md#request-limits")
-          .handbook(2);
+          .handbook(2)
+          .keys(KEYS.toArray(String[]::new));
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(KEYS);
       Limits defaults = limits(r, new Limits(0, 0, 0));
       Map<String, Limits> perRoute = new HashMap<>();
       ConfigReader routes = r.child("routes");

@@ -1,6 +1,5 @@
 package dev.lmgate.filters.models;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
@@ -123,14 +122,13 @@ public final class ModelPolicyFilter extends BaseFilter {
               FilterDescription.Stage.WHO_AND_WHETHER,
               "Allows and denies models for everyone, and checks model files against a SHA-256 manifest.",
               "filters.md#model-policy")
-          .handbook(7);
+          .handbook(7)
+          .keys("allow", "deny", "integrity");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("allow", "deny", "integrity"));
       List<Glob> allow = globs(r, "allow");
       List<Glob> deny = globs(r, "deny");
       ModelIntegrity integrity = null;
@@ -163,7 +161,7 @@ public final class ModelPolicyFilter extends BaseFilter {
                 ModelIntegrity.class,
                 () -> new ModelIntegrity(manifest, dir, env.clock(), env.events()));
         ModelIntegrity checked = integrity;
-        env.whenAccepted(() -> checked.start(every)); // not for a config that is rejected
+        env.whenAccepted(() -> checked.start(every)); // not for a r.node() that is rejected
       }
       return new ModelPolicyFilter(settings, allow, deny, integrity, unlisted);
     }

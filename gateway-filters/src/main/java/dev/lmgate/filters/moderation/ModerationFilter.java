@@ -1,6 +1,5 @@
 package dev.lmgate.filters.moderation;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.http.ServiceConfig;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -298,7 +296,7 @@ public final class ModerationFilter extends BaseFilter {
     }
   }
 
-  /** The two factories, one per id(). */
+  /** The two factories, one per id. */
   public static final class Factory implements FilterFactory {
     private final String id;
 
@@ -327,33 +325,29 @@ public final class ModerationFilter extends BaseFilter {
                   : "A /v1/moderations-shaped API judges prompts and answers.",
               judge ? "output-guard.md#llm-judge" : "output-guard.md#moderation-api")
           .judging(FilterDescription.Judges.ANSWERS)
-          .handbook(3);
+          .handbook(3)
+          .keys(
+              "url",
+              "model",
+              "api-key",
+              "check",
+              "categories",
+              "otherwise",
+              "max-concurrent",
+              "cache-size",
+              "stream-cadence",
+              "stream-hold");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(
-                  Set.of(
-                      "url",
-                      "model",
-                      "api-key",
-                      "check",
-                      "categories",
-                      "otherwise",
-                      "max-concurrent",
-                      "cache-size",
-                      "stream-cadence",
-                      "stream-hold"));
       URI base = ServiceConfig.baseUrl(r);
       Supplier<String> key = ServiceConfig.apiKey(r, env);
       List<String> check = r.has("check") ? r.strings("check") : List.of("prompt", "response");
       for (String c : check) {
         if (!c.equals("prompt") && !c.equals("response")) {
-          throw new ConfigException(path + ".check", c, "prompt and/or response");
+          throw new ConfigException(r.path() + ".check", c, "prompt and/or response");
         }
       }
       Map<String, Action> categories = new LinkedHashMap<>();

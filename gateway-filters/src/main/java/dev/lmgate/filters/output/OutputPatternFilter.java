@@ -1,6 +1,5 @@
 package dev.lmgate.filters.output;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
@@ -288,14 +287,13 @@ public final class OutputPatternFilter extends BaseFilter {
               "Applies your regular expressions and keyword lists to answers: block or redact.",
               "filters.md#output-patterns")
           .judging(FilterDescription.Judges.ANSWERS)
-          .handbook(3);
+          .handbook(3)
+          .keys(KEYS.toArray(String[]::new));
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(KEYS);
       List<ConfigReader> ruleNodes = r.list("rules");
       if (ruleNodes.isEmpty()) {
         throw new ConfigException(r.path() + ".rules", null, "at least one rule");

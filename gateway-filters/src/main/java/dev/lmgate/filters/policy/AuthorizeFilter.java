@@ -318,14 +318,13 @@ public final class AuthorizeFilter extends BaseFilter {
               "Decides what each role may do (routes, models, MFA); what no role allows is denied.",
               "identity.md#authorize")
           .after("authenticate")
-          .handbook(5);
+          .handbook(5)
+          .keys("roles", "mfa");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r = new ConfigReader(path, config).only(Set.of("roles", "mfa"));
       List<String> methods = List.of("mfa", "otp", "hwk", "swk", "sms", "fpt", "face");
       List<String> acr = List.of();
       if (r.has("mfa")) {

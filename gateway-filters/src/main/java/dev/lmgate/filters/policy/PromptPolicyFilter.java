@@ -376,16 +376,13 @@ public final class PromptPolicyFilter extends BaseFilter {
               FilterDescription.Stage.WHAT_GOES_IN,
               "Enforces system prompts, fences untrusted content and plants a canary that answers must not repeat.",
               "input-guard.md#prompt-policy")
-          .handbook(3);
+          .handbook(3)
+          .keys("system-prompts", "wrap", "datamark", "canary");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(Set.of("system-prompts", "wrap", "datamark", "canary"));
       List<SystemPrompt> prompts = new ArrayList<>();
       for (ConfigReader p : r.list("system-prompts")) {
         p.only(Set.of("routes", "roles", "text", "client-system"));

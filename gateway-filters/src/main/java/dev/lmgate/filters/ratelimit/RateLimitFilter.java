@@ -1,6 +1,5 @@
 package dev.lmgate.filters.ratelimit;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -243,16 +242,13 @@ public final class RateLimitFilter extends BaseFilter {
               "Limits requests, concurrent requests and tokens per window, per key, subject or role.",
               "identity.md#rate-limit")
           .after("authenticate")
-          .handbook(5);
+          .handbook(5)
+          .keys("default", "roles", "keys", "subjects", "shared");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(Set.of("default", "roles", "keys", "subjects", "shared"));
       Limits defaults = r.has("default") ? limits(r.child("default")) : Limits.NONE;
       LimitCounters counters =
           env.shared("rate-limit.counters", LimitCounters.class, InMemoryLimitCounters::new);

@@ -1,6 +1,5 @@
 package dev.lmgate.filters.sanitize;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.budget.FairScanScheduler;
 import dev.lmgate.filters.budget.ScanBudget;
@@ -298,26 +297,22 @@ public final class SanitizeFilter extends BaseFilter {
               "Checks the structure of what goes in and cleans its text: invisible characters, HTML, operator patterns.",
               "input-guard.md#sanitize")
           .judging(FilterDescription.Judges.PROMPTS)
-          .handbook(2);
+          .handbook(2)
+          .keys(
+              "max-messages",
+              "max-depth",
+              "max-string-chars",
+              "roles",
+              "control-characters",
+              "invisible",
+              "html",
+              "routes",
+              "patterns");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(
-                  Set.of(
-                      "max-messages",
-                      "max-depth",
-                      "max-string-chars",
-                      "roles",
-                      "control-characters",
-                      "invisible",
-                      "html",
-                      "routes",
-                      "patterns"));
       Map<Glob, Html> routes =
           Glob.keyed(
               r,

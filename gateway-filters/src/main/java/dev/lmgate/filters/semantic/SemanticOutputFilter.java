@@ -296,23 +296,13 @@ public final class SemanticOutputFilter extends BaseFilter {
               FilterDescription.Stage.WHAT_COMES_OUT,
               "Compares answers with harmful exemplars and, per route, with the topics allowed.",
               "output-guard.md#output-semantics-harmful-exemplars-and-off-topic-answers")
-          .handbook(3);
+          .handbook(3)
+          .keys("embeddings", "max-chars", "harmful", "topics", "stream-cadence", "stream-hold");
     }
 
     @Override
-    public GatewayFilter create(
-        String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      ConfigReader r =
-          new ConfigReader(path, config)
-              .only(
-                  Set.of(
-                      "embeddings",
-                      "max-chars",
-                      "harmful",
-                      "topics",
-                      "stream-cadence",
-                      "stream-hold"));
       int maxChars = (int) r.integer("max-chars", 4000, 64, 1_000_000);
       Embedder embedder = new HashedEmbedder(maxChars);
       if (r.has("embeddings")) {
@@ -353,7 +343,7 @@ public final class SemanticOutputFilter extends BaseFilter {
       }
       if (exemplars.isEmpty() && topics.isEmpty()) {
         throw new ConfigException(
-            path, "", "harmful exemplars and/or topics to check answers against");
+            r.path(), "", "harmful exemplars and/or topics to check answers against");
       }
       return new SemanticOutputFilter(
           settings,

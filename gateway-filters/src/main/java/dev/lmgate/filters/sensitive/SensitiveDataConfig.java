@@ -1,6 +1,5 @@
 package dev.lmgate.filters.sensitive;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter.Handling;
 import dev.lmgate.filters.sensitive.SensitiveDataFilter.Output;
 import dev.lmgate.spi.ConfigException;
@@ -28,17 +27,8 @@ import java.util.Set;
 record SensitiveDataConfig(
     Map<String, Handling> handling, Handling others, Duration pseudonymTtl, Output output) {
 
-  static SensitiveDataConfig read(String path, JsonNode config) throws ConfigException {
-    if (config != null && config.has("session-header")) {
-      // Removed: a client-named session let callers sharing a key restore each other's values.
-      throw new ConfigException(
-          path + ".session-header",
-          config.get("session-header").asText(),
-          "nothing: pseudonyms are scoped to one exchange and no header widens that"
-              + " (docs/input-guard.md#pseudonyms)");
-    }
-    ConfigReader r =
-        new ConfigReader(path, config).only(Set.of("types", "others", "pseudonym-ttl", "output"));
+  /** Reads the filter's block, which holds no key but the filter's own (FilterFactory). */
+  static SensitiveDataConfig read(ConfigReader r) throws ConfigException {
     Map<String, Handling> handling = types(r);
     Output output = Output.NONE;
     if (r.has("output")) {

@@ -8,6 +8,7 @@ import dev.lmgate.filters.budget.ScanWork;
 import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterDescription;
@@ -397,14 +398,30 @@ public final class SensitiveDataFilter extends BaseFilter {
               "Finds credentials and personal data in prompts and answers: blocks, redacts or pseudonymizes them.",
               "input-guard.md#sensitive-data")
           .judging(FilterDescription.Judges.PROMPTS, FilterDescription.Judges.ANSWERS)
-          .handbook(6);
+          .handbook(6)
+          .keys("types", "others", "pseudonym-ttl", "output");
     }
 
+    /** A block naming the removed {@code session-header} is refused with the reason. */
     @Override
     public GatewayFilter create(
         String path, JsonNode config, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      SensitiveDataConfig c = SensitiveDataConfig.read(path, config);
+      if (config != null && config.has("session-header")) {
+        // Removed: a client-named session let callers sharing a key restore each other's values.
+        throw new ConfigException(
+            path + ".session-header",
+            config.get("session-header").asText(),
+            "nothing: pseudonyms are scoped to one exchange and no header widens that"
+                + " (docs/input-guard.md#pseudonyms)");
+      }
+      return FilterFactory.super.create(path, config, settings, env);
+    }
+
+    @Override
+    public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
+        throws ConfigException {
+      SensitiveDataConfig c = SensitiveDataConfig.read(r);
       java.time.Duration ttl = c.pseudonymTtl();
       boolean pseudonyms = c.pseudonymizes();
       PseudonymVault vault =
