@@ -112,6 +112,31 @@ class OidcAuthenticationTest {
             .formatted(lmStudio.baseUrl(), issuer);
     ConfigLoader loader = new ConfigLoader(k -> null, new GatewayEnvironment(clock));
     gateway = new Gateway(loader.parse(yaml), null, loader, new Events()).start();
+    awaitIssuerKeys();
+  }
+
+  /**
+   * The gateway fetches the issuer's keys in the background when it starts; on a loaded machine
+   * that fetch can fail, and a failed fetch is retried only after {@code jwks-min-refresh}. The
+   * tests here are about what a verified token may do, so they start once a token is accepted.
+   */
+  static void awaitIssuerKeys() throws Exception {
+    URI models = URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/v1/models");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      HttpRequest r =
+          HttpRequest.newBuilder(models)
+              .header("authorization", "Bearer " + developerToken())
+              .build();
+      if (http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        break;
+      }
+      assertThat(System.nanoTime()).as("the issuer's keys were never fetched").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    while (lmStudio.pendingRequests() > 0) {
+      lmStudio.takeRequest();
+    }
   }
 
   static final class Events implements dev.lmgate.spi.ExchangeListener {
