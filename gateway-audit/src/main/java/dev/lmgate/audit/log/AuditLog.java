@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonNodeFactory NODES = CanonicalJson.NODES;
 
   /** Hears what the writer does; called on the writer thread, must not block. */
   public interface Observer {

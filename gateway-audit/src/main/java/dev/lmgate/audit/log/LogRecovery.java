@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LogRecovery {
   private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonNodeFactory NODES = CanonicalJson.NODES;
 
   /**
    * The log as found: its tree, the last leaf, its records, the size the newest checkpoint signed

@@ -30,7 +30,7 @@ import java.util.Locale;
  * {@link PayloadPolicy} says.
  */
 public final class RecordBuilder {
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonNodeFactory NODES = CanonicalJson.NODES;
 
   private final PayloadPolicy policy;
   private final PeriodKeys keys;
