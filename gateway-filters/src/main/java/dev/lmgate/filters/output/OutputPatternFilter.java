@@ -27,6 +27,7 @@ import dev.lmgate.spi.Verdict;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,6 +95,13 @@ public final class OutputPatternFilter extends BaseFilter {
   private final List<Rule> rules;
   private final int holdBack;
 
+  /**
+   * Per rule, strings one of which every match begins with ({@link
+   * com.google.re2j.RequiredText#starts}; empty: unknown): a whole text holding none of them is not
+   * searched, and a search begins at the first.
+   */
+  private final Map<Rule, List<String>> starts = new IdentityHashMap<>();
+
   /** Each rule's pattern as an automaton over growing text, by rule name. */
   private final Map<String, PrefixAutomaton> automata = new HashMap<>();
 
@@ -101,6 +109,9 @@ public final class OutputPatternFilter extends BaseFilter {
     super(ID, settings);
     this.rules = List.copyOf(rules);
     this.holdBack = holdBack;
+    for (Rule r : this.rules) {
+      starts.put(r, List.copyOf(com.google.re2j.RequiredText.starts(r.pattern())));
+    }
     for (Rule r : this.rules) {
       automata.put(r.name(), PrefixAutomaton.of(r.pattern()));
     }
@@ -219,8 +230,10 @@ public final class OutputPatternFilter extends BaseFilter {
             return e > s ? e : e + 1;
           };
       if (scans == null) {
+        // RE2/J steps through every character of a pattern that begins with \b (no literal prefix
+        // to skip to): where every match begins with a known string, search from the first one
+        int pos = firstStart(starts.get(rule), text);
         Matcher m = rule.pattern().matcher(text);
-        int pos = 0;
         while (pos <= len && m.find(pos)) {
           pos = step.next(m);
         }
@@ -234,6 +247,25 @@ public final class OutputPatternFilter extends BaseFilter {
     StreamDecision d =
         spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason[0], spans);
     return d.undecidedFrom(undecided);
+  }
+
+  /**
+   * Where a match could begin first: the earliest occurrence of one of {@code starts}; past the
+   * text's end when none occurs; 0 when the starts are unknown (empty). The search from there reads
+   * the text before it as context, so {@code \b} is judged as in a search from the start.
+   */
+  static int firstStart(List<String> starts, String text) {
+    if (starts.isEmpty()) {
+      return 0;
+    }
+    int first = text.length() + 1;
+    for (String s : starts) {
+      int i = text.indexOf(s);
+      if (i >= 0 && i < first) {
+        first = i;
+      }
+    }
+    return first;
   }
 
   /** Applies non-overlapping or overlapping spans to a whole text. */

@@ -83,6 +83,35 @@ class OutputPatternFilterTest {
   }
 
   @Test
+  void aSearchFromTheFirstPlaceAMatchCanBeginFindsWhatAWholeSearchFinds() throws Exception {
+    // \b first: RE2/J has no literal to skip to, so the filter begins at the first "AKIA"/"ASIA"
+    String rules =
+        """
+        {"rules":[{"name":"aws-key","pattern":"\\\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\\\b",
+          "action":"redact","replacement":"[KEY]","max-length":20}]}""";
+    GatewayFilter f = filter(rules, FilterSettings.Action.BLOCK);
+    String text = "xAKIAABCDEFGHIJKLMNOP then ASIAABCDEFGHIJKLMNOP and AKIAQRSTUVWXYZ234567.";
+    Verdict v =
+        f.onResponse(
+                response(
+                    new OutputText(
+                        "0/content", OutputChannel.CONTENT, "/choices/0/message/content", text)))
+            .toCompletableFuture()
+            .join();
+    assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
+    assertThat(v.edits().get(0).value().asText())
+        .as("the first AKIA follows a letter (no word boundary): kept; the others masked")
+        .isEqualTo("xAKIAABCDEFGHIJKLMNOP then [KEY] and [KEY].");
+    assertThat(OutputPatternFilter.firstStart(List.of("ASIA", "AKIA"), text)).isEqualTo(1);
+    assertThat(OutputPatternFilter.firstStart(List.of("ASIA"), "no key here"))
+        .as("none of the starts: past the end, nothing searched")
+        .isEqualTo(12);
+    assertThat(OutputPatternFilter.firstStart(List.of(), "anything"))
+        .as("unknown: from 0")
+        .isZero();
+  }
+
+  @Test
   void redactsInPlaceAtTheOutputsPointer() throws Exception {
     Verdict v =
         filter(RULES, FilterSettings.Action.BLOCK)
