@@ -20,17 +20,15 @@ import dev.lmgate.app.config.GatewayEnvironment;
 import dev.lmgate.simulator.Fixtures;
 import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.testkit.Eventually;
+import dev.lmgate.testkit.FakeClock;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,32 +48,15 @@ class OidcAuthenticationTest {
   static MockOAuth2Server idp;
   static LmStudioSimulator lmStudio;
   static Gateway gateway;
-  static final ShiftedClock clock = new ShiftedClock();
+
+  /** The system clock, moved by tests to make real tokens expired or not yet valid. */
+  static final FakeClock clock = FakeClock.shiftedSystem();
+
   static final LinkedBlockingQueue<SecurityEvent> events = new LinkedBlockingQueue<>();
   static final LinkedBlockingQueue<dev.lmgate.spi.ExchangeSummary> exchanges =
       new LinkedBlockingQueue<>();
   static final HttpClient http = HttpClient.newHttpClient();
   static String issuer;
-
-  /** The system clock, moved by tests to make real tokens expired or not yet valid. */
-  static final class ShiftedClock extends Clock {
-    volatile Duration shift = Duration.ZERO;
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(shift);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -122,18 +103,25 @@ class OidcAuthenticationTest {
    */
   static void awaitIssuerKeys() throws Exception {
     URI models = URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/v1/models");
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      HttpRequest r =
-          HttpRequest.newBuilder(models)
-              .header("authorization", "Bearer " + developerToken())
-              .build();
-      if (http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-        break;
-      }
-      assertThat(System.nanoTime()).as("the issuer's keys were never fetched").isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    assertThat(
+            Eventually.within(
+                Duration.ofSeconds(30),
+                () -> {
+                  HttpRequest r =
+                      HttpRequest.newBuilder(models)
+                          .header("authorization", "Bearer " + developerToken())
+                          .build();
+                  try {
+                    return http.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                  } catch (java.io.IOException e) {
+                    return false;
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                  }
+                }))
+        .as("the gateway accepts a token once it has the issuer's keys")
+        .isTrue();
     while (lmStudio.pendingRequests() > 0) {
       lmStudio.takeRequest();
     }
@@ -160,7 +148,7 @@ class OidcAuthenticationTest {
 
   @BeforeEach
   void reset() throws InterruptedException {
-    clock.shift = Duration.ZERO;
+    clock.shiftTo(Duration.ZERO);
     events.clear();
     exchanges.clear();
     while (lmStudio.pendingRequests() > 0) {
@@ -293,19 +281,19 @@ class OidcAuthenticationTest {
     String t = developerToken();
     assertThat(chat(t).statusCode()).as("verified once, then remembered").isEqualTo(200);
     lmStudio.takeRequest();
-    clock.shift = Duration.ofHours(1).plusSeconds(20); // expired 20 s ago: within the 30 s skew
+    clock.shiftTo(Duration.ofHours(1).plusSeconds(20)); // expired 20 s ago: within the 30 s skew
     assertThat(chat(t).statusCode()).isEqualTo(200);
     lmStudio.takeRequest();
-    clock.shift = Duration.ofHours(1).plusMinutes(1);
+    clock.shiftTo(Duration.ofHours(1).plusMinutes(1));
     assertThat(chat(t).statusCode()).isEqualTo(401);
     assertThat(failureReason()).isEqualTo("token_expired");
 
     String u = developerToken();
-    clock.shift = Duration.ZERO;
+    clock.shiftTo(Duration.ZERO);
     assertThat(chat(u).statusCode()).isEqualTo(200);
     lmStudio.takeRequest();
-    clock.shift =
-        Duration.ofMinutes(-5); // issued (and valid from) 5 minutes in the gateway's future
+    clock.shiftTo(
+        Duration.ofMinutes(-5)); // issued (and valid from) 5 minutes in the gateway's future
     assertThat(chat(u).statusCode()).isEqualTo(401);
     assertThat(failureReason()).isEqualTo("token_not_yet_valid");
   }
