@@ -41,15 +41,7 @@ public final class Json {
 
   /** Parses bytes, or empty when they are not one JSON value. */
   public static Optional<JsonNode> parse(byte[] bytes) {
-    if (bytes.length == 0) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.ofNullable(TREE_READER.readTree(bytes));
-    } catch (IOException | NumberFormatException e) {
-      // a number Jackson refuses to hold (-6…6E666…: found by fuzzing) is not JSON we accept
-      return Optional.empty();
-    }
+    return bytes.length == 0 ? Optional.empty() : read(() -> TREE_READER.readTree(bytes));
   }
 
   /**
@@ -57,13 +49,19 @@ public final class Json {
    * data): encoding it back to bytes first costs a third of parsing a small event.
    */
   public static Optional<JsonNode> parse(String text) {
-    if (text.isEmpty()) {
-      return Optional.empty();
-    }
+    return text.isEmpty() ? Optional.empty() : read(() -> TREE_READER.readTree(text));
+  }
+
+  private interface TreeRead {
+    JsonNode read() throws IOException;
+  }
+
+  private static Optional<JsonNode> read(TreeRead read) {
     try {
-      return Optional.ofNullable(TREE_READER.readTree(text));
+      return Optional.ofNullable(read.read());
     } catch (IOException | NumberFormatException e) {
-      return Optional.empty(); // as parse(byte[])
+      // a number Jackson refuses to hold (-6…6E666…: found by fuzzing) is not JSON we accept
+      return Optional.empty();
     }
   }
 
