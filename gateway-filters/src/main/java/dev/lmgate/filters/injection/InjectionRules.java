@@ -2,6 +2,7 @@ package dev.lmgate.filters.injection;
 
 import com.google.re2j.Pattern;
 import dev.lmgate.filters.budget.ScanBudget;
+import dev.lmgate.filters.text.StartPoints;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,7 +140,7 @@ public final class InjectionRules {
   static final int CHECKED_TEXT = 16_384;
 
   /** The most characters one pattern search covers between two budget checks. */
-  static final int CHUNK = 8192;
+  static final int CHUNK = StartPoints.MAX_REGION;
 
   /** Chunks overlap by this much: more than a match can span (two windows and a trigger). */
   static final int OVERLAP = 3 * InjectionRules.WINDOW;

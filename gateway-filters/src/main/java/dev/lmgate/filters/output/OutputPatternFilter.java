@@ -6,6 +6,7 @@ import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.lmgate.filters.text.GrowingScan;
 import dev.lmgate.filters.text.PrefixAutomaton;
+import dev.lmgate.filters.text.StartPoints;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -96,11 +97,10 @@ public final class OutputPatternFilter extends BaseFilter {
   private final int holdBack;
 
   /**
-   * Per rule, strings one of which every match begins with ({@link
-   * com.google.re2j.RequiredText#starts}; empty: unknown): a whole text holding none of them is not
-   * searched, and a search begins at the first.
+   * Per rule, where its matches can begin ({@link StartPoints}; absent: anywhere): a whole text
+   * holding none of those places is not searched, and a search begins at the first.
    */
-  private final Map<Rule, List<String>> starts = new IdentityHashMap<>();
+  private final Map<Rule, StartPoints> starts = new IdentityHashMap<>();
 
   /** Each rule's pattern as an automaton over growing text, by rule name. */
   private final Map<String, PrefixAutomaton> automata = new HashMap<>();
@@ -110,7 +110,10 @@ public final class OutputPatternFilter extends BaseFilter {
     this.rules = List.copyOf(rules);
     this.holdBack = holdBack;
     for (Rule r : this.rules) {
-      starts.put(r, List.copyOf(com.google.re2j.RequiredText.starts(r.pattern())));
+      StartPoints p = StartPoints.of(r.pattern());
+      if (p != null) {
+        starts.put(r, p);
+      }
     }
     for (Rule r : this.rules) {
       automata.put(r.name(), PrefixAutomaton.of(r.pattern()));
@@ -232,7 +235,8 @@ public final class OutputPatternFilter extends BaseFilter {
       if (scans == null) {
         // RE2/J steps through every character of a pattern that begins with \b (no literal prefix
         // to skip to): where every match begins with a known string, search from the first one
-        int pos = firstStart(starts.get(rule), text);
+        StartPoints points = starts.get(rule);
+        int pos = points == null ? 0 : points.first(text);
         Matcher m = rule.pattern().matcher(text);
         while (pos <= len && m.find(pos)) {
           pos = step.next(m);
@@ -247,25 +251,6 @@ public final class OutputPatternFilter extends BaseFilter {
     StreamDecision d =
         spans.isEmpty() ? StreamDecision.pass() : StreamDecision.redact(reason[0], spans);
     return d.undecidedFrom(undecided);
-  }
-
-  /**
-   * Where a match could begin first: the earliest occurrence of one of {@code starts}; past the
-   * text's end when none occurs; 0 when the starts are unknown (empty). The search from there reads
-   * the text before it as context, so {@code \b} is judged as in a search from the start.
-   */
-  static int firstStart(List<String> starts, String text) {
-    if (starts.isEmpty()) {
-      return 0;
-    }
-    int first = text.length() + 1;
-    for (String s : starts) {
-      int i = text.indexOf(s);
-      if (i >= 0 && i < first) {
-        first = i;
-      }
-    }
-    return first;
   }
 
   /** Applies non-overlapping or overlapping spans to a whole text. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.re2j.Pattern;
 import com.google.re2j.RequiredText;
+import dev.lmgate.filters.text.StartPoints;
 import dev.lmgate.filters.text.TextNormalizer;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.re2j.Pattern;
 import dev.lmgate.filters.TestRequests;
+import dev.lmgate.filters.text.StartPoints;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
@@ -102,13 +104,12 @@ class OutputPatternFilterTest {
     assertThat(v.edits().get(0).value().asText())
         .as("the first AKIA follows a letter (no word boundary): kept; the others masked")
         .isEqualTo("xAKIAABCDEFGHIJKLMNOP then [KEY] and [KEY].");
-    assertThat(OutputPatternFilter.firstStart(List.of("ASIA", "AKIA"), text)).isEqualTo(1);
-    assertThat(OutputPatternFilter.firstStart(List.of("ASIA"), "no key here"))
-        .as("none of the starts: past the end, nothing searched")
-        .isEqualTo(12);
-    assertThat(OutputPatternFilter.firstStart(List.of(), "anything"))
-        .as("unknown: from 0")
-        .isZero();
+    StartPoints keys = StartPoints.of(Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"));
+    assertThat(keys.first(text)).isEqualTo(1);
+    assertThat(keys.first("no key here")).as("none of the starts: past the end").isEqualTo(12);
+    assertThat(StartPoints.of(Pattern.compile("(?i)akia[0-9a-z]{16}")))
+        .as("case folded: a match may begin anywhere")
+        .isNull();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.lmgate.filters.injection;
+package dev.lmgate.filters.text;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.RequiredText;
@@ -13,14 +13,18 @@ import java.util.Set;
  * at each place one of them occurs finds the same matches in a few hundred nanoseconds. The pattern
  * still decides: the start strings only choose where it runs. With more than {@link #MAX_TRIES}
  * places in a region, the caller searches the region as a whole instead, so a text full of start
- * strings costs no more than before.
+ * strings costs no more than before. The injection rules try it in regions ({@link #find}); the
+ * output patterns begin their whole-text search at the first start ({@link #first}).
  */
 public final class StartPoints {
   /** The most anchored tries in one region before a whole search is cheaper. */
-  static final int MAX_TRIES = 16;
+  public static final int MAX_TRIES = 16;
+
+  /** The longest region tried this way; a longer one is left to the caller's chunked search. */
+  public static final int MAX_REGION = 8192;
 
   /** What a region holds: a match, none, or too many places to try (search it whole). */
-  enum Found {
+  public enum Found {
     YES,
     NO,
     TOO_MANY
@@ -37,7 +41,7 @@ public final class StartPoints {
   }
 
   /** The start points of {@code pattern}, or null when its matches may begin anywhere. */
-  static StartPoints of(Pattern pattern) {
+  public static StartPoints of(Pattern pattern) {
     Set<String> starts = RequiredText.starts(pattern);
     return starts.isEmpty() ? null : new StartPoints(starts, pattern);
   }
@@ -45,11 +49,11 @@ public final class StartPoints {
   /**
    * Whether the pattern matches within {@code text[from, to)}, the character before {@code from}
    * (when there is one) read as context for {@code \b}, as a search of the whole text would.
-   * Regions longer than {@link InjectionRules#CHUNK} are left to the chunked search (each try is
-   * bounded by the region), and {@code budget} is checked between tries.
+   * Regions longer than {@link #MAX_REGION} are left to the chunked search (each try is bounded by
+   * the region), and {@code budget} is checked between tries.
    */
-  Found find(String text, int from, int to, ScanBudget budget) {
-    if (to - from > InjectionRules.CHUNK) {
+  public Found find(String text, int from, int to, ScanBudget budget) {
+    if (to - from > MAX_REGION) {
       return Found.TOO_MANY;
     }
     budget.check();
@@ -78,5 +82,26 @@ public final class StartPoints {
       }
     }
     return Found.NO;
+  }
+
+  /**
+   * Where a match could begin first: the earliest occurrence of a start string; past the text's end
+   * when none occurs (no match is possible). A search from there reads the text before it as
+   * context, so {@code \b} is judged as in a search from the start. A pattern with more than {@link
+   * #MAX_TRIES} start strings gets 0: a pass over the text per string would cost more than the
+   * search it saves.
+   */
+  public int first(String text) {
+    if (starts.length > MAX_TRIES) {
+      return 0;
+    }
+    int first = text.length() + 1;
+    for (String s : starts) {
+      int i = text.indexOf(s);
+      if (i >= 0 && i < first) {
+        first = i;
+      }
+    }
+    return first;
   }
 }
