@@ -16,7 +16,10 @@ public final class TestConversations {
     return chat("user", text);
   }
 
-  /** Messages given as role, text, role, text, ...; text at {@code /messages/N/content}. */
+  /**
+   * Messages given as role, text, role, text, ...; message N at {@code /messages/N}, its text at
+   * {@code /messages/N/content}.
+   */
   public static Conversation chat(String... roleAndText) {
     List<Message> m = new ArrayList<>();
     for (int i = 0; i < roleAndText.length; i += 2) {
@@ -25,7 +28,8 @@ public final class TestConversations {
               roleAndText[i],
               List.of(new TextPart("/messages/" + i / 2 + "/content", roleAndText[i + 1])),
               List.of(),
-              ""));
+              "",
+              "/messages/" + i / 2));
     }
     return new Conversation("m", false, m, List.of(), List.of(), OptionalLong.empty(), "");
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
+import dev.lmgate.core.chain.ResponseContext;
 import dev.lmgate.core.dialect.RequestReader;
 import dev.lmgate.filters.injection.InjectionDetector;
 import dev.lmgate.filters.injection.PromptInjectionFilter;
@@ -210,33 +211,7 @@ final class OfflineGuard {
         .putObject("message")
         .put("role", "assistant")
         .put("content", answer);
-    dev.lmgate.spi.ResponseView response =
-        new dev.lmgate.spi.ResponseView() {
-          @Override
-          public RequestView request() {
-            return request;
-          }
-
-          @Override
-          public int status() {
-            return 200;
-          }
-
-          @Override
-          public Optional<JsonNode> json() {
-            return Optional.of(body);
-          }
-
-          @Override
-          public List<dev.lmgate.spi.OutputText> outputs() {
-            return List.of(
-                new dev.lmgate.spi.OutputText(
-                    "0",
-                    dev.lmgate.spi.OutputChannel.CONTENT,
-                    "/choices/0/message/content",
-                    answer));
-          }
-        };
+    dev.lmgate.spi.ResponseView response = new ResponseContext(request, 200, body);
     String verdict = "allow";
     List<String> rules = new ArrayList<>();
     Map<String, Long> nanos = new java.util.LinkedHashMap<>();

@@ -246,6 +246,46 @@ class ToolApprovalTest {
         .containsExactly("requested", "denied");
   }
 
+  /**
+   * Whole answers of the Messages and Responses APIs: before, only chat completions were held, so a
+   * sensitive call in one of these reached the client without anyone's approval.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "/v1/messages|{\"type\":\"message\",\"role\":\"assistant\",\"stop_reason\":\"tool_use\","
+            + "\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"get_delivery_date\","
+            + "\"input\":{\"order_id\":\"A-10442\"}}]}|tool_use|end_turn",
+        "/v1/responses|{\"object\":\"response\",\"status\":\"completed\",\"output\":["
+            + "{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"get_delivery_date\","
+            + "\"arguments\":\"{\\\"order_id\\\":\\\"A-10442\\\"}\"}]}|function_call|completed"
+      })
+  void aWholeAnswerOfEveryToolApiIsHeldAndADeniedCallWithdrawn(
+      String path, String answer, String callType, String endsAs) throws Exception {
+    sim.script(path, LmStudioSimulator.Scripted.json(200, answer));
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.address().getPort() + path))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"max_tokens\":64,\"input\":\"When will A-10442"
+                            + " arrive?\",\"messages\":[{\"role\":\"user\",\"content\":\"When"
+                            + " will A-10442 arrive?\"}],\"tools\":[{\"name\":\"get_delivery_date\","
+                            + "\"type\":\"function\",\"input_schema\":{\"type\":\"object\"}}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    String id = pendingId();
+    assertThat(response).as("held until a person decides").isNotDone();
+    assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+    HttpResponse<String> r = response.get(20, TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(r.body()).doesNotContain(callType).contains("did not run get_delivery_date");
+    assertThat(body.path("stop_reason").asText(body.path("status").asText())).isEqualTo(endsAs);
+  }
+
   @Test
   void aStreamedNativeRequestOfferingASensitiveToolIsRefusedNotLetThrough() throws Exception {
     HttpResponse<String> r =

@@ -2,8 +2,9 @@ package dev.lmgate.core.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.core.dialect.BodyEdits;
+import dev.lmgate.core.dialect.DialectCodec;
 import dev.lmgate.core.dialect.RequestReader;
-import dev.lmgate.core.json.Json;
 import dev.lmgate.spi.Conversation;
 import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Principal;
@@ -184,7 +185,7 @@ public final class RequestContext implements RequestView {
     if (json == null) {
       throw new IllegalStateException("edits on a request without a JSON body");
     }
-    Json.apply(json, edits);
+    BodyEdits.apply(DialectCodec.of(route.operation()), json, edits);
     conversation = RequestReader.read(route, json);
     modified = true;
   }

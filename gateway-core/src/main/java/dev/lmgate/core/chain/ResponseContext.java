@@ -1,13 +1,15 @@
 package dev.lmgate.core.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmgate.core.dialect.BodyEdits;
+import dev.lmgate.core.dialect.DialectCodec;
 import dev.lmgate.core.dialect.ResponseReader;
-import dev.lmgate.core.json.Json;
 import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.RequestView;
 import dev.lmgate.spi.ResponseView;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The core's side of a whole (non-streamed) {@link ResponseView}. */
@@ -45,6 +47,13 @@ public final class ResponseContext implements ResponseView {
     return outputs;
   }
 
+  @Override
+  public Map<String, String> toolNames() {
+    return json == null || !json.isObject()
+        ? Map.of()
+        : DialectCodec.of(request.route().operation()).toolNames(json);
+  }
+
   public boolean modified() {
     return modified;
   }
@@ -53,7 +62,7 @@ public final class ResponseContext implements ResponseView {
     if (json == null) {
       throw new IllegalStateException("edits on a response without a JSON body");
     }
-    Json.apply(json, edits);
+    BodyEdits.apply(DialectCodec.of(request.route().operation()), json, edits);
     outputs = ResponseReader.read(request.route(), json);
     modified = true;
   }

@@ -1,10 +1,13 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.TextPart;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Anthropic's Messages API: {@code system} and {@code messages} of content blocks in, {@code
@@ -28,5 +31,20 @@ enum AnthropicCodec implements DialectCodec {
   @Override
   public StreamAdapter newStream() {
     return new AnthropicEvents();
+  }
+
+  @Override
+  public boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
+    return BodyEdits.placeInField(body, "system", edit, BodyEdits::textBlock);
+  }
+
+  @Override
+  public boolean withdrawToolCalls(ObjectNode body, Edit.WithdrawToolCalls edit) {
+    return BodyEdits.withdrawFromContentBlocks(body, edit);
+  }
+
+  @Override
+  public Map<String, String> toolNames(JsonNode body) {
+    return BodyEdits.toolNamesOfContentBlocks(body);
   }
 }

@@ -1,10 +1,13 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.TextPart;
 import java.util.List;
+import java.util.Map;
 
 /**
  * OpenAI's original shapes: chat completions ({@code messages}, {@code choices[].message}, {@code
@@ -28,6 +31,21 @@ enum ChatCodec implements DialectCodec {
     @Override
     public StreamAdapter newStream() {
       return new OpenAiChunks(false);
+    }
+
+    @Override
+    public boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
+      return BodyEdits.placeInMessages(body, edit);
+    }
+
+    @Override
+    public boolean withdrawToolCalls(ObjectNode body, Edit.WithdrawToolCalls edit) {
+      return BodyEdits.withdrawFromChoices(body, edit);
+    }
+
+    @Override
+    public Map<String, String> toolNames(JsonNode body) {
+      return BodyEdits.toolNamesOfChoices(body);
     }
   },
   COMPLETION {

@@ -1,11 +1,14 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.TextPart;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One API shape, whole: where a request keeps its texts and output limit, where an answer keeps its
@@ -27,6 +30,24 @@ public interface DialectCodec {
 
   /** An adapter for one new stream of this shape. */
   StreamAdapter newStream();
+
+  /**
+   * Puts the gateway's system text where this API keeps the system prompt ({@link
+   * BodyEdits#placeInMessages}, {@link BodyEdits#placeInField}); false where it has none.
+   */
+  default boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
+    return false;
+  }
+
+  /** Takes tool calls out of a whole answer; false where this API's answers carry none. */
+  default boolean withdrawToolCalls(ObjectNode body, Edit.WithdrawToolCalls edit) {
+    return false;
+  }
+
+  /** A whole answer's tool-call names, by the key of each call's arguments output. */
+  default Map<String, String> toolNames(JsonNode body) {
+    return Map.of();
+  }
 
   /** The codec of routes without model text: model lists, greetings, model management. */
   DialectCodec NO_TEXT =

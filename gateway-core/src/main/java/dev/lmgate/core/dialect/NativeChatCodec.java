@@ -1,6 +1,8 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.TextPart;
@@ -28,5 +30,10 @@ enum NativeChatCodec implements DialectCodec {
   @Override
   public StreamAdapter newStream() {
     return new NativeEvents();
+  }
+
+  @Override
+  public boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
+    return BodyEdits.placeInField(body, "system_prompt", edit, BodyEdits::textBlock);
   }
 }

@@ -65,7 +65,8 @@ public final class RequestReader {
                     base + "/tool_calls/" + j + "/function/arguments")));
       }
       out.add(
-          new Message(m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText("")));
+          new Message(
+              m.path("role").asText(""), parts, calls, m.path("tool_call_id").asText(""), base));
     }
   }
 
@@ -114,7 +115,7 @@ public final class RequestReader {
   static void responsesInput(JsonNode body, List<Message> out) {
     JsonNode instructions = body.path("instructions");
     if (instructions.isTextual() || instructions.isArray()) { // a string, or input items
-      out.add(message("system", instructions, "/instructions", ""));
+      out.add(message("system", instructions, "/instructions", "/instructions", ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -136,24 +137,30 @@ public final class RequestReader {
                             item.path("call_id").asText(""),
                             item.path("name").asText(""),
                             arguments(item.path("arguments"), base + "/arguments"))),
-                    ""));
+                    "",
+                    base));
         case "function_call_output", "custom_tool_call_output" ->
             out.add(
                 message(
                     "tool",
                     item.path("output"),
                     base + "/output",
+                    base,
                     item.path("call_id").asText("")));
         case "reasoning" -> { // a reasoning item the client replays: its summary is text too
           List<TextPart> parts = new ArrayList<>();
           content(item.path("summary"), base + "/summary", "text", parts);
           content(item.path("content"), base + "/content", "text", parts);
-          out.add(new Message("assistant", parts, List.of(), ""));
+          out.add(new Message("assistant", parts, List.of(), "", base));
         }
         default ->
             out.add(
                 message(
-                    item.path("role").asText("user"), item.path("content"), base + "/content", ""));
+                    item.path("role").asText("user"),
+                    item.path("content"),
+                    base + "/content",
+                    base,
+                    ""));
       }
     }
   }
@@ -161,7 +168,7 @@ public final class RequestReader {
   static void anthropicMessages(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system");
     if (!system.isMissingNode()) {
-      out.add(message("system", system, "/system", ""));
+      out.add(message("system", system, "/system", "/system", ""));
     }
     JsonNode msgs = body.path("messages");
     for (int i = 0; i < msgs.size(); i++) {
@@ -212,14 +219,14 @@ public final class RequestReader {
         }
       }
       String role = toolUseId.isEmpty() ? m.path("role").asText("") : "tool";
-      out.add(new Message(role, parts, calls, toolUseId));
+      out.add(new Message(role, parts, calls, toolUseId, "/messages/" + i));
     }
   }
 
   static void nativeChat(JsonNode body, List<Message> out) {
     JsonNode system = body.path("system_prompt");
     if (system.isTextual() || system.isArray()) {
-      out.add(message("system", system, "/system_prompt", ""));
+      out.add(message("system", system, "/system_prompt", "/system_prompt", ""));
     }
     JsonNode input = body.path("input");
     if (input.isTextual()) {
@@ -239,18 +246,22 @@ public final class RequestReader {
       }
     }
     if (!parts.isEmpty()) {
-      out.add(new Message("user", parts, List.of(), ""));
+      out.add(new Message("user", parts, List.of(), "", "/input"));
     }
   }
 
-  /** A message of {@code role} whose text is the content {@code c} at {@code ptr}. */
-  private static Message message(String role, JsonNode c, String ptr, String toolCallId) {
+  /**
+   * A message of {@code role} at {@code where} whose text is the content {@code c} at {@code ptr}.
+   */
+  private static Message message(
+      String role, JsonNode c, String ptr, String where, String toolCallId) {
     List<TextPart> parts = new ArrayList<>();
     content(c, ptr, "text", parts);
-    return new Message(role, parts, List.of(), toolCallId);
+    return new Message(role, parts, List.of(), toolCallId, where);
   }
 
+  /** A message that is one string: its place is the text's. */
   private static Message msg(String role, TextPart part) {
-    return new Message(role, List.of(part), List.of(), "");
+    return new Message(role, List.of(part), List.of(), "", part.pointer());
   }
 }

@@ -1,10 +1,13 @@
 package dev.lmgate.core.dialect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.Message;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.TextPart;
 import java.util.List;
+import java.util.Map;
 
 /**
  * OpenAI's Responses API: {@code instructions} and {@code input} items in, {@code output} items
@@ -28,5 +31,20 @@ enum ResponsesCodec implements DialectCodec {
   @Override
   public StreamAdapter newStream() {
     return new ResponsesEvents();
+  }
+
+  @Override
+  public boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
+    return BodyEdits.placeInField(body, "instructions", edit, BodyEdits::systemItem);
+  }
+
+  @Override
+  public boolean withdrawToolCalls(ObjectNode body, Edit.WithdrawToolCalls edit) {
+    return BodyEdits.withdrawFromOutputItems(body, edit);
+  }
+
+  @Override
+  public Map<String, String> toolNames(JsonNode body) {
+    return BodyEdits.toolNamesOfOutputItems(body);
   }
 }

@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lmgate.spi.Edit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Optional;
 
 /** The core's JSON mapper and pointer edits. */
@@ -70,13 +68,6 @@ public final class Json {
       return MAPPER.writeValueAsBytes(node);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Applies edits in order. The parent of each pointer must exist; the last step may be new. */
-  public static void apply(JsonNode root, List<Edit> edits) {
-    for (Edit e : edits) {
-      set(root, e.pointer(), e.value());
     }
   }
 

@@ -164,7 +164,8 @@ class FilterChainTest {
             blocking(),
             q ->
                 CompletableFuture.completedFuture(
-                    Verdict.modify("cap", List.of(new Edit("/max_tokens", LongNode.valueOf(5)))))),
+                    Verdict.modify(
+                        "cap", List.of(Edit.replace("/max_tokens", LongNode.valueOf(5)))))),
         new TestFilter(
             "look",
             blocking(),
@@ -240,7 +241,7 @@ class FilterChainTest {
                 q ->
                     CompletableFuture.completedFuture(
                         Verdict.modify(
-                            "cap", List.of(new Edit("/max_tokens", LongNode.valueOf(1)))))));
+                            "cap", List.of(Edit.replace("/max_tokens", LongNode.valueOf(1)))))));
     assertThat(r.blocked()).isFalse();
     assertThat(ctx.modified()).isFalse();
     assertThat(observed)

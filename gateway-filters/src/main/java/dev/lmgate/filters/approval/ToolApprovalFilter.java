@@ -2,9 +2,7 @@ package dev.lmgate.filters.approval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
@@ -15,7 +13,6 @@ import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
-import dev.lmgate.spi.Operation;
 import dev.lmgate.spi.OutputChannel;
 import dev.lmgate.spi.OutputText;
 import dev.lmgate.spi.Principal;
@@ -53,11 +50,12 @@ import org.slf4j.LoggerFactory;
  * its arguments match a pattern), the gateway holds the answer, opens an approval bound to the
  * SHA-256 of caller, tool and exact arguments, notifies approvers (a signed webhook), and waits.
  * Approved: the answer goes out unchanged. Denied or expired: the call is taken out and the message
- * says why, with {@code finish_reason: "stop"}. Every step is a {@code tool_approval} security
- * event (audited).
+ * says why (a choice left without calls ends as a plain reply). Every step is a {@code
+ * tool_approval} security event (audited).
  *
- * <p>Whole chat-completions answers are held and edited. A stream (chat completions, Responses,
- * Anthropic Messages) that offers a sensitive tool is held whole until its end and the decision:
+ * <p>Whole answers (chat completions, Responses, Anthropic Messages) are held and edited: a call
+ * not approved is withdrawn ({@link Edit.WithdrawToolCalls}, which the route's dialect spells). A
+ * stream of those APIs that offers a sensitive tool is held whole until its end and the decision:
  * approved, it goes out unchanged; otherwise it ends with the explanation and {@code finish_reason:
  * "content_filter"}, none of the call having been sent. A streamed request on a route whose tool
  * calls the gateway cannot name (LM Studio's native chat) is refused up front ({@code 400
@@ -161,7 +159,7 @@ public final class ToolApprovalFilter extends BaseFilter {
             for (OutputText o : answer.outputs()) {
               String tool = answer.toolNames().getOrDefault(o.key(), "");
               if (o.channel() == OutputChannel.TOOL_ARGUMENTS && sensitive(tool, o.text())) {
-                calls.add(new Call(-1, -1, tool, o.text()));
+                calls.add(new Call(o.key(), tool, o.text()));
               }
             }
             return refused(request, calls)
@@ -210,28 +208,24 @@ public final class ToolApprovalFilter extends BaseFilter {
 
   @Override
   public boolean inspectsResponse(RequestView request) {
-    return request.route().operation() == Operation.CHAT && !request.conversation().stream();
+    return streamNamesTools(request) && !request.conversation().stream();
   }
 
-  /** A sensitive call found in an answer. */
-  private record Call(int choice, int index, String tool, String arguments) {}
+  /**
+   * A sensitive call found in an answer.
+   *
+   * @param key the key of its arguments output, which names it in edits
+   */
+  private record Call(String key, String tool, String arguments) {}
 
   @Override
   public CompletionStage<Verdict> onResponse(ResponseView response) {
-    JsonNode body = response.json().orElse(null);
-    if (body == null) {
-      return CompletableFuture.completedFuture(Verdict.pass());
-    }
+    Map<String, String> names = response.toolNames();
     List<Call> calls = new ArrayList<>();
-    JsonNode choices = body.path("choices");
-    for (int c = 0; c < choices.size(); c++) {
-      JsonNode tcs = choices.get(c).path("message").path("tool_calls");
-      for (int i = 0; i < tcs.size(); i++) {
-        String tool = tcs.get(i).path("function").path("name").asText("");
-        String args = tcs.get(i).path("function").path("arguments").asText("");
-        if (sensitive(tool, args)) {
-          calls.add(new Call(c, i, tool, args));
-        }
+    for (OutputText o : response.outputs()) {
+      String tool = names.getOrDefault(o.key(), "");
+      if (o.channel() == OutputChannel.TOOL_ARGUMENTS && sensitive(tool, o.text())) {
+        calls.add(new Call(o.key(), tool, o.text()));
       }
     }
     if (calls.isEmpty()) {
@@ -239,13 +233,18 @@ public final class ToolApprovalFilter extends BaseFilter {
     }
     return refused(response.request(), calls)
         .thenApply(
-            refused ->
-                refused.isEmpty()
-                    ? Verdict.pass()
-                    : Verdict.modify(
-                        "tool calls not approved: "
-                            + String.join(", ", refused.stream().map(Call::tool).toList()),
-                        withoutCalls(body, refused)));
+            refused -> {
+              if (refused.isEmpty()) {
+                return Verdict.pass();
+              }
+              String tools = String.join(", ", refused.stream().map(Call::tool).toList());
+              return Verdict.modify(
+                  "tool calls not approved: " + tools,
+                  List.of(
+                      new Edit.WithdrawToolCalls(
+                          refused.stream().map(Call::key).toList(),
+                          settings.denied().replace("{tools}", tools))));
+            });
   }
 
   /**
@@ -293,40 +292,6 @@ public final class ToolApprovalFilter extends BaseFilter {
               }
               return refused;
             });
-  }
-
-  /** The edits that take refused calls out of their messages. */
-  private List<Edit> withoutCalls(JsonNode body, List<Call> refused) {
-    Map<Integer, List<Integer>> byChoice = new LinkedHashMap<>();
-    for (Call c : refused) {
-      byChoice.computeIfAbsent(c.choice(), k -> new ArrayList<>()).add(c.index());
-    }
-    List<Edit> edits = new ArrayList<>();
-    for (Map.Entry<Integer, List<Integer>> e : byChoice.entrySet()) {
-      int c = e.getKey();
-      ObjectNode message = (ObjectNode) body.path("choices").get(c).path("message").deepCopy();
-      ArrayNode kept = JSON.createArrayNode();
-      JsonNode tcs = message.path("tool_calls");
-      List<String> names = new ArrayList<>();
-      for (int i = 0; i < tcs.size(); i++) {
-        if (e.getValue().contains(i)) {
-          names.add(tcs.get(i).path("function").path("name").asText());
-        } else {
-          kept.add(tcs.get(i));
-        }
-      }
-      String note = settings.denied().replace("{tools}", String.join(", ", names));
-      String content = message.path("content").isTextual() ? message.path("content").asText() : "";
-      message.put("content", content.isEmpty() ? note : content + "\n\n" + note);
-      if (kept.isEmpty()) {
-        message.remove("tool_calls");
-        edits.add(new Edit("/choices/" + c + "/finish_reason", TextNode.valueOf("stop")));
-      } else {
-        message.set("tool_calls", kept);
-      }
-      edits.add(new Edit("/choices/" + c + "/message", message));
-    }
-    return edits;
   }
 
   static String binding(String principal, String tool, String arguments) {

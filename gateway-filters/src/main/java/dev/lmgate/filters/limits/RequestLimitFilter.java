@@ -96,7 +96,7 @@ public final class RequestLimitFilter extends BaseFilter {
     }
     String field = c.maxOutputTokensPointer().substring(1);
     OptionalLong asked = c.maxOutputTokens();
-    Edit cap = new Edit(c.maxOutputTokensPointer(), LongNode.valueOf(l.maxOutputTokens()));
+    Edit cap = Edit.replace(c.maxOutputTokensPointer(), LongNode.valueOf(l.maxOutputTokens()));
     if (asked.isEmpty() || asked.getAsLong() < 0) {
       JsonNode present = request.json().get().at(c.maxOutputTokensPointer());
       if (!present.isMissingNode() && !present.isNull() && !present.isIntegralNumber()) {

@@ -150,7 +150,7 @@ public final class OutputPatternFilter extends BaseFilter {
           return CompletableFuture.completedFuture(
               Verdict.block(d.reason(), rejection(d.reason())));
         }
-        edits.add(new Edit(out.pointer(), TextNode.valueOf(apply(out.text(), d.redactions()))));
+        edits.add(Edit.replace(out.pointer(), TextNode.valueOf(apply(out.text(), d.redactions()))));
         redacted.add(d.reason());
       }
     }

@@ -165,7 +165,8 @@ public final class AuthorizeFilter extends BaseFilter {
     if (role.maxTokens() > 0 && generates(op) && !c.maxOutputTokensPointer().isEmpty()) {
       long asked = c.maxOutputTokens().orElse(-1);
       if (asked < 0 || asked > role.maxTokens()) {
-        edits = List.of(new Edit(c.maxOutputTokensPointer(), LongNode.valueOf(role.maxTokens())));
+        edits =
+            List.of(Edit.replace(c.maxOutputTokensPointer(), LongNode.valueOf(role.maxTokens())));
       }
     }
     return Judgement.allow(edits);
@@ -294,7 +295,7 @@ public final class AuthorizeFilter extends BaseFilter {
     return CompletableFuture.completedFuture(
         Verdict.modify(
             "hid " + (list.size() - kept.size()) + " models",
-            List.of(new Edit("/" + field, kept))));
+            List.of(Edit.replace("/" + field, kept))));
   }
 
   /** Builds the filter from YAML. */

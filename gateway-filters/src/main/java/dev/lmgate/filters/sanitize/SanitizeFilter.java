@@ -247,7 +247,7 @@ public final class SanitizeFilter extends BaseFilter {
       }
     }
     if (!out.equals(text)) {
-      edits.add(new Edit(part.pointer(), TextNode.valueOf(out)));
+      edits.add(Edit.replace(part.pointer(), TextNode.valueOf(out)));
     }
     return null;
   }

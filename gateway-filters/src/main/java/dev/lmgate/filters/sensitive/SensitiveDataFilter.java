@@ -254,7 +254,7 @@ public final class SensitiveDataFilter extends BaseFilter {
       } else if (changed) {
         redactedTypes.addAll(partTypes);
         masked.append(text, pos, text.length());
-        edits.add(new Edit(part.part().pointer(), TextNode.valueOf(masked.toString())));
+        edits.add(Edit.replace(part.part().pointer(), TextNode.valueOf(masked.toString())));
       }
     }
     if (!blocked.isEmpty()) {
@@ -309,7 +309,7 @@ public final class SensitiveDataFilter extends BaseFilter {
           return CompletableFuture.completedFuture(Verdict.block(d.reason(), leak(d.reason())));
         }
         edits.add(
-            new Edit(
+            Edit.replace(
                 out.pointer(),
                 TextNode.valueOf(AnswerScanner.applySpans(out.text(), d.redactions()))));
         reasons.add(d.reason());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.filters.TestRequests;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.Verdict;
@@ -43,7 +44,7 @@ class RequestLimitFilterTest {
     GatewayFilter f = filter(FilterSettings.Action.REDACT, "{\"max-output-tokens\":100}");
     Verdict clamp = verdict(f, "openai-chat", "{\"max_tokens\":500,\"messages\":[]}");
     assertThat(clamp.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(clamp.edits())
+    assertThat(clamp.edits().stream().map(Edit.Replace.class::cast).toList())
         .singleElement()
         .satisfies(
             e -> {
@@ -56,7 +57,10 @@ class RequestLimitFilterTest {
                       filter(FilterSettings.Action.BLOCK, "{\"max-output-tokens\":100}"),
                       "openai-chat",
                       body)
-                  .edits())
+                  .edits()
+                  .stream()
+                  .map(Edit.Replace.class::cast)
+                  .toList())
           .singleElement()
           .satisfies(e -> assertThat(e.value().asLong()).isEqualTo(100));
     }

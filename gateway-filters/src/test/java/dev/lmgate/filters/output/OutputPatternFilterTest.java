@@ -9,6 +9,7 @@ import com.google.re2j.Pattern;
 import dev.lmgate.filters.TestRequests;
 import dev.lmgate.filters.text.StartPoints;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
 import dev.lmgate.spi.OutputChannel;
@@ -43,6 +44,12 @@ class OutputPatternFilterTest {
 
   static ResponseView response(RequestView request, OutputText... outputs) {
     return new ResponseView() {
+
+      @Override
+      public java.util.Map<String, String> toolNames() {
+        return java.util.Map.of();
+      }
+
       @Override
       public RequestView request() {
         return request;
@@ -101,7 +108,7 @@ class OutputPatternFilterTest {
             .toCompletableFuture()
             .join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits().get(0).value().asText())
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText())
         .as("the first AKIA follows a letter (no word boundary): kept; the others masked")
         .isEqualTo("xAKIAABCDEFGHIJKLMNOP then [KEY] and [KEY].");
     StartPoints keys = StartPoints.of(Pattern.compile("\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"));
@@ -126,7 +133,7 @@ class OutputPatternFilterTest {
             .toCompletableFuture()
             .join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits())
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList())
         .singleElement()
         .satisfies(
             e -> {

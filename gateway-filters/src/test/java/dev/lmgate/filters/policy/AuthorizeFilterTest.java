@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.Dialect;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.GatewayFilter;
@@ -134,8 +135,10 @@ class AuthorizeFilterTest {
     Verdict over =
         developer(TestRequest.chat("qwen/q").body("{\"max_tokens\":5000}", "qwen/q", false));
     assertThat(over.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(over.edits().get(0).pointer()).isEqualTo("/max_tokens");
-    assertThat(over.edits().get(0).value().asLong()).isEqualTo(1000);
+    assertThat(over.edits().stream().map(Edit.Replace.class::cast).toList().get(0).pointer())
+        .isEqualTo("/max_tokens");
+    assertThat(over.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asLong())
+        .isEqualTo(1000);
     assertThat(developer(TestRequest.chat("qwen/q").body("{}", "qwen/q", false)).kind())
         .as("no limit asked: capped too")
         .isEqualTo(Verdict.Kind.MODIFY);

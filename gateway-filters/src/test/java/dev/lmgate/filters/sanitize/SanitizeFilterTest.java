@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.filters.TestRequest;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.Verdict;
@@ -80,8 +81,10 @@ class SanitizeFilterTest {
   void controlAndInvisibleCharactersAreStrippedFromWhatIsForwarded() throws Exception {
     Verdict v = filter("{}").decide(request("user", "Hel\u0000lo\u200B wor\u202Eld 👩\u200D💻"));
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits().get(0).pointer()).isEqualTo("/messages/0/content");
-    assertThat(v.edits().get(0).value().asText()).isEqualTo("Hello world 👩\u200D💻");
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).pointer())
+        .isEqualTo("/messages/0/content");
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText())
+        .isEqualTo("Hello world 👩\u200D💻");
     assertThat(filter("{\"invisible\": \"block\"}").decide(request("user", "a\u200Bb")).kind())
         .isEqualTo(Verdict.Kind.BLOCK);
     assertThat(filter("{}").decide(request("user", "plain text\nwith lines")).kind())
@@ -94,9 +97,18 @@ class SanitizeFilterTest {
     assertThat(filter("{}").decide(request("user", html)).kind()).isEqualTo(Verdict.Kind.PASS);
     Verdict stripped =
         filter("{\"routes\": {\"openai-*\": {\"html\": \"strip\"}}}").decide(request("user", html));
-    assertThat(stripped.edits().get(0).value().asText()).isEqualTo("Summarize <b>this</b>");
+    assertThat(
+            stripped.edits().stream()
+                .map(Edit.Replace.class::cast)
+                .toList()
+                .get(0)
+                .value()
+                .asText())
+        .isEqualTo("Summarize <b>this</b>");
     Verdict escaped = filter("{\"html\": \"escape\"}").decide(request("user", "<i>x</i>"));
-    assertThat(escaped.edits().get(0).value().asText()).isEqualTo("&lt;i&gt;x&lt;/i&gt;");
+    assertThat(
+            escaped.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText())
+        .isEqualTo("&lt;i&gt;x&lt;/i&gt;");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmgate.filters.RecordingEvents;
 import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.Edit;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterSettings;
 import dev.lmgate.spi.Verdict;
@@ -97,9 +98,10 @@ class SensitiveDataFilterTest {
                 user(
                     "Mail ann@example.org or call +44 20 7946 0332 about card 4111 1111 1111 1111."));
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits()).hasSize(1);
-    assertThat(v.edits().get(0).pointer()).isEqualTo("/messages/0/content");
-    assertThat(v.edits().get(0).value().asText())
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList()).hasSize(1);
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).pointer())
+        .isEqualTo("/messages/0/content");
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText())
         .isEqualTo("Mail [EMAIL] or call [PHONE] about card [CARD].");
   }
 
@@ -128,9 +130,13 @@ class SensitiveDataFilterTest {
   void pseudonymsAreStableWithinAnExchangeAndUnguessableAcrossExchanges() throws Exception {
     SensitiveDataFilter f = filter("{\"types\":{\"personal\":\"pseudonymize\"}}");
     String first =
-        f.decide(
+        f
+            .decide(
                 user("Mail ann@example.org and bob@example.org, then ann@example.org again."), "s1")
             .edits()
+            .stream()
+            .map(Edit.Replace.class::cast)
+            .toList()
             .get(0)
             .value()
             .asText();
@@ -140,7 +146,12 @@ class SensitiveDataFilterTest {
         .isEqualTo("Mail " + p.get(0) + " and " + p.get(1) + ", then " + p.get(0) + " again.");
     assertThat(p.get(0)).isNotEqualTo(p.get(1));
     String other =
-        f.decide(user("What did ann@example.org say?"), "s2").edits().get(0).value().asText();
+        f.decide(user("What did ann@example.org say?"), "s2").edits().stream()
+            .map(Edit.Replace.class::cast)
+            .toList()
+            .get(0)
+            .value()
+            .asText();
     assertThat(placeholders(other))
         .as("another exchange draws its own random placeholder for the same value")
         .hasSize(1)
@@ -176,8 +187,12 @@ class SensitiveDataFilterTest {
         new dev.lmgate.filters.TestRequest().json("{\"model\":\"m\",\"messages\":[]}", user("x"));
     String p =
         placeholders(
-                f.decide(user("write to ann@example.org"), SensitiveDataFilter.session(req))
+                f
+                    .decide(user("write to ann@example.org"), SensitiveDataFilter.session(req))
                     .edits()
+                    .stream()
+                    .map(Edit.Replace.class::cast)
+                    .toList()
                     .get(0)
                     .value()
                     .asText())
@@ -198,8 +213,8 @@ class SensitiveDataFilterTest {
                 "{\"to\":\"" + p + "\"}"));
     Verdict v = f.onResponse(answer).toCompletableFuture().join();
     assertThat(v.kind()).isEqualTo(Verdict.Kind.MODIFY);
-    assertThat(v.edits()).hasSize(1);
-    assertThat(v.edits().get(0).value().asText())
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList()).hasSize(1);
+    assertThat(v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText())
         .isEqualTo("Done: wrote ann@example.org, call [PHONE].");
   }
 
@@ -226,7 +241,8 @@ class SensitiveDataFilterTest {
                         text)))
             .toCompletableFuture()
             .join();
-    String masked = v.edits().get(0).value().asText();
+    String masked =
+        v.edits().stream().map(Edit.Replace.class::cast).toList().get(0).value().asText();
     assertThat(masked).startsWith("Use Bearer [").endsWith("] now");
     for (String part : List.of(token, "eyJhbGci", "DE8937", "jane.doe", "example.org")) {
       assertThat(masked).doesNotContain(part);
@@ -258,8 +274,12 @@ class SensitiveDataFilterTest {
             .header("x-lmgate-session", "shared");
     String minted =
         placeholders(
-                f.decide(user("mail ann@example.org"), SensitiveDataFilter.session(alice))
+                f
+                    .decide(user("mail ann@example.org"), SensitiveDataFilter.session(alice))
                     .edits()
+                    .stream()
+                    .map(Edit.Replace.class::cast)
+                    .toList()
                     .get(0)
                     .value()
                     .asText())
@@ -280,7 +300,10 @@ class SensitiveDataFilterTest {
                 .redactions())
         .as("nor streamed")
         .isEmpty();
-    assertThat(f.onResponse(response(alice, echo)).toCompletableFuture().join().edits())
+    assertThat(
+            f.onResponse(response(alice, echo)).toCompletableFuture().join().edits().stream()
+                .map(Edit.Replace.class::cast)
+                .toList())
         .as("alice's own answer is restored")
         .singleElement()
         .satisfies(
@@ -295,8 +318,12 @@ class SensitiveDataFilterTest {
         new dev.lmgate.filters.TestRequest().json("{\"model\":\"m\",\"messages\":[]}", user("x"));
     String p =
         placeholders(
-                f.decide(user("mail ann@example.org"), SensitiveDataFilter.session(req))
+                f
+                    .decide(user("mail ann@example.org"), SensitiveDataFilter.session(req))
                     .edits()
+                    .stream()
+                    .map(Edit.Replace.class::cast)
+                    .toList()
                     .get(0)
                     .value()
                     .asText())
@@ -343,6 +370,11 @@ class SensitiveDataFilterTest {
   static dev.lmgate.spi.ResponseView response(
       dev.lmgate.spi.RequestView r, dev.lmgate.spi.OutputText... outputs) {
     return new dev.lmgate.spi.ResponseView() {
+      @Override
+      public java.util.Map<String, String> toolNames() {
+        return java.util.Map.of();
+      }
+
       @Override
       public dev.lmgate.spi.RequestView request() {
         return r;
