@@ -258,27 +258,25 @@ public final class Gateway implements AutoCloseable {
     if (ref == null) {
       return () -> null;
     }
-    try {
-      RefreshingSecret t = environment.resolve(setting, ref);
-      return () -> {
-        Secret s = t.confirmedWithin(VERIFYING_SECRET_MAX_STALE);
-        return s == null ? AdminToken.UNCONFIRMED : s;
-      };
-    } catch (ConfigException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    RefreshingSecret t = resolved(setting, ref, environment);
+    return () -> {
+      Secret s = t.confirmedWithin(VERIFYING_SECRET_MAX_STALE);
+      return s == null ? AdminToken.UNCONFIRMED : s;
+    };
   }
 
   /** A secret setting resolved now (a bad reference stops the start), then kept fresh. */
   private static java.util.function.Supplier<Secret> secret(
       String setting, dev.lmgate.secrets.SecretRef ref, GatewayEnvironment environment)
       throws IOException {
-    if (ref == null) {
-      return () -> null;
-    }
+    return ref == null ? () -> null : resolved(setting, ref, environment)::get;
+  }
+
+  private static RefreshingSecret resolved(
+      String setting, dev.lmgate.secrets.SecretRef ref, GatewayEnvironment environment)
+      throws IOException {
     try {
-      RefreshingSecret t = environment.resolve(setting, ref);
-      return t::get;
+      return environment.resolve(setting, ref);
     } catch (ConfigException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -36,6 +36,29 @@ public interface StreamReview {
    */
   CompletionStage<StreamDecision> review(Answer answer);
 
+  /** A review of {@code cadence} and {@link #holdsText()} that asks {@code review}. */
+  static StreamReview of(
+      int cadence,
+      boolean holdsText,
+      java.util.function.Function<Answer, CompletionStage<StreamDecision>> review) {
+    return new StreamReview() {
+      @Override
+      public int cadence() {
+        return cadence;
+      }
+
+      @Override
+      public boolean holdsText() {
+        return holdsText;
+      }
+
+      @Override
+      public CompletionStage<StreamDecision> review(Answer answer) {
+        return review.apply(answer);
+      }
+    };
+  }
+
   /**
    * The streamed answer as far as it has arrived.
    *

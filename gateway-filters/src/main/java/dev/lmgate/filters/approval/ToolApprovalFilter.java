@@ -142,40 +142,30 @@ public final class ToolApprovalFilter extends BaseFilter {
       return Optional.empty();
     }
     return Optional.of(
-        new StreamReview() {
-          @Override
-          public int cadence() {
-            return 0; // the calls are whole only at the end
-          }
-
-          @Override
-          public boolean holdsText() {
-            return true; // nothing of the answer before the decision
-          }
-
-          @Override
-          public CompletionStage<StreamDecision> review(Answer answer) {
-            List<Call> calls = new ArrayList<>();
-            for (OutputText o : answer.outputs()) {
-              String tool = answer.toolNames().getOrDefault(o.key(), "");
-              if (o.channel() == OutputChannel.TOOL_ARGUMENTS && sensitive(tool, o.text())) {
-                calls.add(new Call(o.key(), tool, o.text()));
+        StreamReview.of(
+            0, // the calls are whole only at the end
+            true, // nothing of the answer before the decision
+            answer -> {
+              List<Call> calls = new ArrayList<>();
+              for (OutputText o : answer.outputs()) {
+                String tool = answer.toolNames().getOrDefault(o.key(), "");
+                if (o.channel() == OutputChannel.TOOL_ARGUMENTS && sensitive(tool, o.text())) {
+                  calls.add(new Call(o.key(), tool, o.text()));
+                }
               }
-            }
-            return refused(request, calls)
-                .thenApply(
-                    refused ->
-                        refused.isEmpty()
-                            ? StreamDecision.pass()
-                            : StreamDecision.block(
-                                settings
-                                    .denied()
-                                    .replace(
-                                        "{tools}",
-                                        String.join(
-                                            ", ", refused.stream().map(Call::tool).toList()))));
-          }
-        });
+              return refused(request, calls)
+                  .thenApply(
+                      refused ->
+                          refused.isEmpty()
+                              ? StreamDecision.pass()
+                              : StreamDecision.block(
+                                  settings
+                                      .denied()
+                                      .replace(
+                                          "{tools}",
+                                          String.join(
+                                              ", ", refused.stream().map(Call::tool).toList()))));
+            }));
   }
 
   @Override

@@ -123,35 +123,25 @@ public final class ModerationFilter extends BaseFilter {
     }
     String prompt = lastUserText(request);
     return Optional.of(
-        new StreamReview() {
-          @Override
-          public int cadence() {
-            return settings.streamCadence();
-          }
-
-          @Override
-          public boolean holdsText() {
-            return settings.streamHold();
-          }
-
-          @Override
-          public CompletionStage<StreamDecision> review(Answer answer) {
-            String text = answer.text(OutputChannel.CONTENT);
-            if (text.isBlank()) {
-              return CompletableFuture.completedFuture(StreamDecision.pass());
-            }
-            return judged(Moderator.Kind.RESPONSE, prompt, text)
-                .thenApply(
-                    j -> {
-                      Verdict v = verdict(j, true);
-                      return switch (v.kind()) {
-                        case BLOCK -> StreamDecision.block(v.reason());
-                        case ALERT -> StreamDecision.alert(v.reason());
-                        default -> StreamDecision.pass();
-                      };
-                    });
-          }
-        });
+        StreamReview.of(
+            settings.streamCadence(),
+            settings.streamHold(),
+            answer -> {
+              String text = answer.text(OutputChannel.CONTENT);
+              if (text.isBlank()) {
+                return CompletableFuture.completedFuture(StreamDecision.pass());
+              }
+              return judged(Moderator.Kind.RESPONSE, prompt, text)
+                  .thenApply(
+                      j -> {
+                        Verdict v = verdict(j, true);
+                        return switch (v.kind()) {
+                          case BLOCK -> StreamDecision.block(v.reason());
+                          case ALERT -> StreamDecision.alert(v.reason());
+                          default -> StreamDecision.pass();
+                        };
+                      });
+            }));
   }
 
   @Override

@@ -144,31 +144,21 @@ public final class SemanticOutputFilter extends BaseFilter {
       return Optional.empty();
     }
     return Optional.of(
-        new StreamReview() {
-          @Override
-          public int cadence() {
-            return settings.streamCadence();
-          }
-
-          @Override
-          public boolean holdsText() {
-            return settings.streamHold();
-          }
-
-          @Override
-          public CompletionStage<StreamDecision> review(Answer answer) {
-            if (!answer.complete() && topicRule(request) >= 0 && settings.exemplars().isEmpty()) {
-              // the start of an answer says little about its topic: only the whole is judged
-              return CompletableFuture.completedFuture(StreamDecision.pass());
-            }
-            return judge(request, answer.text(OutputChannel.CONTENT), answer.complete())
-                .thenApply(
-                    f ->
-                        f.code().isEmpty()
-                            ? StreamDecision.pass()
-                            : StreamDecision.block(f.reason()));
-          }
-        });
+        StreamReview.of(
+            settings.streamCadence(),
+            settings.streamHold(),
+            answer -> {
+              if (!answer.complete() && topicRule(request) >= 0 && settings.exemplars().isEmpty()) {
+                // the start of an answer says little about its topic: only the whole is judged
+                return CompletableFuture.completedFuture(StreamDecision.pass());
+              }
+              return judge(request, answer.text(OutputChannel.CONTENT), answer.complete())
+                  .thenApply(
+                      f ->
+                          f.code().isEmpty()
+                              ? StreamDecision.pass()
+                              : StreamDecision.block(f.reason()));
+            }));
   }
 
   CompletionStage<Finding> judge(RequestView request, String text) {
