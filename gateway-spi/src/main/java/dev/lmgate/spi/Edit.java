@@ -9,8 +9,8 @@ import java.util.Objects;
  * replaced where the view's pointer says it lives ({@link Replace}); the system prompt and tool
  * calls, which each API keeps in its own place, are changed by name ({@link PlaceSystem}, {@link
  * WithdrawToolCalls}) and the route's dialect codec applies them. The core applies a verdict's
- * edits in order and re-serializes the body only when there is at least one; since placing a
- * system prompt may move the messages after it, a filter lists its {@link Replace} edits first.
+ * edits in order and re-serializes the body only when there is at least one; since placing a system
+ * prompt may move the messages after it, a filter lists its {@link Replace} edits first.
  */
 public sealed interface Edit {
 
@@ -37,8 +37,8 @@ public sealed interface Edit {
   }
 
   /**
-   * Put the gateway's system text where the request's API keeps the system prompt (a leading
-   * {@code system} message, {@code system}, {@code instructions}, {@code system_prompt}).
+   * Put the gateway's system text where the request's API keeps the system prompt (a leading {@code
+   * system} message, {@code system}, {@code instructions}, {@code system_prompt}).
    *
    * @param text the gateway's text
    * @param client what becomes of a system prompt the client sent
@@ -61,9 +61,9 @@ public sealed interface Edit {
   }
 
   /**
-   * Take tool calls out of a whole answer and say why in the answer's text. An answer left with
-   * no call ends as a plain reply (OpenAI {@code finish_reason: "stop"}, Anthropic {@code
-   * stop_reason: "end_turn"}), so that the client does not wait for a call it will not get.
+   * Take tool calls out of a whole answer and say why in the answer's text. An answer left with no
+   * call ends as a plain reply (OpenAI {@code finish_reason: "stop"}, Anthropic {@code stop_reason:
+   * "end_turn"}), so that the client does not wait for a call it will not get.
    *
    * @param keys the calls, named by the {@link OutputText#key()} of their arguments
    * @param note the text the answer carries instead
