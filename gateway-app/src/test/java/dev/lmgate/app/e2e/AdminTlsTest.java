@@ -3,10 +3,7 @@ package dev.lmgate.app.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
-import dev.lmgate.simulator.Fixtures;
-import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.ConfigException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,9 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,90 +29,56 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminTlsTest {
   static final String METRICS_TOKEN = "metrics-" + System.nanoTime();
   static final String ADMIN_TOKEN = "admin-" + System.nanoTime();
+  static final Map<String, String> ENV =
+      Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "METRICS_TOKEN", METRICS_TOKEN);
   @TempDir Path tmp;
-  LmStudioSimulator sim;
-  Gateway gw;
 
-  String config(String adminExtra) {
+  static String config(String adminExtra) {
     return """
         server: {port: 0, access-log: false}
         admin:
           port: 0
           token: "${secret:env:ADMIN_TOKEN}"
         %s
-        upstream: {url: "%s"}
+        upstream: {url: "{simulator}"}
         filters: [{id: kill-switch}]
         """
-        .formatted(adminExtra, sim.baseUrl());
+        .formatted(adminExtra);
   }
 
-  Gateway start(String yaml) throws Exception {
-    Path file = tmp.resolve("gateway.yaml");
-    Files.writeString(file, yaml);
-    ConfigLoader loader =
-        new ConfigLoader(Map.of("ADMIN_TOKEN", ADMIN_TOKEN, "METRICS_TOKEN", METRICS_TOKEN)::get);
-    return new Gateway(loader.load(file), file, loader, s -> {}).start();
-  }
+  @RegisterExtension
+  static final GatewayExtension tlsAdmin =
+      GatewayExtension.config(
+              config("  tls: {certificate: \"{tls.certificate}\", key: \"{tls.key}\"}"))
+          .tls()
+          .env(ENV);
 
-  @BeforeEach
-  void setUp() throws Exception {
-    sim = new LmStudioSimulator(Fixtures.locate());
-    sim.start(0);
-    makeCertificate(tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
-  }
+  @RegisterExtension
+  static final GatewayExtension metricsToken =
+      GatewayExtension.config(
+              config("  metrics-auth: token\n  metrics-token: \"${secret:env:METRICS_TOKEN}\""))
+          .env(ENV);
 
-  @AfterEach
-  void tearDown() {
-    if (gw != null) {
-      gw.close();
-    }
-    sim.close();
-  }
-
-  static void makeCertificate(Path cert, Path key) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "1",
-                "-subj",
-                "/CN=lmgate-admin",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1")
-            .redirectErrorStream(true)
-            .start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(out).isZero();
-  }
+  @RegisterExtension
+  static final GatewayExtension metricsOpen = GatewayExtension.config(config("")).env(ENV);
 
   HttpClient https() throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(
         null,
         new javax.net.ssl.TrustManager[] {
-          dev.lmgate.core.tls.UpstreamTls.trusting(tmp.resolve("cert.pem"))
+          dev.lmgate.core.tls.UpstreamTls.trusting(tlsAdmin.tlsCertificate())
         },
         null);
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ctx).build();
   }
 
-  HttpResponse<String> get(HttpClient c, String scheme, String path, String bearer)
+  static HttpResponse<String> get(
+      GatewayExtension gw, HttpClient c, String scheme, String path, String bearer)
       throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(
-                URI.create(scheme + "://127.0.0.1:" + gw.adminAddress().getPort() + path))
+                URI.create(scheme + "://127.0.0.1:" + gw.gateway().adminAddress().getPort() + path))
             .timeout(Duration.ofSeconds(30));
     if (bearer != null) {
       b.header("authorization", "Bearer " + bearer);
@@ -126,7 +88,7 @@ class AdminTlsTest {
 
   /** What the admin port writes back to a plaintext HTTP request, up to its first 64 bytes. */
   String plaintextAnswer() throws Exception {
-    try (Socket s = new Socket("127.0.0.1", gw.adminAddress().getPort())) {
+    try (Socket s = new Socket("127.0.0.1", tlsAdmin.gateway().adminAddress().getPort())) {
       s.setSoTimeout(30_000);
       OutputStream out = s.getOutputStream();
       out.write(
@@ -143,28 +105,18 @@ class AdminTlsTest {
 
   @Test
   void theAdminPortSpeaksOnlyTlsWithTheConfiguredCertificate() throws Exception {
-    gw =
-        start(
-            config(
-                "  tls: {certificate: \"%s\", key: \"%s\"}"
-                    .formatted(tmp.resolve("cert.pem"), tmp.resolve("key.pem"))));
     HttpClient c = https();
-    assertThat(get(c, "https", "/healthz", null).statusCode()).isEqualTo(200);
-    assertThat(get(c, "https", "/readyz", null).statusCode()).isEqualTo(200);
-    assertThat(get(c, "https", "/keys", ADMIN_TOKEN).statusCode()).isEqualTo(409);
-    assertThat(gw.adminTls()).isNotNull();
+    assertThat(get(tlsAdmin, c, "https", "/healthz", null).statusCode()).isEqualTo(200);
+    assertThat(get(tlsAdmin, c, "https", "/readyz", null).statusCode()).isEqualTo(200);
+    assertThat(get(tlsAdmin, c, "https", "/keys", ADMIN_TOKEN).statusCode()).isEqualTo(409);
+    assertThat(tlsAdmin.gateway().adminTls()).isNotNull();
     assertThat(plaintextAnswer()).as("no HTTP over plaintext").doesNotContain("HTTP/1.1");
   }
 
   @Test
   void theCliProbesAndOperatesATlsAdminPortTrustingTheGivenCa() throws Exception {
-    gw =
-        start(
-            config(
-                "  tls: {certificate: \"%s\", key: \"%s\"}"
-                    .formatted(tmp.resolve("cert.pem"), tmp.resolve("key.pem"))));
-    String base = "https://127.0.0.1:" + gw.adminAddress().getPort();
-    String ca = tmp.resolve("cert.pem").toString();
+    String base = "https://127.0.0.1:" + tlsAdmin.gateway().adminAddress().getPort();
+    String ca = tlsAdmin.tlsCertificate().toString();
     assertThat(
             dev.lmgate.app.cli.KeysCommandTest.lmgate(
                     "health", "--url", base + "/readyz", "--ca-file", ca)
@@ -192,36 +144,36 @@ class AdminTlsTest {
 
   @Test
   void withMetricsAuthTokenScrapersNeedTheMetricsTokenAndTheAdminTokenIsNotIt() throws Exception {
-    gw = start(config("  metrics-auth: token\n  metrics-token: \"${secret:env:METRICS_TOKEN}\""));
     HttpClient c = HttpClient.newHttpClient();
-    HttpResponse<String> anonymous = get(c, "http", "/metrics", null);
+    HttpResponse<String> anonymous = get(metricsToken, c, "http", "/metrics", null);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(anonymous.body()).startsWith("{\"error\":").contains("metrics token");
-    assertThat(get(c, "http", "/metrics", ADMIN_TOKEN).statusCode()).isEqualTo(401);
-    HttpResponse<String> scraped = get(c, "http", "/metrics", METRICS_TOKEN);
+    assertThat(get(metricsToken, c, "http", "/metrics", ADMIN_TOKEN).statusCode()).isEqualTo(401);
+    HttpResponse<String> scraped = get(metricsToken, c, "http", "/metrics", METRICS_TOKEN);
     assertThat(scraped.statusCode()).isEqualTo(200);
     assertThat(scraped.body()).contains("lmgate_");
-    assertThat(get(c, "http", "/healthz", null).statusCode())
+    assertThat(get(metricsToken, c, "http", "/healthz", null).statusCode())
         .as("probes stay open for the orchestrator")
         .isEqualTo(200);
   }
 
   @Test
   void metricsAreOpenByDefault() throws Exception {
-    gw = start(config(""));
-    HttpResponse<String> scraped = get(HttpClient.newHttpClient(), "http", "/metrics", null);
+    HttpResponse<String> scraped =
+        get(metricsOpen, HttpClient.newHttpClient(), "http", "/metrics", null);
     assertThat(scraped.statusCode()).isEqualTo(200);
     assertThat(scraped.body()).contains("lmgate_");
   }
 
   @Test
   void metricsAuthTokenWithoutAMetricsTokenIsAConfigError() throws Exception {
+    String upstream = metricsOpen.simulator().baseUrl();
     Path file = tmp.resolve("bad.yaml");
-    Files.writeString(file, config("  metrics-auth: token"));
+    Files.writeString(file, config("  metrics-auth: token").replace("{simulator}", upstream));
     assertThatThrownBy(() -> new ConfigLoader(k -> null).load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("admin.metrics-token");
-    Files.writeString(file, config("  metrics-auth: sometimes"));
+    Files.writeString(file, config("  metrics-auth: sometimes").replace("{simulator}", upstream));
     assertThatThrownBy(() -> new ConfigLoader(k -> null).load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("none or token");

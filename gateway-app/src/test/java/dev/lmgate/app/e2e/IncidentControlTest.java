@@ -9,15 +9,10 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import dev.lmgate.app.Gateway;
 import dev.lmgate.app.cli.KeysCommandTest;
-import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.filters.auth.FileKeyStore;
 import dev.lmgate.filters.auth.KeyAdmin;
-import dev.lmgate.simulator.Fixtures;
-import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.SecurityEvent;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,10 +21,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,57 +34,45 @@ class IncidentControlTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TOKEN = "admin-token-" + System.nanoTime();
   @TempDir Path tmp;
-  LmStudioSimulator sim;
-  Gateway gw;
-  FileKeyStore store;
   KeyAdmin.Issued developer;
   KeyAdmin.Issued administrator;
-  final List<SecurityEvent> events = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newHttpClient();
 
-  @BeforeEach
-  void start() throws Exception {
-    sim = new LmStudioSimulator(Fixtures.locate());
-    sim.start(0);
-    Path keys = tmp.resolve("keys.json");
-    store = FileKeyStore.open(keys, "", false);
-    KeyAdmin admin = new KeyAdmin(store, Clock.systemUTC());
-    developer = admin.create("dev", "", List.of("developer"), List.of(), null);
-    administrator = admin.create("ops", "", List.of("admin"), List.of(), null);
-    ConfigLoader loader = new ConfigLoader(k -> "ADMIN_TOKEN".equals(k) ? TOKEN : null);
-    loader.environment().attach(events::add);
-    String yaml =
-        """
-        server: {port: 0, access-log: false}
-        admin: {port: 0, token: "${secret:env:ADMIN_TOKEN}"}
-        upstream: {url: "%s"}
-        filters:
-          - id: authenticate
-            api-keys: {store: "%s"}
-          - id: kill-switch
-          - id: anomaly-detection
-            window: 1m
-            blocked-requests: 3
-            suspend: 1m
-          - id: authorize
-            roles:
-              developer: {routes: ["openai-*"], models: ["qwen/*", "google/*"]}
-              admin: {routes: ["*"], models: ["*"]}
-        """
-            .formatted(sim.baseUrl(), keys.toString().replace("\\", "/"));
-    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
-  }
+  /** A gateway per test: lockdowns, kills and anomaly counts never carry over. */
+  @RegisterExtension
+  final GatewayExtension gateway =
+      GatewayExtension.config(
+              """
+              server: {port: 0, access-log: false}
+              admin: {port: 0, token: "${secret:env:ADMIN_TOKEN}"}
+              upstream: {url: "{simulator}"}
+              filters:
+                - id: authenticate
+                  api-keys: {store: "{dir}/keys.json"}
+                - id: kill-switch
+                - id: anomaly-detection
+                  window: 1m
+                  blocked-requests: 3
+                  suspend: 1m
+                - id: authorize
+                  roles:
+                    developer: {routes: ["openai-*"], models: ["qwen/*", "google/*"]}
+                    admin: {routes: ["*"], models: ["*"]}
+              """)
+          .env(Map.of("ADMIN_TOKEN", TOKEN))
+          .beforeStart(this::createKeys);
 
-  @AfterEach
-  void stop() {
-    gw.close();
-    sim.close();
-    store.close();
+  void createKeys(Path dir) throws Exception {
+    try (FileKeyStore store = FileKeyStore.open(dir.resolve("keys.json"), "", false)) {
+      KeyAdmin admin = new KeyAdmin(store, Clock.systemUTC());
+      developer = admin.create("dev", "", List.of("developer"), List.of(), null);
+      administrator = admin.create("ops", "", List.of("admin"), List.of(), null);
+    }
   }
 
   OpenAIClient client(String key) {
     return OpenAIOkHttpClient.builder()
-        .baseUrl("http://127.0.0.1:" + gw.address().getPort() + "/v1")
+        .baseUrl(gateway.url("/v1").toString())
         .apiKey(key)
         .maxRetries(0)
         .timeout(Duration.ofSeconds(10))
@@ -110,7 +92,7 @@ class IncidentControlTest {
 
   HttpResponse<String> admin(String method, String path, String body) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminAddress().getPort() + path))
+        HttpRequest.newBuilder(gateway.adminUrl(path))
             .timeout(Duration.ofSeconds(5))
             .header("authorization", "Bearer " + TOKEN)
             .header("x-lmgate-operator", "alice")
@@ -131,7 +113,7 @@ class IncidentControlTest {
     System.arraycopy(args, 0, all, 1, args.length);
     all[0] = "incident";
     all[args.length + 1] = "--admin";
-    all[args.length + 2] = "http://127.0.0.1:" + gw.adminAddress().getPort();
+    all[args.length + 2] = gateway.adminUrl("").toString();
     all[args.length + 3] = "--token-file";
     all[args.length + 4] = tokenFile.toString();
     all[args.length + 5] = "--operator=bob";
@@ -160,7 +142,7 @@ class IncidentControlTest {
 
     assertThat(cli("unlock").out()).contains("lockdown: off");
     assertThat(ask(dev, "qwen/qwen3-4b-2507")).isNotEmpty();
-    assertThat(events)
+    assertThat(gateway.securityEvents())
         .filteredOn(e -> e.type() == SecurityEvent.Type.INCIDENT_CONTROL)
         .extracting(SecurityEvent::reason, SecurityEvent::principalId)
         .containsExactly(
@@ -218,9 +200,7 @@ class IncidentControlTest {
     assertThat(admin("POST", "/incident/lockdown", "{not json").statusCode()).isEqualTo(400);
     HttpResponse<String> anonymous =
         http.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        "http://127.0.0.1:" + gw.adminAddress().getPort() + "/incident/lockdown"))
+            HttpRequest.newBuilder(gateway.adminUrl("/incident/lockdown"))
                 .POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -242,7 +222,7 @@ class IncidentControlTest {
         .isInstanceOfSatisfying(
             PermissionDeniedException.class, e -> assertThat(e.getMessage()).contains("suspended"));
     assertThat(ask(client(administrator.key()), "qwen/qwen3-4b-2507")).isNotEmpty();
-    assertThat(events)
+    assertThat(gateway.securityEvents())
         .filteredOn(e -> e.type() == SecurityEvent.Type.ANOMALY)
         .singleElement()
         .satisfies(

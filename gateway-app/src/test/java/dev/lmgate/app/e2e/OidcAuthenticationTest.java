@@ -14,10 +14,6 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import dev.lmgate.app.Gateway;
-import dev.lmgate.app.config.ConfigLoader;
-import dev.lmgate.app.config.GatewayEnvironment;
-import dev.lmgate.simulator.Fixtures;
 import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.SecurityEvent;
 import dev.lmgate.testkit.Eventually;
@@ -31,13 +27,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * OIDC bearer tokens against a real OIDC server (mock-oauth2-server): good tokens pass with their
@@ -45,55 +41,54 @@ import org.junit.jupiter.api.Test;
  * policy forbids.
  */
 class OidcAuthenticationTest {
-  static MockOAuth2Server idp;
-  static LmStudioSimulator lmStudio;
-  static Gateway gateway;
+  /** Started as the class loads: the gateway's config names its issuer. */
+  static final MockOAuth2Server idp = startedIdp();
+
+  static final String issuer = idp.issuerUrl("default").toString();
 
   /** The system clock, moved by tests to make real tokens expired or not yet valid. */
   static final FakeClock clock = FakeClock.shiftedSystem();
 
-  static final LinkedBlockingQueue<SecurityEvent> events = new LinkedBlockingQueue<>();
-  static final LinkedBlockingQueue<dev.lmgate.spi.ExchangeSummary> exchanges =
-      new LinkedBlockingQueue<>();
   static final HttpClient http = HttpClient.newHttpClient();
-  static String issuer;
 
-  @BeforeAll
-  static void start() throws Exception {
-    idp = new MockOAuth2Server();
-    idp.start(InetAddress.getByName("127.0.0.1"), 0);
-    issuer = idp.issuerUrl("default").toString();
-    lmStudio = new LmStudioSimulator(Fixtures.locate());
-    lmStudio.start(0);
-    String yaml =
-        """
-        server: {port: 0, access-log: false}
-        admin: {enabled: false}
-        upstream: {url: %s}
-        filters:
-          - id: authenticate
-            oidc:
-              - issuer: %s
-                audience: lmgate
-                algorithms: [RS256, ES256]
-                clock-skew: 30s
-                jwks-min-refresh: 1s
-          - id: authorize
-            mfa: {methods: [mfa, otp]}
-            roles:
-              developer:
-                routes: ["openai-*", "native-v1-chat"]
-                models: ["qwen/*"]
-              admin:
-                routes: ["*"]
-                models: ["*"]
-                model-management: true
-                require-mfa: true
-        """
-            .formatted(lmStudio.baseUrl(), issuer);
-    ConfigLoader loader = new ConfigLoader(k -> null, new GatewayEnvironment(clock));
-    gateway = new Gateway(loader.parse(yaml), null, loader, new Events()).start();
-    awaitIssuerKeys();
+  @RegisterExtension
+  static final GatewayExtension gateway =
+      GatewayExtension.config(
+              """
+              server: {port: 0, access-log: false}
+              admin: {enabled: false}
+              upstream: {url: "{simulator}"}
+              filters:
+                - id: authenticate
+                  oidc:
+                    - issuer: %s
+                      audience: lmgate
+                      algorithms: [RS256, ES256]
+                      clock-skew: 30s
+                      jwks-min-refresh: 1s
+                - id: authorize
+                  mfa: {methods: [mfa, otp]}
+                  roles:
+                    developer:
+                      routes: ["openai-*", "native-v1-chat"]
+                      models: ["qwen/*"]
+                    admin:
+                      routes: ["*"]
+                      models: ["*"]
+                      model-management: true
+                      require-mfa: true
+              """
+                  .formatted(issuer))
+          .clock(clock);
+
+  static MockOAuth2Server startedIdp() {
+    MockOAuth2Server server = new MockOAuth2Server();
+    try {
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+    return server;
   }
 
   /**
@@ -101,8 +96,9 @@ class OidcAuthenticationTest {
    * that fetch can fail, and a failed fetch is retried only after {@code jwks-min-refresh}. The
    * tests here are about what a verified token may do, so they start once a token is accepted.
    */
+  @BeforeAll
   static void awaitIssuerKeys() throws Exception {
-    URI models = URI.create("http://127.0.0.1:" + gateway.address().getPort() + "/v1/models");
+    URI models = gateway.url("/v1/models");
     assertThat(
             Eventually.within(
                 Duration.ofSeconds(30),
@@ -122,38 +118,16 @@ class OidcAuthenticationTest {
                 }))
         .as("the gateway accepts a token once it has the issuer's keys")
         .isTrue();
-    while (lmStudio.pendingRequests() > 0) {
-      lmStudio.takeRequest();
-    }
-  }
-
-  static final class Events implements dev.lmgate.spi.ExchangeListener {
-    @Override
-    public void onExchange(dev.lmgate.spi.ExchangeSummary summary) {
-      exchanges.add(summary);
-    }
-
-    @Override
-    public void onSecurityEvent(SecurityEvent event) {
-      events.add(event);
-    }
   }
 
   @AfterAll
-  static void stop() {
-    gateway.close();
-    lmStudio.close();
+  static void stopIdp() {
     idp.shutdown();
   }
 
   @BeforeEach
-  void reset() throws InterruptedException {
+  void resetClock() {
     clock.shiftTo(Duration.ZERO);
-    events.clear();
-    exchanges.clear();
-    while (lmStudio.pendingRequests() > 0) {
-      lmStudio.takeRequest();
-    }
   }
 
   static String token(String subject, String audience, Map<String, Object> claims) {
@@ -167,7 +141,7 @@ class OidcAuthenticationTest {
   HttpResponse<String> send(String method, String path, String token, String body)
       throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.address().getPort() + path))
+        HttpRequest.newBuilder(gateway.url(path))
             .timeout(Duration.ofSeconds(10))
             .header("content-type", "application/json")
             .method(
@@ -192,7 +166,7 @@ class OidcAuthenticationTest {
   /** The reason code of the next authentication failure event. */
   String failureReason() throws InterruptedException {
     while (true) {
-      SecurityEvent e = events.poll(5, TimeUnit.SECONDS);
+      SecurityEvent e = gateway.securityEvents().poll(5, TimeUnit.SECONDS);
       assertThat(e).as("a security event").isNotNull();
       if (e.type() == SecurityEvent.Type.AUTHENTICATION_FAILED
           || e.type() == SecurityEvent.Type.AUTHORIZATION_DENIED) {
@@ -207,13 +181,14 @@ class OidcAuthenticationTest {
     HttpResponse<String> r = chat(t);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("chat.completion");
-    LmStudioSimulator.Received seen = lmStudio.takeRequest();
+    LmStudioSimulator.Received seen = gateway.simulator().takeRequest();
     assertThat(seen.headers().get("authorization")).isNull();
     // the exchange's own record names who called; a success is no separate security event
-    dev.lmgate.spi.ExchangeSummary ok = exchanges.poll(5, TimeUnit.SECONDS);
-    assertThat(ok).isNotNull();
+    dev.lmgate.spi.ExchangeSummary ok = gateway.nextExchange();
     assertThat(ok.principal().id()).isEqualTo("jwt:" + issuer + "#alice");
-    assertThat(events).as("security events by the time the exchange ended").isEmpty();
+    assertThat(gateway.securityEvents())
+        .as("security events by the time the exchange ended")
+        .isEmpty();
   }
 
   @Test
@@ -272,7 +247,7 @@ class OidcAuthenticationTest {
           .doesNotContain("signature");
       assertThat(failureReason()).as(a.name()).isEqualTo(a.reason());
     }
-    assertThat(lmStudio.pendingRequests()).as("nothing reached LM Studio").isZero();
+    assertThat(gateway.simulator().pendingRequests()).as("nothing reached LM Studio").isZero();
   }
 
   @Test
@@ -280,10 +255,10 @@ class OidcAuthenticationTest {
       throws Exception {
     String t = developerToken();
     assertThat(chat(t).statusCode()).as("verified once, then remembered").isEqualTo(200);
-    lmStudio.takeRequest();
+    gateway.simulator().takeRequest();
     clock.shiftTo(Duration.ofHours(1).plusSeconds(20)); // expired 20 s ago: within the 30 s skew
     assertThat(chat(t).statusCode()).isEqualTo(200);
-    lmStudio.takeRequest();
+    gateway.simulator().takeRequest();
     clock.shiftTo(Duration.ofHours(1).plusMinutes(1));
     assertThat(chat(t).statusCode()).isEqualTo(401);
     assertThat(failureReason()).isEqualTo("token_expired");
@@ -291,7 +266,7 @@ class OidcAuthenticationTest {
     String u = developerToken();
     clock.shiftTo(Duration.ZERO);
     assertThat(chat(u).statusCode()).isEqualTo(200);
-    lmStudio.takeRequest();
+    gateway.simulator().takeRequest();
     clock.shiftTo(
         Duration.ofMinutes(-5)); // issued (and valid from) 5 minutes in the gateway's future
     assertThat(chat(u).statusCode()).isEqualTo(401);
@@ -329,7 +304,7 @@ class OidcAuthenticationTest {
       HttpResponse<String> r = send("POST", path, dev, "{}");
       assertThat(r.statusCode()).as(path).isIn(400, 404);
     }
-    assertThat(lmStudio.pendingRequests()).as("nothing reached LM Studio").isZero();
+    assertThat(gateway.simulator().pendingRequests()).as("nothing reached LM Studio").isZero();
   }
 
   @Test
@@ -337,7 +312,7 @@ class OidcAuthenticationTest {
     HttpResponse<String> r = send("GET", "/v1/models", developerToken(), null);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("qwen/").doesNotContain("gpt-oss");
-    lmStudio.takeRequest();
+    gateway.simulator().takeRequest();
     assertThat(send("GET", "/v1/models/openai/gpt-oss-20b", developerToken(), null).statusCode())
         .isEqualTo(403);
   }

@@ -21,6 +21,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ProxyFidelityTest {
   @RegisterExtension static final GatewayExtension gw = new GatewayExtension("filters: []\n");
 
+  /** A second gateway, pointed at a port where nothing listens. */
+  @RegisterExtension
+  static final GatewayExtension down =
+      GatewayExtension.config(
+          """
+          server: {port: 0, access-log: false}
+          admin: {enabled: false}
+          upstream: {url: "http://127.0.0.1:9"}
+          """);
+
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final Fixtures fixtures = Fixtures.locate();
 
@@ -162,18 +172,12 @@ class ProxyFidelityTest {
 
   @Test
   void lmStudioDownGivesA502InTheApisShape() throws Exception {
-    // A second gateway pointed at a port where nothing listens.
-    try (var down = GatewayExtension.startGateway("", "http://127.0.0.1:9", s -> {})) {
-      HttpResponse<String> res =
-          http.send(
-              HttpRequest.newBuilder(
-                      java.net.URI.create(
-                          "http://127.0.0.1:" + down.address().getPort() + "/v1/models"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(res.statusCode()).isEqualTo(502);
-      assertThat(res.body()).contains("\"code\":\"upstream_error\"").contains("not reachable");
-    }
+    HttpResponse<String> res =
+        http.send(
+            HttpRequest.newBuilder(down.url("/v1/models")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(res.statusCode()).isEqualTo(502);
+    assertThat(res.body()).contains("\"code\":\"upstream_error\"").contains("not reachable");
   }
 
   /** Writes raw bytes and reads until the gateway closes or 2 s pass. */

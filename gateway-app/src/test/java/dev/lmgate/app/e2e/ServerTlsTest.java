@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.lmgate.app.Gateway;
 import dev.lmgate.app.config.ConfigLoader;
-import dev.lmgate.simulator.Fixtures;
-import dev.lmgate.simulator.LmStudioSimulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,9 +20,8 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,36 +30,25 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerTlsTest {
   @TempDir Path tmp;
-  LmStudioSimulator sim;
-  Gateway gw;
 
-  @BeforeEach
-  void start() throws Exception {
-    sim = new LmStudioSimulator(Fixtures.locate());
-    sim.start(0);
-    makeCertificate("first", tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
-    ConfigLoader loader = new ConfigLoader(k -> null);
-    String yaml =
-        "server:\n  port: 0\n  access-log: false\n  tls:\n    certificate: "
-            + tmp.resolve("cert.pem")
-            + "\n    key: "
-            + tmp.resolve("key.pem")
-            + "\n    reload-check: 1h\nadmin:\n  enabled: false\nupstream:\n  url: "
-            + sim.baseUrl()
-            + "\n";
-    gw = new Gateway(loader.parse(yaml), null, loader, s -> {}).start();
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-    sim.close();
-  }
+  /** A gateway per test: the tests rotate its certificate. */
+  @RegisterExtension
+  final GatewayExtension gw =
+      GatewayExtension.config(
+              """
+              server:
+                port: 0
+                access-log: false
+                tls: {certificate: "{tls.certificate}", key: "{tls.key}", reload-check: 1h}
+              admin: {enabled: false}
+              upstream: {url: "{simulator}"}
+              """)
+          .tls();
 
   /** A self-signed P-256 certificate for 127.0.0.1 whose subject names {@code tag}. */
-  void makeCertificate(String tag, Path cert, Path key) throws Exception {
-    Path c = tmp.resolve(tag + ".cert.tmp");
-    Path k = tmp.resolve(tag + ".key.tmp");
+  static void makeCertificate(String tag, Path cert, Path key) throws Exception {
+    Path c = cert.resolveSibling(tag + ".cert.tmp");
+    Path k = key.resolveSibling(tag + ".key.tmp");
     run(
         "openssl",
         "req",
@@ -103,7 +89,8 @@ class ServerTlsTest {
     return ctx;
   }
 
-  HttpResponse<String> get(SSLContext ctx, String protocol, String path) throws Exception {
+  static HttpResponse<String> get(Gateway g, SSLContext ctx, String protocol, String path)
+      throws Exception {
     SSLParameters params = new SSLParameters();
     params.setProtocols(new String[] {protocol});
     HttpClient c =
@@ -113,15 +100,15 @@ class ServerTlsTest {
             .sslParameters(params)
             .build();
     return c.send(
-        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + gw.address().getPort() + path))
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + g.address().getPort() + path))
             .timeout(Duration.ofSeconds(10))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
-  String subjectSeenBy(SSLContext ctx) throws Exception {
+  static String subjectSeenBy(Gateway g, SSLContext ctx) throws Exception {
     try (SSLSocket s =
-        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", gw.address().getPort())) {
+        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", g.address().getPort())) {
       s.startHandshake();
       Certificate[] chain = s.getSession().getPeerCertificates();
       return ((X509Certificate) chain[0]).getSubjectX500Principal().getName();
@@ -130,10 +117,10 @@ class ServerTlsTest {
 
   @Test
   void tls13And12AreAcceptedAndOlderProtocolsAndPlaintextAreNot() throws Exception {
-    SSLContext ctx = trusting(tmp.resolve("cert.pem"));
-    assertThat(get(ctx, "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
-    assertThat(get(ctx, "TLSv1.2", "/v1/models").statusCode()).isEqualTo(200);
-    String port = "127.0.0.1:" + gw.address().getPort();
+    SSLContext ctx = trusting(gw.tlsCertificate());
+    assertThat(get(gw.gateway(), ctx, "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
+    assertThat(get(gw.gateway(), ctx, "TLSv1.2", "/v1/models").statusCode()).isEqualTo(200);
+    String port = "127.0.0.1:" + gw.port();
     // openssl as the old client, its own minimum lowered so that only the server can say no.
     String tls11 =
         run("openssl", "s_client", "-connect", port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
@@ -165,7 +152,7 @@ class ServerTlsTest {
     // most a TLS alert record), and the port goes on serving TLS clients.
     byte[] answer = new byte[0];
     boolean reset = false;
-    try (java.net.Socket plain = new java.net.Socket("127.0.0.1", gw.address().getPort())) {
+    try (java.net.Socket plain = new java.net.Socket("127.0.0.1", gw.port())) {
       plain.setSoTimeout(10_000); // a guard against a hang, not a measured time
       plain
           .getOutputStream()
@@ -186,20 +173,18 @@ class ServerTlsTest {
     if (answer.length > 0) {
       assertThat(answer[0]).as("only a TLS alert record").isEqualTo((byte) 0x15);
     }
-    assertThat(get(ctx, "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
+    assertThat(get(gw.gateway(), ctx, "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
   }
 
   @Test
   void aRotatedCertificateServesNewConnectionsWhileAnOpenStreamFinishes() throws Exception {
-    SSLContext first = trusting(tmp.resolve("cert.pem"));
-    sim.pauseBetweenPieces(100); // a stream that stays open across the rotation
+    SSLContext first = trusting(gw.tlsCertificate());
+    gw.simulator().pauseBetweenPieces(100); // a stream that stays open across the rotation
     HttpClient c =
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(first).build();
     var open =
         c.sendAsync(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        "https://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+            HttpRequest.newBuilder(gw.url("/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(30))
                 .header("content-type", "application/json")
                 .POST(
@@ -208,26 +193,26 @@ class ServerTlsTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     Thread.sleep(200); // the stream is under way (its pieces are 100 ms apart)
-    assertThat(subjectSeenBy(first)).isEqualTo("CN=first");
+    assertThat(subjectSeenBy(gw.gateway(), first)).isEqualTo("CN=127.0.0.1");
 
-    makeCertificate("second", tmp.resolve("cert.pem"), tmp.resolve("key.pem"));
+    makeCertificate("second", gw.tlsCertificate(), gw.tlsKey());
     Files.setLastModifiedTime(
-        tmp.resolve("cert.pem"),
+        gw.tlsCertificate(),
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
-    assertThat(gw.tls().reloadIfChanged()).isTrue();
-    SSLContext second = trusting(tmp.resolve("cert.pem"));
-    assertThat(subjectSeenBy(second)).isEqualTo("CN=second");
+    assertThat(gw.gateway().tls().reloadIfChanged()).isTrue();
+    SSLContext second = trusting(gw.tlsCertificate());
+    assertThat(subjectSeenBy(gw.gateway(), second)).isEqualTo("CN=second");
 
     HttpResponse<String> streamed = open.get(30, TimeUnit.SECONDS);
     assertThat(streamed.statusCode()).isEqualTo(200);
     assertThat(streamed.body()).contains("data: [DONE]");
     // A broken pair (key of another certificate) is refused; the current one stays.
-    makeCertificate("third", tmp.resolve("other.pem"), tmp.resolve("key.pem"));
+    makeCertificate("third", gw.dir().resolve("other.pem"), gw.tlsKey());
     Files.setLastModifiedTime(
-        tmp.resolve("key.pem"),
+        gw.tlsKey(),
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10000));
-    assertThat(gw.tls().reloadIfChanged()).isFalse();
-    assertThat(subjectSeenBy(second)).isEqualTo("CN=second");
+    assertThat(gw.gateway().tls().reloadIfChanged()).isFalse();
+    assertThat(subjectSeenBy(gw.gateway(), second)).isEqualTo("CN=second");
   }
 
   @Test
@@ -242,20 +227,16 @@ class ServerTlsTest {
             + "}\n    key: ${secret:file:"
             + key
             + "}\n    reload-check: 1h\nadmin:\n  enabled: false\nupstream:\n  url: "
-            + sim.baseUrl()
+            + gw.simulator().baseUrl()
             + "\n";
-    Gateway first = gw;
     try (Gateway g = new Gateway(loader.parse(yaml), null, loader, x -> {}).start()) {
-      gw = g; // subjectSeenBy and get talk to this gateway
-      assertThat(subjectSeenBy(trusting(cert))).isEqualTo("CN=from-secret");
-      assertThat(get(trusting(cert), "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
+      assertThat(subjectSeenBy(g, trusting(cert))).isEqualTo("CN=from-secret");
+      assertThat(get(g, trusting(cert), "TLSv1.3", "/v1/models").statusCode()).isEqualTo(200);
       makeCertificate("rotated-secret", cert, key);
       assertThat(g.tls().reloadIfChanged()).as("not before the secrets are re-read").isFalse();
       g.secrets().refreshAll();
       assertThat(g.tls().reloadIfChanged()).isTrue();
-      assertThat(subjectSeenBy(trusting(cert))).isEqualTo("CN=rotated-secret");
-    } finally {
-      gw = first;
+      assertThat(subjectSeenBy(g, trusting(cert))).isEqualTo("CN=rotated-secret");
     }
   }
 }
