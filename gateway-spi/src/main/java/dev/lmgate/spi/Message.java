@@ -10,8 +10,8 @@ import java.util.List;
  * @param toolCalls tool calls an assistant message made
  * @param toolCallId for a tool result, the call it answers; otherwise empty
  * @param pointer where the message lives in the body ({@code /messages/2}, {@code /system}, {@code
- *     /instructions}, {@code /input}), so that an error can name what the client should change
- *     (LM Studio's native input items, read as one turn, name their array); empty when unknown
+ *     /instructions}, {@code /input}), so that an error can name what the client should change (LM
+ *     Studio's native input items, read as one turn, name their array); empty when unknown
  */
 public record Message(
     String role,
