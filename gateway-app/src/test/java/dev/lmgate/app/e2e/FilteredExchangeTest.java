@@ -138,6 +138,27 @@ class FilteredExchangeTest {
   }
 
   @Test
+  void aWholeAnswerTheGuardsCannotReadIsRefusedNotPassedUnread() throws Exception {
+    // the model controls its tool arguments: nested past the parser's depth limit, they would
+    // otherwise carry the answer past every response filter
+    String deep = "[".repeat(300) + "\"LAUNCH-0000\"" + "]".repeat(300);
+    gw.simulator()
+        .script(
+            "/v1/chat/completions",
+            Scripted.json(
+                200,
+                "{\"id\":\"c\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+                    + "{\"role\":\"assistant\",\"content\":\"ok\",\"tool_calls\":[{\"id\":\"1\","
+                    + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+                    + deep
+                    + "}}]},\"finish_reason\":\"tool_calls\"}]}"));
+    HttpResponse<String> res = chat("{\"model\":\"m\",\"max_tokens\":10,\"messages\":[]}");
+    assertThat(res.statusCode()).isEqualTo(500);
+    assertThat(res.body()).contains("gateway_error").doesNotContain("LAUNCH");
+    assertThat(gw.nextExchange().decision()).isEqualTo(ExchangeSummary.Decision.BLOCKED_RESPONSE);
+  }
+
+  @Test
   void wholeResponsesAreFilteredToo() throws Exception {
     gw.simulator()
         .script(

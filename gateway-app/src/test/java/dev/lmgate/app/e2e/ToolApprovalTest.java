@@ -247,8 +247,9 @@ class ToolApprovalTest {
   }
 
   /**
-   * Whole answers of the Messages and Responses APIs: before, only chat completions were held, so a
-   * sensitive call in one of these reached the client without anyone's approval.
+   * Whole answers of the Messages and Responses APIs, and a chat call whose arguments the model
+   * wrote as an object: before, only chat calls with string arguments were held, so these reached
+   * the client without anyone's approval.
    */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.CsvSource(
@@ -256,13 +257,19 @@ class ToolApprovalTest {
       value = {
         "/v1/messages|{\"type\":\"message\",\"role\":\"assistant\",\"stop_reason\":\"tool_use\","
             + "\"content\":[{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"get_delivery_date\","
-            + "\"input\":{\"order_id\":\"A-10442\"}}]}|tool_use|end_turn",
+            + "\"input\":{\"order_id\":\"A-10442\"}}]}|tool_use|/stop_reason|end_turn",
         "/v1/responses|{\"object\":\"response\",\"status\":\"completed\",\"output\":["
             + "{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"get_delivery_date\","
-            + "\"arguments\":\"{\\\"order_id\\\":\\\"A-10442\\\"}\"}]}|function_call|completed"
+            + "\"arguments\":\"{\\\"order_id\\\":\\\"A-10442\\\"}\"}]}|function_call|/output/0/type|message",
+        "/v1/chat/completions|{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+            + "\"finish_reason\":\"tool_calls\",\"message\":{\"role\":\"assistant\",\"content\":null,"
+            + "\"tool_calls\":[{\"id\":\"1\",\"type\":\"function\",\"function\":{\"name\":"
+            + "\"get_delivery_date\",\"arguments\":{\"order_id\":\"A-10442\"}}}]}}]}"
+            + "|tool_calls|/choices/0/finish_reason|stop"
       })
   void aWholeAnswerOfEveryToolApiIsHeldAndADeniedCallWithdrawn(
-      String path, String answer, String callType, String endsAs) throws Exception {
+      String path, String answer, String callField, String endField, String endsAs)
+      throws Exception {
     sim.script(path, LmStudioSimulator.Scripted.json(200, answer));
     CompletableFuture<HttpResponse<String>> response =
         http.sendAsync(
@@ -282,8 +289,9 @@ class ToolApprovalTest {
     HttpResponse<String> r = response.get(20, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     JsonNode body = JSON.readTree(r.body());
-    assertThat(r.body()).doesNotContain(callType).contains("did not run get_delivery_date");
-    assertThat(body.path("stop_reason").asText(body.path("status").asText())).isEqualTo(endsAs);
+    assertThat(r.body()).doesNotContain("A-10442").contains("did not run get_delivery_date");
+    assertThat(r.body()).doesNotContain("\"" + callField + "\"");
+    assertThat(body.at(endField).asText()).isEqualTo(endsAs);
   }
 
   @Test

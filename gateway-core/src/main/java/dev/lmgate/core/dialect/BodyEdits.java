@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -78,7 +79,8 @@ public final class BodyEdits {
         messages.remove((int) client.get(k));
       }
     }
-    if (edit.client() == ClientSystem.MERGE && !client.isEmpty()) {
+    // merged only into a leading message: the gateway's text must open the conversation
+    if (edit.client() == ClientSystem.MERGE && !client.isEmpty() && client.get(0) == 0) {
       JsonNode first = messages.get((int) client.get(0));
       JsonNode c = first.get("content");
       if (first.isObject() && c != null && c.isTextual()) {
@@ -113,6 +115,24 @@ public final class BodyEdits {
     }
     body.set(field, TextNode.valueOf(edit.text()));
     return true;
+  }
+
+  /**
+   * OpenAI Responses: {@code instructions}; replacing the client's system prompt also takes out the
+   * {@code system} and {@code developer} items of its {@code input}, which the model reads as
+   * system text too.
+   */
+  static boolean placeInInstructions(ObjectNode body, Edit.PlaceSystem edit) {
+    JsonNode input = body.get("input");
+    if (edit.client() == ClientSystem.REPLACE && input != null && input.isArray()) {
+      for (int i = input.size() - 1; i >= 0; i--) {
+        String role = input.get(i).path("role").asText();
+        if (role.equals("system") || role.equals("developer")) {
+          ((ArrayNode) input).remove(i);
+        }
+      }
+    }
+    return placeInField(body, "instructions", edit, BodyEdits::systemItem);
   }
 
   /** Anthropic's (and LM Studio native's) text block. */
@@ -168,12 +188,15 @@ public final class BodyEdits {
 
   private static final Pattern RESPONSES_TOOL = Pattern.compile("o(\\d{1,9})/tool");
 
+  /** The Responses output items that are calls the client runs. */
+  private static final Set<String> RESPONSES_CALLS = Set.of("function_call", "custom_tool_call");
+
   /**
-   * OpenAI Responses: each named {@code function_call} item leaves {@code output}, and an assistant
-   * message item with the note is added.
+   * OpenAI Responses: each named call item ({@code function_call}, {@code custom_tool_call}) leaves
+   * {@code output}, and an assistant message item with the note is added.
    */
   static boolean withdrawFromOutputItems(ObjectNode body, Edit.WithdrawToolCalls edit) {
-    ArrayNode out = withoutItems(body, "output", RESPONSES_TOOL, "function_call", edit.keys());
+    ArrayNode out = withoutItems(body, "output", RESPONSES_TOOL, RESPONSES_CALLS, edit.keys());
     if (out == null) {
       return false;
     }
@@ -192,7 +215,7 @@ public final class BodyEdits {
    * is added, and an answer left with no call ends its turn ({@code stop_reason: "end_turn"}).
    */
   static boolean withdrawFromContentBlocks(ObjectNode body, Edit.WithdrawToolCalls edit) {
-    ArrayNode c = withoutItems(body, "content", ANTHROPIC_TOOL, "tool_use", edit.keys());
+    ArrayNode c = withoutItems(body, "content", ANTHROPIC_TOOL, Set.of("tool_use"), edit.keys());
     if (c == null) {
       return false;
     }
@@ -209,11 +232,11 @@ public final class BodyEdits {
 
   /**
    * Takes the items the keys name (of the shape {@code pattern}, group 1 the index) out of the
-   * array {@code field}; the array, or null, changing nothing, when a key names no item of {@code
-   * type}.
+   * array {@code field}; the array, or null, changing nothing, when a key names no item of one of
+   * the {@code types}.
    */
   private static ArrayNode withoutItems(
-      ObjectNode body, String field, Pattern pattern, String type, List<String> keys) {
+      ObjectNode body, String field, Pattern pattern, Set<String> types, List<String> keys) {
     JsonNode items = body.path(field);
     TreeSet<Integer> indexes = new TreeSet<>();
     for (String key : keys) {
@@ -222,7 +245,7 @@ public final class BodyEdits {
         return null;
       }
       int i = Integer.parseInt(m.group(1));
-      if (i >= items.size() || !type.equals(items.get(i).path("type").asText())) {
+      if (i >= items.size() || !types.contains(items.get(i).path("type").asText())) {
         return null;
       }
       indexes.add(i);
@@ -241,27 +264,29 @@ public final class BodyEdits {
     for (int i = 0; i < choices.size(); i++) {
       JsonNode calls = choices.get(i).path("message").path("tool_calls");
       for (int j = 0; j < calls.size(); j++) {
-        names.put(i + "/tool/" + j, calls.get(j).path("function").path("name").asText(""));
+        JsonNode call = calls.get(j);
+        JsonNode named = call.has("custom") ? call.path("custom") : call.path("function");
+        names.put(i + "/tool/" + j, named.path("name").asText(""));
       }
     }
     return names;
   }
 
-  /** Responses: each {@code function_call} item's name, by the key of its arguments. */
+  /** Responses: each call item's name, by the key of its arguments. */
   static Map<String, String> toolNamesOfOutputItems(JsonNode body) {
-    return namesOfItems(body.path("output"), "function_call", "o", "/tool");
+    return namesOfItems(body.path("output"), RESPONSES_CALLS, "o", "/tool");
   }
 
   /** Anthropic: each {@code tool_use} block's name, by the key of its input. */
   static Map<String, String> toolNamesOfContentBlocks(JsonNode body) {
-    return namesOfItems(body.path("content"), "tool_use", "b", "");
+    return namesOfItems(body.path("content"), Set.of("tool_use"), "b", "");
   }
 
   private static Map<String, String> namesOfItems(
-      JsonNode items, String type, String keyPrefix, String keySuffix) {
+      JsonNode items, Set<String> types, String keyPrefix, String keySuffix) {
     Map<String, String> names = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
-      if (type.equals(items.get(i).path("type").asText())) {
+      if (types.contains(items.get(i).path("type").asText())) {
         names.put(keyPrefix + i + keySuffix, items.get(i).path("name").asText(""));
       }
     }

@@ -47,12 +47,17 @@ public final class ResponseReader {
       chatTexts(m, i, base, out);
       JsonNode tcs = m.path("tool_calls");
       for (int j = 0; j < tcs.size(); j++) {
-        text(
+        JsonNode call = tcs.get(j);
+        arguments(
             out,
             i + "/tool/" + j,
-            OutputChannel.TOOL_ARGUMENTS,
-            base + "/tool_calls/" + j + "/function/arguments",
-            tcs.get(j).path("function").path("arguments"));
+            base
+                + "/tool_calls/"
+                + j
+                + (call.has("custom") ? "/custom/input" : "/function/arguments"),
+            call.has("custom")
+                ? call.path("custom").path("input")
+                : call.path("function").path("arguments"));
       }
     }
   }
@@ -94,12 +99,9 @@ public final class ResponseReader {
         parts(item, "summary", "o" + index + "/s", OutputChannel.REASONING, base, out);
       }
       case "function_call" ->
-          text(
-              out,
-              "o" + index + "/tool",
-              OutputChannel.TOOL_ARGUMENTS,
-              base + "/arguments",
-              item.path("arguments"));
+          arguments(out, "o" + index + "/tool", base + "/arguments", item.path("arguments"));
+      case "custom_tool_call" ->
+          arguments(out, "o" + index + "/tool", base + "/input", item.path("input"));
       default -> {
         // mcp calls and other items carry no model text the output rules read
       }
@@ -164,6 +166,20 @@ public final class ResponseReader {
       } else {
         text(out, key + k, type.channel(), base + "/" + k + "/" + type.field(), v);
       }
+    }
+  }
+
+  /**
+   * A tool call's arguments: a string where the API puts one; anything else the model made there
+   * (an object, nothing) as its JSON text without a pointer, so that every call is an output the
+   * guards see, and one they cannot rewrite in place is blocked rather than passed.
+   */
+  private static void arguments(List<OutputText> out, String key, String ptr, JsonNode v) {
+    if (v.isTextual()) {
+      out.add(new OutputText(key, OutputChannel.TOOL_ARGUMENTS, ptr, v.asText()));
+    } else {
+      String json = v.isMissingNode() || v.isNull() ? "" : v.toString();
+      out.add(new OutputText(key, OutputChannel.TOOL_ARGUMENTS, "", json));
     }
   }
 

@@ -35,7 +35,7 @@ enum ResponsesCodec implements DialectCodec {
 
   @Override
   public boolean placeSystem(ObjectNode body, Edit.PlaceSystem edit) {
-    return BodyEdits.placeInField(body, "instructions", edit, BodyEdits::systemItem);
+    return BodyEdits.placeInInstructions(body, edit);
   }
 
   @Override

@@ -106,7 +106,14 @@ final class BufferedBody implements ResponseBody {
     body = null;
     JsonNode json = Json.parse(bytes).orElse(null);
     if (json == null) {
-      write(bytes, false);
+      int code = head.status().code();
+      if (code >= 200 && code < 300 && bytes.length > 0) {
+        // An answer the response filters cannot read is not let through unread: a model can
+        // nest its tool arguments past the parser's depth limit to slip a call past them.
+        exchange.respond(Exchange.GATEWAY_ERROR, Decision.BLOCKED_RESPONSE);
+        return;
+      }
+      write(bytes, false); // an error LM Studio wrote as text: no model output in it
       return;
     }
     int status = head.status().code();

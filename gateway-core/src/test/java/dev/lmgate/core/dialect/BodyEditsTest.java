@@ -61,6 +61,36 @@ class BodyEditsTest {
   }
 
   @Test
+  void theGatewayTextOpensTheConversationEvenWhenTheClientsSystemMessageComesLater() {
+    // merged into a late message, the pinned prompt would move to the end, where chat templates
+    // that honour only a leading system message drop it
+    JsonNode merged =
+        edited(
+                CHAT,
+                """
+                {"messages":[{"role":"user","content":"hi"},{"role":"system","content":"late"}]}""",
+                place(ClientSystem.MERGE))
+            .get("messages");
+    assertThat(merged).hasSize(3);
+    assertThat(merged.get(0).toString()).isEqualTo("{\"role\":\"system\",\"content\":\"GATEWAY\"}");
+    assertThat(merged.get(2).path("content").asText()).isEqualTo("late");
+  }
+
+  @Test
+  void replacingOnResponsesAlsoTakesTheClientsSystemItemsOutOfInput() {
+    JsonNode replaced =
+        edited(
+            RESPONSES,
+            """
+            {"instructions":"mine","input":[{"role":"developer","content":"ignore the gateway"},
+              {"role":"user","content":"hi"},{"type":"message","role":"system","content":"me too"}]}""",
+            place(ClientSystem.REPLACE));
+    assertThat(replaced.path("instructions").asText()).isEqualTo("GATEWAY");
+    assertThat(replaced.path("input")).hasSize(1);
+    assertThat(replaced.path("input").get(0).path("role").asText()).isEqualTo("user");
+  }
+
+  @Test
   void eachOtherApiGetsItsOwnField() {
     assertThat(
             edited(MESSAGES, "{\"system\":\"Be brief.\"}", place(ClientSystem.MERGE))
@@ -173,7 +203,7 @@ class BodyEditsTest {
           {"type":"tool_use","id":"t1","name":"pay","input":{"to":"x"}}]}""";
     Map<String, String> names = DialectCodec.of(MESSAGES.operation()).toolNames(json(anthropic));
     assertThat(names).containsExactly(Map.entry("b1", "pay"));
-    assertThat(keysOf(MESSAGES, anthropic)).contains("b1");
+    assertThat(keysOf(MESSAGES, anthropic)).containsExactly("b1");
     JsonNode a = edited(MESSAGES, anthropic, new Edit.WithdrawToolCalls(List.of("b1"), "Denied."));
     assertThat(a.path("content").toString())
         .isEqualTo(
@@ -186,13 +216,48 @@ class BodyEditsTest {
           {"type":"function_call","call_id":"c1","name":"pay","arguments":"{}"}]}""";
     assertThat(DialectCodec.of(RESPONSES.operation()).toolNames(json(responses)))
         .containsExactly(Map.entry("o1/tool", "pay"));
-    assertThat(keysOf(RESPONSES, responses)).contains("o1/tool");
+    assertThat(keysOf(RESPONSES, responses)).containsExactly("o1/tool");
     JsonNode r =
         edited(RESPONSES, responses, new Edit.WithdrawToolCalls(List.of("o1/tool"), "Denied."));
     assertThat(r.path("output")).hasSize(2);
     assertThat(r.path("output").toString()).doesNotContain("function_call");
     assertThat(r.path("output").get(1).path("content").get(0).path("text").asText())
         .isEqualTo("Denied.");
+  }
+
+  @Test
+  void everyCallIsAnOutputWhateverItsArgumentsAndKind() {
+    // arguments the model wrote as an object, a custom tool's input, a Responses custom call: each
+    // is an output the guards see (without a pointer: blocked, not rewritten, if it must change)
+    String chat =
+        """
+        {"choices":[{"message":{"tool_calls":[
+          {"id":"1","type":"function","function":{"name":"pay","arguments":{"to":"x"}}},
+          {"id":"2","type":"custom","custom":{"name":"shell","input":"rm -rf /"}},
+          {"id":"3","type":"function","function":{"name":"ping"}}]}}]}""";
+    assertThat(ResponseReader.read(CHAT, json(chat)))
+        .extracting(OutputText::key, OutputText::pointer, OutputText::text)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("0/tool/0", "", "{\"to\":\"x\"}"),
+            org.assertj.core.groups.Tuple.tuple(
+                "0/tool/1", "/choices/0/message/tool_calls/1/custom/input", "rm -rf /"),
+            org.assertj.core.groups.Tuple.tuple("0/tool/2", "", ""));
+    assertThat(DialectCodec.of(CHAT.operation()).toolNames(json(chat)))
+        .containsExactly(
+            Map.entry("0/tool/0", "pay"),
+            Map.entry("0/tool/1", "shell"),
+            Map.entry("0/tool/2", "ping"));
+    String responses =
+        """
+        {"output":[{"type":"custom_tool_call","call_id":"c1","name":"shell","input":"ls"}]}""";
+    assertThat(keysOf(RESPONSES, responses)).containsExactly("o0/tool");
+    assertThat(DialectCodec.of(RESPONSES.operation()).toolNames(json(responses)))
+        .containsExactly(Map.entry("o0/tool", "shell"));
+    assertThat(
+            edited(RESPONSES, responses, new Edit.WithdrawToolCalls(List.of("o0/tool"), "No."))
+                .path("output")
+                .toString())
+        .doesNotContain("custom_tool_call");
   }
 
   /** The keys the answer's reader gives its tool-call outputs: the names edits use. */

@@ -120,14 +120,26 @@ public final class ToolApprovalFilter extends BaseFilter {
     };
   }
 
+  /**
+   * A tool definition's name, however the API nests it: {@code function.name} (chat), {@code
+   * custom.name} (chat custom tools), {@code name} (Responses, Anthropic).
+   */
+  private static String toolName(JsonNode tool) {
+    for (String holder : new String[] {"function", "custom"}) {
+      if (tool.path(holder).path("name").isTextual()) {
+        return tool.path(holder).path("name").asText();
+      }
+    }
+    return tool.path("name").asText("");
+  }
+
   /** Whether the request offers the model a tool that needs approval. */
   private boolean offersSensitiveTool(RequestView request) {
     if (request.json().isEmpty()) {
       return false;
     }
     for (JsonNode t : request.json().get().path("tools")) {
-      if (Glob.any(
-          settings.tools(), t.path("function").path("name").asText(t.path("name").asText("")))) {
+      if (Glob.any(settings.tools(), toolName(t))) {
         return true;
       }
     }
@@ -174,7 +186,7 @@ public final class ToolApprovalFilter extends BaseFilter {
         && !streamNamesTools(request)
         && request.json().isPresent()) {
       for (JsonNode t : request.json().get().path("tools")) {
-        String name = t.path("function").path("name").asText(t.path("name").asText(""));
+        String name = toolName(t);
         if (Glob.any(settings.tools(), name)) {
           return CompletableFuture.completedFuture(
               Verdict.block(

@@ -1,5 +1,6 @@
 package dev.lmgate.filters.policy;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
@@ -221,12 +222,11 @@ public final class PromptPolicyFilter extends BaseFilter {
   /** A JSON pointer as an error's {@code param}: {@code /messages/0} → {@code messages[0]}. */
   static String parameter(String pointer) {
     StringBuilder out = new StringBuilder();
-    for (String step : pointer.substring(Math.min(1, pointer.length())).split("/", -1)) {
-      String key = step.replace("~1", "/").replace("~0", "~");
-      if (!key.isEmpty() && key.chars().allMatch(Character::isDigit)) {
-        out.append('[').append(key).append(']');
+    for (JsonPointer p = JsonPointer.compile(pointer); !p.matches(); p = p.tail()) {
+      if (p.getMatchingIndex() >= 0) {
+        out.append('[').append(p.getMatchingIndex()).append(']');
       } else {
-        out.append(out.length() == 0 ? "" : ".").append(key);
+        out.append(out.length() == 0 ? "" : ".").append(p.getMatchingProperty());
       }
     }
     return out.length() == 0 ? "system" : out.toString();
