@@ -295,6 +295,55 @@ class ToolApprovalTest {
   }
 
   @Test
+  void aStreamTheClientDidNotAskForIsHeldToo() throws Exception {
+    // LM Studio, not the client, decides the answer's shape: a non-streamed request answered
+    // with a stream must not slip its call past the approval
+    sim.script(
+        "/v1/chat/completions",
+        LmStudioSimulator.Scripted.sse(
+            0,
+            new String(
+                Fixtures.locate().bytes("chat-completion-stream-tool-call.sse"),
+                java.nio.charset.StandardCharsets.UTF_8)));
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + gw.address().getPort() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],"
+                            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":"
+                            + "\"get_current_weather\"}}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    String id = null;
+    for (int i = 0; i < 100 && id == null; i++) {
+      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
+      if (list.size() == 1) {
+        id = list.get(0).path("id").asText();
+      }
+      Thread.sleep(50);
+    }
+    assertThat(id)
+        .as(
+            "an approval for the call; the client got: %s",
+            response.isDone()
+                ? response.join().statusCode()
+                    + " "
+                    + response.join().headers().map()
+                    + " "
+                    + response.join().body()
+                : "nothing yet")
+        .isNotNull();
+    assertThat(response).isNotDone();
+    assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
+    String body = response.get(20, TimeUnit.SECONDS).body();
+    assertThat(body).doesNotContain("\"tool_calls\"").contains("did not run get_current_weather");
+  }
+
+  @Test
   void aStreamedNativeRequestOfferingASensitiveToolIsRefusedNotLetThrough() throws Exception {
     HttpResponse<String> r =
         http.send(

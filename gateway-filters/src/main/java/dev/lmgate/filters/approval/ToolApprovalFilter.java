@@ -112,8 +112,8 @@ public final class ToolApprovalFilter extends BaseFilter {
     return true;
   }
 
-  /** Whether the gateway can name the tool calls of a stream on this request's route. */
-  private static boolean streamNamesTools(RequestView request) {
+  /** Whether the gateway can name the tool calls of answers, whole or streamed, on this route. */
+  private static boolean namesToolCalls(RequestView request) {
     return switch (request.route().operation()) {
       case CHAT, RESPONSES, MESSAGES -> true;
       default -> false;
@@ -148,9 +148,8 @@ public final class ToolApprovalFilter extends BaseFilter {
 
   @Override
   public Optional<StreamReview> streamReview(RequestView request) {
-    if (!request.conversation().stream()
-        || !streamNamesTools(request)
-        || !offersSensitiveTool(request)) {
+    // whatever the request's stream flag: LM Studio, not the client, decides the answer's shape
+    if (!namesToolCalls(request) || !offersSensitiveTool(request)) {
       return Optional.empty();
     }
     return Optional.of(
@@ -182,9 +181,7 @@ public final class ToolApprovalFilter extends BaseFilter {
 
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
-    if (request.conversation().stream()
-        && !streamNamesTools(request)
-        && request.json().isPresent()) {
+    if (request.conversation().stream() && !namesToolCalls(request) && request.json().isPresent()) {
       for (JsonNode t : request.json().get().path("tools")) {
         String name = toolName(t);
         if (Glob.any(settings.tools(), name)) {
@@ -210,7 +207,7 @@ public final class ToolApprovalFilter extends BaseFilter {
 
   @Override
   public boolean inspectsResponse(RequestView request) {
-    return streamNamesTools(request) && !request.conversation().stream();
+    return namesToolCalls(request); // a JSON answer to a streamed request is held too
   }
 
   /**
