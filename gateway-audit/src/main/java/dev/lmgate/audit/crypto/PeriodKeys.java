@@ -1,6 +1,7 @@
 package dev.lmgate.audit.crypto;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.audit.checkpoint.FilePermissions;
@@ -79,10 +80,10 @@ public final class PeriodKeys {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
     n.put("alg", "A256GCM");
     n.put("key", id);
-    n.put(
-        "ct",
-        Base64.getEncoder()
-            .encodeToString(Aead.seal(k, plain, context.getBytes(StandardCharsets.UTF_8))));
+    // written as base64 (standard alphabet, padded: what open() decodes) straight from the bytes
+    // when the record is encoded, instead of through a String whose every character the JSON
+    // writer would then check for escaping
+    n.set("ct", BinaryNode.valueOf(Aead.seal(k, plain, context.getBytes(StandardCharsets.UTF_8))));
     return n;
   }
 
