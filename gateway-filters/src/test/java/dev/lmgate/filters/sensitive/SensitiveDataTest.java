@@ -46,6 +46,31 @@ class SensitiveDataTest {
   }
 
   @Test
+  void findsNationalPhoneNumbersByTheirCountrysNumberingPlan() {
+    for (String number :
+        List.of(
+            "020 7946 0958", // London
+            "(02) 9876 5432", // Sydney
+            "415 555 2671", // San Francisco, spaces only
+            "03-1234-5678", // Tokyo
+            "91 234 56 78")) { // Madrid
+      assertThat(SensitiveData.redact("call " + number + " today"))
+          .as(number)
+          .isEqualTo("call [PHONE] today");
+    }
+    // digit groups no numbering plan accepts, and the usual look-alikes, stay
+    for (String text :
+        List.of(
+            "build 2024 0517 1230 passed",
+            "version 10.2.3 4567 notes",
+            "invoice 123 456 789 012 345 678",
+            "at 12:30 45 678 901 people",
+            "pi is 3.14159 26535 89793")) {
+      assertThat(SensitiveData.redact(text)).as(text).isEqualTo(text);
+    }
+  }
+
+  @Test
   void findsAwsSecretsUnderCamelCaseAndSnakeCaseNames() {
     String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     for (String name :
