@@ -39,6 +39,15 @@ import picocli.CommandLine.Option;
     subcommands = {GuardCommand.Train.class, GuardCommand.Evaluate.class})
 final class GuardCommand extends CommandGroup {
 
+  /** The rows of every file, in the order given. */
+  static List<Corpus.Row> read(List<Path> files) throws IOException {
+    List<Corpus.Row> rows = new ArrayList<>();
+    for (Path f : files) {
+      rows.addAll(Corpus.read(f));
+    }
+    return rows;
+  }
+
   @Command(
       name = "train",
       mixinStandardHelpOptions = true,
@@ -50,8 +59,10 @@ final class GuardCommand extends CommandGroup {
         names = "--corpus",
         required = true,
         paramLabel = "FILE",
-        description = "Labelled prompts, e.g. ../shared/corpus/dev/prompts.jsonl.")
-    Path corpus;
+        description =
+            "Labelled prompts, e.g. ../shared/corpus/dev/prompts.jsonl; repeat it to train on"
+                + " several files, in the order given (the shipped model: dev, then train).")
+    List<Path> corpus;
 
     @Option(
         names = "--out",
@@ -65,7 +76,7 @@ final class GuardCommand extends CommandGroup {
     @Override
     public Integer call() {
       try {
-        List<Corpus.Row> rows = Corpus.read(corpus);
+        List<Corpus.Row> rows = read(corpus);
         long used = rows.stream().filter(InjectionTraining::trainsOn).count();
         InjectionClassifier c = InjectionTraining.train(rows);
         if (out.toAbsolutePath().getParent() != null) {
@@ -106,8 +117,11 @@ final class GuardCommand extends CommandGroup {
         names = "--corpus",
         required = true,
         paramLabel = "FILE",
-        description = "Labelled prompts to score, e.g. ../shared/corpus/dev/prompts.jsonl.")
-    Path corpus;
+        description =
+            "Labelled prompts to score, e.g. ../shared/corpus/dev/prompts.jsonl; repeat it to"
+                + " score several files as one corpus (leave-one-source-out then holds each"
+                + " source group out of all of them).")
+    List<Path> corpus;
 
     @Option(
         names = "--also-train",
@@ -146,11 +160,8 @@ final class GuardCommand extends CommandGroup {
       List<GatewayEnvironment> environments = new ArrayList<>();
       try {
         String yaml = config == null ? OfflineGuard.DEFAULTS : Files.readString(config);
-        List<Corpus.Row> rows = Corpus.read(corpus);
-        List<Corpus.Row> extra = new ArrayList<>();
-        for (Path f : alsoTrain) {
-          extra.addAll(Corpus.read(f));
-        }
+        List<Corpus.Row> rows = read(corpus);
+        List<Corpus.Row> extra = read(alsoTrain);
         ConfigLoader plain = ConfigLoader.fromEnvironment();
         OfflineGuard.parse(yaml, config, plain); // the whole config must load: fail early, exit 2
         // Each split builds the prompt-injection filter alone, from its own settings: the other
@@ -198,6 +209,8 @@ final class GuardCommand extends CommandGroup {
         }
         columns.put("rules only", InjectionEvaluation.rulesOnly(rows, guard));
         print(out, rows, extra, columns);
+        printThresholds(
+            out, InjectionEvaluation.classifierThresholds(rows, extra, guard, THRESHOLDS));
         return 0;
       } catch (IOException | ConfigException | RuntimeException e) {
         return Exit.error("guard evaluate", e.getMessage());
@@ -235,7 +248,7 @@ final class GuardCommand extends CommandGroup {
         Map<String, InjectionEvaluation.Report> columns) {
       out.println(
           "prompt-injection on "
-              + corpus
+              + String.join(" + ", corpus.stream().map(Path::toString).toList())
               + " ("
               + rows.size()
               + " prompts"
@@ -274,6 +287,38 @@ final class GuardCommand extends CommandGroup {
         StringBuilder line = new StringBuilder("| " + group + " | " + first.prompts() + " |");
         for (InjectionEvaluation.Report r : columns.values()) {
           line.append(percent(r.byGroup().get(group))).append(" |");
+        }
+        out.println(line);
+      }
+    }
+
+    /** The classifier thresholds the last table compares. */
+    static final double[] THRESHOLDS = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99};
+
+    /**
+     * Leave one source out, per classifier threshold: how much the classifier adds to the rules on
+     * sources it never saw, and what it costs in false positives there; the threshold is chosen on
+     * this table (docs/guard-efficacy.md).
+     */
+    private static void printThresholds(
+        PrintStream out, Map<Double, InjectionEvaluation.Report> byThreshold) {
+      out.println();
+      out.println(
+          "Classifier threshold, leave one source out: flagged when the rules flag it or the"
+              + " classifier trained without the prompt's source group reaches the threshold.");
+      out.println();
+      StringBuilder head = new StringBuilder("| classifier from |");
+      StringBuilder rule = new StringBuilder("|---:|");
+      for (InjectionEvaluation.Slice s : InjectionEvaluation.Slice.values()) {
+        head.append(' ').append(s.label).append(" |");
+        rule.append("---:|");
+      }
+      out.println(head);
+      out.println(rule);
+      for (Map.Entry<Double, InjectionEvaluation.Report> e : byThreshold.entrySet()) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "| %.2f |", e.getKey()));
+        for (InjectionEvaluation.Slice s : InjectionEvaluation.Slice.values()) {
+          line.append(percent(e.getValue().of(s))).append(" |");
         }
         out.println(line);
       }

@@ -197,6 +197,19 @@ final class OfflineGuard {
   }
 
   /**
+   * The {@code prompt-injection} filter's threshold on the chat route, or empty when the config has
+   * no such filter: the operating point of {@code lmgate redteam}'s ROC curve.
+   */
+  java.util.OptionalDouble injectionThreshold() {
+    for (GatewayFilter f : filters) {
+      if (f instanceof PromptInjectionFilter p) {
+        return java.util.OptionalDouble.of(p.threshold(CHAT.id()));
+      }
+    }
+    return java.util.OptionalDouble.empty();
+  }
+
+  /**
    * Runs the output guards on {@code answer} as the whole reply to {@code prompt}; the verdict is
    * {@code block}, {@code alert} or {@code allow}, with the blocking filters' reasons.
    */

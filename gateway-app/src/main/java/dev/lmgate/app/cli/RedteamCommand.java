@@ -61,9 +61,30 @@ final class RedteamCommand extends OfflineGuard.Runner {
   @Parameters(paramLabel = "FILE", arity = "1..*", description = "Labelled JSON-lines files.")
   List<Path> files;
 
+  @picocli.CommandLine.Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description =
+          "Also write the prompts' report as JSON: thresholds, confusion matrix, families, ROC.")
+  Path json;
+
+  @picocli.CommandLine.Option(
+      names = "--html",
+      paramLabel = "FILE",
+      description =
+          "Also write the prompts' report as an HTML page with the prompt-injection score's ROC"
+              + " curve (self-contained: no script, no outside resource).")
+  Path html;
+
   /** One labelled prompt and what the guards said. */
   private record Row(
-      String category, String source, String label, boolean flagged, long nanos, int chars) {}
+      String category,
+      String source,
+      String label,
+      boolean flagged,
+      long nanos,
+      int chars,
+      double score) {}
 
   RedteamCommand() {
     super("redteam");
@@ -92,7 +113,11 @@ final class RedteamCommand extends OfflineGuard.Runner {
     }
     PrintStream out = System.out;
     if (!prompts.isEmpty()) {
-      reportPrompts(guard, prompts, out);
+      try {
+        reportPrompts(guard, prompts, out);
+      } catch (java.io.UncheckedIOException e) { // --json or --html could not be written
+        return Exit.error("redteam", e.getCause().getMessage());
+      }
     }
     if (!spans.isEmpty()) {
       reportSpans(spans, out);
@@ -124,7 +149,8 @@ final class RedteamCommand extends OfflineGuard.Runner {
               n.path("label").asText(""),
               o.verdict().equals("block"),
               System.nanoTime() - t0,
-              n.path("text").asText("").length()));
+              n.path("text").asText("").length(),
+              o.score()));
     }
     out.println();
     out.println("| set | answers | flagged | rate |");
@@ -163,7 +189,8 @@ final class RedteamCommand extends OfflineGuard.Runner {
               n.path("label").asText(""),
               o.verdict().equals("block"),
               t,
-              n.path("text").asText("").length()));
+              n.path("text").asText("").length(),
+              o.score()));
     }
     out.println("Input guards on " + rows.size() + " labelled prompts");
     out.println();
@@ -203,6 +230,27 @@ final class RedteamCommand extends OfflineGuard.Runner {
         t[t.length - 1] / 1e6,
         (int) rows.stream().mapToInt(Row::chars).average().orElse(0));
     fourKib(guard, prompts, out);
+    RedteamReport report =
+        new RedteamReport(
+            rows.stream()
+                .map(
+                    r ->
+                        new RedteamReport.Prompt(
+                            group(r.category()), r.label(), isInjection(r), r.flagged(), r.score()))
+                .toList(),
+            guard.injectionThreshold(),
+            dev.lmgate.filters.injection.InjectionDetector.CONFIDENT);
+    report.printMarkdown(out);
+    try {
+      if (json != null) {
+        report.writeJson(json);
+      }
+      if (html != null) {
+        report.writeHtml(html, "lmgate redteam: " + files);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The corpus texts cut into 4 KiB prompts: the size the latency target is stated for. */

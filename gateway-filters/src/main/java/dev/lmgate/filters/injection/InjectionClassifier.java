@@ -40,7 +40,10 @@ public final class InjectionClassifier {
     this.bias = bias;
   }
 
-  /** The model shipped with lmgate, trained on the dev corpus (docs/guard-efficacy.md). */
+  /**
+   * The model shipped with lmgate, trained on the dev and training corpora
+   * (docs/guard-efficacy.md).
+   */
   public static InjectionClassifier builtIn() {
     try (InputStream in =
         InjectionClassifier.class.getResourceAsStream("injection-classifier.bin.gz")) {

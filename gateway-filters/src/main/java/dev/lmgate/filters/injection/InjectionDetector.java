@@ -60,9 +60,11 @@ public final class InjectionDetector {
 
   /**
    * The classifier counts only from this probability on: on benign sources it was not trained on
-   * its middling scores are noise (docs/guard-efficacy.md, "leave-one-source-out").
+   * its middling scores are noise. Chosen as the lowest threshold whose plain-benign false-positive
+   * rate on sources the classifier never saw is at most 0.5 % (`lmgate guard evaluate --corpus dev
+   * --corpus train`, its last table; docs/guard-efficacy.md).
    */
-  static final double CONFIDENT = 0.8;
+  public static final double CONFIDENT = 0.9;
 
   /** Below this many characters the classifier's probability is scaled down. */
   static final int SHORT_TEXT = 160;
@@ -252,7 +254,7 @@ public final class InjectionDetector {
       String text = withoutAllowed(n.text());
       // A few words are too little evidence for vocabulary alone: short texts (a question, a
       // command) count only in proportion to their length; the rules judge them.
-      c = classifier.score(text) * Math.min(1, text.length() / (double) SHORT_TEXT);
+      c = lengthWeighted(classifier.score(text), text);
       if (c >= CONFIDENT) { // below, vocabulary is as likely a new benign source as an attack
         keep *= 1 - c;
       }
@@ -269,6 +271,11 @@ public final class InjectionDetector {
       named.add("classifier");
     }
     return new Result(score, List.copyOf(named), where, c);
+  }
+
+  /** A classifier probability as the detector counts it: short texts count in proportion. */
+  static double lengthWeighted(double probability, String normalized) {
+    return probability * Math.min(1, normalized.length() / (double) SHORT_TEXT);
   }
 
   private String withoutAllowed(String view) {

@@ -198,6 +198,44 @@ public final class InjectionEvaluation {
     return Report.of(rows, flagged);
   }
 
+  /**
+   * The guard's figures at each classifier threshold, leave one source out: a row is flagged when
+   * the rules flag it or when the classifier trained without its source group gives it at least the
+   * threshold (its probability on the normalized text, weighted by length as the detector weighs
+   * it). What the threshold of a classifier must be chosen on: sources it never saw. An
+   * approximation of the detector, which also adds rules below the filter's threshold to the
+   * classifier (noisy-OR) and scores the decoded views: the figures at the shipped threshold differ
+   * from the guard's leave-one-source-out column by a few prompts.
+   */
+  public static Map<Double, Report> classifierThresholds(
+      List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard, double[] thresholds) {
+    boolean[] rules = score(rows, guard.apply(null));
+    double[] probability = new double[rows.size()];
+    Map<Corpus.Row, InjectionClassifier.Example> normalized = new IdentityHashMap<>();
+    Map<String, List<Integer>> byGroup = new TreeMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      byGroup.computeIfAbsent(rows.get(i).group(), k -> new ArrayList<>()).add(i);
+    }
+    for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
+      List<Corpus.Row> training = rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
+      InjectionClassifier c = train(training, alsoTrain, normalized);
+      for (int i : e.getValue()) {
+        String text =
+            normalized.computeIfAbsent(rows.get(i), InjectionTraining::example).normalized();
+        probability[i] = InjectionDetector.lengthWeighted(c.score(text), text);
+      }
+    }
+    Map<Double, Report> out = new LinkedHashMap<>();
+    for (double t : thresholds) {
+      boolean[] flagged = new boolean[rows.size()];
+      for (int i = 0; i < rows.size(); i++) {
+        flagged[i] = rules[i] || probability[i] >= t;
+      }
+      out.put(t, Report.of(rows, flagged));
+    }
+    return out;
+  }
+
   private static boolean trainsOn(Corpus.Row r) {
     return InjectionTraining.trainsOn(r)
         && ("attack".equals(r.label()) || "benign".equals(r.label()));

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * How the shipped classifier is trained, so that anyone can reproduce it bit for bit ({@code lmgate
  * guard train}, docs/guard-efficacy.md): on the labelled prompts' jailbreak and prompt-leak attacks
- * against every benign prompt; seed 42, 8 epochs.
+ * against every benign prompt, of the dev corpus and then the training corpus ({@code
+ * ../shared/corpus/train}); seed 42, 8 epochs.
  *
  * <p>Left out of training: harmful requests (no injection technique: not this detector's job) and
  * indirect injections — in the dev corpus every one shares its document with a benign twin, so a

@@ -233,7 +233,8 @@ public final class PromptInjectionFilter extends BaseFilter {
             headers));
   }
 
-  private double threshold(String routeId) {
+  /** The score from which a prompt on {@code routeId} is flagged (per route, else the default). */
+  public double threshold(String routeId) {
     for (Map.Entry<Glob, Double> e : settings.routeThresholds().entrySet()) {
       if (e.getKey().matches(routeId)) {
         return e.getValue();

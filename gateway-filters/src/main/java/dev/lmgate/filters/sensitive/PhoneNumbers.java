@@ -1,5 +1,6 @@
 package dev.lmgate.filters.sensitive;
 
+import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberMatch;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import java.util.List;
@@ -51,11 +52,27 @@ final class PhoneNumbers {
    */
   static boolean valid(String candidate) {
     for (String region : REGIONS) {
-      for (PhoneNumberMatch m :
-          UTIL.findNumbers(candidate, region, PhoneNumberUtil.Leniency.STRICT_GROUPING, 1)) {
-        if (m.start() == 0 && m.end() == candidate.length()) {
-          return true;
-        }
+      if (validIn(candidate, region) && groupedAsIn(candidate, region)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Valid in {@code region}: a parse, cheap next to the grouping check it spares. */
+  private static boolean validIn(String candidate, String region) {
+    try {
+      return UTIL.isValidNumberForRegion(UTIL.parse(candidate, region), region);
+    } catch (NumberParseException e) {
+      return false;
+    }
+  }
+
+  private static boolean groupedAsIn(String candidate, String region) {
+    for (PhoneNumberMatch m :
+        UTIL.findNumbers(candidate, region, PhoneNumberUtil.Leniency.STRICT_GROUPING, 1)) {
+      if (m.start() == 0 && m.end() == candidate.length()) {
+        return true;
       }
     }
     return false;

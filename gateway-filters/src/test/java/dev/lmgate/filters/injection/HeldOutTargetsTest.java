@@ -34,11 +34,15 @@ import org.junit.jupiter.api.Test;
  * <p>Targets: injection TPR >= 90 % with plain-benign FPR <= 1 % and hard-negative FPR <= 5 % (held
  * on 5-fold cross-validation); leave-one-source-out misses the TPR target, and the floors below are
  * what the docs state for it. Also: structured span recall >= 99 % and precision >= 97 %, and the
- * shipped classifier is exactly what {@code lmgate guard train} makes from the corpus.
+ * shipped classifier is exactly what {@code lmgate guard train} makes from the dev and training
+ * corpora, and on both, scored leave one source out, unseen benign sources stay under 0.5 %.
  */
 class HeldOutTargetsTest {
   static Path dev;
   static List<Corpus.Row> prompts;
+
+  /** The training corpus, which the shipped classifier also trains on (never scored here). */
+  static List<Corpus.Row> train;
 
   @BeforeAll
   static void locate() throws IOException {
@@ -49,6 +53,7 @@ class HeldOutTargetsTest {
     assertThat(p).as("../shared/corpus/dev beside the checkout").isNotNull();
     dev = p.resolve("shared/corpus/dev");
     prompts = Corpus.read(dev.resolve("prompts.jsonl"));
+    train = Corpus.read(p.resolve("shared/corpus/train/prompts.jsonl"));
   }
 
   /**
@@ -84,7 +89,7 @@ class HeldOutTargetsTest {
   @Test
   void theTargetsHoldOnFoldsTheClassifierDidNotTrainOn() {
     InjectionEvaluation.Report cv =
-        InjectionEvaluation.crossValidated(prompts, List.of(), 5, 42, SHIPPED_FILTER);
+        InjectionEvaluation.crossValidated(prompts, train, 5, 42, SHIPPED_FILTER);
     assertThat(cv.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.90);
     assertThat(cv.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.01);
     assertThat(cv.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.05);
@@ -93,11 +98,28 @@ class HeldOutTargetsTest {
   @Test
   void onSourcesTheClassifierNeverSawTheFiguresStayAtTheirDocumentedFloors() {
     InjectionEvaluation.Report loso =
-        InjectionEvaluation.leaveOneSourceOut(prompts, List.of(), SHIPPED_FILTER);
+        InjectionEvaluation.leaveOneSourceOut(prompts, train, SHIPPED_FILTER);
     // docs/guard-efficacy.md: the 90 % target is missed here (86.4 %); these are its floors
     assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.86);
     assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.02);
     assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.05);
+  }
+
+  /**
+   * Both corpora scored, each source group by a classifier trained without it: the classifier's
+   * threshold was chosen so that sources it never saw keep the plain-benign false-positive rate at
+   * or under 0.5 %; the detection rate here (far under the target: the training corpus's injection
+   * families are ones the rules were not written for) has its documented floor.
+   */
+  @Test
+  void onEverySourceOfBothCorporaTheClassifierKeepsUnseenBenignSourcesUnderHalfAPercent() {
+    List<Corpus.Row> both = new java.util.ArrayList<>(prompts);
+    both.addAll(train);
+    InjectionEvaluation.Report loso =
+        InjectionEvaluation.leaveOneSourceOut(both, List.of(), SHIPPED_FILTER);
+    assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.005);
+    assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.05);
+    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.34);
   }
 
   @Test
@@ -163,7 +185,9 @@ class HeldOutTargetsTest {
   @Test
   void theShippedClassifierIsReproducibleFromTheCorpus() throws IOException {
     ByteArrayOutputStream trained = new ByteArrayOutputStream();
-    InjectionTraining.train(prompts).write(trained);
+    List<Corpus.Row> both = new java.util.ArrayList<>(prompts);
+    both.addAll(train); // lmgate guard train --corpus dev --corpus train
+    InjectionTraining.train(both).write(trained);
     byte[] shipped;
     try (InputStream in =
         InjectionClassifier.class.getResourceAsStream("injection-classifier.bin.gz")) {
