@@ -334,10 +334,7 @@ final class RedteamCommand extends OfflineGuard.Runner {
 
   /** Benign text full of attack vocabulary, as the corpus README defines the hard negatives. */
   static boolean isHardNegative(Row r) {
-    String c = r.category();
-    return c.startsWith("benign:notinject")
-        || c.startsWith("benign:wildguard")
-        || c.endsWith("mentions_attack_terms");
+    return dev.lmgate.filters.injection.Corpus.Row.hardNegative(r.category());
   }
 
   private static String group(String category) {

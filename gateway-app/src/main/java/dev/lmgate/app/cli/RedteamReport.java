@@ -52,12 +52,21 @@ final class RedteamReport {
     this.classifierThreshold = classifierThreshold;
   }
 
-  /** Each family's count, by name. */
-  Map<String, Count> families() {
-    Map<String, Count> out = new TreeMap<>();
+  /** A family and a label: the rows of the per-family tables. */
+  record Family(String family, String label) implements Comparable<Family> {
+    @Override
+    public int compareTo(Family o) {
+      int c = family.compareTo(o.family);
+      return c != 0 ? c : label.compareTo(o.label);
+    }
+  }
+
+  /** Each family's count, by family and label. */
+  Map<Family, Count> families() {
+    Map<Family, Count> out = new TreeMap<>();
     for (Prompt p : prompts) {
       out.merge(
-          p.family() + " | " + p.label(),
+          new Family(p.family(), p.label()),
           new Count(1, p.flagged() ? 1 : 0),
           (a, b) -> new Count(a.prompts() + b.prompts(), a.flagged() + b.flagged()));
     }
@@ -146,11 +155,10 @@ final class RedteamReport {
     families()
         .forEach(
             (k, v) -> {
-              String[] familyAndLabel = k.split(" \\| ", 2);
               families
                   .addObject()
-                  .put("family", familyAndLabel[0])
-                  .put("label", familyAndLabel[1])
+                  .put("family", k.family())
+                  .put("label", k.label())
                   .put("prompts", v.prompts())
                   .put("flagged", v.flagged())
                   .put("rate", v.rate());
@@ -194,13 +202,12 @@ final class RedteamReport {
     families()
         .forEach(
             (k, v) -> {
-              String[] fl = k.split(" \\| ", 2);
               h.append(
                   String.format(
                       Locale.ROOT,
                       "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.1f%%</td></tr>%n",
-                      escape(fl[0]),
-                      escape(fl[1]),
+                      escape(k.family()),
+                      escape(k.label()),
                       v.prompts(),
                       v.flagged(),
                       100 * v.rate()));

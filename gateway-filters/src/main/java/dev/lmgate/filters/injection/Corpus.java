@@ -37,10 +37,18 @@ public final class Corpus {
      * reported apart from plain benign traffic's.
      */
     public boolean hardNegative() {
-      return "benign".equals(label)
-          && (category.startsWith("benign:notinject")
-              || category.startsWith("benign:wildguard")
-              || category.endsWith("mentions_attack_terms"));
+      return "benign".equals(label) && hardNegative(category);
+    }
+
+    /**
+     * Whether a benign prompt of {@code category} is a hard negative: NotInject, WildGuard benign,
+     * or a {@code mentions_attack_terms} field anywhere in the category (the dev corpus puts it
+     * last, the training corpus second).
+     */
+    public static boolean hardNegative(String category) {
+      return category.startsWith("benign:notinject")
+          || category.startsWith("benign:wildguard")
+          || (":" + category + ":").contains(":mentions_attack_terms:");
     }
 
     /** The first two parts of the category, e.g. {@code jailbreak:in_the_wild}. */

@@ -166,8 +166,8 @@ public final class InjectionEvaluation {
 
   /**
    * Leave one source out: for each source group, the guard whose classifier was trained on every
-   * other group (plus {@code alsoTrain}) scores that group — an estimate for a source the
-   * classifier has never seen, closer to new traffic than cross-validation.
+   * other group (plus {@code alsoTrain}, without that group's rows) scores that group — an estimate
+   * for a source the classifier has never seen, closer to new traffic than cross-validation.
    */
   public static Report leaveOneSourceOut(
       List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard) {
@@ -179,12 +179,14 @@ public final class InjectionEvaluation {
     boolean[] flagged = new boolean[rows.size()];
     Predicate<String> onAll = null; // for groups the classifier never trains on
     for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
-      boolean trains = e.getValue().stream().anyMatch(i -> trainsOn(rows.get(i)));
+      boolean trains =
+          e.getValue().stream().anyMatch(i -> trainsOn(rows.get(i)))
+              || alsoTrain.stream().anyMatch(r -> r.group().equals(e.getKey()) && trainsOn(r));
       Predicate<String> g;
       if (trains) {
         List<Corpus.Row> training =
             rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
-        g = guard.apply(train(training, alsoTrain, normalized));
+        g = guard.apply(train(training, without(alsoTrain, e.getKey()), normalized));
       } else { // leaving it out leaves the training set as it is
         if (onAll == null) {
           onAll = guard.apply(train(rows, alsoTrain, normalized));
@@ -202,10 +204,10 @@ public final class InjectionEvaluation {
    * The guard's figures at each classifier threshold, leave one source out: a row is flagged when
    * the rules flag it or when the classifier trained without its source group gives it at least the
    * threshold (its probability on the normalized text, weighted by length as the detector weighs
-   * it). What the threshold of a classifier must be chosen on: sources it never saw. An
-   * approximation of the detector, which also adds rules below the filter's threshold to the
-   * classifier (noisy-OR) and scores the decoded views: the figures at the shipped threshold differ
-   * from the guard's leave-one-source-out column by a few prompts.
+   * it). What the threshold of a classifier must be chosen on: sources it never saw. With the
+   * filter's threshold at or below the classifier's, this is the detector's verdict: a classifier
+   * that counts flags the text by itself, one that does not adds nothing, and the rules judge every
+   * decoded view in the rules-only guard as in the detector.
    */
   public static Map<Double, Report> classifierThresholds(
       List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard, double[] thresholds) {
@@ -218,7 +220,7 @@ public final class InjectionEvaluation {
     }
     for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
       List<Corpus.Row> training = rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
-      InjectionClassifier c = train(training, alsoTrain, normalized);
+      InjectionClassifier c = train(training, without(alsoTrain, e.getKey()), normalized);
       for (int i : e.getValue()) {
         String text =
             normalized.computeIfAbsent(rows.get(i), InjectionTraining::example).normalized();
@@ -234,6 +236,15 @@ public final class InjectionEvaluation {
       out.put(t, Report.of(rows, flagged));
     }
     return out;
+  }
+
+  /**
+   * {@code rows} without those of source group {@code group}: a group held out is held out of every
+   * corpus that trains, or prompts of the same source (the same generator's suffixes) would be
+   * learned from the other corpus.
+   */
+  private static List<Corpus.Row> without(List<Corpus.Row> rows, String group) {
+    return rows.stream().filter(r -> !r.group().equals(group)).toList();
   }
 
   private static boolean trainsOn(Corpus.Row r) {

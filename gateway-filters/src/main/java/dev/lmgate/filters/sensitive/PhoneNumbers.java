@@ -1,5 +1,7 @@
 package dev.lmgate.filters.sensitive;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberMatch;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -13,18 +15,20 @@ import java.util.logging.Logger;
  * London number, {@code 2024 0517 1230} is no number anywhere.
  *
  * <p>A number without its country code is valid only in its own country, so a candidate is tried in
- * each of {@link #REGIONS}, the countries whose national formats the guard knows; one written with
- * {@code +} needs no region. Candidates come from an RE2/J pattern that bounds their length (at
- * most a few dozen characters), so each check costs a handful of microseconds whatever the text;
- * libphonenumber's own {@code findNumbers} is not run over whole texts, where its java.util.regex
- * matching would not be linear.
+ * each of {@link #REGIONS}, the countries whose national formats the guard knows (numbers written
+ * with {@code +} are found by the shapes in {@link SensitiveDetectors}). libphonenumber runs on the
+ * candidate only — at most 15 digits, from an RE2/J pattern — never over a whole text, where its
+ * java.util.regex matching would not be linear; a candidate costs tens of microseconds (one parse
+ * per region left after the length check, and for a valid one a grouping check), a candidate seen
+ * before nothing (the verdicts of the last {@value #REMEMBERED} are kept).
  */
 final class PhoneNumbers {
   private PhoneNumbers() {}
 
   /**
-   * The countries whose national formats are recognized without a country code: North America, the
-   * large European plans, India, Australia, Japan, Brazil and Mexico.
+   * The countries whose national formats are recognized without a country code: North America (a
+   * Canadian number is valid under the US plan too), the large European plans, India, Australia,
+   * Japan, Brazil and Mexico.
    */
   static final List<String> REGIONS =
       List.of(
@@ -32,6 +36,12 @@ final class PhoneNumbers {
           "MX");
 
   private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+
+  /** How many candidates' verdicts are remembered. */
+  static final int REMEMBERED = 4096;
+
+  private static final Cache<String, Boolean> VERDICTS =
+      Caffeine.newBuilder().maximumSize(REMEMBERED).build();
 
   /**
    * libphonenumber logs a warning (java.util.logging, to standard error) each time it looks for a
@@ -51,6 +61,36 @@ final class PhoneNumbers {
    * not, although some plan holds those twelve digits.
    */
   static boolean valid(String candidate) {
+    Boolean known = VERDICTS.getIfPresent(candidate);
+    if (known != null) {
+      return known;
+    }
+    int[] left = CHECKS_LEFT.get();
+    if (left[0] <= 0) {
+      return true; // past the scan's bound: masked unchecked rather than let through unread
+    }
+    left[0]--;
+    boolean verdict = check(candidate);
+    VERDICTS.put(candidate, verdict);
+    return verdict;
+  }
+
+  /**
+   * New candidates one scan checks at the most; those past it are taken for numbers without a
+   * check, so that a text of nothing but digit groups costs at most this many checks (tens of
+   * milliseconds) and still leaks none.
+   */
+  static final int CHECKS_PER_SCAN = 256;
+
+  private static final ThreadLocal<int[]> CHECKS_LEFT =
+      ThreadLocal.withInitial(() -> new int[] {CHECKS_PER_SCAN});
+
+  /** Starts a scan on this thread: {@link #CHECKS_PER_SCAN} checks are left. */
+  static void newScan() {
+    CHECKS_LEFT.get()[0] = CHECKS_PER_SCAN;
+  }
+
+  private static boolean check(String candidate) {
     for (String region : REGIONS) {
       if (validIn(candidate, region) && groupedAsIn(candidate, region)) {
         return true;
@@ -59,10 +99,44 @@ final class PhoneNumbers {
     return false;
   }
 
-  /** Valid in {@code region}: a parse, cheap next to the grouping check it spares. */
+  /**
+   * Figures written in groups that numbering plans would also accept: thousands (a first group of
+   * one to three digits, then groups of three: {@code 696 974 400}) and lists of two-digit numbers
+   * not led by a trunk 0 ({@code 66 11 68 13 29}).
+   */
+  static boolean looksLikeFigures(String candidate) {
+    if (candidate.indexOf('(') >= 0) {
+      return false;
+    }
+    List<Integer> groups = new java.util.ArrayList<>();
+    int run = 0;
+    for (int i = 0; i <= candidate.length(); i++) {
+      if (i < candidate.length() && Character.isDigit(candidate.charAt(i))) {
+        run++;
+      } else {
+        groups.add(run);
+        run = 0;
+      }
+    }
+    if (groups.size() < 3) {
+      return false;
+    }
+    boolean thousands = groups.get(0) <= 3;
+    boolean pairs = candidate.charAt(0) != '0';
+    for (int i = 0; i < groups.size(); i++) {
+      thousands &= i == 0 || groups.get(i) == 3;
+      pairs &= groups.get(i) == 2;
+    }
+    return thousands || pairs;
+  }
+
+  /**
+   * Valid as dialled from {@code region} (a Canadian number from the US, a number with an
+   * international prefix from anywhere): a parse, cheap next to the grouping check it spares.
+   */
   private static boolean validIn(String candidate, String region) {
     try {
-      return UTIL.isValidNumberForRegion(UTIL.parse(candidate, region), region);
+      return UTIL.isValidNumber(UTIL.parse(candidate, region));
     } catch (NumberParseException e) {
       return false;
     }

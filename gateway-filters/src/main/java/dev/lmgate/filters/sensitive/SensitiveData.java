@@ -115,6 +115,7 @@ public final class SensitiveData {
      * @param complete whether the output is final
      */
     public List<Finding> advance(String text, boolean complete) {
+      PhoneNumbers.newScan();
       int len = text.length();
       int from = len;
       for (int i = 0; i < scans.length; i++) {
@@ -206,6 +207,7 @@ public final class SensitiveData {
     List<Finding> all = new ArrayList<>();
     java.util.TreeMap<Integer, Integer> taken = new java.util.TreeMap<>(); // start → end
     Shape shape = Shape.of(text);
+    PhoneNumbers.newScan();
     int candidates = 0;
     for (Detector d : SensitiveDetectors.ALL) {
       budget.check();

@@ -80,7 +80,7 @@ final class SensitiveDetectors {
   private static final java.util.Set<String> NINO_UNUSED_PREFIXES =
       java.util.Set.of("BG", "GB", "NK", "KN", "TN", "NT", "ZZ");
 
-  /** A US ZIP+4 code (02110-1335), which some numbering plans would also accept. */
+  /** A US ZIP+4 code (12345-6789), which some numbering plans would also accept. */
   private static final Pattern ZIP_PLUS_FOUR = Pattern.compile("[0-9]{5}-[0-9]{4}");
 
   private static java.util.function.Predicate<Shape> worth = t -> true;
@@ -226,17 +226,21 @@ final class SensitiveDetectors {
         1,
         SensitiveDetectors::phoneShape);
     // National formats the shapes above miss (020 7946 0958, (02) 9876 5432, 415 555 2671,
-    // 03-1234-5678, 912 345 678): digit groups, split by spaces or hyphens, that a country's
-    // numbering plan accepts as grouped (PhoneNumbers). A run of digits without separators is no
-    // candidate, and a candidate takes every group that follows, so that a longer run (a hex
-    // dump, a table of figures) is one candidate with too many digits rather than a phone number
-    // cut out of it; dotted groups (164.689.383) are left to the shapes above.
+    // 03-1234-5678): digit groups, split by spaces or hyphens, that a country's numbering plan
+    // accepts as grouped (PhoneNumbers). A run of digits without separators is no candidate, and a
+    // candidate is a whole run of groups — it may not end where another group follows — so that a
+    // longer run (a hex dump, a table of figures) is one candidate with too many digits, never a
+    // phone number cut out of it; dotted groups are left to the shapes above.
     add(
         "PHONE_NUMBER",
         "(?:^|[^0-9A-Za-z+.,/:-])((?:1[ -])?(?:\\(0?[0-9]{1,4}\\) ?|0?[0-9]{2,5}[ -])"
-            + "[0-9]{1,5}(?:[ -][0-9]{1,5}){0,11})(?:[^0-9A-Za-z]|$)",
+            + "[0-9]{1,5}(?:[ -][0-9]{1,5})*)(?:[^0-9A-Za-z -]|[ -][^0-9]|[ -]?$)",
         1,
-        v -> phoneShape(v) && !ZIP_PLUS_FOUR.matcher(v).matches() && PhoneNumbers.valid(v));
+        v ->
+            phoneShape(v)
+                && !ZIP_PLUS_FOUR.matcher(v).matches()
+                && !PhoneNumbers.looksLikeFigures(v)
+                && PhoneNumbers.valid(v));
     // Shorter or unusual groupings only right after a word that says a phone number follows
     when(
         "phone",

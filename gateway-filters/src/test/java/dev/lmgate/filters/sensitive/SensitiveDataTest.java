@@ -53,7 +53,9 @@ class SensitiveDataTest {
             "(02) 9876 5432", // Sydney
             "415 555 2671", // San Francisco, spaces only
             "03-1234-5678", // Tokyo
-            "91 234 56 78")) { // Madrid
+            "91 234 56 78", // Madrid
+            "416 979 1234", // Toronto: valid under the North American plan
+            "011 44 20 7946 0958")) { // London, dialled from the US
       assertThat(SensitiveData.redact("call " + number + " today"))
           .as(number)
           .isEqualTo("call [PHONE] today");
@@ -65,9 +67,29 @@ class SensitiveDataTest {
             "version 10.2.3 4567 notes",
             "invoice 123 456 789 012 345 678",
             "at 12:30 45 678 901 people",
-            "pi is 3.14159 26535 89793")) {
+            "pi is 3.14159 26535 89793",
+            "revenue 696 974 400 EUR", // thousands
+            "scores: 66 11 68 13 29", // a list of two-digit numbers
+            "dump 71 67 69 12 49 0a 1b", // no number cut out of a longer run
+            "zip 12345-6789")) {
       assertThat(SensitiveData.redact(text)).as(text).isEqualTo(text);
     }
+  }
+
+  @Test
+  void aTextOfNothingButDigitGroupsIsBoundedAndLeaksNoNumber() {
+    // more new candidates than one scan checks: the ones past the bound are masked unchecked
+    StringBuilder text = new StringBuilder();
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 2 * PhoneNumbers.CHECKS_PER_SCAN; i++) {
+      text.append(
+          String.format(
+              "0%02d %04d %04d x ",
+              10 + random.nextInt(90), random.nextInt(10000), random.nextInt(10000)));
+    }
+    text.append("call 020 7946 0958 today");
+    String redacted = SensitiveData.redact(text.toString());
+    assertThat(redacted).doesNotContain("7946").endsWith("call [PHONE] today");
   }
 
   @Test
