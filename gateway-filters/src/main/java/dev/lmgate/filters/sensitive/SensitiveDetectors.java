@@ -22,9 +22,22 @@ final class SensitiveDetectors {
    * whole scan runs.
    *
    * @param ibanStart whether two ASCII letters are followed by two digits somewhere
+   * @param hexColons the most colons in one run of hex digits, colons and dots (an IPv6 address
+   *     written in full has seven, six before an IPv4 tail)
+   * @param doubleColon whether {@code ::} occurs (a compressed IPv6 address)
    */
-  record Shape(String lower, int digits, int digitRun, int dottedRun, boolean ibanStart) {
+  record Shape(
+      String lower,
+      int digits,
+      int digitRun,
+      int dottedRun,
+      boolean ibanStart,
+      int hexColons,
+      boolean doubleColon) {
     static Shape of(String text) {
+      int colons = 0;
+      int bestColons = 0;
+      boolean doubleColon = false;
       int digits = 0;
       int run = 0;
       int runDigits = 0;
@@ -56,9 +69,22 @@ final class SensitiveDetectors {
         } else {
           dots = 0;
         }
+        if (c == ':' || c == '.' || digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+          colons += c == ':' ? 1 : 0;
+          bestColons = Math.max(bestColons, colons);
+          doubleColon |= c == ':' && i > 0 && text.charAt(i - 1) == ':';
+        } else {
+          colons = 0;
+        }
       }
       return new Shape(
-          text.toLowerCase(java.util.Locale.ROOT), digits, bestRun, bestDots, ibanStart);
+          text.toLowerCase(java.util.Locale.ROOT),
+          digits,
+          bestRun,
+          bestDots,
+          ibanStart,
+          bestColons,
+          doubleColon);
     }
   }
 
@@ -210,10 +236,21 @@ final class SensitiveDetectors {
         "(?i:\\bsin\\b|social insurance)[^0-9\\n]{0,24}\\b([0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{3})\\b",
         1,
         v -> luhnValid(v, 9));
-    whenShape(t -> t.dottedRun() >= 3);
+    // IPv6, full or compressed, with an IPv4 tail or not: hex groups and colons that an address
+    // parser accepts (IpAddresses); C++ scopes (std::vector) and times (12:30:45) are not. Before
+    // IPv4, so that an IPv4 tail (::ffff:192.0.2.1) stays part of its address
+    whenShape(t -> t.doubleColon() || t.hexColons() >= 6);
     add(
         "IP_ADDRESS",
-        "(?:^|[^0-9.])((?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3})(?:[^0-9.]|\\.(?:[^0-9]|$)|$)",
+        "(?:^|[^0-9A-Za-z:.])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:[0-9]{1,3}\\.){3}[0-9]{1,3})?)"
+            + "(?:[^0-9A-Za-z:.]|\\.(?:[^0-9]|$)|$)",
+        1,
+        IpAddresses::isIpv6);
+    whenShape(t -> t.dottedRun() >= 3);
+    // not right after a letter: v1.2.3.4 is a version
+    add(
+        "IP_ADDRESS",
+        "(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3})(?:[^0-9.]|\\.(?:[^0-9]|$)|$)",
         1,
         v -> true);
     whenShape(t -> t.digitRun() >= 8);

@@ -77,6 +77,28 @@ class SensitiveDataTest {
   }
 
   @Test
+  void findsIpv6AddressesByParsingThemAndLeavesScopesTimesAndVersionsAlone() {
+    for (String address :
+        List.of(
+            "2001:db8::ff00:42:8329",
+            "fe80::1",
+            "::ffff:192.0.2.1",
+            "2001:0db8:85a3:0000:0000:8a2e:0370:7334")) {
+      assertThat(SensitiveData.redact("from " + address + " today"))
+          .as(address)
+          .isEqualTo("from [IP] today");
+    }
+    for (String text :
+        List.of(
+            "use std::vector and add::bad here",
+            "at 12:30:45 sharp",
+            "ratio 1:2:3 of it",
+            "release v1.2.3.4 notes")) {
+      assertThat(SensitiveData.redact(text)).as(text).isEqualTo(text);
+    }
+  }
+
+  @Test
   void aTextOfNothingButDigitGroupsIsBoundedAndLeaksNoNumber() {
     // more new candidates than one scan checks: the ones past the bound are masked unchecked
     StringBuilder text = new StringBuilder();
