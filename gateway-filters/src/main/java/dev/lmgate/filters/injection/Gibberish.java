@@ -25,6 +25,9 @@ final class Gibberish {
     int mixed = 0;
     for (int i = from; i < tokens.length; i++) {
       String t = tokens[i];
+      if (t.contains("://")) {
+        continue; // a link: its slashes and case are an address's, not an optimizer's
+      }
       if (t.length() <= 2 && t.chars().allMatch(c -> c == '[' || c == '!')) {
         loneBrackets++;
       } else if (isGlued(t)) {

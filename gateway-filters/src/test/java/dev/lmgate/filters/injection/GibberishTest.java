@@ -37,4 +37,18 @@ class GibberishTest {
     String suffix = prose + " [ [ ! ! similarlyNow ^{+} **ONE ]];usepackage";
     assertThat(Gibberish.score(suffix)).isGreaterThan(0.45);
   }
+
+  @Test
+  void aListOfLinksIsNotASuffix() {
+    // markdown references: the slashes and case of an address are not an optimizer's
+    String references =
+        "Further reading: [Sandboxing Workflows](https://example.org/blog/sandboxing-agentic-"
+            + "workflows-with-webassembly/) **Acme, Jo Doe** [Listening To Leaked Memory]"
+            + "(https://example.com/2024/01/16/leftoverLocals-listening-to-responses/) and"
+            + " [AML.T0051 - Injection: Direct](https://example.net/techniques/AML.T0051.000)";
+    assertThat(Gibberish.score(references)).isZero();
+    // the same suffix after them still counts
+    assertThat(Gibberish.score(references + " [ [ ! ! similarlyNow ^{+} **ONE ]];usepackage"))
+        .isGreaterThan(0.45);
+  }
 }

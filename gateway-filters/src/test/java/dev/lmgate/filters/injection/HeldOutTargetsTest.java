@@ -118,7 +118,7 @@ class HeldOutTargetsTest {
     InjectionEvaluation.Report loso =
         InjectionEvaluation.leaveOneSourceOut(both, List.of(), SHIPPED_FILTER);
     assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.005);
-    assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.035);
+    assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.03);
     assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.34);
   }
 
