@@ -1,7 +1,5 @@
 package dev.lmgate.filters.sensitive;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberMatch;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -18,9 +16,10 @@ import java.util.logging.Logger;
  * each of {@link #REGIONS}, the countries whose national formats the guard knows (numbers written
  * with {@code +} are found by the shapes in {@link SensitiveDetectors}). libphonenumber runs on the
  * candidate only — at most 15 digits, from an RE2/J pattern — never over a whole text, where its
- * java.util.regex matching would not be linear; a candidate costs tens of microseconds (one parse
- * per region left after the length check, and for a valid one a grouping check), a candidate seen
- * before nothing (the verdicts of the last {@value #REMEMBERED} are kept).
+ * java.util.regex matching would not be linear. A candidate costs up to about 0.1 ms (a parse per
+ * region; for a valid one, a grouping check) and one scan checks at most {@value #CHECKS_PER_SCAN}.
+ * Verdicts are not remembered across scans: how fast a scan is must not tell one caller which
+ * numbers another sent.
  */
 final class PhoneNumbers {
   private PhoneNumbers() {}
@@ -36,12 +35,6 @@ final class PhoneNumbers {
           "MX");
 
   private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
-
-  /** How many candidates' verdicts are remembered. */
-  static final int REMEMBERED = 4096;
-
-  private static final Cache<String, Boolean> VERDICTS =
-      Caffeine.newBuilder().maximumSize(REMEMBERED).build();
 
   /**
    * libphonenumber logs a warning (java.util.logging, to standard error) each time it looks for a
@@ -61,24 +54,18 @@ final class PhoneNumbers {
    * not, although some plan holds those twelve digits.
    */
   static boolean valid(String candidate) {
-    Boolean known = VERDICTS.getIfPresent(candidate);
-    if (known != null) {
-      return known;
-    }
     int[] left = CHECKS_LEFT.get();
     if (left[0] <= 0) {
       return true; // past the scan's bound: masked unchecked rather than let through unread
     }
     left[0]--;
-    boolean verdict = check(candidate);
-    VERDICTS.put(candidate, verdict);
-    return verdict;
+    return check(candidate);
   }
 
   /**
-   * New candidates one scan checks at the most; those past it are taken for numbers without a
-   * check, so that a text of nothing but digit groups costs at most this many checks (tens of
-   * milliseconds) and still leaks none.
+   * Candidates one scan checks at the most; those past it are taken for numbers without a check, so
+   * that a text of nothing but digit groups costs at most this many checks (tens of milliseconds)
+   * and still leaks none.
    */
   static final int CHECKS_PER_SCAN = 256;
 
