@@ -17,6 +17,7 @@ import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.simulator.Fixtures;
 import dev.lmgate.simulator.LmStudioSimulator;
 import dev.lmgate.spi.SecurityEvent;
+import dev.lmgate.testkit.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -95,18 +96,30 @@ class ToolApprovalTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The id of the one pending approval, once it appears. */
+  /** The one pending approval, once it appears (the admin API lists it). */
+  JsonNode pendingApproval() throws Exception {
+    JsonNode[] seen = new JsonNode[1];
+    boolean appeared =
+        Eventually.within(
+            Duration.ofSeconds(5),
+            () -> {
+              try {
+                seen[0] = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+              return seen[0].size() == 1;
+            });
+    assertThat(appeared).as("one pending approval, listed: %s", seen[0]).isTrue();
+    return seen[0].get(0);
+  }
+
+  /** The id of the one pending approval, a call of get_delivery_date for order A-10442. */
   String pendingId() throws Exception {
-    for (int i = 0; i < 100; i++) {
-      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
-      if (list.size() == 1) {
-        assertThat(list.get(0).path("tool").asText()).isEqualTo("get_delivery_date");
-        assertThat(list.get(0).path("arguments").asText()).isEqualTo("{\"order_id\":\"A-10442\"}");
-        return list.get(0).path("id").asText();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no approval appeared");
+    JsonNode approval = pendingApproval();
+    assertThat(approval.path("tool").asText()).isEqualTo("get_delivery_date");
+    assertThat(approval.path("arguments").asText()).isEqualTo("{\"order_id\":\"A-10442\"}");
+    return approval.path("id").asText();
   }
 
   @Test
@@ -192,16 +205,9 @@ class ToolApprovalTest {
   void aStreamIsHeldWholeUntilApprovedThenArrivesUnchanged() throws Exception {
     CompletableFuture<List<ChatCompletionChunk>> chunks =
         CompletableFuture.supplyAsync(() -> streamed(askWithWeatherTool()));
-    String id = null;
-    for (int i = 0; i < 100 && id == null; i++) {
-      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
-      if (list.size() == 1) {
-        assertThat(list.get(0).path("tool").asText()).isEqualTo("get_current_weather");
-        id = list.get(0).path("id").asText();
-      }
-      Thread.sleep(50);
-    }
-    assertThat(id).as("an approval for the streamed call").isNotNull();
+    JsonNode approval = pendingApproval();
+    assertThat(approval.path("tool").asText()).isEqualTo("get_current_weather");
+    String id = approval.path("id").asText();
     assertThat(chunks).isNotDone();
     assertThat(admin("POST", "/approvals/" + id + "/approve", TOKEN).statusCode()).isEqualTo(200);
     List<ChatCompletionChunk> got = chunks.get(20, TimeUnit.SECONDS);
@@ -220,14 +226,7 @@ class ToolApprovalTest {
   void aDeniedStreamedCallNeverReachesTheClientAndTheStreamSaysWhy() throws Exception {
     CompletableFuture<List<ChatCompletionChunk>> chunks =
         CompletableFuture.supplyAsync(() -> streamed(askWithWeatherTool()));
-    String id = null;
-    for (int i = 0; i < 100 && id == null; i++) {
-      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
-      if (list.size() == 1) {
-        id = list.get(0).path("id").asText();
-      }
-      Thread.sleep(50);
-    }
+    String id = pendingApproval().path("id").asText();
     assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
     List<ChatCompletionChunk> got = chunks.get(20, TimeUnit.SECONDS);
     assertThat(got.stream().flatMap(c -> c.choices().stream()))
@@ -318,25 +317,9 @@ class ToolApprovalTest {
                             + "\"get_current_weather\"}}]}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    String id = null;
-    for (int i = 0; i < 100 && id == null; i++) {
-      JsonNode list = JSON.readTree(admin("GET", "/approvals", TOKEN).body()).path("approvals");
-      if (list.size() == 1) {
-        id = list.get(0).path("id").asText();
-      }
-      Thread.sleep(50);
-    }
-    assertThat(id)
-        .as(
-            "an approval for the call; the client got: %s",
-            response.isDone()
-                ? response.join().statusCode()
-                    + " "
-                    + response.join().headers().map()
-                    + " "
-                    + response.join().body()
-                : "nothing yet")
-        .isNotNull();
+    JsonNode approval = pendingApproval();
+    assertThat(approval.path("tool").asText()).isEqualTo("get_current_weather");
+    String id = approval.path("id").asText();
     assertThat(response).isNotDone();
     assertThat(admin("POST", "/approvals/" + id + "/deny", TOKEN).statusCode()).isEqualTo(200);
     String body = response.get(20, TimeUnit.SECONDS).body();
