@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A verdict's edits applied to a body: replacements where the pointer says, the named edits ({@link
@@ -145,22 +143,20 @@ public final class BodyEdits {
     return NODES.objectNode().put("type", "message").put("role", "system").put("content", text);
   }
 
-  private static final Pattern CHAT_TOOL = Pattern.compile("(\\d{1,9})/tool/(\\d{1,9})");
-
   /**
    * OpenAI chat: each named call leaves its choice's {@code tool_calls}; the note joins the
    * message's content; a choice left with no call stops ({@code finish_reason: "stop"}).
    */
   static boolean withdrawFromChoices(ObjectNode body, Edit.WithdrawToolCalls edit) {
     Map<Integer, TreeSet<Integer>> byChoice = new LinkedHashMap<>();
-    for (String key : edit.keys()) {
-      Matcher m = CHAT_TOOL.matcher(key);
-      if (!m.matches()) {
+    for (String key : edit.keys()) { // "choice/tool/call", as ResponseReader names them
+      int at = key.indexOf("/tool/");
+      int choice = at < 0 ? -1 : index(key.substring(0, at), "", "");
+      int call = at < 0 ? -1 : index(key.substring(at + "/tool/".length()), "", "");
+      if (choice < 0 || call < 0) {
         return false;
       }
-      byChoice
-          .computeIfAbsent(Integer.parseInt(m.group(1)), c -> new TreeSet<>())
-          .add(Integer.parseInt(m.group(2)));
+      byChoice.computeIfAbsent(choice, c -> new TreeSet<>()).add(call);
     }
     for (Map.Entry<Integer, TreeSet<Integer>> e : byChoice.entrySet()) {
       JsonNode choice = body.path("choices").path(e.getKey());
@@ -186,8 +182,6 @@ public final class BodyEdits {
     return true;
   }
 
-  private static final Pattern RESPONSES_TOOL = Pattern.compile("o(\\d{1,9})/tool");
-
   /** The Responses output items that are calls the client runs. */
   private static final Set<String> RESPONSES_CALLS = Set.of("function_call", "custom_tool_call");
 
@@ -196,7 +190,7 @@ public final class BodyEdits {
    * {@code output}, and an assistant message item with the note is added.
    */
   static boolean withdrawFromOutputItems(ObjectNode body, Edit.WithdrawToolCalls edit) {
-    ArrayNode out = withoutItems(body, "output", RESPONSES_TOOL, RESPONSES_CALLS, edit.keys());
+    ArrayNode out = withoutItems(body, "output", "o", "/tool", RESPONSES_CALLS, edit.keys());
     if (out == null) {
       return false;
     }
@@ -208,14 +202,12 @@ public final class BodyEdits {
     return true;
   }
 
-  private static final Pattern ANTHROPIC_TOOL = Pattern.compile("b(\\d{1,9})");
-
   /**
    * Anthropic: each named {@code tool_use} block leaves {@code content}, a text block with the note
    * is added, and an answer left with no call ends its turn ({@code stop_reason: "end_turn"}).
    */
   static boolean withdrawFromContentBlocks(ObjectNode body, Edit.WithdrawToolCalls edit) {
-    ArrayNode c = withoutItems(body, "content", ANTHROPIC_TOOL, Set.of("tool_use"), edit.keys());
+    ArrayNode c = withoutItems(body, "content", "b", "", Set.of("tool_use"), edit.keys());
     if (c == null) {
       return false;
     }
@@ -231,20 +223,42 @@ public final class BodyEdits {
   }
 
   /**
-   * Takes the items the keys name (of the shape {@code pattern}, group 1 the index) out of the
-   * array {@code field}; the array, or null, changing nothing, when a key names no item of one of
-   * the {@code types}.
+   * The index {@code key} names when it is {@code prefix}, one to nine decimal digits, then {@code
+   * suffix}; otherwise -1.
+   */
+  private static int index(String key, String prefix, String suffix) {
+    int from = prefix.length();
+    int to = key.length() - suffix.length();
+    if (!key.startsWith(prefix) || !key.endsWith(suffix) || to <= from || to - from > 9) {
+      return -1;
+    }
+    for (int i = from; i < to; i++) {
+      if (key.charAt(i) < '0' || key.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    return Integer.parseInt(key.substring(from, to));
+  }
+
+  /**
+   * Takes the items the keys name ({@code prefix}, the item's index, {@code suffix}: how
+   * ResponseReader names them) out of the array {@code field}; the array, or null, changing
+   * nothing, when a key names no item of one of the {@code types}.
    */
   private static ArrayNode withoutItems(
-      ObjectNode body, String field, Pattern pattern, Set<String> types, List<String> keys) {
+      ObjectNode body,
+      String field,
+      String prefix,
+      String suffix,
+      Set<String> types,
+      List<String> keys) {
     JsonNode items = body.path(field);
     TreeSet<Integer> indexes = new TreeSet<>();
     for (String key : keys) {
-      Matcher m = pattern.matcher(key);
-      if (!m.matches() || !items.isArray()) {
+      int i = index(key, prefix, suffix);
+      if (i < 0 || !items.isArray()) {
         return null;
       }
-      int i = Integer.parseInt(m.group(1));
       if (i >= items.size() || !types.contains(items.get(i).path("type").asText())) {
         return null;
       }

@@ -162,6 +162,19 @@ class BodyEditsTest {
                     new Edit.WithdrawToolCalls(List.of("b0"), "no")))
         .as("only a tool_use block is withdrawn, never the text a key happens to name")
         .isInstanceOf(IllegalArgumentException.class);
+    for (String key : List.of("0/tool/x", "0/tool/", "/tool/0", "0/tools/0", "0/tool/0/")) {
+      assertThatThrownBy(
+              () -> edited(CHAT, CHAT_ANSWER, new Edit.WithdrawToolCalls(List.of(key), "no")))
+          .as("a key no reader gives: %s", key)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(
+            () ->
+                edited(
+                    RESPONSES,
+                    "{\"output\":[{\"type\":\"function_call\",\"name\":\"f\"}]}",
+                    new Edit.WithdrawToolCalls(List.of("o/tool"), "no")))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(
             edited(CHAT, "{\"messages\":[]}", Edit.replace("/model", TextNode.valueOf("m")))
                 .path("model")
