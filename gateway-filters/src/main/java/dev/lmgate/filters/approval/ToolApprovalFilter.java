@@ -1,9 +1,9 @@
 package dev.lmgate.filters.approval;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmgate.filters.policy.Glob;
+import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -120,26 +120,13 @@ public final class ToolApprovalFilter extends BaseFilter {
     };
   }
 
-  /**
-   * A tool definition's name, however the API nests it: {@code function.name} (chat), {@code
-   * custom.name} (chat custom tools), {@code name} (Responses, Anthropic).
-   */
-  private static String toolName(JsonNode tool) {
-    for (String holder : new String[] {"function", "custom"}) {
-      if (tool.path(holder).path("name").isTextual()) {
-        return tool.path(holder).path("name").asText();
-      }
-    }
-    return tool.path("name").asText("");
-  }
-
   /** Whether the request offers the model a tool that needs approval. */
   private boolean offersSensitiveTool(RequestView request) {
     if (request.json().isEmpty()) {
       return false;
     }
-    for (JsonNode t : request.json().get().path("tools")) {
-      if (Glob.any(settings.tools(), toolName(t))) {
+    for (String name : ToolDefinitions.names(request.json().get())) {
+      if (Glob.any(settings.tools(), name)) {
         return true;
       }
     }
@@ -182,8 +169,7 @@ public final class ToolApprovalFilter extends BaseFilter {
   @Override
   public CompletionStage<Verdict> onRequest(RequestView request) {
     if (request.conversation().stream() && !namesToolCalls(request) && request.json().isPresent()) {
-      for (JsonNode t : request.json().get().path("tools")) {
-        String name = toolName(t);
+      for (String name : ToolDefinitions.names(request.json().get())) {
         if (Glob.any(settings.tools(), name)) {
           return CompletableFuture.completedFuture(
               Verdict.block(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
+import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -148,7 +149,7 @@ public final class AuthorizeFilter extends BaseFilter {
     }
     JsonNode body = request.json().orElse(null);
     if (body != null && role.tools() != null) {
-      for (String tool : toolNames(body)) {
+      for (String tool : ToolDefinitions.names(body)) {
         if (!Glob.any(role.tools(), tool)) {
           return Judgement.deny("tool_forbidden", "Your role may not declare tool '" + tool + "'.");
         }
@@ -219,26 +220,6 @@ public final class AuthorizeFilter extends BaseFilter {
       return request.path().substring(prefix.length());
     }
     return request.conversation().model();
-  }
-
-  /**
-   * Tool names a body declares: OpenAI {@code function.name}, Responses and Anthropic {@code name}.
-   */
-  static List<String> toolNames(JsonNode body) {
-    List<String> names = new ArrayList<>();
-    for (JsonNode t : body.path("tools")) {
-      JsonNode fn = t.path("function").path("name");
-      if (fn.isTextual()) {
-        names.add(fn.asText());
-      } else if (t.path("name").isTextual()) {
-        names.add(t.path("name").asText());
-      } else if (t.path("type").isTextual()) {
-        names.add(t.path("type").asText()); // built-in tools (web_search, ...) by type
-      } else {
-        names.add("");
-      }
-    }
-    return names;
   }
 
   private CompletionStage<Verdict> deny(

@@ -2,6 +2,8 @@ package dev.lmgate.filters.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmgate.spi.RequestView;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,6 +47,31 @@ public final class ToolDefinitions {
           "allOf",
           "$ref",
           "$defs");
+
+  /**
+   * The name of each tool a body declares, in order, however its API nests it: {@code
+   * function.name} (OpenAI chat), {@code custom.name} (chat custom tools), {@code name} (Responses,
+   * Anthropic), else the built-in tool's {@code type} ({@code web_search}, ...), else empty.
+   */
+  public static List<String> names(JsonNode body) {
+    List<String> names = new ArrayList<>();
+    for (JsonNode t : body.path("tools")) {
+      names.add(name(t));
+    }
+    return names;
+  }
+
+  private static String name(JsonNode tool) {
+    for (String holder : new String[] {"function", "custom"}) {
+      if (tool.path(holder).path("name").isTextual()) {
+        return tool.path(holder).path("name").asText();
+      }
+    }
+    if (tool.path("name").isTextual()) {
+      return tool.path("name").asText();
+    }
+    return tool.path("type").asText("");
+  }
 
   /**
    * Every string and property name in the request's tool definitions ({@code tools}, every dialect

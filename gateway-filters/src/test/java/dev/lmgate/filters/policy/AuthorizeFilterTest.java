@@ -153,6 +153,11 @@ class AuthorizeFilterTest {
     Verdict tool = developer(TestRequest.chat("qwen/q").body(tools, "qwen/q", false));
     assertThat(tool.rejection().code()).isEqualTo("tool_forbidden");
     assertThat(tool.rejection().message()).contains("run_shell");
+    // a chat custom tool is named by custom.name, not let through as its type
+    String custom =
+        "{\"max_tokens\":10,\"tools\":[{\"type\":\"custom\",\"custom\":{\"name\":\"run_shell\"}}]}";
+    Verdict customTool = developer(TestRequest.chat("qwen/q").body(custom, "qwen/q", false));
+    assertThat(customTool.rejection().message()).contains("run_shell");
   }
 
   @Test
