@@ -171,33 +171,50 @@ public final class InjectionEvaluation {
    */
   public static Report leaveOneSourceOut(
       List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard) {
+    boolean[] flagged = new boolean[rows.size()];
+    eachSourceHeldOut(
+        rows,
+        alsoTrain,
+        (classifier, held) -> {
+          Predicate<String> g = guard.apply(classifier);
+          for (int i : held) {
+            flagged[i] = g.test(rows.get(i).text());
+          }
+        });
+    return Report.of(rows, flagged);
+  }
+
+  /**
+   * For each source group of {@code rows}: a classifier trained on every other group (and {@code
+   * alsoTrain} without that group), and the indexes of the group's rows. A group with nothing to
+   * train on leaves the training set as it is: those share one classifier trained on everything.
+   */
+  private static void eachSourceHeldOut(
+      List<Corpus.Row> rows,
+      List<Corpus.Row> alsoTrain,
+      java.util.function.BiConsumer<InjectionClassifier, List<Integer>> each) {
     Map<String, List<Integer>> byGroup = new TreeMap<>();
     for (int i = 0; i < rows.size(); i++) {
       byGroup.computeIfAbsent(rows.get(i).group(), k -> new ArrayList<>()).add(i);
     }
     Map<Corpus.Row, InjectionClassifier.Example> normalized = new IdentityHashMap<>();
-    boolean[] flagged = new boolean[rows.size()];
-    Predicate<String> onAll = null; // for groups the classifier never trains on
+    InjectionClassifier onAll = null;
     for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
+      String group = e.getKey();
       boolean trains =
           e.getValue().stream().anyMatch(i -> trainsOn(rows.get(i)))
-              || alsoTrain.stream().anyMatch(r -> r.group().equals(e.getKey()) && trainsOn(r));
-      Predicate<String> g;
+              || alsoTrain.stream().anyMatch(r -> r.group().equals(group) && trainsOn(r));
+      InjectionClassifier c;
       if (trains) {
-        List<Corpus.Row> training =
-            rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
-        g = guard.apply(train(training, without(alsoTrain, e.getKey()), normalized));
-      } else { // leaving it out leaves the training set as it is
+        c = train(without(rows, group), without(alsoTrain, group), normalized);
+      } else {
         if (onAll == null) {
-          onAll = guard.apply(train(rows, alsoTrain, normalized));
+          onAll = train(rows, alsoTrain, normalized);
         }
-        g = onAll;
+        c = onAll;
       }
-      for (int i : e.getValue()) {
-        flagged[i] = g.test(rows.get(i).text());
-      }
+      each.accept(c, e.getValue());
     }
-    return Report.of(rows, flagged);
   }
 
   /**
@@ -213,20 +230,15 @@ public final class InjectionEvaluation {
       List<Corpus.Row> rows, List<Corpus.Row> alsoTrain, Guard guard, double[] thresholds) {
     boolean[] rules = score(rows, guard.apply(null));
     double[] probability = new double[rows.size()];
-    Map<Corpus.Row, InjectionClassifier.Example> normalized = new IdentityHashMap<>();
-    Map<String, List<Integer>> byGroup = new TreeMap<>();
-    for (int i = 0; i < rows.size(); i++) {
-      byGroup.computeIfAbsent(rows.get(i).group(), k -> new ArrayList<>()).add(i);
-    }
-    for (Map.Entry<String, List<Integer>> e : byGroup.entrySet()) {
-      List<Corpus.Row> training = rows.stream().filter(r -> !r.group().equals(e.getKey())).toList();
-      InjectionClassifier c = train(training, without(alsoTrain, e.getKey()), normalized);
-      for (int i : e.getValue()) {
-        String text =
-            normalized.computeIfAbsent(rows.get(i), InjectionTraining::example).normalized();
-        probability[i] = InjectionDetector.lengthWeighted(c.score(text), text);
-      }
-    }
+    eachSourceHeldOut(
+        rows,
+        alsoTrain,
+        (classifier, held) -> {
+          for (int i : held) {
+            String text = InjectionTraining.example(rows.get(i)).normalized();
+            probability[i] = InjectionDetector.lengthWeighted(classifier.score(text), text);
+          }
+        });
     Map<Double, Report> out = new LinkedHashMap<>();
     for (double t : thresholds) {
       boolean[] flagged = new boolean[rows.size()];
