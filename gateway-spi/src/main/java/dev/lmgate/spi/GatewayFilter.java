@@ -33,6 +33,14 @@ public interface GatewayFilter {
     return List.of();
   }
 
+  /**
+   * Filters this one, as configured, needs earlier in the chain, beyond those its description names
+   * ({@link FilterDescription#after()}): the config is refused otherwise.
+   */
+  default java.util.Set<String> follows() {
+    return java.util.Set.of();
+  }
+
   /** The request phase: pass, modify the body, alert, or block with a rejection. */
   default CompletionStage<Verdict> onRequest(RequestView request) {
     return CompletableFuture.completedFuture(Verdict.pass());

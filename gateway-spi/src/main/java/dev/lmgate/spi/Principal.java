@@ -46,4 +46,23 @@ public record Principal(
     authMethods = List.copyOf(authMethods);
     acr = acr == null ? "" : acr;
   }
+
+  /**
+   * Whether an operator's list names this caller: by {@link #id()} or as {@code role:NAME} for one
+   * of its roles (the form every filter's principal lists use).
+   */
+  public boolean namedIn(Set<String> names) {
+    if (names.isEmpty()) {
+      return false;
+    }
+    if (names.contains(id)) {
+      return true;
+    }
+    for (String role : roles) {
+      if (names.contains("role:" + role)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -160,6 +160,7 @@ final class OfflineGuard {
       if (f instanceof PromptInjectionFilter p) { // one scan gives the score and the verdict
         InjectionDetector.Result r = p.assess(conversation);
         score = r.score();
+        request.attributes().put(PromptInjectionFilter.SCORE, score); // as in the chain
         rules.addAll(r.rules());
         v = p.verdict(r, CHAT.id());
       } else {

@@ -363,7 +363,9 @@ public final class ConfigLoader {
     Set<String> earlier = new HashSet<>();
     for (int i = 0; i < filters.size(); i++) {
       String id = filters.get(i).id();
-      for (String needed : registry.description(id).orElseThrow().after()) {
+      Set<String> needs = new java.util.TreeSet<>(registry.description(id).orElseThrow().after());
+      needs.addAll(filters.get(i).follows());
+      for (String needed : needs) {
         if (!earlier.contains(needed)) {
           throw new ConfigException(
               "filters[" + i + "].id", id, "after " + article(needed) + " " + needed + " filter");

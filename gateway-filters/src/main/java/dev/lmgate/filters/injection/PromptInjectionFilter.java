@@ -8,6 +8,7 @@ import dev.lmgate.filters.text.ToolDefinitions;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.spi.ExchangeAttributes;
 import dev.lmgate.spi.FilterDescription;
 import dev.lmgate.spi.FilterEnvironment;
 import dev.lmgate.spi.FilterFactory;
@@ -49,6 +50,15 @@ public final class PromptInjectionFilter extends BaseFilter {
    * evaluate} does, to score a retrained model through the configured filter).
    */
   public static final String SHARED_CLASSIFIER = "prompt-injection.classifier";
+
+  /**
+   * The score this filter gave the request (0–1, over every scored role and the tool definitions),
+   * kept on the exchange for filters later in the chain: {@code llm-judge}'s prompt cascade judges
+   * the prompts scored in an uncertain band. Absent when the filter did not scan the request (no
+   * prompt, an allowed principal).
+   */
+  public static final ExchangeAttributes.Key<Double> SCORE =
+      new ExchangeAttributes.Key<>("prompt-injection.score");
 
   /**
    * @param threshold the score from which a request is blocked (or alerted)
@@ -159,18 +169,7 @@ public final class PromptInjectionFilter extends BaseFilter {
   }
 
   private boolean allowed(Principal p) {
-    if (p == null || settings.allowPrincipals().isEmpty()) {
-      return false;
-    }
-    if (settings.allowPrincipals().contains(p.id())) {
-      return true;
-    }
-    for (String role : p.roles()) {
-      if (settings.allowPrincipals().contains("role:" + role)) {
-        return true;
-      }
-    }
-    return false;
+    return p != null && p.namedIn(settings.allowPrincipals());
   }
 
   /** The detector's judgement of a conversation, whatever the threshold (for offline scans). */
@@ -188,6 +187,7 @@ public final class PromptInjectionFilter extends BaseFilter {
       InjectionDetector.Result t = detector.judge(caller, tools, "tools", false, budget);
       r = t.score() > r.score() ? t : r;
     }
+    request.attributes().put(SCORE, r.score());
     return verdict(r, route);
   }
 

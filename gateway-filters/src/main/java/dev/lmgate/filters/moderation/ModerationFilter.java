@@ -1,6 +1,8 @@
 package dev.lmgate.filters.moderation;
 
 import dev.lmgate.filters.http.ServiceConfig;
+import dev.lmgate.filters.injection.PromptInjectionFilter;
+import dev.lmgate.filters.policy.Glob;
 import dev.lmgate.spi.BaseFilter;
 import dev.lmgate.spi.ConfigException;
 import dev.lmgate.spi.ConfigReader;
@@ -30,8 +32,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -72,12 +76,69 @@ public final class ModerationFilter extends BaseFilter {
       int maxConcurrent,
       int cacheSize,
       int streamCadence,
-      boolean streamHold) {}
+      boolean streamHold,
+      PromptCascade cascade) {}
+
+  /**
+   * Which prompts are judged when not every one is: the judge as a second tier behind the fast
+   * guards, for what no lexical feature sees (a harmful request rewritten as fiction). A prompt is
+   * judged when any condition holds.
+   *
+   * @param low with {@code banded}: the lowest {@code prompt-injection} score that escalates
+   * @param high with {@code banded}: the highest
+   * @param banded whether scores in {@code [low, high]} escalate; a request that filter did not
+   *     score (it came later in the chain, skipped an allowed caller) is judged
+   * @param routes route id globs on which every prompt is judged
+   * @param principals callers (ids, {@code role:NAME}) whose every prompt is judged
+   * @param messageRoles message roles whose non-blank text gets the prompt judged (e.g. {@code
+   *     system}, where a caller would hide an instruction)
+   * @param budget how long a prompt's judgement may take, waiting for a free call included; past it
+   *     the judgement failed and {@code on-error} decides
+   */
+  public record PromptCascade(
+      double low,
+      double high,
+      boolean banded,
+      List<Glob> routes,
+      Set<String> principals,
+      Set<String> messageRoles,
+      Duration budget) {
+    public PromptCascade {
+      routes = List.copyOf(routes);
+      principals = Set.copyOf(principals);
+      messageRoles = Set.copyOf(messageRoles);
+    }
+
+    /** Why this request's prompt goes to the judge, or empty when it does not. */
+    Optional<String> escalation(RequestView request) {
+      if (Glob.any(routes, request.route().id())) {
+        return Optional.of("route " + request.route().id());
+      }
+      if (request.principal().map(p -> p.namedIn(principals)).orElse(false)) {
+        return Optional.of("caller");
+      }
+      for (Message m : request.conversation().messages()) {
+        if (messageRoles.contains(m.role()) && !m.text().isBlank()) {
+          return Optional.of("role " + m.role());
+        }
+      }
+      if (banded) {
+        Double score = request.attributes().get(PromptInjectionFilter.SCORE);
+        if (score == null) {
+          return Optional.of("not scored by " + PromptInjectionFilter.ID);
+        }
+        if (score >= low && score <= high) {
+          return Optional.of(String.format(Locale.ROOT, "injection score %.2f", score));
+        }
+      }
+      return Optional.empty();
+    }
+  }
 
   private final Settings settings;
   private final Moderator moderator;
   private final Map<String, Moderator.Judgement> cache;
-  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int inFlight;
 
   public ModerationFilter(
@@ -104,7 +165,35 @@ public final class ModerationFilter extends BaseFilter {
     if (prompt.isBlank()) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    return judged(Moderator.Kind.PROMPT, prompt, "").thenApply(j -> verdict(j, false));
+    PromptCascade cascade = settings.cascade();
+    if (cascade == null) {
+      return judged(Moderator.Kind.PROMPT, prompt, "").thenApply(j -> verdict(j, false));
+    }
+    Optional<String> why = cascade.escalation(request);
+    if (why.isEmpty()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
+    }
+    return judged(Moderator.Kind.PROMPT, prompt, "")
+        .toCompletableFuture()
+        .orTimeout(cascade.budget().toNanos(), TimeUnit.NANOSECONDS)
+        .thenApply(j -> escalated(verdict(j, false), why.get()));
+  }
+
+  /** The verdict, its reason naming why the prompt was judged (for the audit record). */
+  private static Verdict escalated(Verdict v, String why) {
+    String reason = (v.reason().isEmpty() ? "safe" : v.reason()) + " (escalated: " + why + ")";
+    return new Verdict(v.kind(), reason, v.edits(), v.rejection(), v.principal());
+  }
+
+  /**
+   * The filters this one needs earlier in the chain: with a banded cascade, {@code
+   * prompt-injection}, whose score it reads.
+   */
+  @Override
+  public Set<String> follows() {
+    return settings.cascade() != null && settings.cascade().banded()
+        ? Set.of(PromptInjectionFilter.ID)
+        : Set.of();
   }
 
   @Override
@@ -254,7 +343,7 @@ public final class ModerationFilter extends BaseFilter {
       if (now) {
         inFlight++;
       } else {
-        waiting.add(call);
+        waiting.add(new Waiting(result, call));
       }
     }
     if (now) {
@@ -263,16 +352,25 @@ public final class ModerationFilter extends BaseFilter {
     return result;
   }
 
+  /** A call waiting for a free slot, and the judgement its caller waits for. */
+  private record Waiting(CompletableFuture<?> result, Runnable call) {}
+
+  /**
+   * Frees a slot for the next waiting call. A call whose caller already gave up (its budget ran out
+   * while it waited) is dropped rather than made: nobody would read its answer.
+   */
   private void release() {
-    Runnable next;
+    Waiting next;
     synchronized (waiting) {
-      next = waiting.poll();
+      do {
+        next = waiting.poll();
+      } while (next != null && next.result().isDone());
       if (next == null) {
         inFlight--;
       }
     }
     if (next != null) {
-      next.run();
+      next.call().run();
     }
   }
 
@@ -314,7 +412,7 @@ public final class ModerationFilter extends BaseFilter {
                   ? "A smaller LLM judges prompts and answers against a safety taxonomy."
                   : "A /v1/moderations-shaped API judges prompts and answers.",
               judge ? "output-guard.md#llm-judge" : "output-guard.md#moderation-api")
-          .judging(FilterDescription.Judges.ANSWERS)
+          .judging(FilterDescription.Judges.PROMPTS, FilterDescription.Judges.ANSWERS)
           .handbook(3)
           .keys(
               "url",
@@ -326,7 +424,8 @@ public final class ModerationFilter extends BaseFilter {
               "max-concurrent",
               "cache-size",
               "stream-cadence",
-              "stream-hold");
+              "stream-hold",
+              "prompt-cascade");
     }
 
     @Override
@@ -366,8 +465,59 @@ public final class ModerationFilter extends BaseFilter {
               (int) r.integer("max-concurrent", 4, 1, 1024),
               (int) r.integer("cache-size", 10_000, 0, 10_000_000),
               (int) r.integer("stream-cadence", 1000, 0, 1_000_000),
-              r.bool("stream-hold", false)),
+              r.bool("stream-hold", false),
+              cascade(r, check, timeout)),
           m);
+    }
+
+    /** {@code prompt-cascade}, or null when every prompt is judged. */
+    private static PromptCascade cascade(ConfigReader filter, List<String> check, Duration timeout)
+        throws ConfigException {
+      if (!filter.has("prompt-cascade")) {
+        return null;
+      }
+      ConfigReader c = filter.child("prompt-cascade");
+      if (!check.contains("prompt")) {
+        throw new ConfigException(c.path(), "prompt-cascade", "check to include prompt");
+      }
+      double low = 0;
+      double high = 1;
+      boolean banded = c.has("injection-score");
+      if (banded) {
+        com.fasterxml.jackson.databind.JsonNode band = c.node().get("injection-score");
+        if (!band.isArray()
+            || band.size() != 2
+            || !band.get(0).isNumber()
+            || !band.get(1).isNumber()) {
+          throw new ConfigException(
+              c.path() + ".injection-score", band, "two scores [low, high], e.g. [0.3, 0.9]");
+        }
+        low = band.get(0).asDouble();
+        high = band.get(1).asDouble();
+        if (!(low >= 0 && low <= high && high <= 1)) {
+          throw new ConfigException(c.path() + ".injection-score", band, "0 <= low <= high <= 1");
+        }
+      }
+      List<Glob> routes = new java.util.ArrayList<>();
+      for (String g : c.has("routes") ? c.strings("routes") : List.<String>of()) {
+        routes.add(new Glob(g));
+      }
+      Set<String> principals =
+          Set.copyOf(c.has("principals") ? c.strings("principals") : List.of());
+      Set<String> roles =
+          Set.copyOf(c.has("message-roles") ? c.strings("message-roles") : List.of());
+      if (!banded && routes.isEmpty() && principals.isEmpty() && roles.isEmpty()) {
+        throw new ConfigException(
+            c.path(),
+            "prompt-cascade",
+            "at least one of injection-score, routes, principals, message-roles");
+      }
+      Duration budget = c.duration("budget", timeout);
+      if (budget.compareTo(timeout) > 0) {
+        throw new ConfigException(
+            c.path() + ".budget", budget, "at most the filter's timeout (" + timeout + ")");
+      }
+      return new PromptCascade(low, high, banded, routes, principals, roles, budget);
     }
   }
 }

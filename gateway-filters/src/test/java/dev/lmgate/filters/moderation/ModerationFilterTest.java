@@ -58,7 +58,7 @@ class ModerationFilterTest {
             "llm-judge",
             FilterSettings.defaults(FilterSettings.Action.BLOCK),
             new ModerationFilter.Settings(
-                true, false, Map.of(), ModerationFilter.Action.BLOCK, 2, 100, 0, false),
+                true, false, Map.of(), ModerationFilter.Action.BLOCK, 2, 100, 0, false, null),
             slow);
     List<CompletionStage<Moderator.Judgement>> results = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
