@@ -184,6 +184,19 @@ final class OfflineGuard {
   }
 
   /**
+   * The national phone formats the config's {@code sensitive-data} filter recognizes, or the
+   * default when it has none: what {@code scan --pii} and {@code redteam} find spans with.
+   */
+  dev.lmgate.filters.sensitive.PhoneNumbers.Plan phoneNumbers() {
+    for (GatewayFilter f : filters) {
+      if (f instanceof dev.lmgate.filters.sensitive.SensitiveDataFilter s) {
+        return s.phoneNumbers();
+      }
+    }
+    return dev.lmgate.filters.sensitive.PhoneNumbers.Plan.DEFAULT;
+  }
+
+  /**
    * Whether the {@code prompt-injection} filter alone flags the conversation (blocks it, or alerts
    * under {@code action: alert}) at the chat route's threshold: what {@code lmgate guard evaluate}
    * measures. False when the config has no such filter.

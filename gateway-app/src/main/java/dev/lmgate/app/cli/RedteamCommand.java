@@ -120,7 +120,7 @@ final class RedteamCommand extends OfflineGuard.Runner {
       }
     }
     if (!spans.isEmpty()) {
-      reportSpans(spans, out);
+      reportSpans(spans, guard.phoneNumbers(), out);
     }
     if (!answers.isEmpty()) {
       reportAnswers(guard, answers, out);
@@ -342,7 +342,8 @@ final class RedteamCommand extends OfflineGuard.Runner {
     return p.length >= 2 ? p[0] + ":" + p[1] : category;
   }
 
-  private static void reportSpans(List<JsonNode> rows, PrintStream out) {
+  private static void reportSpans(
+      List<JsonNode> rows, dev.lmgate.filters.sensitive.PhoneNumbers.Plan phones, PrintStream out) {
     Map<String, int[]> perType = new TreeMap<>();
     int tp = 0;
     int fn = 0;
@@ -361,7 +362,8 @@ final class RedteamCommand extends OfflineGuard.Runner {
         expected.add(type + "@" + start + "-" + end);
       }
       Set<String> got = new HashSet<>();
-      for (SensitiveData.Finding f : SensitiveData.find(text)) {
+      for (SensitiveData.Finding f :
+          SensitiveData.find(text, phones, dev.lmgate.filters.budget.ScanBudget.UNLIMITED)) {
         if (STRUCTURED.contains(f.kind())) {
           got.add(f.kind() + "@" + f.start() + "-" + f.end());
         }

@@ -69,7 +69,11 @@ final class ScanCommand extends OfflineGuard.Runner {
         o.rules().forEach(rules::add);
         if (pii) {
           ArrayNode spans = r.putArray("spans");
-          for (SensitiveData.Finding f : SensitiveData.find(n.path("text").asText(""))) {
+          for (SensitiveData.Finding f :
+              SensitiveData.find(
+                  n.path("text").asText(""),
+                  guard.phoneNumbers(),
+                  dev.lmgate.filters.budget.ScanBudget.UNLIMITED)) {
             spans.addObject().put("start", f.start()).put("end", f.end()).put("type", f.kind());
           }
         }

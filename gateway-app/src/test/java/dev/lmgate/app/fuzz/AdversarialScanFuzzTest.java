@@ -32,7 +32,9 @@ class AdversarialScanFuzzTest {
       assertThat(TextNormalizer.normalize(text).text()).isNotNull();
       InjectionDetector.Result r = DETECTOR.scanText(text, "x", false, budget);
       assertThat(r.score()).isBetween(0.0, 1.0);
-      for (SensitiveData.Finding f : SensitiveData.find(text, budget)) {
+      for (SensitiveData.Finding f :
+          SensitiveData.find(
+              text, dev.lmgate.filters.sensitive.PhoneNumbers.Plan.DEFAULT, budget)) {
         assertThat(f.end()).isLessThanOrEqualTo(text.length());
       }
     } catch (ScanBudgetExceeded expected) {

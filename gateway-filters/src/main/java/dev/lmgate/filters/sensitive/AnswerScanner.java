@@ -36,10 +36,12 @@ final class AnswerScanner {
 
   private final Output output;
   private final PseudonymVault vault; // null when none is used: nothing to restore
+  private final PhoneNumbers.Plan phones;
 
-  AnswerScanner(Output output, PseudonymVault vault) {
+  AnswerScanner(Output output, PseudonymVault vault, PhoneNumbers.Plan phones) {
     this.output = output;
     this.vault = vault;
+    this.phones = phones;
   }
 
   /** Whether the answer's handling of a type changes the answer (and so may hold text). */
@@ -64,7 +66,8 @@ final class AnswerScanner {
 
   /** A new streamed output's scan. */
   OutputScan newScan() {
-    return new OutputScan(new SensitiveData.Growing(this::changesOutput, output.holdBack()));
+    return new OutputScan(
+        new SensitiveData.Growing(this::changesOutput, output.holdBack(), phones));
   }
 
   /**
@@ -98,7 +101,7 @@ final class AnswerScanner {
     if (!output.handling().isEmpty()) {
       List<SensitiveData.Finding> found;
       if (scan == null) {
-        found = SensitiveData.findOverlapping(text, this::changesOutput);
+        found = SensitiveData.findOverlapping(text, this::changesOutput, phones);
       } else {
         found = scan.values.advance(text, complete);
         undecided = scan.values.undecidedFrom();

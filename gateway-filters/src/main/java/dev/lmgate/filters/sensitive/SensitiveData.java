@@ -70,7 +70,7 @@ public final class SensitiveData {
 
   /** Every sensitive value in {@code text}, non-overlapping, by position. */
   public static List<Finding> find(String text) {
-    return find(text, ScanBudget.UNLIMITED);
+    return find(text, PhoneNumbers.Plan.DEFAULT, ScanBudget.UNLIMITED);
   }
 
   /**
@@ -92,14 +92,18 @@ public final class SensitiveData {
         new boolean[SensitiveDetectors.ALL.size()]; // the types to find
     private final int holdBack;
     private final GrowingScan[] scans = new GrowingScan[SensitiveDetectors.ALL.size()];
+    private final PhoneNumbers.Plan phones;
     private int undecided;
 
     /**
      * @param kinds the types to find (and to hold text for)
      * @param holdBack how old a pending value may get before it is decided as it stands
+     * @param phones the national phone formats recognized
      */
-    public Growing(java.util.function.Predicate<String> kinds, int holdBack) {
+    public Growing(
+        java.util.function.Predicate<String> kinds, int holdBack, PhoneNumbers.Plan phones) {
       this.holdBack = holdBack;
+      this.phones = phones;
       for (int i = 0; i < scans.length; i++) {
         Detector d = SensitiveDetectors.ALL.get(i);
         enabled[i] = kinds.test(d.kind());
@@ -115,7 +119,7 @@ public final class SensitiveData {
      * @param complete whether the output is final
      */
     public List<Finding> advance(String text, boolean complete) {
-      PhoneNumbers.newScan();
+      PhoneNumbers.newScan(phones);
       int len = text.length();
       int from = len;
       for (int i = 0; i < scans.length; i++) {
@@ -188,8 +192,8 @@ public final class SensitiveData {
    *
    * @throws dev.lmgate.filters.budget.ScanBudgetExceeded when the budget runs out
    */
-  public static List<Finding> find(String text, ScanBudget budget) {
-    return find(text, k -> true, budget);
+  public static List<Finding> find(String text, PhoneNumbers.Plan phones, ScanBudget budget) {
+    return find(text, k -> true, phones, budget);
   }
 
   /**
@@ -198,16 +202,19 @@ public final class SensitiveData {
    * Growing}), so that no character of a value is left because another value took part of it.
    */
   public static List<Finding> findOverlapping(
-      String text, java.util.function.Predicate<String> kinds) {
-    return new Growing(kinds, text.length()).advance(text, true);
+      String text, java.util.function.Predicate<String> kinds, PhoneNumbers.Plan phones) {
+    return new Growing(kinds, text.length(), phones).advance(text, true);
   }
 
   private static List<Finding> find(
-      String text, java.util.function.Predicate<String> kinds, ScanBudget budget) {
+      String text,
+      java.util.function.Predicate<String> kinds,
+      PhoneNumbers.Plan phones,
+      ScanBudget budget) {
     List<Finding> all = new ArrayList<>();
     java.util.TreeMap<Integer, Integer> taken = new java.util.TreeMap<>(); // start → end
     Shape shape = Shape.of(text);
-    PhoneNumbers.newScan();
+    PhoneNumbers.newScan(phones);
     int candidates = 0;
     for (Detector d : SensitiveDetectors.ALL) {
       budget.check();

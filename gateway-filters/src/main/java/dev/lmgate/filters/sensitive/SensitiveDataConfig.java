@@ -23,9 +23,15 @@ import java.util.Set;
  * @param others for types {@code handling} does not name
  * @param pseudonymTtl how long a pseudonym is kept
  * @param output the answer's side as configured
+ * @param phones the national phone formats recognized without a country code ({@code
+ *     phone-numbers})
  */
 record SensitiveDataConfig(
-    Map<String, Handling> handling, Handling others, Duration pseudonymTtl, Output output) {
+    Map<String, Handling> handling,
+    Handling others,
+    Duration pseudonymTtl,
+    Output output,
+    PhoneNumbers.Plan phones) {
 
   /** Reads the filter's block, which holds no key but the filter's own (FilterFactory). */
   static SensitiveDataConfig read(ConfigReader r) throws ConfigException {
@@ -51,7 +57,34 @@ record SensitiveDataConfig(
     }
     Handling others = r.has("others") ? handling(r, "others") : Handling.ALERT;
     Duration ttl = r.duration("pseudonym-ttl", Duration.ofHours(1));
-    return new SensitiveDataConfig(handling, others, ttl, output);
+    return new SensitiveDataConfig(handling, others, ttl, output, phones(r));
+  }
+
+  /** {@code phone-numbers: {regions: [US, GB], leniency: strict-grouping}}; absent: the default. */
+  private static PhoneNumbers.Plan phones(ConfigReader r) throws ConfigException {
+    if (!r.has("phone-numbers")) {
+      return PhoneNumbers.Plan.DEFAULT;
+    }
+    ConfigReader p = r.child("phone-numbers").only(Set.of("regions", "leniency"));
+    List<String> regions = new ArrayList<>();
+    if (p.has("regions")) {
+      for (String region : p.strings("regions")) {
+        String code = region.toUpperCase(Locale.ROOT);
+        if (!PhoneNumbers.Plan.known(code)) {
+          throw new ConfigException(
+              p.path() + ".regions", region, "an ISO 3166 country code, e.g. US, GB, DE");
+        }
+        if (!regions.contains(code)) {
+          regions.add(code);
+        }
+      }
+    } else {
+      regions.addAll(PhoneNumbers.Plan.DEFAULT.regions());
+    }
+    return new PhoneNumbers.Plan(
+        regions,
+        p.enumValue(
+            "leniency", PhoneNumbers.Leniency.class, PhoneNumbers.Leniency.STRICT_GROUPING));
   }
 
   /** Whether any type is pseudonymized on the way in. */

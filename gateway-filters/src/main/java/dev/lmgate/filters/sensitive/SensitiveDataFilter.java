@@ -86,6 +86,7 @@ public final class SensitiveDataFilter extends BaseFilter {
   private final Output output;
   private final AnswerScanner answers;
   private final FairScanScheduler scheduler; // large conversations; null: all on the calling thread
+  private final PhoneNumbers.Plan phones;
 
   /**
    * @param handling by type
@@ -98,14 +99,21 @@ public final class SensitiveDataFilter extends BaseFilter {
       Handling others,
       PseudonymVault vault,
       Output output,
+      PhoneNumbers.Plan phones,
       FairScanScheduler scheduler) {
     super(ID, settings);
+    this.phones = phones;
     this.scheduler = scheduler;
     this.handling = Map.copyOf(handling);
     this.others = others;
     this.vault = vault;
     this.output = output;
-    this.answers = new AnswerScanner(output, vault);
+    this.answers = new AnswerScanner(output, vault, phones);
+  }
+
+  /** The national phone formats this filter recognizes (for offline scans of the same config). */
+  public PhoneNumbers.Plan phoneNumbers() {
+    return phones;
   }
 
   /**
@@ -214,7 +222,7 @@ public final class SensitiveDataFilter extends BaseFilter {
     }
     for (Located part : located) {
       budget.check();
-      List<SensitiveData.Finding> found = SensitiveData.find(part.part().text(), budget);
+      List<SensitiveData.Finding> found = SensitiveData.find(part.part().text(), phones, budget);
       if (found.isEmpty()) {
         continue;
       }
@@ -399,7 +407,7 @@ public final class SensitiveDataFilter extends BaseFilter {
               "input-guard.md#sensitive-data")
           .judging(FilterDescription.Judges.PROMPTS, FilterDescription.Judges.ANSWERS)
           .handbook(6)
-          .keys("types", "others", "pseudonym-ttl", "output");
+          .keys("types", "others", "pseudonym-ttl", "output", "phone-numbers");
     }
 
     /** A block naming the removed {@code session-header} is refused with the reason. */
@@ -439,6 +447,7 @@ public final class SensitiveDataFilter extends BaseFilter {
           pseudonyms && !c.output().active()
               ? new Output(Map.of(), true, false, 256) // placeholders go back by default
               : c.output(),
+          c.phones(),
           env.shared("scan-scheduler", FairScanScheduler.class, FairScanScheduler::forThisMachine));
     }
   }

@@ -397,6 +397,49 @@ class SensitiveDataFilterTest {
     };
   }
 
+  /** The text the filter would forward: the edit's value, or the text itself when untouched. */
+  static String forwarded(SensitiveDataFilter f, String text) {
+    Verdict v = f.decide(user(text));
+    return v.kind() == Verdict.Kind.MODIFY
+        ? ((Edit.Replace) v.edits().get(0)).value().asText()
+        : text;
+  }
+
+  @Test
+  void theCountriesAndStrictnessOfNationalPhoneNumbersAreTheOperators() throws Exception {
+    String london = "The office is 020 7946 0958.";
+    String sanFrancisco = "The office is 415 555 2671.";
+    String oddlyGrouped = "The office is 020 79 46 09 58."; // valid in London, not grouped so
+    SensitiveDataFilter byDefault = filter("{\"types\":{\"personal\":\"redact\"}}");
+    assertThat(forwarded(byDefault, london)).isEqualTo("The office is [PHONE].");
+    assertThat(forwarded(byDefault, oddlyGrouped)).as("strict grouping").isEqualTo(oddlyGrouped);
+
+    SensitiveDataFilter usOnly =
+        filter("{\"types\":{\"personal\":\"redact\"},\"phone-numbers\":{\"regions\":[\"us\"]}}");
+    assertThat(forwarded(usOnly, london)).isEqualTo(london);
+    assertThat(forwarded(usOnly, sanFrancisco)).isEqualTo("The office is [PHONE].");
+    assertThat(forwarded(usOnly, "Call +44 20 7946 0958.")).isEqualTo("Call [PHONE].");
+    assertThat(usOnly.phoneNumbers().regions()).containsExactly("US");
+
+    SensitiveDataFilter lenient =
+        filter("{\"types\":{\"personal\":\"redact\"},\"phone-numbers\":{\"leniency\":\"valid\"}}");
+    assertThat(forwarded(lenient, oddlyGrouped)).isEqualTo("The office is [PHONE].");
+    assertThat(forwarded(lenient, "build 2024 0517 1230 passed"))
+        .as("the price of leniency: twelve digits some plan holds, grouped as no country does")
+        .isEqualTo("build [PHONE] passed");
+    assertThat(forwarded(byDefault, "build 2024 0517 1230 passed"))
+        .isEqualTo("build 2024 0517 1230 passed");
+
+    assertThatThrownBy(() -> filter("{\"phone-numbers\":{\"regions\":[\"UK\"]}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("filters[0].phone-numbers.regions: UK (expected: an ISO 3166");
+    assertThatThrownBy(() -> filter("{\"phone-numbers\":{\"leniency\":\"loose\"}}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("phone-numbers.leniency");
+    assertThatThrownBy(() -> filter("{\"phone-numbers\":{\"region\":[\"US\"]}}"))
+        .isInstanceOf(ConfigException.class);
+  }
+
   @Test
   void unknownTypesAndHandlingsAreConfigErrors() {
     assertThatThrownBy(() -> filter("{\"types\":{\"PASSPORT\":\"block\"}}"))

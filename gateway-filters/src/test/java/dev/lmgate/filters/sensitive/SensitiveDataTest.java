@@ -201,7 +201,8 @@ class SensitiveDataTest {
       }
       String text = b.toString();
       List<SensitiveData.Finding> whole = SensitiveData.find(text);
-      SensitiveData.Growing growing = new SensitiveData.Growing(k -> true, holdBack);
+      SensitiveData.Growing growing =
+          new SensitiveData.Growing(k -> true, holdBack, PhoneNumbers.Plan.DEFAULT);
       boolean[] reported = new boolean[text.length()];
       List<SensitiveData.Finding> seen = new ArrayList<>();
       int cut = 0;
@@ -243,7 +244,8 @@ class SensitiveDataTest {
     List<SensitiveData.Finding> whole = SensitiveData.find(text);
     assertThat(whole).extracting(SensitiveData.Finding::kind).contains("CREDIT_CARD");
     for (int cut = 1; cut < text.length(); cut++) {
-      SensitiveData.Growing growing = new SensitiveData.Growing(k -> true, 256);
+      SensitiveData.Growing growing =
+          new SensitiveData.Growing(k -> true, 256, PhoneNumbers.Plan.DEFAULT);
       List<SensitiveData.Finding> first = growing.advance(text.substring(0, cut), false);
       int undecided = growing.undecidedFrom();
       for (SensitiveData.Finding f : whole) {
