@@ -91,6 +91,26 @@ final class RedteamReport {
    * attacks and of benign prompts scoring at or above it.
    */
   List<Point> roc() {
+    return roc(Prompt::injection);
+  }
+
+  /**
+   * Each attack family's ROC: its injection and jailbreak prompts against every benign prompt, so
+   * that a family the overall curve hides (few prompts, low scores) shows on its own.
+   */
+  Map<String, List<Point>> familyRocs() {
+    Map<String, List<Point>> out = new TreeMap<>();
+    for (Prompt p : prompts) {
+      if (p.injection() && !out.containsKey(p.family())) {
+        String family = p.family();
+        out.put(family, roc(q -> q.injection() && q.family().equals(family)));
+      }
+    }
+    return out;
+  }
+
+  /** The ROC of the prompts {@code attack} picks against every benign prompt. */
+  private List<Point> roc(java.util.function.Predicate<Prompt> attack) {
     List<Point> out = new ArrayList<>();
     for (int i = 0; i <= 100; i++) {
       double t = i / 100.0;
@@ -99,7 +119,7 @@ final class RedteamReport {
       int benign = 0;
       int false_ = 0;
       for (Prompt p : prompts) {
-        if (p.injection()) {
+        if (attack.test(p)) {
           attacks++;
           caught += p.score() >= t ? 1 : 0;
         } else if (p.label().equals("benign")) {
@@ -163,11 +183,16 @@ final class RedteamReport {
                   .put("flagged", v.flagged())
                   .put("rate", v.rate());
             });
-    ArrayNode roc = root.putArray("roc");
-    for (Point p : roc()) {
-      roc.addObject().put("threshold", p.threshold()).put("tpr", p.tpr()).put("fpr", p.fpr());
-    }
+    points(root.putArray("roc"), roc());
+    ObjectNode byFamily = root.putObject("roc_by_family");
+    familyRocs().forEach((family, curve) -> points(byFamily.putArray(family), curve));
     return root;
+  }
+
+  private static void points(ArrayNode into, List<Point> curve) {
+    for (Point p : curve) {
+      into.addObject().put("threshold", p.threshold()).put("tpr", p.tpr()).put("fpr", p.fpr());
+    }
   }
 
   void writeJson(Path file) throws IOException {
@@ -212,7 +237,21 @@ final class RedteamReport {
                       v.flagged(),
                       100 * v.rate()));
             });
-    h.append("</table>\n<h2>ROC of the prompt-injection score</h2>\n").append(svg()).append('\n');
+    h.append("</table>\n<h2>ROC of the prompt-injection score</h2>\n")
+        .append("<p>All injection and jailbreak families together (thick), and each family against")
+        .append(" every benign prompt; the dot marks the configured threshold.</p>\n")
+        .append(svg())
+        .append('\n');
+    h.append("<ul class=\"legend\">");
+    int i = 0;
+    for (String family : familyRocs().keySet()) {
+      h.append("<li><span style=\"color:")
+          .append(colour(i++))
+          .append("\">&#9644;</span> ")
+          .append(escape(family))
+          .append("</li>");
+    }
+    h.append("</ul>\n");
     h.append("</body></html>\n");
     Files.writeString(file, h.toString(), StandardCharsets.UTF_8);
   }
@@ -221,12 +260,8 @@ final class RedteamReport {
   String svg() {
     int size = 400;
     int pad = 40;
-    StringBuilder points = new StringBuilder();
     Point marked = null;
     for (Point p : roc()) {
-      points.append(
-          String.format(
-              Locale.ROOT, "%.1f,%.1f ", pad + p.fpr() * size, pad + (1 - p.tpr()) * size));
       if (threshold.isPresent() && Math.abs(p.threshold() - threshold.getAsDouble()) < 0.005) {
         marked = p;
       }
@@ -253,10 +288,19 @@ final class RedteamReport {
                     + "<text x=\"4\" y=\"%d\">TPR</text>",
                 pad + size / 2 - 50,
                 size + 2 * pad - 8,
-                pad - 8))
-        .append(
-            "<polyline class=\"roc\" fill=\"none\" stroke=\"#c00\" stroke-width=\"2\" points=\"")
-        .append(points.toString().strip())
+                pad - 8));
+    int i = 0;
+    for (Map.Entry<String, List<Point>> e : familyRocs().entrySet()) {
+      s.append("<polyline class=\"family\" fill=\"none\" stroke=\"")
+          .append(colour(i++))
+          .append("\" stroke-width=\"1\" points=\"")
+          .append(polyline(e.getValue(), pad, size))
+          .append("\"><title>")
+          .append(escape(e.getKey()))
+          .append("</title></polyline>");
+    }
+    s.append("<polyline class=\"roc\" fill=\"none\" stroke=\"#c00\" stroke-width=\"3\" points=\"")
+        .append(polyline(roc(), pad, size))
         .append("\"/>");
     if (marked != null) {
       s.append(
@@ -271,6 +315,25 @@ final class RedteamReport {
               100 * marked.fpr()));
     }
     return s.append("</svg>").toString();
+  }
+
+  private static String polyline(List<Point> curve, int pad, int size) {
+    StringBuilder points = new StringBuilder();
+    for (Point p : curve) {
+      points.append(
+          String.format(
+              Locale.ROOT, "%.1f,%.1f ", pad + p.fpr() * size, pad + (1 - p.tpr()) * size));
+    }
+    return points.toString().strip();
+  }
+
+  /** The family curves' colours, in turn (dark enough to read on white). */
+  private static String colour(int i) {
+    String[] palette = {
+      "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+      "#ff7f0e"
+    };
+    return palette[i % palette.length];
   }
 
   private static String escape(String s) {

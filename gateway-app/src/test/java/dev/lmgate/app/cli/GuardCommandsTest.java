@@ -186,6 +186,17 @@ class GuardCommandsTest {
     assertThat(report.path("families").findValuesAsText("family"))
         .contains("benign:<script>alert(1)</script> | x"); // its name whole, not split at " | "
     assertThat(page.substring(page.indexOf("points=\"")).split("\"")[1].split(" ")).hasSize(101);
+    // each attack family on its own, against every benign prompt: the one caught and the one missed
+    JsonNode byFamily = report.path("roc_by_family");
+    assertThat(byFamily.fieldNames())
+        .toIterable()
+        .containsExactly("jailbreak:missed_on_purpose", "prompt_injection:prompt_leak");
+    assertThat(byFamily.path("prompt_injection:prompt_leak").get(50).path("tpr").asDouble())
+        .isEqualTo(1.0);
+    assertThat(byFamily.path("jailbreak:missed_on_purpose").get(50).path("tpr").asDouble())
+        .isEqualTo(0.0);
+    assertThat(page.split("class=\"family\"", -1)).hasSize(3); // two family curves
+    assertThat(page).contains("<title>prompt_injection:prompt_leak</title>");
   }
 
   @Test
