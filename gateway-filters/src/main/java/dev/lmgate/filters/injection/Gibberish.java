@@ -12,9 +12,13 @@ final class Gibberish {
   static double score(String raw) {
     // the tail of the last line: suffixes are appended, and 40 tokens fit in 600 characters
     String tail = raw.length() > 600 ? raw.substring(raw.length() - 600) : raw;
-    String stripped = tail.strip();
+    String stripped = unescapeLineBreaks(tail).strip();
     int lastLine = Math.max(stripped.lastIndexOf('\n'), stripped.lastIndexOf('\r'));
-    String[] tokens = tokens(stripped.substring(lastLine + 1));
+    String line = stripped.substring(lastLine + 1);
+    if (isCodeStatement(line)) {
+      return 0;
+    }
+    String[] tokens = tokens(line);
     int from = Math.max(0, tokens.length - 40);
     int n = tokens.length - from;
     if (n < 10) {
@@ -28,6 +32,9 @@ final class Gibberish {
       if (t.contains("://")) {
         continue; // a link: its slashes and case are an address's, not an optimizer's
       }
+      if (isTemplateSlot(t) || t.contains("->") || t.contains("::")) {
+        continue; // a placeholder (${name}, [name], {{name}}) or a member access: code, not noise
+      }
       if (t.length() <= 2 && t.chars().allMatch(c -> c == '[' || c == '!')) {
         loneBrackets++;
       } else if (isGlued(t)) {
@@ -39,6 +46,114 @@ final class Gibberish {
     double weird = (loneBrackets + 2.0 * glued + 1.5 * mixed) / n;
     boolean shape = loneBrackets >= 2 || glued >= 1 && mixed >= 1 || mixed >= 3;
     return shape && weird >= 0.2 ? Math.min(0.85, 0.45 + weird) : 0;
+  }
+
+  /**
+   * The text with JSON- or C-style escaped line breaks ({@code \n}, {@code \r}, {@code \t} written
+   * as two characters, as in a pasted string literal) made real, so that an escaped multi-line text
+   * is read line by line like the text it stands for. An escape followed by a lower-case letter is
+   * left alone ({@code \newcommand} is markup, and markup shards are what this looks for).
+   */
+  static String unescapeLineBreaks(String text) {
+    if (text.indexOf('\\') < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c == '\\'
+          && i + 1 < n
+          && "nrt".indexOf(text.charAt(i + 1)) >= 0
+          && (i + 2 == n || !Character.isLowerCase(text.charAt(i + 2)))) {
+        out.append(text.charAt(i + 1) == 't' ? ' ' : '\n');
+        i++;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * A line of code: it ends a statement or a block ({@code ;}, {@code {}, {@code }}) and its
+   * parentheses, brackets and braces pair up. An optimizer's output ends anywhere and leaves its
+   * brackets open; camelCase names and {@code $_POST['id']} in a statement are a program's.
+   */
+  static boolean isCodeStatement(String line) {
+    String t = line.strip();
+    if (t.isEmpty() || ";{}".indexOf(t.charAt(t.length() - 1)) < 0 || endsWithEntity(t)) {
+      return false;
+    }
+    int parens = 0;
+    int brackets = 0;
+    int braces = 0;
+    for (int i = 0; i < t.length(); i++) {
+      switch (t.charAt(i)) {
+        case '(' -> parens++;
+        case ')' -> parens--;
+        case '[' -> brackets++;
+        case ']' -> brackets--;
+        case '{' -> braces++;
+        case '}' -> braces--;
+        default -> {}
+      }
+      if (parens < 0 || brackets < 0) {
+        return false;
+      }
+    }
+    return parens == 0 && brackets == 0 && braces >= -1 && braces <= 1;
+  }
+
+  /** Whether the text ends with an HTML character reference ({@code &gt;}, {@code &#64;}). */
+  private static boolean endsWithEntity(String t) {
+    int amp = t.lastIndexOf('&');
+    if (amp < 0 || t.length() - amp < 3) {
+      return false;
+    }
+    for (int i = amp + 1; i < t.length() - 1; i++) {
+      char c = t.charAt(i);
+      if (!(c < 128 && Character.isLetterOrDigit(c) || c == '#' && i == amp + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A template's placeholder, whole but for punctuation around it: {@code ${name}}, {@code
+   * ${framework:React}}, {@code {name}}, {@code {{name}}}, {@code [name]}, {@code [[name]]}.
+   */
+  static boolean isTemplateSlot(String token) {
+    int a = 0;
+    int b = token.length();
+    while (a < b && "(\"'`".indexOf(token.charAt(a)) >= 0) {
+      a++;
+    }
+    while (b > a && ".,;:!?)\"'`".indexOf(token.charAt(b - 1)) >= 0) {
+      b--;
+    }
+    String t = token.substring(a, b);
+    String inner;
+    if (t.startsWith("${") && t.endsWith("}")) {
+      inner = t.substring(2, t.length() - 1);
+    } else if (t.startsWith("{{") && t.endsWith("}}") || t.startsWith("[[") && t.endsWith("]]")) {
+      inner = t.substring(2, t.length() - 2);
+    } else if (t.startsWith("{") && t.endsWith("}") || t.startsWith("[") && t.endsWith("]")) {
+      inner = t.substring(1, t.length() - 1);
+    } else {
+      return false;
+    }
+    if (inner.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < inner.length(); i++) {
+      char c = inner.charAt(i);
+      if (!(Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ':' || c == '.')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -51,4 +51,37 @@ class GibberishTest {
     assertThat(Gibberish.score(references + " [ [ ! ! similarlyNow ^{+} **ONE ]];usepackage"))
         .isGreaterThan(0.45);
   }
+
+  @Test
+  void templatesCodeAndEscapedLineBreaksAreNotASuffix() {
+    String suffix = " [ [ ! ! similarlyNow ^{+} **ONE ]];usepackage";
+    // a prompt template's placeholders
+    String template =
+        "Use variables such as ${projectName}, ${framework:React}, {{audience}} and [name] to"
+            + " customize the application development process for the team in [city] and {region}.";
+    assertThat(Gibberish.score(template)).isZero();
+    assertThat(Gibberish.score(template + suffix)).isGreaterThan(0.45);
+    // member access in code
+    String php =
+        "$result = $connection->query('SELECT id FROM topic WHERE id = ' . $db->escape($id));"
+            + " Foo::bar($x); $cache->set($key, $value); $log->info('done'); return $result;";
+    assertThat(Gibberish.score(php)).isZero();
+    // a statement whose names are camelCase and whose indexes are bracketed
+    String statement =
+        "Complete this: $connection->query('UPDATE topic SET lastUpdated = NOW() WHERE id = '"
+            + " . $_POST['KONU'] . ' AND userName = ' . $_SESSION['userId'] . ' LIMIT 1');";
+    assertThat(Gibberish.score(statement)).isZero();
+    assertThat(Gibberish.score(statement + suffix)).as("left open: scored").isGreaterThan(0.45);
+    assertThat(Gibberish.isCodeStatement("**ONE ]];usepackage &lt;@3502756&gt;"))
+        .as("an escaped > ends with ';' and ends no statement")
+        .isFalse();
+    // a paste whose line breaks are escapes: read line by line, the last line is prose
+    String escaped =
+        "Rules:\\n- Ensure that all technical terms are explained clearly\\n- Use Mermaid"
+            + " diagrams where they help\\n\\nYou will explain how the heater works, step by"
+            + " step, and how to troubleshoot it.";
+    assertThat(Gibberish.score(escaped)).isZero();
+    assertThat(Gibberish.unescapeLineBreaks("a\\nB \\newcommand \\t x"))
+        .isEqualTo("a\nB \\newcommand   x");
+  }
 }
