@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayEnvironment;
 import dev.lmgate.filters.injection.Corpus;
+import dev.lmgate.filters.injection.ImprobableText;
 import dev.lmgate.filters.injection.InjectionClassifier;
 import dev.lmgate.filters.injection.InjectionEvaluation;
 import dev.lmgate.filters.injection.InjectionTraining;
@@ -30,13 +31,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code lmgate guard train}: rebuilds the prompt-injection classifier from a labelled corpus;
- * {@code lmgate guard evaluate}: measures the guard on prompts its classifier did not train on.
+ * {@code lmgate guard train-suffix}: rebuilds the model of ordinary text that finds optimized
+ * suffixes; {@code lmgate guard evaluate}: measures the guard on prompts its classifier did not
+ * train on.
  */
 @Command(
     name = "guard",
     mixinStandardHelpOptions = true,
     description = "Work with the input guards' models.",
-    subcommands = {GuardCommand.Train.class, GuardCommand.Evaluate.class})
+    subcommands = {
+      GuardCommand.Train.class,
+      GuardCommand.TrainSuffix.class,
+      GuardCommand.Evaluate.class
+    })
 final class GuardCommand extends CommandGroup {
 
   /** The rows of every file, in the order given. */
@@ -98,6 +105,62 @@ final class GuardCommand extends CommandGroup {
         return 0;
       } catch (IOException | RuntimeException e) {
         return Exit.error("guard train", e.getMessage());
+      }
+    }
+  }
+
+  @Command(
+      name = "train-suffix",
+      mixinStandardHelpOptions = true,
+      description =
+          "Train the model of ordinary text that scores how improbable a prompt's ending is"
+              + " (optimized adversarial suffixes) on the benign prompts of a labelled corpus, with"
+              + " its threshold chosen by 5-fold cross-validation inside that corpus"
+              + " (deterministic).")
+  static final class TrainSuffix implements Callable<Integer> {
+    @Option(
+        names = "--corpus",
+        required = true,
+        paramLabel = "FILE",
+        description =
+            "Labelled prompts whose benign ones are ordinary text (the shipped model:"
+                + " ../shared/corpus/train/prompts.jsonl only, so that the dev corpus measures it);"
+                + " repeat it for several files, in the order given.")
+    List<Path> corpus;
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description =
+            "Where to write the model (the shipped one: gateway-filters/src/main/resources/"
+                + "dev/lmgate/filters/injection/improbable-text.bin.gz).")
+    Path out;
+
+    @Override
+    public Integer call() {
+      try {
+        List<String> benign =
+            read(corpus).stream()
+                .filter(r -> r.label().equals("benign"))
+                .map(Corpus.Row::text)
+                .toList();
+        ImprobableText m = ImprobableText.train(benign);
+        if (out.toAbsolutePath().getParent() != null) {
+          Files.createDirectories(out.toAbsolutePath().getParent());
+        }
+        try (OutputStream o = Files.newOutputStream(out)) {
+          m.write(o);
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "trained on %d benign prompts; threshold %.4f; wrote %s%n",
+            benign.size(),
+            m.threshold(),
+            out);
+        return 0;
+      } catch (IOException | RuntimeException e) {
+        return Exit.error("guard train-suffix", e.getMessage());
       }
     }
   }

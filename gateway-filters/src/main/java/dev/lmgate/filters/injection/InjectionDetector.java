@@ -69,14 +69,22 @@ public final class InjectionDetector {
   /** Below this many characters the classifier's probability is scaled down. */
   static final int SHORT_TEXT = 160;
 
+  /**
+   * How sure an improbable ending makes us: enough to block on its own at the default threshold,
+   * since its threshold already lets at most 0.2 % of benign prompts through (ImprobableText).
+   */
+  static final double IMPROBABLE_WEIGHT = 0.8;
+
   private final Settings settings;
   private final InjectionClassifier classifier;
   private final InjectionRules.RuleSet rules;
   private final ScanMemo memo = new ScanMemo();
+  private final ImprobableText improbable;
 
   public InjectionDetector(Settings settings, InjectionClassifier classifier) {
     this.settings = settings;
     this.classifier = classifier;
+    this.improbable = ImprobableText.builtIn();
     this.rules =
         new InjectionRules.RuleSet(
             java.util.stream.Stream.concat(
@@ -228,12 +236,15 @@ public final class InjectionDetector {
         // orders to the assistant weigh less where no third-party content is in sight
         boolean indirect = r.family().equals("indirect");
         keep *= 1 - (indirect && !content ? r.weight() / 2 : r.weight());
-        if (v > 0 && fired.add("obfuscation/encoded-instructions")) {
+        if (v > 0
+            && counts("obfuscation/encoded-instructions")
+            && fired.add("obfuscation/encoded-instructions")) {
           keep *= 1 - 0.8; // instructions hidden in an encoding or tag characters
         }
       }
     }
     if (n.findings().contains(TextNormalizer.Finding.TAG_SMUGGLING)
+        && counts("obfuscation/tag-characters")
         && fired.add("obfuscation/tag-characters")) {
       keep *= 1 - 0.7;
     }
@@ -245,8 +256,18 @@ public final class InjectionDetector {
       keep *= 1 - order;
     }
     double gibberish = Gibberish.score(raw);
-    if (gibberish > 0 && fired.add("suffix/adversarial-gibberish")) {
+    if (gibberish > 0
+        && counts("suffix/adversarial-gibberish")
+        && fired.add("suffix/adversarial-gibberish")) {
       keep *= 1 - gibberish;
+    }
+    // an optimized suffix is appended by the caller to its own request; third-party content
+    // (documents, tool output) carries keys, hashes and minified code the model finds improbable
+    if (!thirdParty
+        && counts("suffix/improbable-text")
+        && improbable.improbable(raw)
+        && fired.add("suffix/improbable-text")) {
+      keep *= 1 - IMPROBABLE_WEIGHT;
     }
     double c = 0;
     if (settings.useClassifier() && classifier != null) {
@@ -276,6 +297,12 @@ public final class InjectionDetector {
   /** A classifier probability as the detector counts it: short texts count in proportion. */
   static double lengthWeighted(double probability, String normalized) {
     return probability * Math.min(1, normalized.length() / (double) SHORT_TEXT);
+  }
+
+  /** Whether a signal outside the rule list counts: neither it nor its family is disabled. */
+  private boolean counts(String id) {
+    return !settings.disabledRules().contains(id)
+        && !settings.disabledRules().contains(id.substring(0, id.indexOf('/')));
   }
 
   private String withoutAllowed(String view) {

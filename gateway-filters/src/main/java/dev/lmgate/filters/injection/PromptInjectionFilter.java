@@ -285,7 +285,8 @@ public final class PromptInjectionFilter extends BaseFilter {
               "suffix",
               "obfuscation/encoded-instructions",
               "obfuscation/tag-characters",
-              "suffix/adversarial-gibberish"));
+              "suffix/adversarial-gibberish",
+              "suffix/improbable-text"));
       List<String> disabled = r.has("disabled-rules") ? r.strings("disabled-rules") : List.of();
       for (String d : disabled) {
         if (!known.contains(d)) {

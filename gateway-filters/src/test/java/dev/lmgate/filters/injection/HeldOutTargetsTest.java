@@ -99,8 +99,8 @@ class HeldOutTargetsTest {
   void onSourcesTheClassifierNeverSawTheFiguresStayAtTheirDocumentedFloors() {
     InjectionEvaluation.Report loso =
         InjectionEvaluation.leaveOneSourceOut(prompts, train, SHIPPED_FILTER);
-    // docs/guard-efficacy.md: the 90 % target is missed here (85.9 %); these are its floors
-    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.855);
+    // docs/guard-efficacy.md: the 90 % target is missed here (88.1 %); these are its floors
+    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.88);
     assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.011);
     assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.025);
   }
@@ -119,7 +119,7 @@ class HeldOutTargetsTest {
         InjectionEvaluation.leaveOneSourceOut(both, List.of(), SHIPPED_FILTER);
     assertThat(loso.of(InjectionEvaluation.Slice.PLAIN_BENIGN).rate()).isLessThanOrEqualTo(0.005);
     assertThat(loso.of(InjectionEvaluation.Slice.HARD_NEGATIVE).rate()).isLessThanOrEqualTo(0.03);
-    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.34);
+    assertThat(loso.of(InjectionEvaluation.Slice.INJECTION).rate()).isGreaterThanOrEqualTo(0.40);
   }
 
   @Test
@@ -191,6 +191,20 @@ class HeldOutTargetsTest {
     byte[] shipped;
     try (InputStream in =
         InjectionClassifier.class.getResourceAsStream("injection-classifier.bin.gz")) {
+      shipped = in.readAllBytes();
+    }
+    assertThat(trained.toByteArray()).isEqualTo(shipped);
+  }
+
+  @Test
+  void theShippedModelOfOrdinaryTextIsReproducibleFromTheTrainingCorpusAlone() throws IOException {
+    ByteArrayOutputStream trained = new ByteArrayOutputStream();
+    // lmgate guard train-suffix --corpus train: its benign prompts only, so dev measures it
+    ImprobableText.train(
+            train.stream().filter(r -> r.label().equals("benign")).map(Corpus.Row::text).toList())
+        .write(trained);
+    byte[] shipped;
+    try (InputStream in = ImprobableText.class.getResourceAsStream("improbable-text.bin.gz")) {
       shipped = in.readAllBytes();
     }
     assertThat(trained.toByteArray()).isEqualTo(shipped);

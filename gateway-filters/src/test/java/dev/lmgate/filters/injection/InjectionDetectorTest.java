@@ -180,4 +180,28 @@ class InjectionDetectorTest {
             + " Me giving**ONE please? revert with \"\\!--Two [ [ [ ! ! [";
     assertThat(detector.scan(chat("user", s)).rules()).contains("suffix/adversarial-gibberish");
   }
+
+  @Test
+  void anImprobableEndingTheCallerWroteIsFlaggedUnlessDisabledAndToolOutputIsNotReadForIt() {
+    String attack = ImprobableTextTest.REQUEST + ". " + ImprobableTextTest.optimizedSuffix(11);
+    InjectionDetector.Result r =
+        detector.scanText(attack, "messages[0]", false, ScanBudget.UNLIMITED);
+    assertThat(r.rules()).contains("suffix/improbable-text");
+    assertThat(r.score()).isGreaterThanOrEqualTo(0.5);
+    assertThat(detector.scanText(attack, "messages[1]", true, ScanBudget.UNLIMITED).rules())
+        .as("third-party content holds keys, hashes and minified code")
+        .doesNotContain("suffix/improbable-text");
+    InjectionDetector noImprobable = detectorWithout("suffix/improbable-text");
+    assertThat(noImprobable.scanText(attack, "messages[0]", false, ScanBudget.UNLIMITED).rules())
+        .doesNotContain("suffix/improbable-text");
+    InjectionDetector noSuffix = detectorWithout("suffix");
+    assertThat(noSuffix.scanText(attack, "messages[0]", false, ScanBudget.UNLIMITED).rules())
+        .as("the family: both suffix signals")
+        .doesNotContain("suffix/improbable-text", "suffix/adversarial-gibberish");
+  }
+
+  static InjectionDetector detectorWithout(String disabled) {
+    return new InjectionDetector(
+        new InjectionDetector.Settings(Set.of(), false, List.of(), Set.of(disabled)), null);
+  }
 }
