@@ -170,8 +170,19 @@ public final class SensitiveData {
       String text,
       List<Finding> all,
       java.util.TreeMap<Integer, Integer> taken) {
-    int start = m.start(d.group());
-    int end = m.end(d.group());
+    return take(d, m, 0, text, all, taken);
+  }
+
+  /** As above, for a matcher over the part of {@code text} that begins at {@code offset}. */
+  private static int take(
+      Detector d,
+      Matcher m,
+      int offset,
+      String text,
+      List<Finding> all,
+      java.util.TreeMap<Integer, Integer> taken) {
+    int start = offset + m.start(d.group());
+    int end = offset + m.end(d.group());
     if (d.kind().equals("GOOGLE_API_KEY")) {
       end = start + 39; // the pattern looks one past the key
     }
@@ -182,7 +193,7 @@ public final class SensitiveData {
         taken.put(start, end);
       }
     }
-    return Math.max(end, m.start() + 1);
+    return Math.max(end, offset + m.start() + 1) - offset;
   }
 
   /**
@@ -216,9 +227,24 @@ public final class SensitiveData {
     Shape shape = Shape.of(text);
     PhoneNumbers.newScan(phones);
     int candidates = 0;
+    String folded = null; // the text in lower case, character for character: made when needed
     for (Detector d : SensitiveDetectors.ALL) {
       budget.check();
       if (!kinds.test(d.kind()) || !d.worth().test(shape)) {
+        continue;
+      }
+      if (d.keywordLed() && aroundKeywords) {
+        folded = folded == null ? foldCase(text) : folded;
+        for (int[] w : keywordWindows(folded, d)) {
+          Matcher m = d.pattern().matcher(java.nio.CharBuffer.wrap(text, w[0], w[1]));
+          int at = 0;
+          while (at <= w[1] - w[0] && m.find(at)) {
+            if ((++candidates & 63) == 0) {
+              budget.check();
+            }
+            at = take(d, m, w[0], text, all, taken);
+          }
+        }
         continue;
       }
       Matcher m = d.pattern().matcher(text);
@@ -232,6 +258,52 @@ public final class SensitiveData {
     }
     all.sort(java.util.Comparator.comparingInt(Finding::start));
     return all;
+  }
+
+  /**
+   * Whether keyword-led detectors search only around their keywords (the default); off, they search
+   * the whole text, which must find exactly the same (SensitiveDataTest compares the two).
+   */
+  static boolean aroundKeywords = true;
+
+  /**
+   * The text with each character in lower case as a case-insensitive pattern folds it, one
+   * character for one so that positions stay those of the text ({@code String.toLowerCase} may
+   * change the length); the long s and the Kelvin sign fold to the ASCII letters they match.
+   */
+  static String foldCase(String text) {
+    char[] out = new char[text.length()];
+    for (int i = 0; i < out.length; i++) {
+      char c = text.charAt(i);
+      out[i] = c == '\u017f' ? 's' : c == '\u212a' ? 'k' : Character.toLowerCase(c);
+    }
+    return new String(out);
+  }
+
+  /**
+   * The parts of the text a keyword-led detector's matches can lie in, merged where they overlap:
+   * from the character before each keyword (a word boundary looks at it) to the detector's span
+   * past it.
+   */
+  private static List<int[]> keywordWindows(String folded, Detector d) {
+    List<int[]> starts = new ArrayList<>();
+    for (String k : d.keywords()) {
+      for (int i = folded.indexOf(k); i >= 0; i = folded.indexOf(k, i + 1)) {
+        starts.add(
+            new int[] {Math.max(0, i - 1), Math.min(folded.length(), i + k.length() + d.span())});
+      }
+    }
+    starts.sort((x, y) -> Integer.compare(x[0], y[0]));
+    List<int[]> merged = new ArrayList<>();
+    for (int[] w : starts) {
+      int[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+      if (last != null && w[0] <= last[1]) {
+        last[1] = Math.max(last[1], w[1]);
+      } else {
+        merged.add(w);
+      }
+    }
+    return merged;
   }
 
   /**

@@ -98,7 +98,19 @@ final class SensitiveDetectors {
       Pattern pattern,
       int group,
       java.util.function.Predicate<String> check,
-      PrefixAutomaton automaton) {}
+      PrefixAutomaton automaton,
+      List<String> keywords,
+      int span) {
+
+    /**
+     * Whether a match always begins with one of {@link #keywords} (any case) and ends within {@link
+     * #span} characters after it, so that a whole-text scan may search only around the keywords and
+     * find exactly what a search of the whole text finds.
+     */
+    boolean keywordLed() {
+      return span > 0;
+    }
+  }
 
   private static final List<Detector> DETECTORS = new ArrayList<>();
 
@@ -110,10 +122,14 @@ final class SensitiveDetectors {
   private static final Pattern ZIP_PLUS_FOUR = Pattern.compile("[0-9]{5}-[0-9]{4}");
 
   private static java.util.function.Predicate<Shape> worth = t -> true;
+  private static List<String> words = List.of();
+  private static int span;
 
   /** The detectors added next run when the lower-cased text contains one of {@code words}. */
   private static void when(String... words) {
     String[] w = words.clone();
+    SensitiveDetectors.words = List.of(w);
+    SensitiveDetectors.span = 0;
     worth =
         t -> {
           for (String word : w) {
@@ -128,6 +144,16 @@ final class SensitiveDetectors {
   /** The detectors added next run when the text passes {@code test}. */
   private static void whenShape(java.util.function.Predicate<Shape> test) {
     worth = test;
+    words = List.of();
+    span = 0;
+  }
+
+  /**
+   * The detectors added next begin with one of the last {@link #when} words and end within {@code
+   * chars} characters after it (their patterns are written so): searched only around the words.
+   */
+  private static void keywordLed(int chars) {
+    span = chars;
   }
 
   private static void add(String kind, String regex) {
@@ -137,7 +163,7 @@ final class SensitiveDetectors {
   private static void add(
       String kind, String regex, int group, java.util.function.Predicate<String> check) {
     Pattern p = Pattern.compile(regex);
-    DETECTORS.add(new Detector(kind, worth, p, group, check, PrefixAutomaton.of(p)));
+    DETECTORS.add(new Detector(kind, worth, p, group, check, PrefixAutomaton.of(p), words, span));
   }
 
   static {
@@ -231,6 +257,7 @@ final class SensitiveDetectors {
         0,
         v -> !NINO_UNUSED_PREFIXES.contains(v.substring(0, 2)));
     when("sin", "social insurance");
+    keywordLed(64); // a name, 24 other characters, nine digits and the boundary after them
     add(
         "CA_SIN",
         "(?i:\\bsin\\b|social insurance)[^0-9\\n]{0,24}\\b([0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{3})\\b",
@@ -291,10 +318,11 @@ final class SensitiveDetectors {
         "sms to",
         "whatsapp",
         "fax");
+    keywordLed(128); // a name, up to 66 spaces and a line break, a number of at most 33
     add(
         "PHONE_NUMBER",
         "(?i:phone|tel|telephone|mobile|cell|call me (?:on|at)|reach me (?:on|at)|text me (?:on|at)|"
-            + "messages to|sms to|whatsapp|fax)[:.]?[ \\t]*\\n?[ \\t]*"
+            + "messages to|sms to|whatsapp|fax)[:.]?[ \\t]{0,32}\\n?[ \\t]{0,32}"
             + "(\\+?\\(?[0-9]{1,4}\\)?(?:[ .-]?[0-9]{2,4}){1,5})(?:[^0-9]|$)",
         1,
         v -> phoneShape(v, 7));

@@ -258,4 +258,52 @@ class SensitiveDataTest {
       assertThat(found).as("cut at %d", cut).containsAll(whole);
     }
   }
+
+  /**
+   * Detectors led by a keyword ("phone:", "SIN") search only around their keywords; what they find
+   * must be exactly what a search of the whole text finds, wherever the keyword, the number and the
+   * surrounding text fall (disguised case, runs of spaces, line breaks, digits right after).
+   */
+  @Test
+  void searchingAroundKeywordsFindsExactlyWhatTheWholeTextHolds() {
+    String[] keywords = {
+      "phone", "Tel", "TELEPHONE", "mobile", "ceLL", "call me on", "reach me at", "text me at",
+      "messages to", "SMS to", "whatsapp", "fax", "SIN", "sin", "social insurance", "\u017fin",
+      "basin", "hotel", "cellar", "using"
+    };
+    String[] between = {":", ": ", ".", " ", "  \t ", ":\n", " is ", " number was ", "\n\n", ""};
+    String[] numbers = {
+      "046 454 286",
+      "046-454-286",
+      "+44 20 7946 0958",
+      "(02) 9876 5432",
+      "415 555 2671",
+      "0451234567",
+      "123 456 7891234",
+      "12",
+      "046 454 2860"
+    };
+    Random r = new Random(20261207);
+    for (int i = 0; i < 3000; i++) {
+      StringBuilder t = new StringBuilder();
+      int parts = 1 + r.nextInt(4);
+      for (int p = 0; p < parts; p++) {
+        t.append(" ".repeat(r.nextInt(3)))
+            .append(r.nextBoolean() ? "Please note " : "")
+            .append(keywords[r.nextInt(keywords.length)])
+            .append(between[r.nextInt(between.length)])
+            .append(" ".repeat(r.nextInt(40) < 2 ? 30 + r.nextInt(10) : 0))
+            .append(numbers[r.nextInt(numbers.length)])
+            .append(r.nextBoolean() ? "." : r.nextBoolean() ? "7" : " and more");
+      }
+      String text = t.toString();
+      List<SensitiveData.Finding> around = SensitiveData.find(text);
+      SensitiveData.aroundKeywords = false;
+      try {
+        assertThat(around).as(text).isEqualTo(SensitiveData.find(text));
+      } finally {
+        SensitiveData.aroundKeywords = true;
+      }
+    }
+  }
 }
