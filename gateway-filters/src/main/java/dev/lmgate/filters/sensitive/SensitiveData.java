@@ -228,14 +228,22 @@ public final class SensitiveData {
     PhoneNumbers.newScan(phones);
     int candidates = 0;
     String folded = null; // the text in lower case, character for character: made when needed
+    List<int[]> runs = null; // the runs of number characters: {start, end, digits}
     for (Detector d : SensitiveDetectors.ALL) {
       budget.check();
       if (!kinds.test(d.kind()) || !d.worth().test(shape)) {
         continue;
       }
-      if (d.keywordLed() && aroundKeywords) {
-        folded = folded == null ? foldCase(text) : folded;
-        for (int[] w : keywordWindows(folded, d)) {
+      if ((d.keywordLed() || d.numberLed()) && narrowSearch) {
+        List<int[]> windows;
+        if (d.keywordLed()) {
+          folded = folded == null ? foldCase(text) : folded;
+          windows = keywordWindows(folded, d);
+        } else {
+          runs = runs == null ? numberRuns(text) : runs;
+          windows = numberWindows(runs, d.minDigits(), text.length());
+        }
+        for (int[] w : windows) {
           Matcher m = d.pattern().matcher(java.nio.CharBuffer.wrap(text, w[0], w[1]));
           int at = 0;
           while (at <= w[1] - w[0] && m.find(at)) {
@@ -261,10 +269,11 @@ public final class SensitiveData {
   }
 
   /**
-   * Whether keyword-led detectors search only around their keywords (the default); off, they search
-   * the whole text, which must find exactly the same (SensitiveDataTest compares the two).
+   * Whether keyword- and number-led detectors search only around their keywords or in runs of
+   * number characters (the default); off, they search the whole text, which must find exactly the
+   * same (SensitiveDataTest compares the two).
    */
-  static boolean aroundKeywords = true;
+  static boolean narrowSearch = true;
 
   /**
    * The text with each character in lower case as a case-insensitive pattern folds it, one
@@ -278,6 +287,49 @@ public final class SensitiveData {
       out[i] = c == '\u017f' ? 's' : c == '\u212a' ? 'k' : Character.toLowerCase(c);
     }
     return new String(out);
+  }
+
+  /** The maximal runs of number characters: {start, end (exclusive), digits}. */
+  private static List<int[]> numberRuns(String text) {
+    List<int[]> runs = new ArrayList<>();
+    int n = text.length();
+    for (int i = 0; i < n; ) {
+      if (!SensitiveDetectors.isNumberChar(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      int digits = 0;
+      while (i < n && SensitiveDetectors.isNumberChar(text.charAt(i))) {
+        char c = text.charAt(i);
+        digits += c >= '0' && c <= '9' ? 1 : 0;
+        i++;
+      }
+      runs.add(new int[] {start, i, digits});
+    }
+    return runs;
+  }
+
+  /**
+   * The parts of the text a number-led detector's matches can lie in: each run with enough digits,
+   * from the character before it to two after it, merged where they overlap.
+   */
+  private static List<int[]> numberWindows(List<int[]> runs, int minDigits, int length) {
+    List<int[]> windows = new ArrayList<>();
+    for (int[] r : runs) {
+      if (r[2] < minDigits) {
+        continue;
+      }
+      int a = Math.max(0, r[0] - 1);
+      int b = Math.min(length, r[1] + 2);
+      int[] last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
+      if (last != null && a <= last[1]) {
+        last[1] = Math.max(last[1], b);
+      } else {
+        windows.add(new int[] {a, b});
+      }
+    }
+    return windows;
   }
 
   /**

@@ -100,7 +100,8 @@ final class SensitiveDetectors {
       java.util.function.Predicate<String> check,
       PrefixAutomaton automaton,
       List<String> keywords,
-      int span) {
+      int span,
+      int minDigits) {
 
     /**
      * Whether a match always begins with one of {@link #keywords} (any case) and ends within {@link
@@ -110,6 +111,26 @@ final class SensitiveDetectors {
     boolean keywordLed() {
       return span > 0;
     }
+
+    /**
+     * Whether every match lies in a run of number characters ({@link #isNumberChar}) holding at
+     * least {@link #minDigits} digits, give or take one character before the run and two after it
+     * (what the pattern looks at around a number), so that a whole-text scan may search only there.
+     */
+    boolean numberLed() {
+      return minDigits > 0;
+    }
+  }
+
+  /** The characters numbers are written with: digits, spaces, dots, hyphens, parentheses, plus. */
+  static boolean isNumberChar(char c) {
+    return c >= '0' && c <= '9'
+        || c == ' '
+        || c == '-'
+        || c == '.'
+        || c == '('
+        || c == ')'
+        || c == '+';
   }
 
   private static final List<Detector> DETECTORS = new ArrayList<>();
@@ -124,12 +145,14 @@ final class SensitiveDetectors {
   private static java.util.function.Predicate<Shape> worth = t -> true;
   private static List<String> words = List.of();
   private static int span;
+  private static int minDigits;
 
   /** The detectors added next run when the lower-cased text contains one of {@code words}. */
   private static void when(String... words) {
     String[] w = words.clone();
     SensitiveDetectors.words = List.of(w);
     SensitiveDetectors.span = 0;
+    SensitiveDetectors.minDigits = 0;
     worth =
         t -> {
           for (String word : w) {
@@ -146,6 +169,15 @@ final class SensitiveDetectors {
     worth = test;
     words = List.of();
     span = 0;
+    minDigits = 0;
+  }
+
+  /**
+   * The detectors added next match only inside a run of number characters with at least {@code
+   * digits} digits (their patterns are written so): searched only there.
+   */
+  private static void numberLed(int digits) {
+    minDigits = digits;
   }
 
   /**
@@ -163,7 +195,8 @@ final class SensitiveDetectors {
   private static void add(
       String kind, String regex, int group, java.util.function.Predicate<String> check) {
     Pattern p = Pattern.compile(regex);
-    DETECTORS.add(new Detector(kind, worth, p, group, check, PrefixAutomaton.of(p), words, span));
+    DETECTORS.add(
+        new Detector(kind, worth, p, group, check, PrefixAutomaton.of(p), words, span, minDigits));
   }
 
   static {
@@ -226,6 +259,7 @@ final class SensitiveDetectors {
         0,
         SensitiveDetectors::ibanValid);
     whenShape(t -> t.digitRun() >= 13);
+    numberLed(13);
     add("CREDIT_CARD", "\\b(?:[0-9][ -]?){12,18}[0-9]\\b", 0, SensitiveDetectors::luhnValid);
     whenShape(
         t ->
@@ -247,6 +281,7 @@ final class SensitiveDetectors {
         1,
         v -> ibanValid(v.toUpperCase(java.util.Locale.ROOT)));
     whenShape(t -> t.digitRun() >= 9);
+    numberLed(9);
     add(
         "US_SSN",
         "\\b(?:00[1-9]|0[1-9][0-9]|[1-578][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-(?:0[1-9]|[1-9][0-9])-(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\\b");
@@ -274,6 +309,7 @@ final class SensitiveDetectors {
         1,
         IpAddresses::isIpv6);
     whenShape(t -> t.dottedRun() >= 3);
+    numberLed(4);
     // not right after a letter: v1.2.3.4 is a version
     add(
         "IP_ADDRESS",
@@ -281,6 +317,7 @@ final class SensitiveDetectors {
         1,
         v -> true);
     whenShape(t -> t.digitRun() >= 8);
+    numberLed(2); // the fewest digits any branch of either pattern below takes
     add(
         "PHONE_NUMBER",
         "(?:^|[^0-9A-Za-z+])(\\+[1-9][0-9]{0,2}(?:[ .-]?\\(?[0-9]{1,4}\\)?){2,5}"

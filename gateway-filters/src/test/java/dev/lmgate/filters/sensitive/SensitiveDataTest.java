@@ -267,9 +267,34 @@ class SensitiveDataTest {
   @Test
   void searchingAroundKeywordsFindsExactlyWhatTheWholeTextHolds() {
     String[] keywords = {
-      "phone", "Tel", "TELEPHONE", "mobile", "ceLL", "call me on", "reach me at", "text me at",
-      "messages to", "SMS to", "whatsapp", "fax", "SIN", "sin", "social insurance", "\u017fin",
-      "basin", "hotel", "cellar", "using"
+      "phone",
+      "Tel",
+      "TELEPHONE",
+      "mobile",
+      "ceLL",
+      "call me on",
+      "reach me at",
+      "text me at",
+      "messages to",
+      "SMS to",
+      "whatsapp",
+      "fax",
+      "SIN",
+      "sin",
+      "social insurance",
+      "\u017fin",
+      "basin",
+      "hotel",
+      "cellar",
+      "using",
+      "",
+      "v",
+      "IP ",
+      "card ",
+      "SSN ",
+      "x",
+      "(",
+      "+"
     };
     String[] between = {":", ": ", ".", " ", "  \t ", ":\n", " is ", " number was ", "\n\n", ""};
     String[] numbers = {
@@ -298,12 +323,38 @@ class SensitiveDataTest {
       }
       String text = t.toString();
       List<SensitiveData.Finding> around = SensitiveData.find(text);
-      SensitiveData.aroundKeywords = false;
+      SensitiveData.narrowSearch = false;
       try {
         assertThat(around).as(text).isEqualTo(SensitiveData.find(text));
       } finally {
-        SensitiveData.aroundKeywords = true;
+        SensitiveData.narrowSearch = true;
       }
     }
+  }
+
+  @Test
+  void onEveryDevTextTheNarrowSearchFindsWhatTheWholeSearchFinds() throws Exception {
+    java.nio.file.Path p = java.nio.file.Path.of("").toAbsolutePath();
+    while (p != null && !java.nio.file.Files.isDirectory(p.resolve("shared/corpus/dev"))) {
+      p = p.getParent();
+    }
+    assertThat(p).as("../shared/corpus/dev beside the checkout").isNotNull();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    int texts = 0;
+    for (String file : List.of("prompts.jsonl", "pii.jsonl")) {
+      for (String line : java.nio.file.Files.readAllLines(p.resolve("shared/corpus/dev/" + file))) {
+        String text = json.readTree(line).path("text").asText();
+        List<SensitiveData.Finding> narrow = SensitiveData.find(text);
+        SensitiveData.narrowSearch = false;
+        try {
+          assertThat(narrow).as(text).isEqualTo(SensitiveData.find(text));
+        } finally {
+          SensitiveData.narrowSearch = true;
+        }
+        texts++;
+      }
+    }
+    assertThat(texts).isGreaterThan(3000);
   }
 }
