@@ -58,8 +58,8 @@ public final class RateLimitFilter extends BaseFilter {
     }
   }
 
-  /** Counters one request holds until its exchange ends. */
-  private record Lease(List<String> slots, List<Map.Entry<String, Rate>> tokenBuckets) {}
+  /** Counters one request holds until its exchange ends: slot leases, budgets to charge. */
+  private record Lease(List<String> slots, List<LimitCounters.Budget> tokenBuckets) {}
 
   private final FilterEnvironment env;
   private final LimitCounters counters;
@@ -133,51 +133,37 @@ public final class RateLimitFilter extends BaseFilter {
         }
       }
     }
-    long now = nanos(env.clock().instant());
-    // Budgets first: checking them changes nothing.
+    List<LimitCounters.Budget> budgets = new ArrayList<>();
+    List<LimitCounters.Slot> slots = new ArrayList<>();
+    List<LimitCounters.Requests> requests = new ArrayList<>();
     for (Map.Entry<String, Limits> e : applicable.entrySet()) {
-      Rate t = e.getValue().tokens();
-      if (t != null) {
-        long wait = counters.available(e.getKey() + ":tokens", t, now);
-        if (wait > 0) {
-          return limited(request, "tokens_per_window", t + " tokens", wait);
-        }
+      Limits l = e.getValue();
+      if (l.tokens() != null) {
+        budgets.add(new LimitCounters.Budget(e.getKey() + ":tokens", l.tokens()));
+      }
+      if (l.concurrent() > 0) {
+        slots.add(new LimitCounters.Slot(e.getKey() + ":concurrent", l.concurrent()));
+      }
+      if (l.requests() != null) {
+        requests.add(new LimitCounters.Requests(e.getKey() + ":requests", l.requests()));
       }
     }
-    List<String> slots = new ArrayList<>();
-    for (Map.Entry<String, Limits> e : applicable.entrySet()) {
-      int max = e.getValue().concurrent();
-      if (max > 0) {
-        String key = e.getKey() + ":concurrent";
-        if (!counters.tryAcquire(key, max)) {
-          slots.forEach(counters::release);
-          return limited(
-              request, "concurrent_requests", max + " concurrent requests", 1_000_000_000L);
-        }
-        slots.add(key);
-      }
+    LimitCounters.Demand demand = new LimitCounters.Demand(budgets, slots, requests);
+    if (demand.isEmpty()) {
+      return CompletableFuture.completedFuture(Verdict.pass());
     }
-    for (Map.Entry<String, Limits> e : applicable.entrySet()) {
-      Rate r = e.getValue().requests();
-      if (r != null) {
-        long wait = counters.tryTake(e.getKey() + ":requests", r, 1, now);
-        if (wait > 0) {
-          slots.forEach(counters::release);
-          return limited(request, "requests_per_window", r + " requests", wait);
-        }
-      }
-    }
-    List<Map.Entry<String, Rate>> budgets = new ArrayList<>();
-    applicable.forEach(
-        (k, l) -> {
-          if (l.tokens() != null) {
-            budgets.add(Map.entry(k + ":tokens", l.tokens()));
-          }
-        });
-    if (!slots.isEmpty() || !budgets.isEmpty()) {
-      request.attributes().put(lease, new Lease(slots, budgets));
-    }
-    return CompletableFuture.completedFuture(Verdict.pass());
+    return counters
+        .admit(demand, nanos(env.clock().instant()))
+        .thenApply(
+            a -> {
+              if (!a.admitted()) {
+                return limited(request, demand, a);
+              }
+              if (!a.leases().isEmpty() || !budgets.isEmpty()) {
+                request.attributes().put(lease, new Lease(a.leases(), budgets));
+              }
+              return Verdict.pass();
+            });
   }
 
   /** Token budgets need the answer's usage: the core then parses the answer or stream for it. */
@@ -196,14 +182,38 @@ public final class RateLimitFilter extends BaseFilter {
     l.slots().forEach(counters::release);
     if (summary.usage() != null && summary.usage().total() > 0) {
       long now = nanos(env.clock().instant());
-      for (Map.Entry<String, Rate> b : l.tokenBuckets()) {
-        counters.charge(b.getKey(), b.getValue(), summary.usage().total(), now);
+      for (LimitCounters.Budget b : l.tokenBuckets()) {
+        counters.charge(b.key(), b.rate(), summary.usage().total(), now);
       }
     }
   }
 
-  private CompletionStage<Verdict> limited(
-      RequestView request, String reason, String limit, long waitNanos) {
+  /** The refusal of the check that failed, named as the client and the audit trail read it. */
+  private Verdict limited(
+      RequestView request, LimitCounters.Demand demand, LimitCounters.Admission a) {
+    return switch (a.refusal()) {
+      case BUDGET ->
+          limited(
+              request,
+              "tokens_per_window",
+              demand.budgets().get(a.index()).rate() + " tokens",
+              a.waitNanos());
+      case SLOT ->
+          limited(
+              request,
+              "concurrent_requests",
+              demand.slots().get(a.index()).max() + " concurrent requests",
+              a.waitNanos());
+      case REQUESTS ->
+          limited(
+              request,
+              "requests_per_window",
+              demand.requests().get(a.index()).rate() + " requests",
+              a.waitNanos());
+    };
+  }
+
+  private Verdict limited(RequestView request, String reason, String limit, long waitNanos) {
     long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
     String message = "Rate limit reached (" + limit + "); retry after " + seconds + " s.";
     env.events()
@@ -214,11 +224,10 @@ public final class RateLimitFilter extends BaseFilter {
                 reason,
                 request,
                 message));
-    return CompletableFuture.completedFuture(
-        Verdict.block(
-            reason,
-            new Rejection(429, "rate_limit_error", "rate_limit_exceeded", "", message)
-                .withHeader("retry-after", Long.toString(seconds))));
+    return Verdict.block(
+        reason,
+        new Rejection(429, "rate_limit_error", "rate_limit_exceeded", "", message)
+            .withHeader("retry-after", Long.toString(seconds)));
   }
 
   private static String host(String address) {
