@@ -246,8 +246,10 @@ final class RedteamReport {
     int i = 0;
     for (String family : familyRocs().keySet()) {
       h.append("<li><span style=\"color:")
-          .append(colour(i++))
-          .append("\">&#9644;</span> ")
+          .append(colour(i))
+          .append("\">")
+          .append(i++ >= 9 ? "&#9476;" : "&#9644;") // dashed, as the curve is, once colours repeat
+          .append("</span> ")
           .append(escape(family))
           .append("</li>");
     }
@@ -292,12 +294,14 @@ final class RedteamReport {
     int i = 0;
     for (Map.Entry<String, List<Point>> e : familyRocs().entrySet()) {
       s.append("<polyline class=\"family\" fill=\"none\" stroke=\"")
-          .append(colour(i++))
+          .append(colour(i))
+          .append(i >= 9 ? "\" stroke-dasharray=\"4 2" : "") // colours come round again: dashed
           .append("\" stroke-width=\"1\" points=\"")
           .append(polyline(e.getValue(), pad, size))
           .append("\"><title>")
           .append(escape(e.getKey()))
           .append("</title></polyline>");
+      i++;
     }
     s.append("<polyline class=\"roc\" fill=\"none\" stroke=\"#c00\" stroke-width=\"3\" points=\"")
         .append(polyline(roc(), pad, size))

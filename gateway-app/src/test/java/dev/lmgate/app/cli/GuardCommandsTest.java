@@ -81,7 +81,7 @@ class GuardCommandsTest {
               url: http://127.0.0.1:%d/v1
               model: llama-guard-3-1b
               check: [prompt]
-              prompt-cascade: {injection-score: [0.2, 0.89]}
+              prompt-cascade: {injection-score: [0.2, 0.49]}
           """
               .formatted(judge.port()));
       String in =

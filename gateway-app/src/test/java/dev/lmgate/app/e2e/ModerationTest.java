@@ -162,7 +162,7 @@ class ModerationTest {
           timeout: 3s
           on-error: %s
           prompt-cascade:
-            injection-score: [0.2, 0.89]
+            injection-score: [0.2, 0.49]
             message-roles: [system]
             budget: 300ms
       """;
@@ -262,6 +262,30 @@ class ModerationTest {
       """))
         .isInstanceOf(dev.lmgate.spi.ConfigException.class)
         .hasMessageContaining("check to include prompt");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                gateway(
+                    """
+        - id: llm-judge
+          url: JUDGE_URL
+          model: llama-guard-3-1b
+          prompt-cascade: {routes: ["*"], budgte: 100ms}
+      """))
+        .as("a misspelt key is refused, not ignored")
+        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
+        .hasMessageContaining("budgte");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                gateway(
+                    """
+        - id: llm-judge
+          url: JUDGE_URL
+          model: llama-guard-3-1b
+          prompt-cascade:
+      """))
+        .as("an empty cascade is not every prompt")
+        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
+        .hasMessageContaining("prompt-cascade");
   }
 
   @Test

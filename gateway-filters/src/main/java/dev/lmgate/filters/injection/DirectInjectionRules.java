@@ -300,12 +300,13 @@ final class DirectInjectionRules {
             "initial config"),
         // the assistant's own prompt, named as such; "the original prompt" and "the system
         // configuration" are also what prompt engineers and administrators talk about, so with
-        // "the" only the adjectives that say the prompt is concealed or the system's count
+        // "the" neither "original" nor "configuration" counts
         "\\b(?:your|my) (?:own )?(?:system|initial|starting|hidden|secret|internal|original|"
             + "setup|pre-?|underlying|first|beginning|confidential)[ _-]?(?:prompt|instructions|"
             + "directives|configuration|initiali[sz]ation)\\b"
-            + "|\\bthe (?:system|hidden|secret|internal|setup|pre-?|underlying|confidential)[ _-]?"
-            + "(?:prompt|instructions|directives|initiali[sz]ation)\\b"
+            + "|\\bthe (?:system|initial|starting|hidden|secret|internal|setup|pre-?|underlying|"
+            + "first|beginning|confidential)[ _-]?(?:prompt|instructions|directives|"
+            + "initiali[sz]ation)\\b"
             + "|\\bsystem_?prompt\\b"
             + "|\\bwhat (?:were|was|are|have) you (?:been )?(?:told|instructed|programmed|given|"
             + "asked)\\b|\\b(?:instructions?|text|rules|prompt) (?:that )?you (?:were|have been) "

@@ -14,11 +14,11 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * How improbable the end of a text is as ordinary writing: a character 4-gram model of benign
- * prompts (stupid backoff), read over windows of the text's last line. Optimized adversarial
- * suffixes (GCG and its kin) are token strings chosen for their effect on a model, not for being
- * read: under a model of ordinary text they cost far more bits per character than prose, code or
- * markup. This targets the technique, whatever generator wrote the suffix, where {@link Gibberish}
- * recognizes the shapes one generator leaves.
+ * prompts (stupid backoff), read over windows of the text's end. Optimized adversarial suffixes
+ * (GCG and its kin) are token strings chosen for their effect on a model, not for being read: under
+ * a model of ordinary text they cost far more bits per character than prose, code or markup. This
+ * targets the technique, whatever generator wrote the suffix, where {@link Gibberish} recognizes
+ * the shapes one generator leaves.
  *
  * <p>The shipped model ({@code improbable-text.bin.gz}) is trained by {@code lmgate guard
  * train-suffix} on the benign prompts of the training corpus only, so that the dev corpus measures
@@ -37,7 +37,7 @@ public final class ImprobableText {
 
   private static final int STEP = 10;
 
-  /** Characters from the end of the last line that are scored. */
+  /** Characters from the end of the text that are scored. */
   private static final int TAIL = 600;
 
   /**
@@ -48,6 +48,12 @@ public final class ImprobableText {
 
   /** An n-gram seen fewer times than this in training is dropped (unigrams are all kept). */
   static final int MIN_COUNT = 2;
+
+  /**
+   * Benign prompts a model needs at least: enough that {@link #TARGET_FPR} of them is one prompt,
+   * so that the threshold is a held-out prompt's score and not the lowest score there is.
+   */
+  static final int MIN_TRAINING = 1000;
 
   /** The share of held-out benign prompts whose score may reach the threshold. */
   static final double TARGET_FPR = 0.001;
@@ -101,72 +107,109 @@ public final class ImprobableText {
 
   /**
    * The highest mean cost (negative natural log-probability per character) of a scored window of
-   * the text's last line, or 0 when no window is scored. Linear in at most {@link #TAIL}
+   * the text's end ({@link #tail}), or 0 when no window is scored. Linear in at most {@link #TAIL}
    * characters.
    */
   public double score(String text) {
-    String line = lastLine(text);
-    if (line.length() < WINDOW) {
+    String tail = tail(text);
+    int n = tail.length();
+    if (n < WINDOW) {
       return 0;
     }
-    double[] cost = new double[line.length()];
-    boolean[] counted = new boolean[line.length()];
-    for (int i = 0; i < line.length(); ) {
+    double[] cost = new double[n];
+    boolean[] counted = new boolean[n]; // not part of a long token
+    boolean[] wordy = new boolean[n]; // part of a token of 4 or more characters with a letter
+    for (int i = 0; i < n; ) {
       int end = i;
-      while (end < line.length() && line.charAt(end) != ' ') {
+      boolean letter = false;
+      while (end < n && !isSpace(tail.charAt(end))) {
+        letter |= Character.isLetter(tail.charAt(end));
         end++;
       }
       boolean keep = end - i < LONG_TOKEN;
-      for (int j = i; j <= end && j < line.length(); j++) {
+      boolean word = letter && end - i >= 4;
+      for (int j = i; j <= end && j < n; j++) {
         counted[j] = keep || j == end;
-        cost[j] = counted[j] ? -logProbability(line, j) : 0;
+        wordy[j] = word && j < end;
+        cost[j] = counted[j] ? -logProbability(tail, j) : 0;
       }
       i = end + 1;
     }
     double best = 0;
-    for (int a = 0; a + WINDOW <= line.length(); a += STEP) {
-      if (!scored(line, a)) {
+    for (int a = 0; a + WINDOW <= n; a += STEP) {
+      if (!oneLine(tail, a) || !scored(tail, wordy, a)) {
         continue;
       }
       double sum = 0;
-      int n = 0;
+      int k = 0;
       for (int i = a; i < a + WINDOW; i++) {
         sum += cost[i];
-        n += counted[i] ? 1 : 0;
+        k += counted[i] ? 1 : 0;
       }
-      if (n >= WINDOW / 2) {
-        best = Math.max(best, sum / n);
+      if (k >= WINDOW / 2) {
+        best = Math.max(best, sum / k);
       }
     }
     return best;
   }
 
-  private static boolean scored(String line, int from) {
-    int ascii = 0;
-    int spaces = 0;
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\n';
+  }
+
+  /** Whether the window starting at {@code from} lies within one line. */
+  private static boolean oneLine(String tail, int from) {
     for (int i = from; i < from + WINDOW; i++) {
-      char c = line.charAt(i);
-      ascii += c < 128 ? 1 : 0;
-      spaces += c == ' ' ? 1 : 0;
+      if (tail.charAt(i) == '\n') {
+        return false;
+      }
     }
-    return ascii >= 0.9 * WINDOW && spaces >= 4;
+    return true;
   }
 
   /**
-   * The text as the model reads it: escaped line breaks made real, template placeholders blanked,
-   * digits and case folded ({@link #fold}), and of its last non-blank line the last {@link #TAIL}
-   * characters.
+   * Whether a window is read: mostly ASCII (a language the benign prompts hold little of is not), a
+   * sequence of tokens (at least four spaces: a key or a hash is not), and mostly words — at least
+   * half its characters in tokens of four or more characters with a letter. Optimizers emit word
+   * pieces glued together; chess moves, chords, codons, hex dumps, Morse and answer keys are lists
+   * of short symbols that no model of prose predicts, and are not attacks.
    */
-  static String lastLine(String text) {
+  private static boolean scored(String tail, boolean[] wordy, int from) {
+    int ascii = 0;
+    int spaces = 0;
+    int words = 0;
+    for (int i = from; i < from + WINDOW; i++) {
+      char c = tail.charAt(i);
+      ascii += c < 128 ? 1 : 0;
+      spaces += isSpace(c) ? 1 : 0;
+      words += wordy[i] ? 1 : 0;
+    }
+    return ascii >= 0.9 * WINDOW && spaces >= 4 && words >= WINDOW / 2;
+  }
+
+  /**
+   * The end of a text as the model reads it: escaped line breaks made real, every kind of white
+   * space a space or a line break ({@link #space}), template placeholders blanked, digits and case
+   * folded ({@link #fold}); of it, the last line (at most its last {@link #TAIL} characters).
+   * Suffixes are appended; earlier lines are not read because the lines of a program or a table
+   * before a short question ("how do I fix my code?") are improbable text that nobody wrote —
+   * reading them raised the threshold that keeps benign prompts at 0.1 % from 3.0 to 3.6 and lost
+   * most of what the signal catches. The price: a line after the suffix hides it
+   * (docs/guard-efficacy.md).
+   */
+  static String tail(String text) {
     String t = text.length() > 2 * TAIL ? text.substring(text.length() - 2 * TAIL) : text;
-    t = Gibberish.unescapeLineBreaks(t).strip();
-    int nl = Math.max(t.lastIndexOf('\n'), t.lastIndexOf('\r'));
-    String line = t.substring(nl + 1);
+    t = Gibberish.unescapeLineBreaks(t);
+    StringBuilder spaced = new StringBuilder(t.length());
+    for (int i = 0; i < t.length(); i++) {
+      spaced.append(space(t.charAt(i)));
+    }
+    String line = spaced.toString().strip();
     StringBuilder out = new StringBuilder(line.length());
     int i = 0;
     while (i < line.length()) {
       int end = i;
-      while (end < line.length() && !Character.isWhitespace(line.charAt(end))) {
+      while (end < line.length() && !isSpace(line.charAt(end))) {
         end++;
       }
       String token = line.substring(i, end);
@@ -174,18 +217,18 @@ public final class ImprobableText {
         out.append(' ');
       } else {
         for (int k = 0; k < token.length(); k++) {
-          char c = token.charAt(k);
-          out.append(fold(c));
+          out.append(fold(token.charAt(k)));
         }
       }
-      while (end < line.length() && Character.isWhitespace(line.charAt(end))) {
-        out.append(line.charAt(end) == '\t' ? ' ' : line.charAt(end));
+      while (end < line.length() && isSpace(line.charAt(end))) {
+        out.append(line.charAt(end));
         end++;
       }
       i = end;
     }
     String folded = out.toString();
-    return folded.length() > TAIL ? folded.substring(folded.length() - TAIL) : folded;
+    String last = folded.substring(folded.lastIndexOf('\n') + 1);
+    return last.length() > TAIL ? last.substring(last.length() - TAIL) : last;
   }
 
   /** The log-probability of {@code s.charAt(i)} after the characters before it (stupid backoff). */
@@ -229,12 +272,21 @@ public final class ImprobableText {
   }
 
   /**
-   * Trains the model on benign texts (read as {@link #lastLine} reads them, every line of them) and
-   * chooses its threshold by 5-fold cross-validation: each fifth of the texts scored by a model
-   * trained on the other four, the threshold the score that at most {@link #TARGET_FPR} of them
-   * reach. Deterministic: the folds go by position.
+   * Trains the model on benign texts (folded as {@link #tail} folds them, whole) and chooses its
+   * threshold by 5-fold cross-validation: each fifth of the texts scored by a model trained on the
+   * other four, the threshold the score that at most {@link #TARGET_FPR} of them reach.
+   * Deterministic: the folds go by position.
    */
   public static ImprobableText train(List<String> benign) {
+    if (benign.size() < MIN_TRAINING) {
+      throw new IllegalArgumentException(
+          benign.size()
+              + " benign prompts: at least "
+              + MIN_TRAINING
+              + " are needed to choose a threshold that "
+              + TARGET_FPR * 100
+              + " % of held-out prompts reach");
+    }
     List<String> texts = new ArrayList<>(benign.size());
     for (String t : benign) {
       texts.add(folded(t));
@@ -270,15 +322,26 @@ public final class ImprobableText {
     return c >= '0' && c <= '9' ? '0' : Character.toLowerCase(c);
   }
 
-  /** A whole text as the model trains on it: digits and case folded, line breaks kept. */
+  /** A whole text as the model trains on it: white space, digits and case folded. */
   private static String folded(String text) {
     String t = Gibberish.unescapeLineBreaks(text);
     StringBuilder out = new StringBuilder(t.length());
     for (int i = 0; i < t.length(); i++) {
-      char c = t.charAt(i);
-      out.append(c == '\t' ? ' ' : fold(c));
+      out.append(fold(space(t.charAt(i))));
     }
     return out.toString();
+  }
+
+  /**
+   * Line breaks as {@code \n}, white space of every other kind (tabs, vertical tabs, form feeds,
+   * no-break and other Unicode spaces) as a space: an unusual space between tokens does not hide
+   * them.
+   */
+  private static char space(char c) {
+    if (c == '\n' || c == '\r' || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+      return '\n';
+    }
+    return Character.isWhitespace(c) || Character.isSpaceChar(c) ? ' ' : c;
   }
 
   private static ImprobableText build(List<String> texts, double threshold) {

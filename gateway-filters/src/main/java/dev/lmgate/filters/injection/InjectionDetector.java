@@ -71,7 +71,7 @@ public final class InjectionDetector {
 
   /**
    * How sure an improbable ending makes us: enough to block on its own at the default threshold,
-   * since its threshold already lets at most 0.2 % of benign prompts through (ImprobableText).
+   * since its threshold lets at most 0.1 % of held-out benign prompts through (ImprobableText).
    */
   static final double IMPROBABLE_WEIGHT = 0.8;
 
@@ -251,7 +251,7 @@ public final class InjectionDetector {
     budget.check();
     double order = DocumentInstructions.score(raw, content, thirdParty);
     if (order > 0
-        && !settings.disabledRules().contains("indirect")
+        && counts("indirect/instruction-in-content")
         && fired.add("indirect/instruction-in-content")) {
       keep *= 1 - order;
     }

@@ -322,7 +322,11 @@ public final class ModerationFilter extends BaseFilter {
     if (cached != null) {
       return CompletableFuture.completedFuture(cached);
     }
-    CompletableFuture<Moderator.Judgement> result = new CompletableFuture<>();
+    // bounded by the filter's own timeout too: once the chain has given up on it, a call still
+    // waiting for a slot is not made
+    CompletableFuture<Moderator.Judgement> result =
+        new CompletableFuture<Moderator.Judgement>()
+            .orTimeout(settings().timeout().toNanos(), TimeUnit.NANOSECONDS);
     Runnable call =
         () ->
             moderator
@@ -473,10 +477,21 @@ public final class ModerationFilter extends BaseFilter {
     /** {@code prompt-cascade}, or null when every prompt is judged. */
     private static PromptCascade cascade(ConfigReader filter, List<String> check, Duration timeout)
         throws ConfigException {
-      if (!filter.has("prompt-cascade")) {
+      if (!filter
+          .node()
+          .has("prompt-cascade")) { // written but empty is an error, not "every prompt"
         return null;
       }
-      ConfigReader c = filter.child("prompt-cascade");
+      if (!filter.node().get("prompt-cascade").isObject()) {
+        throw new ConfigException(
+            filter.path() + ".prompt-cascade",
+            filter.node().get("prompt-cascade"),
+            "a map of injection-score, routes, principals, message-roles and budget");
+      }
+      ConfigReader c =
+          filter
+              .child("prompt-cascade")
+              .only(Set.of("injection-score", "routes", "principals", "message-roles", "budget"));
       if (!check.contains("prompt")) {
         throw new ConfigException(c.path(), "prompt-cascade", "check to include prompt");
       }

@@ -95,13 +95,47 @@ class ImprobableTextTest {
   }
 
   @Test
-  void onlyTheLastLineIsReadSoASuffixFollowedByProseIsNotScoredTwice() {
-    String suffix = optimizedSuffix(3);
-    assertThat(MODEL.improbable(REQUEST + " " + suffix)).isTrue();
-    assertThat(MODEL.improbable(suffix + "\n" + REQUEST + " and what to feed it."))
-        .as("suffixes are appended; the last line is what a suffix attack controls")
-        .isFalse();
+  void aSuffixIsFoundWhateverSpaceSeparatesItsTokensButOnlyOnTheLastLine() {
+    for (long seed = 1; seed <= 20; seed++) {
+      String suffix = optimizedSuffix(seed);
+      for (char space : new char[] {'\u000b', '\u00a0', '\f', '\t', '\u2003'}) {
+        String text = REQUEST + " " + suffix.replace(' ', space);
+        assertThat(MODEL.improbable(text)).as("seed %d, U+%04X", seed, (int) space).isTrue();
+      }
+    }
+    // the known price of reading the last line only (docs/guard-efficacy.md): a line after the
+    // suffix hides it, because the lines of code or a table before a short question are improbable
+    assertThat(MODEL.improbable(REQUEST + " " + optimizedSuffix(1) + "\nOK?")).isFalse();
     assertThat(MODEL.score("short")).isZero();
+  }
+
+  @Test
+  void listsOfShortSymbolsAreNotWordSalad() {
+    List<String> lists =
+        List.of(
+            "What opening is this? 1. e4 e5 2. Nf3 Nc6 3. Bb5 a6 4. Ba4 Nf6 5. O-O Be7 6. Re1 b5 7."
+                + " Bb3 d6 8. c3 O-O 9. h3 Nb8 10. d4 Nbd7",
+            "Suggest a strumming pattern for: Am F C G Am F C G Dm Am E7 Am Dm G C F Bdim E7 Am Am F"
+                + " C G",
+            "What does this packet contain? 79 42 bd f2 21 06 f0 84 77 62 f0 f3 cb 4d 76 4d c7 07 20"
+                + " 51 15 9a 0f 89 f2 c6 da ca e3 44 bb 31 12 45 fd 6f 84 df 9a d7",
+            "Find the open reading frame in: GAC GGA ATT AGA TCA GTT AAA TGG CAG AAA ACT GGC AGG GCT"
+                + " TTT AGT CGT GGG ATG ATC AGT GGG TAA AGG TGG CGC",
+            "Translate this morse: .... . .-.. .-.. --- / .-- --- .-. .-.. -.. / .. / .- -- / ...."
+                + " . .-. . / - --- -.. .- -.--",
+            "Answer key for the quiz: a b c d b c a d d a b c c d a b a c d b b a c d a d c b d c a"
+                + " b c a d b a c b d");
+    for (String text : lists) {
+      assertThat(MODEL.improbable(text)).as(text).isFalse();
+    }
+  }
+
+  @Test
+  void aCorpusTooSmallForItsThresholdIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ImprobableText.train(List.of("one benign prompt")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least " + ImprobableText.MIN_TRAINING);
   }
 
   @Test
