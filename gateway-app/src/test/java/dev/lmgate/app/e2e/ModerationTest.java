@@ -224,68 +224,33 @@ class ModerationTest {
     assertThat(ask(UNSURE + " Please.").statusCode()).isEqualTo(200);
   }
 
+  /** The config is refused, and the error names {@code expected}. */
+  void refused(String filters, String expected) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> gateway(filters))
+        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
+        .hasMessageContaining(expected);
+  }
+
+  static final String JUDGE =
+      "  - id: llm-judge\n    url: JUDGE_URL\n    model: llama-guard-3-1b\n";
+
   @Test
   void aBandedCascadeNeedsThePromptInjectionFilterBeforeIt() {
-    String judgeFirst =
-        """
-        - id: llm-judge
-          url: JUDGE_URL
-          model: llama-guard-3-1b
-          check: [prompt]
-          prompt-cascade: {injection-score: [0.2, 0.9]}
-        - id: prompt-injection
-      """;
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> gateway(judgeFirst))
-        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
-        .hasMessageContaining("after a prompt-injection filter");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                gateway(
-                    """
-        - id: prompt-injection
-        - id: llm-judge
-          url: JUDGE_URL
-          model: llama-guard-3-1b
-          prompt-cascade: {injection-score: [0.9, 0.2]}
-      """))
-        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
-        .hasMessageContaining("injection-score");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                gateway(
-                    """
-        - id: llm-judge
-          url: JUDGE_URL
-          model: llama-guard-3-1b
-          check: [response]
-          prompt-cascade: {routes: ["*"]}
-      """))
-        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
-        .hasMessageContaining("check to include prompt");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                gateway(
-                    """
-        - id: llm-judge
-          url: JUDGE_URL
-          model: llama-guard-3-1b
-          prompt-cascade: {routes: ["*"], budgte: 100ms}
-      """))
-        .as("a misspelt key is refused, not ignored")
-        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
-        .hasMessageContaining("budgte");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                gateway(
-                    """
-        - id: llm-judge
-          url: JUDGE_URL
-          model: llama-guard-3-1b
-          prompt-cascade:
-      """))
-        .as("an empty cascade is not every prompt")
-        .isInstanceOf(dev.lmgate.spi.ConfigException.class)
-        .hasMessageContaining("prompt-cascade");
+    refused(
+        JUDGE
+            + "    check: [prompt]\n    prompt-cascade: {injection-score: [0.2, 0.49]}\n"
+            + "  - id: prompt-injection\n",
+        "after a prompt-injection filter");
+    refused(
+        "  - id: prompt-injection\n"
+            + JUDGE
+            + "    prompt-cascade: {injection-score: [0.9, 0.2]}\n",
+        "injection-score");
+    refused(
+        JUDGE + "    check: [response]\n    prompt-cascade: {routes: [\"*\"]}\n",
+        "check to include prompt");
+    refused(JUDGE + "    prompt-cascade: {routes: [\"*\"], budgte: 100ms}\n", "budgte");
+    refused(JUDGE + "    prompt-cascade:\n", "prompt-cascade"); // empty is not "every prompt"
   }
 
   @Test
