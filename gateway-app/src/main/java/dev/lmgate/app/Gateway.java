@@ -4,6 +4,7 @@ import dev.lmgate.app.config.AuditSettings;
 import dev.lmgate.app.config.ConfigLoader;
 import dev.lmgate.app.config.GatewayConfig;
 import dev.lmgate.app.config.GatewayEnvironment;
+import dev.lmgate.app.config.SharedState;
 import dev.lmgate.audit.AuditTrail;
 import dev.lmgate.core.admin.AdminServer;
 import dev.lmgate.core.admin.GatewayMetrics;
@@ -44,6 +45,7 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final GatewayMetrics metrics = new GatewayMetrics();
+  private final SharedState sharedState;
   private final AtomicReference<FilterChain> chain = new AtomicReference<>();
   private final GatewayConfig initial;
   private final GatewayServer server;
@@ -97,6 +99,9 @@ public final class Gateway implements AutoCloseable {
       AuditMetrics.register(metrics.registry(), audit);
     }
     this.chain.set(new FilterChain(config.filters(), metrics));
+    this.sharedState =
+        environment.shared("state", SharedState.class, () -> new SharedState(SharedState.NONE));
+    registerSharedStateMetrics(environment);
     // the lockdown serves administrators who meet their role's requirements under the running
     // policy (read per request, so a reload applies at once)
     environment
@@ -157,7 +162,15 @@ public final class Gateway implements AutoCloseable {
         .route(
             "/config",
             operator.apply(new ConfigAdmin(() -> configFile == null ? null : reloadNow())))
-        .route("/audit", operator.apply(new AuditAdmin(config.audit())));
+        .route("/audit", operator.apply(new AuditAdmin(config.audit())))
+        .component(
+            new AdminServer.Component(
+                "redis",
+                () -> sharedState.shared() ? sharedState.redisState() : "not used",
+                // down, a replica that enforces its share of the limits alone still serves
+                state ->
+                    !state.equals("down")
+                        || sharedState.settings().whenDown() == SharedState.WhenDown.LOCAL));
   }
 
   /**
@@ -205,6 +218,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   public Gateway start() throws InterruptedException {
+    sharedState.start(); // connects in the background: the gateway serves while engines are down
     address = server.start();
     if (admin != null) {
       try {
@@ -229,6 +243,34 @@ public final class Gateway implements AutoCloseable {
 
   public InetSocketAddress address() {
     return address;
+  }
+
+  /**
+   * {@code lmgate_shared_state_up{engine="redis"}} (1 connected, 0 not) and {@code
+   * lmgate_rate_limit_degraded_total} (admissions decided without the shared counters), from start,
+   * when the config shares state.
+   */
+  private void registerSharedStateMetrics(GatewayEnvironment environment) {
+    if (!sharedState.shared()) {
+      return;
+    }
+    io.micrometer.core.instrument.Gauge.builder(
+            "lmgate.shared.state.up", sharedState, s -> s.redisUp() ? 1 : 0)
+        .description("Whether the engine replicas share is connected (1) or not (0)")
+        .tag("engine", "redis")
+        .register(metrics.registry());
+    Object counters =
+        environment.shared(
+            "rate-limit.counters",
+            dev.lmgate.filters.ratelimit.LimitCounters.class,
+            () -> new dev.lmgate.filters.ratelimit.InMemoryLimitCounters());
+    if (counters instanceof dev.lmgate.state.RedisLimitCounters redis) {
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "lmgate.rate.limit.degraded", redis, r -> r.degradedAdmissions())
+          .description(
+              "Rate-limit admissions decided without the shared counters (Redis could not answer)")
+          .register(metrics.registry());
+    }
   }
 
   public InetSocketAddress adminAddress() {

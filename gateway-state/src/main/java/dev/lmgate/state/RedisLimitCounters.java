@@ -40,7 +40,7 @@ public final class RedisLimitCounters implements LimitCounters {
   private static final String REDIS_LEASE = "r:";
   private static final String LOCAL_LEASE = "l:";
 
-  private final RedisEngine engine;
+  private final java.util.function.Supplier<RedisEngine> engine;
   private final String replicaId;
   private final Duration leaseTtl;
   private final LimitCounters fallback;
@@ -57,6 +57,18 @@ public final class RedisLimitCounters implements LimitCounters {
    */
   public RedisLimitCounters(
       RedisEngine engine, String replicaId, Duration leaseTtl, LimitCounters fallback) {
+    this(() -> engine, replicaId, leaseTtl, fallback);
+  }
+
+  /**
+   * @param engine the engine, started when first asked for (offline tools that build the filters
+   *     but admit nothing never connect)
+   */
+  public RedisLimitCounters(
+      java.util.function.Supplier<RedisEngine> engine,
+      String replicaId,
+      Duration leaseTtl,
+      LimitCounters fallback) {
     this.engine = engine;
     this.replicaId = replicaId;
     this.leaseTtl = leaseTtl;
@@ -70,7 +82,7 @@ public final class RedisLimitCounters implements LimitCounters {
 
   @Override
   public CompletionStage<Admission> admit(Demand demand, long nowNanos) {
-    Optional<RedisAsyncCommands<String, String>> c = engine.commands();
+    Optional<RedisAsyncCommands<String, String>> c = engine.get().commands();
     if (c.isEmpty()) {
       return degrade(demand, nowNanos, "not connected");
     }
@@ -165,12 +177,12 @@ public final class RedisLimitCounters implements LimitCounters {
     String key = lease.substring(REDIS_LEASE.length(), nl);
     String id = lease.substring(nl + 1);
     // a release that fails is not retried: the lease expires on its own
-    engine.commands().ifPresent(c -> c.zrem(key, id));
+    engine.get().commands().ifPresent(c -> c.zrem(key, id));
   }
 
   @Override
   public void charge(String key, Rate rate, long amount, long nowNanos) {
-    Optional<RedisAsyncCommands<String, String>> c = engine.commands();
+    Optional<RedisAsyncCommands<String, String>> c = engine.get().commands();
     List<String> args = new ArrayList<>();
     args.add(Long.toString(amount));
     bucketArgs(args, rate);

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads {@code gateway.yaml}: parses YAML, replaces {@code ${NAME}} and {@code ${NAME:-default}} in
@@ -44,7 +45,7 @@ public final class ConfigLoader {
   private static final Pattern VAR =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
   private static final Set<String> TOP =
-      Set.of("server", "upstream", "admin", "filters", "audit", "secrets");
+      Set.of("server", "upstream", "admin", "filters", "audit", "secrets", "state");
   private static final Set<String> SERVER =
       Set.of(
           "host",
@@ -212,6 +213,7 @@ public final class ConfigLoader {
             new GcpSecretManagerProvider.Settings(gcp.string("endpoint", null)),
             sec.bool("allow-plain-values", false));
     filterEnv.useSecrets(secrets, env); // before the filters: they may resolve secrets
+    useSharedState(SharedState.read(r)); // before the filters: they take their counters from it
     String apiKey = u.string("api-key", null);
     return new GatewayConfig(
         server,
@@ -225,6 +227,25 @@ public final class ConfigLoader {
         a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null,
         new AdminSettings(TlsConfig.listener(a.child("tls"), filterEnv), metricsToken(a)),
         registry);
+  }
+
+  /**
+   * Registers the engines replicas share ({@code state:}) where the filters find them: the first
+   * config's settings hold for the life of the process, as the secrets' do.
+   */
+  private void useSharedState(SharedState.Settings settings) {
+    SharedState state =
+        filterEnv.shared("state", SharedState.class, () -> new SharedState(settings));
+    if (!state.settings().equals(settings)) {
+      LoggerFactory.getLogger(ConfigLoader.class)
+          .warn("state: changed settings take effect on restart");
+    }
+    if (state.shared()) {
+      filterEnv.shared(
+          "rate-limit.counters",
+          dev.lmgate.filters.ratelimit.LimitCounters.class,
+          state::limitCounters);
+    }
   }
 
   /**

@@ -133,6 +133,6 @@ class DocsReferenceTest {
   }
 
   static List<String> sections() {
-    return List.of("server", "upstream", "admin", "secrets", "audit", "server.tls");
+    return List.of("server", "upstream", "admin", "secrets", "audit", "state", "server.tls");
   }
 }

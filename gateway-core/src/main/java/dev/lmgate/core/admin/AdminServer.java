@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -161,6 +162,51 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /**
+   * A component {@code /readyz} reports beside LM Studio (an engine replicas share): its state in
+   * one word, and whether that state leaves this replica ready to serve.
+   */
+  public record Component(
+      String name,
+      java.util.function.Supplier<String> state,
+      java.util.function.Predicate<String> ready) {}
+
+  private final List<Component> components = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds a component to {@code /readyz}. */
+  public AdminServer component(Component c) {
+    components.add(c);
+    return this;
+  }
+
+  /** The body of {@code /readyz}: the verdict, why not, and each component's state. */
+  private String readiness(boolean upstream) {
+    StringBuilder parts = new StringBuilder();
+    String reason = upstream ? null : "LM Studio is not reachable";
+    for (Component c : components) {
+      String state;
+      try {
+        state = c.state().get();
+      } catch (RuntimeException e) {
+        state = "unknown";
+      }
+      parts
+          .append(parts.length() == 0 ? "" : ",")
+          .append('"')
+          .append(c.name())
+          .append("\":\"")
+          .append(state)
+          .append('"');
+      if (reason == null && !c.ready().test(state)) {
+        reason = c.name() + " is " + state;
+      }
+    }
+    String comps = components.isEmpty() ? "" : ",\"components\":{" + parts + "}";
+    return reason == null
+        ? "{\"status\":\"ready\"" + comps + "}"
+        : "{\"status\":\"not ready\",\"reason\":\"" + reason + "\"" + comps + "}";
+  }
+
+  /**
    * Binds and returns the bound address; with TLS settings, loads the certificate first.
    *
    * @throws IOException when the TLS certificate or key cannot be loaded
@@ -243,15 +289,15 @@ public final class AdminServer implements AutoCloseable {
           ctx.channel().config().setAutoRead(false); // answers stay in request order
           probeReadiness()
               .thenAcceptAsync(
-                  ok ->
-                      send(
-                          ctx,
-                          ok ? 200 : 503,
-                          JSON,
-                          ok
-                              ? "{\"status\":\"ready\"}"
-                              : "{\"status\":\"not ready\",\"reason\":\"LM Studio is not reachable\"}",
-                          null),
+                  ok -> {
+                    String body = readiness(ok);
+                    send(
+                        ctx,
+                        body.startsWith("{\"status\":\"ready\"") ? 200 : 503,
+                        JSON,
+                        body,
+                        null);
+                  },
                   ctx.executor());
         }
         default -> {

@@ -1,0 +1,154 @@
+package dev.lmgate.app.config;
+
+import dev.lmgate.filters.ratelimit.InMemoryLimitCounters;
+import dev.lmgate.filters.ratelimit.LimitCounters;
+import dev.lmgate.spi.ConfigException;
+import dev.lmgate.spi.ConfigReader;
+import dev.lmgate.state.RedisEngine;
+import dev.lmgate.state.RedisLimitCounters;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The {@code state:} block: which engines the replicas of one gateway share, and what each does
+ * while they are down (docs/scaling.md). Read once, with the first config: changing it needs a
+ * restart. The engine connects when the gateway starts ({@link #start}); offline tools that build
+ * the filters never connect.
+ *
+ * <p>With {@code redis} empty (the default), every counter is this process's, as before.
+ */
+public final class SharedState implements AutoCloseable {
+  /** What rate limits do while Redis cannot answer. */
+  public enum WhenDown {
+    /**
+     * Each replica enforces its share of every limit alone: the limit divided by {@code replicas}.
+     */
+    LOCAL,
+    /** Requests the limits apply to are refused ({@code 503}), as the rate-limit filter fails. */
+    REFUSE
+  }
+
+  /**
+   * @param redis {@code redis://…} or null
+   * @param replicaId this replica's name (leases, logs)
+   * @param replicas how many replicas share the limits (the local share while Redis is down)
+   * @param whenDown what limits do while Redis cannot answer
+   * @param timeout how long a Redis command may take
+   * @param lease how long a concurrency slot is held at most
+   */
+  public record Settings(
+      String redis,
+      String replicaId,
+      int replicas,
+      WhenDown whenDown,
+      Duration timeout,
+      Duration lease) {}
+
+  /** Nothing shared: every counter is this process's. */
+  public static final Settings NONE =
+      new Settings(
+          null, hostName(), 1, WhenDown.LOCAL, Duration.ofMillis(50), Duration.ofMinutes(10));
+
+  private final Settings settings;
+  private RedisEngine redis; // started by start() or on first use
+
+  public SharedState(Settings settings) {
+    this.settings = settings;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Reads {@code state:}; absent or empty URLs mean this process alone. */
+  static Settings read(ConfigReader r) throws ConfigException {
+    ConfigReader s =
+        r.child("state")
+            .only(Set.of("redis", "replica-id", "replicas", "when-redis-down", "timeout", "lease"));
+    String url = s.string("redis", "");
+    if (!url.isBlank()) {
+      URI u;
+      try {
+        u = new URI(url.trim());
+      } catch (java.net.URISyntaxException e) {
+        u = null;
+      }
+      if (u == null
+          || !("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme()))
+          || u.getHost() == null) {
+        throw new ConfigException(
+            s.path() + ".redis",
+            url.replaceAll("//[^@/]*@", "//***@"),
+            "redis://[user:password@]host:port[/db] (or rediss:// for TLS)");
+      }
+    }
+    String id = s.string("replica-id", "");
+    return new Settings(
+        url.isBlank() ? null : url.trim(),
+        id.isBlank() ? hostName() : id.trim(),
+        (int) s.integer("replicas", 1, 1, 10_000),
+        s.enumValue("when-redis-down", WhenDown.class, WhenDown.LOCAL),
+        s.duration("timeout", Duration.ofMillis(50)),
+        s.duration("lease", Duration.ofMinutes(10)));
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+    } catch (java.io.IOException e) {
+      return "replica";
+    }
+  }
+
+  /** Whether any engine is shared. */
+  public boolean shared() {
+    return settings.redis() != null;
+  }
+
+  /** Connects the engines (in the background: a gateway starts while they are down). */
+  public synchronized void start() {
+    if (settings.redis() != null && redis == null) {
+      redis = RedisEngine.start(settings.redis(), settings.timeout());
+    }
+  }
+
+  private synchronized RedisEngine redis() {
+    start();
+    return redis;
+  }
+
+  /** Rate-limit counters on Redis, with this replica's share as the fallback (or none). */
+  LimitCounters limitCounters() {
+    return new RedisLimitCounters(
+        this::redis,
+        settings.replicaId(),
+        settings.lease(),
+        settings.whenDown() == WhenDown.LOCAL
+            ? new InMemoryLimitCounters(1.0 / settings.replicas())
+            : null);
+  }
+
+  /** {@code up}, {@code down} or {@code not started}, for {@code /readyz}; null when not shared. */
+  public synchronized String redisState() {
+    if (settings.redis() == null) {
+      return null;
+    }
+    return redis == null ? "not started" : redis.up() ? "up" : "down";
+  }
+
+  /** Whether Redis is connected now (false when not shared or not started). */
+  public synchronized boolean redisUp() {
+    return redis != null && redis.up();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (redis != null) {
+      redis.close();
+      redis = null;
+    }
+  }
+}
