@@ -35,10 +35,55 @@ public final class RedisEngine implements AutoCloseable {
   private volatile StatefulRedisConnection<String, String> connection;
   private volatile boolean closed;
 
+  /** Whether the last health check (a {@code PING} every {@link #CHECK}) was answered in time. */
+  private volatile boolean answering;
+
+  private int failedConnects; // first-connection attempts that failed, for logging once a minute
+
+  /** How often the engine is asked whether it answers. */
+  static final Duration CHECK = Duration.ofSeconds(1);
+
   private RedisEngine(RedisClient client, DefaultClientResources resources, RedisURI uri) {
     this.client = client;
     this.resources = resources;
     this.uri = uri;
+  }
+
+  /**
+   * Whether {@code url} is one Lettuce can connect to, read exactly as {@link #start} reads it.
+   *
+   * @throws IllegalArgumentException when it is not (the message never holds the URL: it may hold a
+   *     password)
+   */
+  public static void check(String url) {
+    RedisURI u;
+    try {
+      u = RedisURI.create(url);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a Redis URL");
+    }
+    String host = u.getHost();
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("no host");
+    }
+    boolean ok = !host.startsWith(":"); // "p@ss@:6379" is read as the host ":6379"
+    for (int i = 0; i < host.length() && ok; i++) {
+      char c = host.charAt(i);
+      ok = Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_' || c == ':';
+    }
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "no host name after the credentials (an @ in a password is written %40)");
+    }
+  }
+
+  /** {@code url} with its credentials masked: everything between the scheme and the last @. */
+  public static String masked(String url) {
+    int scheme = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    return scheme >= 0 && at > scheme
+        ? url.substring(0, scheme + 3) + "***" + url.substring(at)
+        : url;
   }
 
   /**
@@ -64,6 +109,10 @@ public final class RedisEngine implements AutoCloseable {
             .build());
     RedisEngine e = new RedisEngine(client, resources, uri);
     e.connect();
+    resources
+        .eventExecutorGroup()
+        .scheduleWithFixedDelay(
+            e::check, CHECK.toMillis(), CHECK.toMillis(), TimeUnit.MILLISECONDS);
     return e;
   }
 
@@ -80,15 +129,18 @@ public final class RedisEngine implements AutoCloseable {
                   c.closeAsync();
                 } else {
                   connection = c;
+                  answering = true;
                   log.info("connected to Redis at {}:{}", uri.getHost(), uri.getPort());
                 }
                 return;
               }
-              log.warn(
-                  "Redis at {}:{} is unreachable ({}); shared state is degraded until it answers",
-                  uri.getHost(),
-                  uri.getPort(),
-                  err.getMessage());
+              if (failedConnects++ % 60 == 0) { // once a minute while it stays away
+                log.warn(
+                    "Redis at {}:{} is unreachable ({}); shared state is degraded until it answers",
+                    uri.getHost(),
+                    uri.getPort(),
+                    err.getMessage());
+              }
               if (!closed) {
                 resources
                     .eventExecutorGroup()
@@ -103,10 +155,22 @@ public final class RedisEngine implements AutoCloseable {
     return c == null ? Optional.empty() : Optional.of(c.async());
   }
 
-  /** Whether the engine is connected now (a command may still fail). */
+  /**
+   * Whether the engine answers: connected, and its last health check answered within the command
+   * timeout (a stalled or blackholed Redis keeps its socket open but is not up).
+   */
   public boolean up() {
     StatefulRedisConnection<String, String> c = connection;
-    return c != null && c.isOpen();
+    return c != null && c.isOpen() && answering;
+  }
+
+  private void check() {
+    StatefulRedisConnection<String, String> c = connection;
+    if (c == null || closed) {
+      answering = false;
+      return;
+    }
+    c.async().ping().whenComplete((pong, e) -> answering = e == null && "PONG".equals(pong));
   }
 
   /** Where the engine points, without credentials, for logs and {@code /readyz}. */

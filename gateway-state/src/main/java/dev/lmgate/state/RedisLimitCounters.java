@@ -47,6 +47,21 @@ public final class RedisLimitCounters implements LimitCounters {
   private final Script admit = new Script("admit.lua");
   private final Script charge = new Script("charge.lua");
   private final AtomicLong leases = new AtomicLong();
+
+  /** Makes lease ids unique across processes, even two replicas configured with one name. */
+  private final String nonce =
+      Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+
+  /** Releases Redis could not take when they were made: sent again once it answers. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<String[]> unreleased =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private final java.util.concurrent.atomic.AtomicInteger unreleasedCount =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Releases kept for later at most; older ones are left to their leases' expiry. */
+  static final int MAX_UNRELEASED = 100_000;
+
   private final AtomicLong degraded = new AtomicLong();
   private volatile boolean warned;
 
@@ -92,7 +107,7 @@ public final class RedisLimitCounters implements LimitCounters {
     args.add(Integer.toString(demand.slots().size()));
     args.add(Integer.toString(demand.requests().size()));
     args.add(Long.toString(leaseTtl.toMillis()));
-    String lease = replicaId + ":" + leases.incrementAndGet();
+    String lease = replicaId + ":" + nonce + ":" + leases.incrementAndGet();
     args.add(lease);
     for (Budget b : demand.budgets()) {
       keys.add(PREFIX + b.key());
@@ -111,9 +126,15 @@ public final class RedisLimitCounters implements LimitCounters {
         .handle(
             (List<Object> r, Throwable e) -> {
               if (e != null) {
+                // the script may still have run (a timeout is not a refusal): give back what it
+                // would have taken, after it, on the same connection
+                for (Slot s : demand.slots()) {
+                  zrem(PREFIX + s.key(), lease);
+                }
                 return degrade(demand, nowNanos, e.getMessage());
               }
               warned = false;
+              releaseLater();
               return CompletableFuture.completedFuture(answer(r, demand, lease));
             })
         .thenCompose(x -> x);
@@ -170,14 +191,44 @@ public final class RedisLimitCounters implements LimitCounters {
       fallback.release(lease.substring(LOCAL_LEASE.length()));
       return;
     }
-    int nl = lease.indexOf('\n');
+    int nl = lease.lastIndexOf('\n'); // a key may hold a line break (a role name); an id does not
     if (!lease.startsWith(REDIS_LEASE) || nl < 0) {
       return;
     }
-    String key = lease.substring(REDIS_LEASE.length(), nl);
-    String id = lease.substring(nl + 1);
-    // a release that fails is not retried: the lease expires on its own
-    engine.get().commands().ifPresent(c -> c.zrem(key, id));
+    zrem(lease.substring(REDIS_LEASE.length(), nl), lease.substring(nl + 1));
+  }
+
+  /** Removes a lease; if Redis cannot take it now, it is sent again once Redis answers. */
+  private void zrem(String key, String id) {
+    Optional<RedisAsyncCommands<String, String>> c = engine.get().commands();
+    if (c.isEmpty()) {
+      keepForLater(key, id);
+      return;
+    }
+    c.get()
+        .zrem(key, id)
+        .whenComplete(
+            (n, e) -> {
+              if (e != null) {
+                keepForLater(key, id);
+              }
+            });
+  }
+
+  private void keepForLater(String key, String id) {
+    if (unreleasedCount.incrementAndGet() > MAX_UNRELEASED) {
+      unreleasedCount.decrementAndGet();
+      return; // its lease expires on its own
+    }
+    unreleased.add(new String[] {key, id});
+  }
+
+  /** Sends the releases kept while Redis did not answer. */
+  private void releaseLater() {
+    for (String[] r; (r = unreleased.poll()) != null; ) {
+      unreleasedCount.decrementAndGet();
+      zrem(r[0], r[1]);
+    }
   }
 
   @Override

@@ -54,6 +54,6 @@ for i = 1, nr do
   local e = taken[i]
   redis.call('HSET', e[1], 'l', tostring(e[2]), 't', now)
   -- an idle bucket is forgotten once it would be full again
-  redis.call('PEXPIRE', e[1], math.ceil((e[3] - e[2]) * e[4] / e[3]) + 1000)
+  redis.call('PEXPIRE', e[1], math.min(math.ceil((e[3] - e[2]) * e[4] / e[3]) + 1000, 315360000000))
 end
 return {1}

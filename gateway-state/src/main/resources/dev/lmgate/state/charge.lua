@@ -14,5 +14,6 @@ else
 end
 l = l - amount
 redis.call('HSET', KEYS[1], 'l', tostring(l), 't', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil((cap - l) * win / cap) + 1000)
+-- forgotten once full again; at most ten years (a debt no window repays is not kept forever)
+redis.call('PEXPIRE', KEYS[1], math.min(math.ceil((cap - l) * win / cap) + 1000, 315360000000))
 return 1

@@ -14,7 +14,7 @@ import java.util.List;
  * A real {@code redis-server} for a test: started on a free loopback port with no persistence, in a
  * directory of its own, and stopped by its PID. It can be stopped and started again on the same
  * port (an outage and its recovery). {@code .ci/run} installs {@code redis-server} when the machine
- * lacks it.
+ * lacks it. {@code DEBUG} is enabled for local connections ({@link #stall}).
  */
 public final class RedisServer implements AutoCloseable {
   private final Path dir;
@@ -69,7 +69,9 @@ public final class RedisServer implements AutoCloseable {
                       "--appendonly",
                       "no",
                       "--dir",
-                      dir.toString()))
+                      dir.toString(),
+                      "--enable-debug-command",
+                      "local"))
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("redis.log").toFile())
               .start();
@@ -95,6 +97,25 @@ public final class RedisServer implements AutoCloseable {
       return true;
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /**
+   * Makes the server stall for {@code seconds} ({@code DEBUG SLEEP}): it keeps its connections but
+   * answers nothing meanwhile, as a server that is swapping or blocked does. Returns at once.
+   */
+  public void stall(double seconds) {
+    try {
+      new ProcessBuilder(
+              "redis-cli", "-p", Integer.toString(port), "DEBUG", "SLEEP", Double.toString(seconds))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      Thread.sleep(100); // the command reaches the server before the caller goes on
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

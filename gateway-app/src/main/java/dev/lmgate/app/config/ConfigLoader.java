@@ -213,20 +213,49 @@ public final class ConfigLoader {
             new GcpSecretManagerProvider.Settings(gcp.string("endpoint", null)),
             sec.bool("allow-plain-values", false));
     filterEnv.useSecrets(secrets, env); // before the filters: they may resolve secrets
-    useSharedState(SharedState.read(r)); // before the filters: they take their counters from it
+    SharedState.Settings state = SharedState.read(r);
+    useSharedState(state); // before the filters: they take their counters from it
     String apiKey = u.string("api-key", null);
+    List<GatewayFilter> filters = filters(r);
+    requireSharedStateTimeout(state, filters);
     return new GatewayConfig(
         server,
         workers,
         a.string("host", "127.0.0.1"),
         adminPort,
-        filters(r),
+        filters,
         AuditSettings.parse(r, routeIds()),
         apiKey == null ? null : filterEnv.reference("upstream.api-key", apiKey),
         secrets,
         a.has("token") ? filterEnv.reference("admin.token", a.requiredString("token")) : null,
         new AdminSettings(TlsConfig.listener(a.child("tls"), filterEnv), metricsToken(a)),
         registry);
+  }
+
+  /**
+   * A Redis command must be able to fail before the rate-limit filter's own timeout does: otherwise
+   * the filter gives up first, every time Redis is slow, and the replica never falls back to its
+   * share.
+   */
+  private static void requireSharedStateTimeout(
+      SharedState.Settings state, List<GatewayFilter> filters) throws ConfigException {
+    if (state.redis() == null) {
+      return;
+    }
+    for (int i = 0; i < filters.size(); i++) {
+      GatewayFilter f = filters.get(i);
+      if (f.id().equals("rate-limit")
+          && f.settings().timeout().compareTo(state.timeout().multipliedBy(2)) < 0) {
+        throw new ConfigException(
+            "state.timeout",
+            state.timeout().toMillis() + "ms",
+            "at most half the rate-limit filter's timeout ("
+                + f.settings().timeout().toMillis()
+                + "ms, filters["
+                + i
+                + "].timeout)");
+      }
+    }
   }
 
   /**

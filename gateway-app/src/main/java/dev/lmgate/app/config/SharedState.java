@@ -7,7 +7,6 @@ import dev.lmgate.spi.ConfigReader;
 import dev.lmgate.state.RedisEngine;
 import dev.lmgate.state.RedisLimitCounters;
 import java.net.InetAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -53,7 +52,8 @@ public final class SharedState implements AutoCloseable {
           null, hostName(), 1, WhenDown.LOCAL, Duration.ofMillis(50), Duration.ofMinutes(10));
 
   private final Settings settings;
-  private RedisEngine redis; // started by start() or on first use
+  private volatile RedisEngine redis; // started by start() or on first use
+  private boolean closed;
 
   public SharedState(Settings settings) {
     this.settings = settings;
@@ -68,28 +68,31 @@ public final class SharedState implements AutoCloseable {
     ConfigReader s =
         r.child("state")
             .only(Set.of("redis", "replica-id", "replicas", "when-redis-down", "timeout", "lease"));
-    String url = s.string("redis", "");
-    if (!url.isBlank()) {
-      URI u;
-      try {
-        u = new URI(url.trim());
-      } catch (java.net.URISyntaxException e) {
-        u = null;
+    String url = s.string("redis", "").trim();
+    if (!url.isEmpty()) {
+      String expected = "redis://[user:password@]host:port[/db] (or rediss:// for TLS)";
+      if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+        throw new ConfigException(s.path() + ".redis", RedisEngine.masked(url), expected);
       }
-      if (u == null
-          || !("redis".equals(u.getScheme()) || "rediss".equals(u.getScheme()))
-          || u.getHost() == null) {
+      try {
+        RedisEngine.check(url);
+      } catch (IllegalArgumentException e) {
         throw new ConfigException(
-            s.path() + ".redis",
-            url.replaceAll("//[^@/]*@", "//***@"),
-            "redis://[user:password@]host:port[/db] (or rediss:// for TLS)");
+            s.path() + ".redis", RedisEngine.masked(url), expected + "; " + e.getMessage());
       }
     }
     String id = s.string("replica-id", "");
+    int replicas = (int) s.integer("replicas", 1, 1, 10_000);
+    if (!url.isEmpty() && replicas == 1) {
+      org.slf4j.LoggerFactory.getLogger(SharedState.class)
+          .warn(
+              "state.replicas is 1: while Redis is down every replica enforces each whole limit,"
+                  + " so N replicas let N times the limit through; set it to the replica count");
+    }
     return new Settings(
-        url.isBlank() ? null : url.trim(),
+        url.isEmpty() ? null : url,
         id.isBlank() ? hostName() : id.trim(),
-        (int) s.integer("replicas", 1, 1, 10_000),
+        replicas,
         s.enumValue("when-redis-down", WhenDown.class, WhenDown.LOCAL),
         s.duration("timeout", Duration.ofMillis(50)),
         s.duration("lease", Duration.ofMinutes(10)));
@@ -110,14 +113,26 @@ public final class SharedState implements AutoCloseable {
 
   /** Connects the engines (in the background: a gateway starts while they are down). */
   public synchronized void start() {
-    if (settings.redis() != null && redis == null) {
+    if (settings.redis() != null && redis == null && !closed) {
       redis = RedisEngine.start(settings.redis(), settings.timeout());
     }
   }
 
-  private synchronized RedisEngine redis() {
-    start();
-    return redis;
+  /** The engine (started on first use); after {@link #close}, a closed one that answers nothing. */
+  private RedisEngine redis() {
+    RedisEngine r = redis; // the per-request path: no lock once started
+    if (r != null) {
+      return r;
+    }
+    synchronized (this) {
+      if (redis == null) {
+        if (closed) {
+          throw new IllegalStateException("shared state is closed");
+        }
+        start();
+      }
+      return redis;
+    }
   }
 
   /** Rate-limit counters on Redis, with this replica's share as the fallback (or none). */
@@ -146,9 +161,9 @@ public final class SharedState implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     if (redis != null) {
-      redis.close();
-      redis = null;
+      redis.close(); // kept: later calls find a closed engine, never start a new one
     }
   }
 }

@@ -152,18 +152,32 @@ public final class RateLimitFilter extends BaseFilter {
     if (demand.isEmpty()) {
       return CompletableFuture.completedFuture(Verdict.pass());
     }
-    return counters
+    // The chain completes this stage itself when the filter's timeout passes; slots the counters
+    // grant after that belong to nobody, so they go back at once instead of waiting for their lease
+    CompletableFuture<Verdict> verdict = new CompletableFuture<>();
+    counters
         .admit(demand, nanos(env.clock().instant()))
-        .thenApply(
-            a -> {
+        .whenComplete(
+            (a, e) -> {
+              if (e != null) {
+                verdict.completeExceptionally(e);
+                return;
+              }
               if (!a.admitted()) {
-                return limited(request, demand, a);
+                verdict.complete(limited(request, demand, a));
+                return;
               }
               if (!a.leases().isEmpty() || !budgets.isEmpty()) {
                 request.attributes().put(lease, new Lease(a.leases(), budgets));
               }
-              return Verdict.pass();
+              if (!verdict.complete(Verdict.pass())) {
+                Lease late = request.attributes().remove(lease);
+                if (late != null) {
+                  late.slots().forEach(counters::release);
+                }
+              }
             });
+    return verdict;
   }
 
   /** Token budgets need the answer's usage: the core then parses the answer or stream for it. */
