@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(FileKeyStore.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final long POLL_MILLIS = 250;
 
   /** How long the last keys read stay valid while the file cannot be read, unless configured. */
@@ -210,14 +207,7 @@ public final class FileKeyStore implements KeyStore {
   }
 
   private static byte[] hash(byte[] pepper, byte[] salt, String secret) {
-    try {
-      Mac m = Mac.getInstance("HmacSHA256");
-      m.init(new SecretKeySpec(pepper, "HmacSHA256"));
-      m.update(salt);
-      return m.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
-    }
+    return KeyHashes.hash(pepper, salt, secret);
   }
 
   @Override
@@ -333,30 +323,8 @@ public final class FileKeyStore implements KeyStore {
 
   @Override
   public KeyRecord add(KeyRecord record, String secret) {
-    byte[] salt = new byte[16];
-    RANDOM.nextBytes(salt);
-    KeyRecord stored =
-        new KeyRecord(
-            record.id(),
-            record.name(),
-            record.owner(),
-            record.roles(),
-            record.scopes(),
-            record.created(),
-            record.expires(),
-            record.revoked(),
-            record.replacedBy(),
-            Base64.getEncoder().encodeToString(salt),
-            Base64.getEncoder().encodeToString(hash(salt, secret)));
-    update(
-        l -> {
-          if (l.stream().anyMatch(r -> r.id().equals(stored.id()))) {
-            throw new IllegalStateException("key id " + stored.id() + " exists");
-          }
-          List<KeyRecord> n = new ArrayList<>(l);
-          n.add(stored);
-          return n;
-        });
+    KeyRecord stored = new KeyHashes(pepper, List.of()).hashed(record, secret);
+    update(KeyHashes.adding(stored));
     return stored;
   }
 
