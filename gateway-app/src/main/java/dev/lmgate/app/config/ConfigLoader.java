@@ -275,6 +275,12 @@ public final class ConfigLoader {
           dev.lmgate.filters.ratelimit.LimitCounters.class,
           state::limitCounters);
     }
+    if (state.sharedKeys()) {
+      filterEnv.shared(
+          dev.lmgate.filters.auth.SharedKeyStores.KEY,
+          dev.lmgate.filters.auth.SharedKeyStores.class,
+          state::keyStores);
+    }
   }
 
   /**

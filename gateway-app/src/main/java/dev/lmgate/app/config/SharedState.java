@@ -32,6 +32,7 @@ public final class SharedState implements AutoCloseable {
 
   /**
    * @param redis {@code redis://…} or null
+   * @param postgres the JDBC URL made from {@code postgresql://…}, or null
    * @param replicaId this replica's name (leases, logs)
    * @param replicas how many replicas share the limits (the local share while Redis is down)
    * @param whenDown what limits do while Redis cannot answer
@@ -40,6 +41,7 @@ public final class SharedState implements AutoCloseable {
    */
   public record Settings(
       String redis,
+      String postgres,
       String replicaId,
       int replicas,
       WhenDown whenDown,
@@ -49,7 +51,7 @@ public final class SharedState implements AutoCloseable {
   /** Nothing shared: every counter is this process's. */
   public static final Settings NONE =
       new Settings(
-          null, hostName(), 1, WhenDown.LOCAL, Duration.ofMillis(50), Duration.ofMinutes(10));
+          null, null, hostName(), 1, WhenDown.LOCAL, Duration.ofMillis(50), Duration.ofMinutes(10));
 
   private final Settings settings;
   private volatile RedisEngine redis; // started by start() or on first use
@@ -67,7 +69,15 @@ public final class SharedState implements AutoCloseable {
   static Settings read(ConfigReader r) throws ConfigException {
     ConfigReader s =
         r.child("state")
-            .only(Set.of("redis", "replica-id", "replicas", "when-redis-down", "timeout", "lease"));
+            .only(
+                Set.of(
+                    "redis",
+                    "postgres",
+                    "replica-id",
+                    "replicas",
+                    "when-redis-down",
+                    "timeout",
+                    "lease"));
     String url = s.string("redis", "").trim();
     if (!url.isEmpty()) {
       String expected = "redis://[user:password@]host:port[/db] (or rediss:// for TLS)";
@@ -89,13 +99,55 @@ public final class SharedState implements AutoCloseable {
               "state.replicas is 1: while Redis is down every replica enforces each whole limit,"
                   + " so N replicas let N times the limit through; set it to the replica count");
     }
+    String pg = s.string("postgres", "").trim();
     return new Settings(
         url.isEmpty() ? null : url,
+        pg.isEmpty() ? null : jdbc(s.path() + ".postgres", pg),
         id.isBlank() ? hostName() : id.trim(),
         replicas,
         s.enumValue("when-redis-down", WhenDown.class, WhenDown.LOCAL),
         s.duration("timeout", Duration.ofMillis(50)),
         s.duration("lease", Duration.ofMinutes(10)));
+  }
+
+  /**
+   * The JDBC URL for a libpq URL, {@code postgresql://user[:password]@host:port/db}; user and
+   * password become parameters, percent-encoded.
+   */
+  static String jdbc(String path, String url) throws ConfigException {
+    String expected = "postgresql://user[:password]@host:port/db";
+    java.net.URI u;
+    try {
+      u = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(path, RedisEngine.masked(url), expected);
+    }
+    if (!("postgresql".equals(u.getScheme()) || "postgres".equals(u.getScheme()))
+        || u.getHost() == null
+        || u.getRawPath() == null
+        || u.getRawPath().length() < 2) {
+      throw new ConfigException(path, RedisEngine.masked(url), expected);
+    }
+    StringBuilder j =
+        new StringBuilder("jdbc:postgresql://")
+            .append(u.getHost())
+            .append(':')
+            .append(u.getPort() < 0 ? 5432 : u.getPort())
+            .append(u.getRawPath());
+    String info = u.getUserInfo();
+    if (info != null) {
+      int colon = info.indexOf(':');
+      String user = colon < 0 ? info : info.substring(0, colon);
+      j.append("?user=")
+          .append(java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8));
+      if (colon >= 0) {
+        j.append("&password=")
+            .append(
+                java.net.URLEncoder.encode(
+                    info.substring(colon + 1), java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return j.toString();
   }
 
   private static String hostName() {
@@ -109,6 +161,32 @@ public final class SharedState implements AutoCloseable {
   /** Whether any engine is shared. */
   public boolean shared() {
     return settings.redis() != null;
+  }
+
+  /** Whether API keys live in PostgreSQL. */
+  public boolean sharedKeys() {
+    return settings.postgres() != null;
+  }
+
+  /** API keys in PostgreSQL, for {@code authenticate} (which supplies the pepper). */
+  dev.lmgate.filters.auth.SharedKeyStores keyStores() {
+    String jdbc = settings.postgres();
+    String prefix = "jdbc:postgresql://";
+    String where =
+        "PostgreSQL at " + jdbc.substring(prefix.length(), jdbc.indexOf('/', prefix.length()));
+    return new dev.lmgate.filters.auth.SharedKeyStores() {
+      @Override
+      public dev.lmgate.filters.auth.KeyStore open(
+          dev.lmgate.filters.auth.KeyHashes hashes, Duration maxStaleness) {
+        return dev.lmgate.state.PostgresKeyStore.open(
+            jdbc, hashes, java.time.Clock.systemUTC(), maxStaleness, Duration.ofSeconds(5));
+      }
+
+      @Override
+      public String where() {
+        return where;
+      }
+    };
   }
 
   /** Connects the engines (in the background: a gateway starts while they are down). */

@@ -23,7 +23,7 @@ final class ApiKeysConfig {
   private ApiKeysConfig() {}
 
   /** The key store the {@code api-keys} block {@code k} names. */
-  static FileKeyStore store(ConfigReader k, FilterEnvironment env) throws ConfigException {
+  static KeyStore store(ConfigReader k, FilterEnvironment env) throws ConfigException {
     k.only(Set.of("store", "pepper", "previous-peppers", "stale-after"));
     Duration staleAfter = k.duration("stale-after", FileKeyStore.DEFAULT_STALE_AFTER);
     Path file = Path.of(k.string("store", "lmgate-keys.json")).toAbsolutePath().normalize();
@@ -47,6 +47,10 @@ final class ApiKeysConfig {
         throw new ConfigException(k.path() + ".previous-peppers", "***", "at least 32 characters");
       }
       previous.add(old);
+    }
+    SharedKeyStores shared = env.shared(SharedKeyStores.KEY, SharedKeyStores.class, () -> null);
+    if (shared != null) {
+      return sharedStore(k, env, shared, pepper, previous, staleAfter);
     }
     // Shared across reloads (one file watcher per store and pepper); closed with the gateway.
     try {
@@ -103,5 +107,52 @@ final class ApiKeysConfig {
       throw new ConfigException(
           k.path() + ".store", file, "a readable lmgate key store (" + e.getMessage() + ")");
     }
+  }
+
+  /**
+   * The keys every replica shares: the same pepper on every replica is required (a generated pepper
+   * file would differ per replica), and the {@code store} file is not used for them.
+   */
+  private static KeyStore sharedStore(
+      ConfigReader k,
+      FilterEnvironment env,
+      SharedKeyStores shared,
+      String pepperSetting,
+      List<String> previous,
+      Duration staleAfter)
+      throws ConfigException {
+    String pepper = pepperSetting;
+    if (pepper.isEmpty()) { // no pepper setting: LMGATE_KEY_PEPPER, the same on every replica
+      try {
+        pepper = env.secret(k.path() + ".pepper", "${secret:env:LMGATE_KEY_PEPPER}").reveal();
+      } catch (RuntimeException | ConfigException e) {
+        pepper = "";
+      }
+    }
+    if (pepper.length() < 32) {
+      throw new ConfigException(
+          k.path() + ".pepper",
+          pepper.isEmpty() ? "(none)" : "***",
+          "at least 32 characters, the same on every replica, when API keys live in PostgreSQL:"
+              + " LMGATE_KEY_PEPPER or a secret reference");
+    }
+    String sharedPepper = pepper;
+    List<byte[]> old =
+        previous.stream().map(p -> p.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
+    return env.shared(
+        "authenticate.key-store:shared#"
+            + Integer.toHexString(sharedPepper.hashCode())
+            + "/"
+            + Integer.toHexString(previous.hashCode())
+            + "/"
+            + staleAfter,
+        KeyStore.class,
+        () -> {
+          org.slf4j.LoggerFactory.getLogger(ApiKeysConfig.class)
+              .info("API keys live in {}; {}.store is not used for them", shared.where(), k.path());
+          return shared.open(
+              new KeyHashes(sharedPepper.getBytes(java.nio.charset.StandardCharsets.UTF_8), old),
+              staleAfter);
+        });
   }
 }

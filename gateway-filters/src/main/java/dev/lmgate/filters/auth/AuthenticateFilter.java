@@ -291,7 +291,7 @@ public final class AuthenticateFilter extends BaseFilter {
     @Override
     public GatewayFilter create(ConfigReader r, FilterSettings settings, FilterEnvironment env)
         throws ConfigException {
-      FileKeyStore store = r.has("api-keys") ? ApiKeysConfig.store(r.child("api-keys"), env) : null;
+      KeyStore store = r.has("api-keys") ? ApiKeysConfig.store(r.child("api-keys"), env) : null;
       Map<String, OidcIssuer> issuers = new HashMap<>();
       for (ConfigReader o : r.has("oidc") ? r.list("oidc") : List.<ConfigReader>of()) {
         OidcIssuer.Settings s = OidcConfig.issuer(o);
@@ -337,12 +337,12 @@ public final class AuthenticateFilter extends BaseFilter {
       if (store == null && issuers.isEmpty() && certificates.isEmpty()) {
         throw new ConfigException(r.path(), "{}", "api-keys, oidc, client-certificates or a mix");
       }
-      if (store != null && issuers.isEmpty() && store.list().isEmpty()) {
+      if (store instanceof FileKeyStore file && issuers.isEmpty() && store.list().isEmpty()) {
         log.warn(
             "no API keys in {} yet: every request gets 401 until one is created with"
                 + " `lmgate keys create --store {} --name NAME --role ROLE`",
-            store.file(),
-            store.file());
+            file.file(),
+            file.file());
       }
       return new AuthenticateFilter(settings, env, store, issuers, certificates);
     }
