@@ -69,24 +69,7 @@ class SharedKeysTest {
   }
 
   int ask(Gateway g, String key) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:" + g.address().getPort() + "/v1/chat/completions"))
-                  .timeout(Duration.ofSeconds(10))
-                  .header("content-type", "application/json")
-                  .header("authorization", "Bearer " + key)
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"model\":\"qwen/qwen3-4b-2507\",\"messages\":[{\"role\":\"user\","
-                              + "\"content\":\"Hi\"}]}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString())
-          .statusCode();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return ChatRequests.status(g, key);
   }
 
   @Test
