@@ -52,6 +52,7 @@ public final class PostgresKeyStore implements KeyStore {
   private volatile long version; // the highest version the snapshot holds
   private volatile Instant lastRefresh;
   private volatile boolean closed;
+  private volatile boolean loaded;
   private final Thread listener;
 
   private PostgresKeyStore(
@@ -127,6 +128,7 @@ public final class PostgresKeyStore implements KeyStore {
       }
       version = highest;
       lastRefresh = clock.instant();
+      loaded = true;
     }
   }
 
@@ -178,6 +180,11 @@ public final class PostgresKeyStore implements KeyStore {
         }
       }
     }
+  }
+
+  /** Whether the table has been read at least once (the snapshot is the database's). */
+  public boolean loaded() {
+    return loaded;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.lmgate.app.cli;
 import dev.lmgate.filters.auth.FileKeyStore;
 import dev.lmgate.filters.auth.KeyAdmin;
 import dev.lmgate.filters.auth.KeyRecord;
+import dev.lmgate.filters.auth.KeyStore;
 import dev.lmgate.spi.ConfigReader;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -51,9 +52,59 @@ final class KeysCommand {
       defaultValue = "${env:LMGATE_KEY_STORE:-lmgate-keys.json}")
   Path store;
 
-  FileKeyStore open() throws Exception {
-    String pepper = System.getenv("LMGATE_KEY_PEPPER");
+  @Option(
+      names = "--postgres",
+      scope = ScopeType.INHERIT,
+      paramLabel = "URL",
+      description =
+          "The PostgreSQL the replicas share keys in (default: $LMGATE_POSTGRES_URL;"
+              + " postgresql://user[:password]@host:port/db); when set, --store is not used and the"
+              + " pepper (--pepper-file or $LMGATE_KEY_PEPPER) must be the replicas' own.",
+      defaultValue = "${env:LMGATE_POSTGRES_URL:-}")
+  String postgres;
+
+  @Option(
+      names = "--pepper-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description =
+          "Read the pepper from this file (e.g. /run/secrets/lmgate-pepper) instead of"
+              + " $LMGATE_KEY_PEPPER.")
+  Path pepperFile;
+
+  KeyStore open() throws Exception {
+    String pepper =
+        pepperFile != null
+            ? java.nio.file.Files.readString(pepperFile).strip()
+            : System.getenv("LMGATE_KEY_PEPPER");
+    if (postgres != null && !postgres.isBlank()) {
+      return openShared(pepper == null ? "" : pepper);
+    }
     return FileKeyStore.open(store, pepper == null ? "" : pepper, false);
+  }
+
+  /** The keys every replica shares, in PostgreSQL; refused when it cannot be read now. */
+  private KeyStore openShared(String pepper) throws Exception {
+    if (pepper.length() < 32) {
+      throw new IllegalArgumentException(
+          "keys in PostgreSQL need the replicas' pepper (32+ characters): --pepper-file or"
+              + " $LMGATE_KEY_PEPPER");
+    }
+    String jdbc = dev.lmgate.app.config.SharedState.jdbc("--postgres", postgres.trim());
+    dev.lmgate.state.PostgresKeyStore s =
+        dev.lmgate.state.PostgresKeyStore.open(
+            jdbc,
+            new dev.lmgate.filters.auth.KeyHashes(
+                pepper.getBytes(java.nio.charset.StandardCharsets.UTF_8), List.of()),
+            Clock.systemUTC(),
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(5));
+    if (!s.loaded()) {
+      s.close();
+      throw new IllegalStateException("PostgreSQL cannot be read now: no key was changed");
+    }
+    System.err.println("keys in PostgreSQL (shared by the replicas); --store is not used");
+    return s;
   }
 
   /** Shows a new key, once. */
@@ -74,12 +125,25 @@ final class KeysCommand {
     @ParentCommand KeysCommand keys;
 
     /** The work on the open store; returns the exit code. */
-    abstract int run(FileKeyStore store) throws Exception;
+    abstract int run(KeyStore store) throws Exception;
 
     @Override
     public Integer call() throws Exception {
-      try (FileKeyStore s = keys.open()) {
+      KeyStore s;
+      try {
+        s = keys.open();
+      } catch (IllegalArgumentException
+          | IllegalStateException
+          | dev.lmgate.spi.ConfigException e) {
+        return Exit.error("keys", e.getMessage());
+      }
+      try (s) {
         return run(s);
+      } catch (IllegalStateException e) { // a shared store that went away: nothing was changed
+        if (e.getMessage() != null && e.getMessage().contains("cannot be changed now")) {
+          return Exit.error("keys", e.getMessage());
+        }
+        throw e;
       }
     }
   }
@@ -140,7 +204,7 @@ final class KeysCommand {
     Duration expires;
 
     @Override
-    int run(FileKeyStore s) throws Exception {
+    int run(KeyStore s) throws Exception {
       KeyAdmin.Issued k =
           new KeyAdmin(s, Clock.systemUTC()).create(name, owner, roles, scopes, expires);
       security.info("CREDENTIAL_CHANGED reason=key_created key={}", k.record().id());
@@ -155,7 +219,7 @@ final class KeysCommand {
       description = "List keys (never their secrets).")
   static final class ListKeys extends StoreCommand {
     @Override
-    int run(FileKeyStore s) throws Exception {
+    int run(KeyStore s) throws Exception {
       Instant now = Instant.now();
       String fmt = "%-12s  %-8s  %-20s  %-16s  %-20s  %-20s  %s%n";
       System.out.printf(fmt, "ID", "STATUS", "NAME", "OWNER", "ROLES", "EXPIRES", "REPLACED BY");
@@ -198,7 +262,7 @@ final class KeysCommand {
     }
 
     @Override
-    int run(FileKeyStore s) throws Exception {
+    int run(KeyStore s) throws Exception {
       KeyAdmin.Issued k = new KeyAdmin(s, Clock.systemUTC()).rotate(id, overlap);
       security.info(
           "CREDENTIAL_CHANGED reason=key_rotated key={} replaced_by={}", id, k.record().id());
@@ -215,7 +279,7 @@ final class KeysCommand {
       description = "Revoke a key now (effective within a second).")
   static final class Revoke extends OneKey {
     @Override
-    int run(FileKeyStore s) throws Exception {
+    int run(KeyStore s) throws Exception {
       new KeyAdmin(s, Clock.systemUTC()).revoke(id);
       security.info("CREDENTIAL_CHANGED reason=key_revoked key={}", id);
       System.out.println("revoked " + id);

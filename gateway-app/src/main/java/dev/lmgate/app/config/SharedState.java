@@ -114,7 +114,7 @@ public final class SharedState implements AutoCloseable {
    * The JDBC URL for a libpq URL, {@code postgresql://user[:password]@host:port/db}; user and
    * password become parameters, percent-encoded.
    */
-  static String jdbc(String path, String url) throws ConfigException {
+  public static String jdbc(String path, String url) throws ConfigException {
     String expected = "postgresql://user[:password]@host:port/db";
     java.net.URI u;
     try {
