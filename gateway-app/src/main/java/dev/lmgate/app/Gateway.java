@@ -170,7 +170,17 @@ public final class Gateway implements AutoCloseable {
                 // down, a replica that enforces its share of the limits alone still serves
                 state ->
                     !state.equals("down")
-                        || sharedState.settings().whenDown() == SharedState.WhenDown.LOCAL));
+                        || sharedState.settings().whenDown() == SharedState.WhenDown.LOCAL))
+        .component(
+            new AdminServer.Component(
+                "postgres",
+                () ->
+                    keyStore()
+                        .filter(k -> k instanceof dev.lmgate.state.PostgresKeyStore)
+                        .map(k -> ((dev.lmgate.state.PostgresKeyStore) k).state())
+                        .orElse("not used"),
+                // stale, the last snapshot still serves; down, every API key is refused
+                state -> !state.equals("down")));
   }
 
   /**

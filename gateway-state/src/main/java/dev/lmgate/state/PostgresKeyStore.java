@@ -53,6 +53,7 @@ public final class PostgresKeyStore implements KeyStore {
   private volatile Instant lastRefresh;
   private volatile boolean closed;
   private volatile boolean loaded;
+  private final int readEvery; // ms between reads, notifications aside
   private final Thread listener;
 
   private PostgresKeyStore(
@@ -70,6 +71,8 @@ public final class PostgresKeyStore implements KeyStore {
     this.maxStaleness = maxStaleness;
     this.poll = poll;
     this.lastRefresh = clock.instant();
+    // read at least three times per max-staleness: a healthy store never looks stale
+    this.readEvery = (int) Math.max(100, Math.min(poll.toMillis(), maxStaleness.toMillis() / 3));
     this.listener = new Thread(this::listen, "lmgate-keys-listener");
     this.listener.setDaemon(true);
   }
@@ -163,10 +166,8 @@ public final class PostgresKeyStore implements KeyStore {
         }
         refresh(); // what changed while nobody listened
         PGConnection pg = c.unwrap(PGConnection.class);
-        // read at least three times per max-staleness: a healthy store never looks stale
-        int wait = (int) Math.max(100, Math.min(poll.toMillis(), maxStaleness.toMillis() / 3));
         while (!closed) {
-          pg.getNotifications(wait);
+          pg.getNotifications(readEvery);
           refresh();
         }
       } catch (SQLException | RuntimeException e) {
@@ -180,6 +181,19 @@ public final class PostgresKeyStore implements KeyStore {
         }
       }
     }
+  }
+
+  /**
+   * The store's state in one word, for {@code /readyz}: {@code up} (read within the last few
+   * seconds), {@code stale} (not read lately; the snapshot still serves) or {@code down} (past its
+   * max-staleness: every API key is refused).
+   */
+  public String state() {
+    if (unavailable().isPresent()) {
+      return "down";
+    }
+    Duration age = Duration.between(lastRefresh, clock.instant());
+    return loaded && age.toMillis() <= 2L * readEvery + 1_000 ? "up" : "stale";
   }
 
   /** Whether the table has been read at least once (the snapshot is the database's). */

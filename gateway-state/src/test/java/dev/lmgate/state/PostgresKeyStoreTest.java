@@ -103,20 +103,31 @@ class PostgresKeyStoreTest {
 
   @Test
   void anOutageServesTheSnapshotForItsMaxStalenessThenRefusesAndRecovers() throws Exception {
-    String id = issued(a, b).record().id();
-    postgres.stop();
-    assertThat(b.find(id)).as("the snapshot still answers").isPresent();
-    assertThat(b.unavailable()).isEmpty();
-    assertThatThrownBy(() -> new KeyAdmin(b, Clock.systemUTC()).revoke(id))
-        .as("a change is refused, not applied to one replica only")
-        .isInstanceOf(IllegalStateException.class);
-    assertThat(Eventually.within(Duration.ofSeconds(8), () -> b.unavailable().isPresent()))
-        .as("past max-staleness, the store can no longer vouch for its keys")
-        .isTrue();
-    assertThat(b.unavailable().orElseThrow()).contains("max-staleness");
-    postgres.restart();
-    assertThat(Eventually.within(Duration.ofSeconds(15), () -> b.unavailable().isEmpty()))
-        .as("recovered without a restart")
-        .isTrue();
+    // its own store, with a max-staleness longer than stopping the server takes
+    try (PostgresKeyStore c =
+        PostgresKeyStore.open(
+            postgres.jdbcUrl(),
+            HASHES,
+            Clock.systemUTC(),
+            Duration.ofSeconds(8),
+            Duration.ofSeconds(5))) {
+      String id = issued(a, c).record().id();
+      postgres.stop();
+      assertThat(c.find(id)).as("the snapshot still answers").isPresent();
+      assertThat(c.unavailable()).isEmpty();
+      assertThatThrownBy(() -> new KeyAdmin(c, Clock.systemUTC()).revoke(id))
+          .as("a change is refused, not applied to one replica only")
+          .isInstanceOf(IllegalStateException.class);
+      assertThat(Eventually.within(Duration.ofSeconds(12), () -> c.unavailable().isPresent()))
+          .as("past max-staleness, the store can no longer vouch for its keys")
+          .isTrue();
+      assertThat(c.unavailable().orElseThrow()).contains("max-staleness");
+      assertThat(c.state()).isEqualTo("down");
+      postgres.restart();
+      assertThat(Eventually.within(Duration.ofSeconds(15), () -> c.unavailable().isEmpty()))
+          .as("recovered without a restart")
+          .isTrue();
+      assertThat(Eventually.within(Duration.ofSeconds(5), () -> c.state().equals("up"))).isTrue();
+    }
   }
 }

@@ -123,4 +123,43 @@ class SharedKeysTest {
         .as("made on one replica, accepted by the other")
         .isTrue();
   }
+
+  String readyz(Gateway g) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + g.adminAddress().getPort() + "/readyz"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void readinessSaysWhenTheKeyStoreCanNoLongerVouchAndWhenItRecovers() throws Exception {
+    Gateway g = replicas.get(0);
+    assertThat(
+            Eventually.within(
+                Duration.ofSeconds(5), () -> readyz(g).contains("\"postgres\":\"up\"")))
+        .isTrue();
+    postgres.stop();
+    assertThat(readyz(g))
+        .as("stopped, the snapshot still serves (up or stale, not down)")
+        .startsWith("{\"status\":\"ready\"")
+        .doesNotContain("\"postgres\":\"down\"");
+    assertThat(
+            Eventually.within(
+                Duration.ofSeconds(8), () -> readyz(g).contains("\"postgres\":\"down\"")))
+        .as("past stale-after (5 s)")
+        .isTrue();
+    assertThat(readyz(g)).contains("\"reason\":\"postgres is down\"");
+    postgres.restart();
+    assertThat(
+            Eventually.within(
+                Duration.ofSeconds(15), () -> readyz(g).contains("\"postgres\":\"up\"")))
+        .as("recovered")
+        .isTrue();
+  }
 }
