@@ -256,11 +256,27 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * {@code lmgate_shared_state_up{engine="redis"}} (1 connected, 0 not) and {@code
+   * {@code lmgate_shared_state_up{engine="redis|postgres"}} (1 connected, 0 not) and {@code
    * lmgate_rate_limit_degraded_total} (admissions decided without the shared counters), from start,
    * when the config shares state.
    */
   private void registerSharedStateMetrics(GatewayEnvironment environment) {
+    if (sharedState.sharedKeys()) {
+      io.micrometer.core.instrument.Gauge.builder(
+              "lmgate.shared.state.up",
+              this,
+              g ->
+                  g.keyStore()
+                          .filter(k -> k instanceof dev.lmgate.state.PostgresKeyStore)
+                          .map(k -> ((dev.lmgate.state.PostgresKeyStore) k).state())
+                          .orElse("down")
+                          .equals("up")
+                      ? 1
+                      : 0)
+          .description("Whether the engine replicas share is connected (1) or not (0)")
+          .tag("engine", "postgres")
+          .register(metrics.registry());
+    }
     if (!sharedState.shared()) {
       return;
     }

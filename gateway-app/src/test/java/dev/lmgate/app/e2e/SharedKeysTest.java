@@ -125,10 +125,14 @@ class SharedKeysTest {
   }
 
   String readyz(Gateway g) {
+    return admin(g, "/readyz");
+  }
+
+  String admin(Gateway g, String path) {
     try {
       return http.send(
               HttpRequest.newBuilder(
-                      URI.create("http://127.0.0.1:" + g.adminAddress().getPort() + "/readyz"))
+                      URI.create("http://127.0.0.1:" + g.adminAddress().getPort() + path))
                   .build(),
               HttpResponse.BodyHandlers.ofString())
           .body();
@@ -140,6 +144,7 @@ class SharedKeysTest {
   @Test
   void readinessSaysWhenTheKeyStoreCanNoLongerVouchAndWhenItRecovers() throws Exception {
     Gateway g = replicas.get(0);
+    assertThat(admin(g, "/metrics")).contains("lmgate_shared_state_up{engine=\"postgres\"} 1.0");
     assertThat(
             Eventually.within(
                 Duration.ofSeconds(5), () -> readyz(g).contains("\"postgres\":\"up\"")))
@@ -155,6 +160,7 @@ class SharedKeysTest {
         .as("past stale-after (5 s)")
         .isTrue();
     assertThat(readyz(g)).contains("\"reason\":\"postgres is down\"");
+    assertThat(admin(g, "/metrics")).contains("lmgate_shared_state_up{engine=\"postgres\"} 0.0");
     postgres.restart();
     assertThat(
             Eventually.within(
