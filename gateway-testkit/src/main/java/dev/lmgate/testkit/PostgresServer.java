@@ -2,10 +2,6 @@ package dev.lmgate.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,10 +30,7 @@ public final class PostgresServer implements AutoCloseable {
   /** Creates a cluster and starts it on a free port. */
   public static PostgresServer start() {
     try {
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
+      int port = LoopbackPorts.free();
       Path dir = Files.createTempDirectory("lmgate-postgres");
       PostgresServer p = new PostgresServer(dir, port);
       if (root()) {
@@ -131,17 +124,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   private boolean answers() {
-    return listening(port);
-  }
-
-  /** Whether something accepts connections on the loopback port. */
-  static boolean listening(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    return LoopbackPorts.listening(port);
   }
 
   /** Stops the server by its postmaster's PID (fast shutdown) and waits until it is gone. */

@@ -2,7 +2,6 @@ package dev.lmgate.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +26,7 @@ public final class RedisServer implements AutoCloseable {
   /** Starts a server on a free port. */
   public static RedisServer start() {
     try {
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
+      int port = LoopbackPorts.free();
       RedisServer r = new RedisServer(Files.createTempDirectory("lmgate-redis"), port);
       r.restart();
       return r;
@@ -90,7 +86,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private boolean answers() {
-    return PostgresServer.listening(port);
+    return LoopbackPorts.listening(port);
   }
 
   /**

@@ -46,6 +46,20 @@ import picocli.CommandLine.Option;
     })
 final class GuardCommand extends CommandGroup {
 
+  /** Writes a trained model to {@code out}, making its directory when missing. */
+  interface ModelWriter {
+    void write(OutputStream o) throws IOException;
+  }
+
+  static void writeModel(Path out, ModelWriter model) throws IOException {
+    if (out.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(out.toAbsolutePath().getParent());
+    }
+    try (OutputStream o = Files.newOutputStream(out)) {
+      model.write(o);
+    }
+  }
+
   /** The rows of every file, in the order given. */
   static List<Corpus.Row> read(List<Path> files) throws IOException {
     List<Corpus.Row> rows = new ArrayList<>();
@@ -86,12 +100,7 @@ final class GuardCommand extends CommandGroup {
         List<Corpus.Row> rows = read(corpus);
         long used = rows.stream().filter(InjectionTraining::trainsOn).count();
         InjectionClassifier c = InjectionTraining.train(rows);
-        if (out.toAbsolutePath().getParent() != null) {
-          Files.createDirectories(out.toAbsolutePath().getParent());
-        }
-        try (OutputStream o = Files.newOutputStream(out)) {
-          c.write(o);
-        }
+        writeModel(out, c::write);
         System.out.println(
             "trained on "
                 + used
@@ -146,13 +155,8 @@ final class GuardCommand extends CommandGroup {
                 .map(Corpus.Row::text)
                 .toList();
         ImprobableText m = ImprobableText.train(benign);
-        if (out.toAbsolutePath().getParent() != null) {
-          Files.createDirectories(out.toAbsolutePath().getParent());
-        }
-        try (OutputStream o = Files.newOutputStream(out)) {
-          m.write(o);
-        }
-        System.out.printf(
+        writeModel(out, m::write);
+        System.out.printf( // the command's result, for the operator (stdout is its interface)
             Locale.ROOT,
             "trained on %d benign prompts; threshold %.4f; wrote %s%n",
             benign.size(),

@@ -71,35 +71,25 @@ class SharedKeysCommandTest {
     }
   }
 
+  /** {@code lmgate keys create --name x --role developer} and the given options. */
+  static int create(String... options) {
+    return KeysCommandTest.lmgate(
+            concat(new String[] {"keys", "create", "--name", "x", "--role", "developer"}, options))
+        .code();
+  }
+
   @Test
   void withoutThePepperOrTheDatabaseNothingIsChanged() throws Exception {
-    assertThat(
-            KeysCommandTest.lmgate(
-                    "keys",
-                    "create",
-                    "--name",
-                    "x",
-                    "--role",
-                    "developer",
-                    "--postgres",
-                    postgres.url())
-                .code())
+    assertThat(create("--postgres", postgres.url()))
         .as("no pepper: refused (a generated one would differ per replica)")
         .isNotZero();
     Path pepper = Files.writeString(dir.resolve("pepper"), PEPPER);
     assertThat(
-            KeysCommandTest.lmgate(
-                    "keys",
-                    "create",
-                    "--name",
-                    "x",
-                    "--role",
-                    "developer",
-                    "--postgres",
-                    "postgresql://postgres@127.0.0.1:1/postgres",
-                    "--pepper-file",
-                    pepper.toString())
-                .code())
+            create(
+                "--postgres",
+                "postgresql://postgres@127.0.0.1:1/postgres",
+                "--pepper-file",
+                pepper.toString()))
         .as("an unreachable database: refused")
         .isNotZero();
   }
