@@ -56,7 +56,7 @@ public class SharedCountersBench {
     try (RedisEngine engine = RedisEngine.start(url, Duration.ofMillis(500))) {
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (!engine.up() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
+        Thread.sleep(20); // the engine connects in the background: wait for its first answer
       }
       LimitCounters redis = new RedisLimitCounters(engine, "bench", Duration.ofMinutes(10), null);
       LimitCounters memory = new InMemoryLimitCounters();
@@ -64,6 +64,7 @@ public class SharedCountersBench {
       sequential(memory, n / 4);
       long[] r = sequential(redis, n);
       long[] m = sequential(memory, n);
+      // the benchmark's report: stdout is what shared-state.sh shows the operator
       System.out.println("admission, one at a time (" + n + "):");
       System.out.println("  in memory: " + stats(m));
       System.out.println("  Redis:     " + stats(r));

@@ -174,7 +174,7 @@ public final class PostgresKeyStore implements KeyStore {
         if (!closed) {
           log.debug("key store listener: {}", e.getMessage());
           try {
-            Thread.sleep(1_000);
+            Thread.sleep(1_000); // its own thread: back off before reconnecting
           } catch (InterruptedException ie) {
             return;
           }
